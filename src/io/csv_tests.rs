@@ -1,0 +1,65 @@
+use super::*;
+
+fn read(text: &str) -> Vec<Result<RawTrip, InputError>> {
+    CsvReader::new(text.as_bytes(), "t.csv")
+        .map(|r| match r.unwrap().payload {
+            Payload::Trip(t) => *t,
+            Payload::JsonLine(_) => unreachable!(),
+        })
+        .collect()
+}
+
+#[test]
+fn groups_consecutive_rows_by_user_and_event() {
+    let text = "user_id,event_id,latitude,longitude,timestamp,speed\n\
+                u,a,50.0,4.0,2019-03-22T08:37:45Z,10\n\
+                u,a,50.1,4.1,2019-03-22T08:37:46Z,\n\
+                u,b,51.0,5.0,2019-03-22T09:00:00+01:00,12\n";
+    let trips = read(text);
+    assert_eq!(trips.len(), 2);
+    let a = trips[0].as_ref().unwrap();
+    assert_eq!(a.event_id.as_deref(), Some("a"));
+    assert_eq!(a.lat_deg, vec![50.0, 50.1]);
+    assert_eq!(a.speed_kmh, Some(vec![Some(10.0), None]));
+    assert_eq!(a.layout, FieldLayout::Rows(vec![2, 3]));
+    let b = trips[1].as_ref().unwrap();
+    assert_eq!(b.utc_offset_s, vec![3600]);
+}
+
+#[test]
+fn a_bad_cell_fails_its_trip_only() {
+    let text = "event_id,lat,lon,timestamp_ms\n\
+                a,50.0,4.0,1553240265000\n\
+                a,abc,4.0,1553240266000\n\
+                b,50.0,4.0,1553240265000\n\
+                b,50.1,4.0,1553240266000\n";
+    let trips = read(text);
+    assert_eq!(trips.len(), 2);
+    let e = trips[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("latitude (line 3)"));
+    assert!(trips[1].is_ok());
+}
+
+#[test]
+fn non_contiguous_trip_is_reported() {
+    let text = "event_id,lat,lon,timestamp_ms\na,1,1,1553240265000\nb,1,1,1553240265000\na,1,1,1553240266000\n";
+    let trips = read(text);
+    assert_eq!(trips.len(), 3);
+    assert!(
+        trips[2]
+            .as_ref()
+            .unwrap_err()
+            .message
+            .contains("not contiguous")
+    );
+}
+
+#[test]
+fn missing_columns_is_one_error_record() {
+    let trips = read("event_id,lat\na,1\n");
+    assert_eq!(trips.len(), 1);
+    assert_eq!(
+        trips[0].as_ref().unwrap_err().field.as_deref(),
+        Some("header")
+    );
+}

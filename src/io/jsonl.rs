@@ -1,0 +1,283 @@
+//! JSON Lines trip records (SPEC §2): the waypoint form and the compact form.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::api::ApiTime;
+use crate::encoded::{Precision, decode_polyline};
+use crate::trajectory::{FieldLayout, Interval, RawTrip};
+
+use super::{ErrorKind, InputError};
+
+/// An interval bound: RFC 3339 text or Unix milliseconds.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireInstant<'a> {
+    Millis(i64),
+    #[serde(borrow)]
+    Text(Cow<'a, str>),
+}
+
+#[derive(Deserialize)]
+struct WireInterval<'a> {
+    #[serde(borrow)]
+    start: WireInstant<'a>,
+    #[serde(borrow)]
+    end: WireInstant<'a>,
+}
+
+#[derive(Deserialize)]
+struct WireWaypoint<'a> {
+    latitude: f64,
+    longitude: f64,
+    #[serde(borrow)]
+    timestamp: Cow<'a, str>,
+    #[serde(default)]
+    speed: Option<f64>,
+    #[serde(default)]
+    speed_limit: Option<f64>,
+    #[serde(default, borrow)]
+    road_type: Option<Cow<'a, str>>,
+    #[serde(default)]
+    accuracy: Option<f64>,
+}
+
+/// One JSONL trip record as written (unknown fields are ignored).
+#[derive(Deserialize)]
+struct WireTrip<'a> {
+    #[serde(default, borrow)]
+    user_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    waypoints: Option<Vec<WireWaypoint<'a>>>,
+    #[serde(default, borrow)]
+    encoded: Option<Cow<'a, str>>,
+    #[serde(default)]
+    precision: Option<u32>,
+    #[serde(default)]
+    timestamps_ms: Option<Vec<i64>>,
+    #[serde(default)]
+    speeds_kmh: Option<Vec<Option<f64>>>,
+    #[serde(default)]
+    speed_limits_kmh: Option<Vec<Option<f64>>>,
+    #[serde(default)]
+    accuracies_m: Option<Vec<Option<f64>>>,
+    #[serde(default, borrow)]
+    road_types: Option<Vec<Option<Cow<'a, str>>>>,
+    #[serde(default)]
+    utc_offset_minutes: Option<i32>,
+    #[serde(default, borrow)]
+    phone_handling: Option<Vec<WireInterval<'a>>>,
+    #[serde(default, borrow)]
+    mounted: Option<Vec<WireInterval<'a>>>,
+}
+
+/// Just the id, to name the record in an error when the rest does not parse.
+#[derive(Deserialize)]
+struct IdOnly<'a> {
+    #[serde(default, borrow)]
+    event_id: Option<Cow<'a, str>>,
+}
+
+fn field_err(kind: ErrorKind, field: impl Into<String>, message: impl Into<String>) -> InputError {
+    InputError {
+        kind,
+        field: Some(field.into()),
+        message: message.into(),
+        event_id: None,
+    }
+}
+
+fn parse_instant(v: &WireInstant<'_>, field: impl Fn() -> String) -> Result<i64, InputError> {
+    match v {
+        WireInstant::Millis(ms) => Ok(*ms),
+        WireInstant::Text(text) => ApiTime::parse(text).map(|t| t.epoch_ms()).map_err(|e| {
+            field_err(
+                ErrorKind::Timestamp,
+                field(),
+                format!("{text:?} is not RFC 3339 with an offset: {e}"),
+            )
+        }),
+    }
+}
+
+fn intervals(
+    list: Option<&[WireInterval<'_>]>,
+    name: &str,
+) -> Result<Option<Vec<Interval>>, InputError> {
+    list.map(|list| {
+        list.iter()
+            .enumerate()
+            .map(|(i, iv)| {
+                Ok(Interval {
+                    start_ms: parse_instant(&iv.start, || format!("{name}[{i}].start"))?,
+                    end_ms: parse_instant(&iv.end, || format!("{name}[{i}].end"))?,
+                })
+            })
+            .collect()
+    })
+    .transpose()
+}
+
+fn owned(s: Option<Cow<'_, str>>) -> Option<String> {
+    s.map(Cow::into_owned)
+}
+
+/// Parses one JSONL line into a [`RawTrip`].
+///
+/// # Errors
+/// Malformed JSON, a wrong type (named by its path, e.g. `waypoints[2].latitude`),
+/// an unparsable timestamp, a bad polyline, or neither/both of the two forms.
+/// The error carries the record's `event_id` when it can be read.
+pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
+    let read_id = || {
+        serde_json::from_str::<IdOnly<'_>>(line)
+            .ok()
+            .and_then(|r| owned(r.event_id))
+    };
+    let first = line.trim_start().chars().next();
+    if first != Some('{') {
+        // serde would read a JSON array positionally into the struct; a record is an object.
+        let what = if first == Some('[') {
+            "a JSON array"
+        } else {
+            "not a JSON object"
+        };
+        return Err(InputError::new(
+            ErrorKind::Json,
+            format!("the record is {what}; expected one JSON object per line"),
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    let wire: WireTrip<'_> = match serde_path_to_error::deserialize(&mut de) {
+        Ok(w) => w,
+        Err(e) => {
+            let at_root = e.path().iter().next().is_none();
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let (kind, field) = if inner.is_data() && !at_root {
+                (ErrorKind::Field, Some(path))
+            } else {
+                (ErrorKind::Json, None)
+            };
+            return Err(InputError {
+                kind,
+                field,
+                message: inner.to_string(),
+                event_id: read_id(),
+            });
+        }
+    };
+    if let Err(e) = de.end() {
+        return Err(InputError {
+            event_id: read_id(),
+            ..InputError::new(ErrorKind::Json, e.to_string())
+        });
+    }
+    let event_id = owned(wire.event_id.clone());
+    wire_to_raw(wire).map_err(|mut e| {
+        e.event_id = event_id;
+        e
+    })
+}
+
+fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
+    let phone_handling = intervals(wire.phone_handling.as_deref(), "phone_handling")?;
+    let mounted = intervals(wire.mounted.as_deref(), "mounted")?;
+    let mut raw = RawTrip {
+        user_id: owned(wire.user_id),
+        event_id: owned(wire.event_id),
+        phone_handling,
+        mounted,
+        ..RawTrip::default()
+    };
+    match (wire.waypoints, wire.encoded) {
+        (Some(_), Some(_)) => Err(field_err(
+            ErrorKind::Field,
+            "encoded",
+            "a record has either `waypoints` or `encoded`, not both",
+        )),
+        (None, None) => Err(field_err(
+            ErrorKind::Field,
+            "waypoints",
+            "a record needs `waypoints` or `encoded` + `timestamps_ms`",
+        )),
+        (Some(waypoints), None) => {
+            let n = waypoints.len();
+            raw.layout = FieldLayout::Waypoints;
+            raw.lat_deg.reserve(n);
+            raw.lon_deg.reserve(n);
+            let mut times = Vec::with_capacity(n);
+            let mut offsets = Vec::with_capacity(n);
+            let (mut speed, mut limit, mut accuracy, mut road) = (
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+                Vec::with_capacity(n),
+            );
+            for (i, w) in waypoints.into_iter().enumerate() {
+                let t = ApiTime::parse(&w.timestamp).map_err(|e| {
+                    field_err(
+                        ErrorKind::Timestamp,
+                        format!("waypoints[{i}].timestamp"),
+                        format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
+                    )
+                })?;
+                raw.lat_deg.push(w.latitude);
+                raw.lon_deg.push(w.longitude);
+                times.push(t.epoch_ms());
+                offsets.push(t.at.offset().local_minus_utc());
+                speed.push(w.speed);
+                limit.push(w.speed_limit);
+                accuracy.push(w.accuracy);
+                road.push(owned(w.road_type));
+            }
+            raw.time_ms = Some(times);
+            raw.utc_offset_s = offsets;
+            raw.speed_kmh = speed.iter().any(Option::is_some).then_some(speed);
+            raw.speed_limit_kmh = limit.iter().any(Option::is_some).then_some(limit);
+            raw.accuracy_m = accuracy.iter().any(Option::is_some).then_some(accuracy);
+            raw.road_type = road.iter().any(Option::is_some).then_some(road);
+            Ok(raw)
+        }
+        (None, Some(encoded)) => {
+            raw.layout = FieldLayout::Compact;
+            let precision = match wire.precision {
+                None => Precision::P5,
+                Some(p) => Precision::try_from(p)
+                    .map_err(|e| field_err(ErrorKind::Field, "precision", e.message))?,
+            };
+            let points = decode_polyline(&encoded, precision).map_err(|e| {
+                field_err(
+                    ErrorKind::Polyline,
+                    "encoded",
+                    format!("{} (character {})", e.message, e.index),
+                )
+            })?;
+            raw.lat_deg = points.lat_deg;
+            raw.lon_deg = points.lon_deg;
+            raw.time_ms = wire.timestamps_ms;
+            if let Some(m) = wire.utc_offset_minutes {
+                let s = m.checked_mul(60).ok_or_else(|| {
+                    field_err(
+                        ErrorKind::Field,
+                        "utc_offset_minutes",
+                        format!("{m} is out of range"),
+                    )
+                })?;
+                raw.utc_offset_s = vec![s];
+            }
+            raw.speed_kmh = wire.speeds_kmh;
+            raw.speed_limit_kmh = wire.speed_limits_kmh;
+            raw.accuracy_m = wire.accuracies_m;
+            raw.road_type = wire.road_types.map(|v| v.into_iter().map(owned).collect());
+            Ok(raw)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "jsonl_tests.rs"]
+mod tests;

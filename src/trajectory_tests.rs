@@ -1,0 +1,151 @@
+use super::*;
+
+const T0: i64 = 1_553_240_265_000;
+
+fn raw(n: usize) -> RawTrip {
+    RawTrip {
+        user_id: Some("u".into()),
+        lat_deg: (0..n).map(|i| 50.0 + 1e-4 * i as f64).collect(),
+        lon_deg: vec![4.0; n],
+        time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+        layout: FieldLayout::Waypoints,
+        ..RawTrip::default()
+    }
+}
+
+fn fails(r: RawTrip) -> TrajectoryError {
+    Trajectory::try_from(r).unwrap_err()
+}
+
+#[test]
+fn accepts_a_plain_trip() {
+    let t = Trajectory::try_from(raw(5)).unwrap();
+    assert_eq!(t.len(), 5);
+    assert!(
+        (t.distance_m() - 4.0 * 11.119_5).abs() < 0.01,
+        "{}",
+        t.distance_m()
+    );
+}
+
+#[test]
+fn too_few_points() {
+    let e = fails(raw(1));
+    assert_eq!(e.kind, TrajectoryErrorKind::TooFewPoints);
+    assert_eq!(e.field, "waypoints");
+    assert_eq!(fails(raw(0)).kind, TrajectoryErrorKind::TooFewPoints);
+}
+
+#[test]
+fn out_of_range_and_non_finite_coordinates() {
+    let mut r = raw(3);
+    r.lat_deg[2] = 91.0;
+    let e = fails(r);
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (TrajectoryErrorKind::Coordinate, "waypoints[2].latitude")
+    );
+    let mut r = raw(3);
+    r.lon_deg[1] = f64::NAN;
+    assert_eq!(fails(r).field, "waypoints[1].longitude");
+}
+
+#[test]
+fn equal_timestamps_and_seconds_for_millis() {
+    let mut r = raw(3);
+    r.time_ms = Some(vec![T0; 3]);
+    assert_eq!(fails(r).kind, TrajectoryErrorKind::Timestamp);
+    let mut r = raw(3);
+    r.time_ms = Some(vec![1_553_240_265, 1_553_240_266, 1_553_240_267]);
+    let e = fails(r);
+    assert_eq!(e.field, "waypoints[0].timestamp");
+    assert!(e.message.contains("seconds"));
+}
+
+#[test]
+fn out_of_order_and_duplicate_fixes_are_kept() {
+    let mut r = raw(4);
+    r.time_ms = Some(vec![T0, T0 + 2000, T0 + 1000, T0 + 1000]);
+    let t = Trajectory::try_from(r).unwrap();
+    assert_eq!(t.time_ms().unwrap(), &[T0, T0 + 2000, T0 + 1000, T0 + 1000]);
+}
+
+#[test]
+fn compact_length_mismatch_names_the_array() {
+    let mut r = raw(3);
+    r.layout = FieldLayout::Compact;
+    r.speed_kmh = Some(vec![Some(1.0); 2]);
+    let e = fails(r);
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (TrajectoryErrorKind::LengthMismatch, "speeds_kmh")
+    );
+    let mut r = raw(3);
+    r.layout = FieldLayout::Compact;
+    r.time_ms = Some(vec![T0, T0 + 1]);
+    assert_eq!(fails(r).field, "encoded");
+}
+
+#[test]
+fn unknown_markers_become_none() {
+    let mut r = raw(3);
+    r.speed_kmh = Some(vec![Some(-1.0), Some(10.0), None]);
+    r.speed_limit_kmh = Some(vec![Some(0.0), Some(50.0), Some(50.0)]);
+    let t = Trajectory::try_from(r).unwrap();
+    assert_eq!(t.speed_kmh(0), None);
+    assert_eq!(t.speed_kmh(1), Some(10.0));
+    assert_eq!(t.speed_limit_kmh(0), None);
+    assert_eq!(t.speed_limit_kmh(1), Some(50.0));
+}
+
+#[test]
+fn csv_rows_name_their_line() {
+    let mut r = raw(3);
+    r.layout = FieldLayout::Rows(vec![7, 8, 9]);
+    r.lat_deg[1] = -95.0;
+    assert_eq!(fails(r).field, "latitude (line 8)");
+}
+
+#[test]
+fn event_id_is_stable_and_depends_on_user_and_start() {
+    let a = Trajectory::try_from(raw(3)).unwrap();
+    let b = Trajectory::try_from(raw(3)).unwrap();
+    assert_eq!(a.event_id(), b.event_id());
+    let mut r = raw(3);
+    r.user_id = Some("v".into());
+    assert_ne!(Trajectory::try_from(r).unwrap().event_id(), a.event_id());
+    let mut r = raw(3);
+    r.event_id = Some("given".into());
+    assert_eq!(Trajectory::try_from(r).unwrap().event_id(), "given");
+}
+
+#[test]
+fn api_waypoints_carry_distance_to_next_and_derived_speed() {
+    let mut r = raw(3);
+    r.road_type = Some(vec![
+        Some("residential".into()),
+        None,
+        Some("residential".into()),
+    ]);
+    let t = Trajectory::try_from(r).unwrap();
+    let api = t.to_api().unwrap();
+    let w = &api.waypoints;
+    assert!((w[0].distance - 11.12).abs() < 0.01);
+    assert_eq!(w[2].distance, 0.0);
+    // 11.12 m in 1 s = 40.03 km/h; the last repeats the previous.
+    assert!((w[0].speed.unwrap() - 40.03).abs() < 0.01);
+    assert_eq!(w[2].speed, w[1].speed);
+    assert_eq!(w[0].road_type.as_deref(), Some("residential"));
+    assert_eq!(w[1].road_type, None);
+    assert_eq!(w[0].timestamp.to_string(), "2019-03-22T07:37:45.000+00:00");
+}
+
+#[test]
+fn reversed_interval_is_an_error() {
+    let mut r = raw(3);
+    r.phone_handling = Some(vec![Interval {
+        start_ms: T0 + 5,
+        end_ms: T0,
+    }]);
+    assert_eq!(fails(r).field, "phone_handling[0]");
+}
