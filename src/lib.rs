@@ -1,11 +1,74 @@
-//! tripscore
+//! # tripscore
+//!
+//! A trip analytics engine: car trips come in as GPS trajectories; out come the
+//! JSON shapes of a legacy telematics REST API ([`api`]).
+//!
+//! ```text
+//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► features ─► score ─► aggregate
+//! ```
+//!
+//! What exists today:
+//! - **input** ([`open_input`], [`JsonlReader`], [`CsvReader`], [`read_gpx`],
+//!   [`parse_line`]): JSONL (waypoint and compact forms), CSV and GPX records
+//!   into [`RawTrip`]s, each with its [`RecordPos`];
+//! - **decode** ([`decode_polyline`], [`encode_polyline`], [`Precision`]);
+//! - **validation** ([`Trajectory::try_from`]): the trusted domain trip, or a
+//!   [`TrajectoryError`] naming the field;
+//! - **batch** ([`run_batch`]): streaming, parallel, order-preserving; every
+//!   record gives one output line;
+//! - **api**: serde types of every API shape; [`Trajectory::to_api`] writes the
+//!   API `Trajectory` of a trip.
+//!
+//! ```
+//! use tripscore::{InputRecord, Payload, RecordPos};
+//! let line = r#"{"user_id":"u1","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#;
+//! let record = InputRecord {
+//!     pos: RecordPos { source: "example".into(), line: 1 },
+//!     payload: Payload::JsonLine(line.to_owned()),
+//! };
+//! let trip = record.into_trajectory()?;
+//! let api = trip.to_api().expect("timed trip");
+//! assert_eq!(api.waypoints.len(), 2);
+//! assert_eq!(api.encoded, "_p~iF~ps|U_ulLnnqC");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, clippy::pedantic)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::float_cmp,
+        clippy::cast_precision_loss,
+        clippy::cast_possible_wrap,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "tests compare exact expected values and build inputs from small indices"
+    )
+)]
+#![allow(
+    clippy::module_name_repetitions,
+    reason = "types are re-exported flat; their names must stand alone"
+)]
+
 pub mod api;
+mod batch;
 mod encoded;
 mod io;
 mod trajectory;
+
 pub use api::{ApiTime, SubsecDigits};
+pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
-pub use io::*;
-pub use trajectory::*;
+pub use io::{
+    CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
+    RecordErrorBody, RecordPos, Records, open_input, parse_line, read_gpx,
+};
+pub use trajectory::{
+    Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
+    Trajectory, TrajectoryError, TrajectoryErrorKind,
+};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

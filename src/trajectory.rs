@@ -23,11 +23,12 @@ pub const MAX_UTC_OFFSET_S: i32 = 18 * 3600;
 
 /// How the fields of a [`RawTrip`] were named in its source, so errors name
 /// the field the user wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum FieldLayout {
     /// JSONL with a `waypoints` array of objects.
     Waypoints,
     /// JSONL with `encoded` + `timestamps_ms` and parallel arrays.
+    #[default]
     Compact,
     /// CSV, one row per fix; the 1-based line of each row.
     Rows(Vec<u64>),
@@ -183,12 +184,6 @@ pub struct RawTrip {
     pub mounted: Option<Vec<Interval>>,
     /// How the source named the fields.
     pub layout: FieldLayout,
-}
-
-impl Default for FieldLayout {
-    fn default() -> Self {
-        Self::Compact
-    }
 }
 
 /// What is wrong with a trip that fails validation.
@@ -410,86 +405,109 @@ fn derive_event_id(
         })
 }
 
+/// Checks the column lengths and the number of fixes; returns that number.
+fn check_shape(raw: &RawTrip) -> Result<usize, TrajectoryError> {
+    let layout = &raw.layout;
+    let n = raw.lat_deg.len();
+    if raw.lon_deg.len() != n {
+        return Err(err(
+            TrajectoryErrorKind::LengthMismatch,
+            layout.field(Column::Longitude, None),
+            format!("{} longitudes for {n} latitudes", raw.lon_deg.len()),
+        ));
+    }
+    let times_len = raw.time_ms.as_ref().map(Vec::len);
+    if let Some(t) = times_len.filter(|&t| t != n) {
+        let (column, what) = match layout {
+            // The timestamps are the reference length: the points are what is off.
+            FieldLayout::Compact => (
+                Column::Latitude,
+                format!("decodes to {n} points but timestamps_ms has {t}"),
+            ),
+            _ => (Column::Time, format!("has {t} values for {n} points")),
+        };
+        return Err(err(
+            TrajectoryErrorKind::LengthMismatch,
+            layout.field(column, None),
+            what,
+        ));
+    }
+    if n < 2 {
+        let what = if n == 0 {
+            "the trip has no points"
+        } else {
+            "the trip has only one point"
+        };
+        return Err(err(
+            TrajectoryErrorKind::TooFewPoints,
+            layout.field(Column::Latitude, None),
+            format!("{what}; at least 2 are needed"),
+        ));
+    }
+    Ok(n)
+}
+
+/// Checks that every coordinate is finite and in range.
+fn check_coordinates(raw: &RawTrip) -> Result<(), TrajectoryError> {
+    let layout = &raw.layout;
+    let n = raw.lat_deg.len();
+    for i in 0..n {
+        let (lat, lon) = (raw.lat_deg[i], raw.lon_deg[i]);
+        if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+            return Err(err(
+                TrajectoryErrorKind::Coordinate,
+                layout.field(Column::Latitude, Some(i)),
+                format!("latitude {lat} is outside [-90, 90]"),
+            ));
+        }
+        if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+            return Err(err(
+                TrajectoryErrorKind::Coordinate,
+                layout.field(Column::Longitude, Some(i)),
+                format!("longitude {lon} is outside [-180, 180]"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that times are plausible milliseconds and not all equal.
+fn check_times(raw: &RawTrip) -> Result<(), TrajectoryError> {
+    let layout = &raw.layout;
+    let n = raw.lat_deg.len();
+    if let Some(times) = &raw.time_ms {
+        if let Some(i) = times
+            .iter()
+            .position(|t| !(MIN_TIME_MS..=MAX_TIME_MS).contains(t))
+        {
+            return Err(err(
+                TrajectoryErrorKind::Timestamp,
+                layout.field(Column::Time, Some(i)),
+                format!(
+                    "{} ms is outside 1990..2200 (seconds instead of milliseconds?)",
+                    times[i]
+                ),
+            ));
+        }
+        if times.iter().all(|&t| t == times[0]) {
+            return Err(err(
+                TrajectoryErrorKind::Timestamp,
+                layout.field(Column::Time, None),
+                format!("all {n} timestamps are equal"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl TryFrom<RawTrip> for Trajectory {
     type Error = TrajectoryError;
 
     fn try_from(raw: RawTrip) -> Result<Self, Self::Error> {
+        let n = check_shape(&raw)?;
+        check_coordinates(&raw)?;
+        check_times(&raw)?;
         let layout = &raw.layout;
-        let n = raw.lat_deg.len();
-        if raw.lon_deg.len() != n {
-            return Err(err(
-                TrajectoryErrorKind::LengthMismatch,
-                layout.field(Column::Longitude, None),
-                format!("{} longitudes for {n} latitudes", raw.lon_deg.len()),
-            ));
-        }
-        let times_len = raw.time_ms.as_ref().map(Vec::len);
-        if let Some(t) = times_len.filter(|&t| t != n) {
-            let (column, what) = match layout {
-                // The timestamps are the reference length: the points are what is off.
-                FieldLayout::Compact => (
-                    Column::Latitude,
-                    format!("decodes to {n} points but timestamps_ms has {t}"),
-                ),
-                _ => (Column::Time, format!("has {t} values for {n} points")),
-            };
-            return Err(err(
-                TrajectoryErrorKind::LengthMismatch,
-                layout.field(column, None),
-                what,
-            ));
-        }
-        if n < 2 {
-            let what = if n == 0 {
-                "the trip has no points"
-            } else {
-                "the trip has only one point"
-            };
-            return Err(err(
-                TrajectoryErrorKind::TooFewPoints,
-                layout.field(Column::Latitude, None),
-                format!("{what}; at least 2 are needed"),
-            ));
-        }
-        for i in 0..n {
-            let (lat, lon) = (raw.lat_deg[i], raw.lon_deg[i]);
-            if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-                return Err(err(
-                    TrajectoryErrorKind::Coordinate,
-                    layout.field(Column::Latitude, Some(i)),
-                    format!("latitude {lat} is outside [-90, 90]"),
-                ));
-            }
-            if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-                return Err(err(
-                    TrajectoryErrorKind::Coordinate,
-                    layout.field(Column::Longitude, Some(i)),
-                    format!("longitude {lon} is outside [-180, 180]"),
-                ));
-            }
-        }
-        if let Some(times) = &raw.time_ms {
-            if let Some(i) = times
-                .iter()
-                .position(|t| !(MIN_TIME_MS..=MAX_TIME_MS).contains(t))
-            {
-                return Err(err(
-                    TrajectoryErrorKind::Timestamp,
-                    layout.field(Column::Time, Some(i)),
-                    format!(
-                        "{} ms is outside 1990..2200 (seconds instead of milliseconds?)",
-                        times[i]
-                    ),
-                ));
-            }
-            if times.iter().all(|&t| t == times[0]) {
-                return Err(err(
-                    TrajectoryErrorKind::Timestamp,
-                    layout.field(Column::Time, None),
-                    format!("all {n} timestamps are equal"),
-                ));
-            }
-        }
         let utc_offset_s = match raw.utc_offset_s.len() {
             0 => vec![0; n],
             1 => vec![raw.utc_offset_s[0]; n],

@@ -163,12 +163,11 @@ impl Group {
         let (user_id, event_id) = self.key;
         let nonempty = |s: String| (!s.is_empty()).then_some(s);
         let event_id = nonempty(event_id);
-        let result = match self.error {
-            Some(mut e) => {
-                e.event_id = event_id;
-                Err(e)
-            }
-            None => {
+        let result = if let Some(mut e) = self.error {
+            e.event_id = event_id;
+            Err(e)
+        } else {
+            {
                 let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
                 let mut trip = self.trip;
                 trip.user_id = nonempty(user_id);
@@ -247,6 +246,43 @@ impl<R: Read> CsvReader<R> {
         group.key = key;
         group
     }
+
+    /// The next row, or what `next` should return instead (end of input, an
+    /// I/O error, or the error record of an unreadable row).
+    fn next_row(&mut self) -> Result<csv::StringRecord, Option<io::Result<InputRecord>>> {
+        loop {
+            let mut row = csv::StringRecord::new();
+            match self.rows.read_record(&mut row) {
+                Ok(true) => return Ok(row),
+                Ok(false) => {
+                    self.done = true;
+                    return Err(self.current.take().map(|g| Ok(g.finish(&self.source))));
+                }
+                Err(e) if e.is_io_error() => {
+                    return Err(Some(Err(io::Error::other(e.to_string()))));
+                }
+                Err(e) => {
+                    // A row that is not valid CSV (e.g. bad UTF-8) has no key we can
+                    // trust: it fails the trip being read, or is its own error record.
+                    let line = e.position().map_or(0, csv::Position::line);
+                    let error = InputError::new(ErrorKind::Csv, e.to_string())
+                        .with_field(format!("line {line}"));
+                    if let Some(group) = self.current.as_mut() {
+                        group.error.get_or_insert(error);
+                        continue;
+                    }
+                    let pos = RecordPos {
+                        source: Arc::clone(&self.source),
+                        line,
+                    };
+                    return Err(Some(Ok(InputRecord {
+                        pos,
+                        payload: Payload::Trip(Box::new(Err(error))),
+                    })));
+                }
+            }
+        }
+    }
 }
 
 impl<R: Read> Iterator for CsvReader<R> {
@@ -276,36 +312,12 @@ impl<R: Read> Iterator for CsvReader<R> {
             }
         };
         loop {
-            let row = match self.pending.take() {
-                Some(row) => row,
-                None => {
-                    let mut row = csv::StringRecord::new();
-                    match self.rows.read_record(&mut row) {
-                        Ok(true) => row,
-                        Ok(false) => {
-                            self.done = true;
-                            return self.current.take().map(|g| Ok(g.finish(&self.source)));
-                        }
-                        Err(e) if e.is_io_error() => {
-                            return Some(Err(io::Error::other(e.to_string())));
-                        }
-                        Err(e) => {
-                            // A row that is not valid CSV (e.g. bad UTF-8) belongs to no
-                            // trip we can name: it is its own error record.
-                            let line = e.position().map_or(0, csv::Position::line);
-                            let pos = RecordPos {
-                                source: Arc::clone(&self.source),
-                                line,
-                            };
-                            return Some(Ok(InputRecord {
-                                pos,
-                                payload: Payload::Trip(Box::new(Err(InputError::new(
-                                    ErrorKind::Csv,
-                                    e.to_string(),
-                                )))),
-                            }));
-                        }
-                    }
+            let row = if let Some(row) = self.pending.take() {
+                row
+            } else {
+                match self.next_row() {
+                    Ok(row) => row,
+                    Err(item) => return item,
                 }
             };
             let key = Self::key(&row, &cols);

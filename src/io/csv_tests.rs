@@ -63,3 +63,19 @@ fn missing_columns_is_one_error_record() {
         Some("header")
     );
 }
+
+#[test]
+fn invalid_utf8_row_fails_the_trip_being_read() {
+    let mut text = b"event_id,lat,lon,timestamp_ms\na,1,1,1553240265000\na,1,".to_vec();
+    text.extend_from_slice(&[0xff, 0xfe]);
+    text.extend_from_slice(b",1553240266000\nb,1,1,1553240265000\nb,1,2,1553240266000\n");
+    let trips: Vec<_> = CsvReader::new(text.as_slice(), "t.csv")
+        .map(|r| match r.unwrap().payload {
+            Payload::Trip(t) => *t,
+            Payload::JsonLine(_) => unreachable!(),
+        })
+        .collect();
+    assert_eq!(trips.len(), 2);
+    assert_eq!(trips[0].as_ref().unwrap_err().kind, ErrorKind::Csv);
+    assert!(trips[1].is_ok());
+}

@@ -24,8 +24,8 @@ fn track_to_raw(track: &gpx::Track, user_id: Option<&str>) -> Result<RawTrip, In
     };
     raw.lat_deg.reserve(n);
     raw.lon_deg.reserve(n);
-    let timed = points.iter().any(|p| p.time.is_some());
-    let mut times = Vec::with_capacity(if timed { n } else { 0 });
+    let has_times = points.iter().any(|p| p.time.is_some());
+    let mut times = Vec::with_capacity(if has_times { n } else { 0 });
     let mut speeds = Vec::with_capacity(n);
     for (i, p) in points.iter().enumerate() {
         // geo's Point is (x = lon, y = lat).
@@ -33,7 +33,7 @@ fn track_to_raw(track: &gpx::Track, user_id: Option<&str>) -> Result<RawTrip, In
         raw.lat_deg.push(point.y());
         raw.lon_deg.push(point.x());
         speeds.push(p.speed.map(|mps| mps * 3.6));
-        if timed {
+        if has_times {
             let Some(time) = p.time else {
                 return Err(InputError::new(
                     ErrorKind::Timestamp,
@@ -49,7 +49,7 @@ fn track_to_raw(track: &gpx::Track, user_id: Option<&str>) -> Result<RawTrip, In
             times.push(ms);
         }
     }
-    raw.time_ms = timed.then_some(times);
+    raw.time_ms = has_times.then_some(times);
     raw.speed_kmh = speeds.iter().any(Option::is_some).then_some(speeds);
     Ok(raw)
 }

@@ -1,0 +1,212 @@
+//! Streaming, parallel, order-preserving batch processing of trip records.
+//!
+//! Records are read in windows of [`BatchOptions::window`]; each window is
+//! processed on a rayon pool and written in input order before the next window
+//! is read, so memory is bounded by the window, not the input, and the output is
+//! byte-identical whatever the number of threads. Every input record yields
+//! exactly one output line: the processor's result, or the record's error line.
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::io::{InputError, InputRecord, RecordError};
+use crate::trajectory::Trajectory;
+
+/// How a batch runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+    /// Records read, processed and written per round (memory bound).
+    pub window: usize,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self {
+            threads: 0,
+            window: 2048,
+        }
+    }
+}
+
+/// Counts of a finished (or failed) batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// Records read.
+    pub records: u64,
+    /// Records that produced a result.
+    pub ok: u64,
+    /// Records that produced an error line.
+    pub errors: u64,
+    /// Fixes in the records that produced a result.
+    pub points: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl BatchSummary {
+    /// Fixes per second of wall time.
+    #[must_use]
+    pub fn points_per_s(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        #[allow(clippy::cast_precision_loss, reason = "a rate for display")]
+        let points = self.points as f64;
+        if s > 0.0 { points / s } else { 0.0 }
+    }
+}
+
+impl std::fmt::Display for BatchSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} records in, {} ok, {} errors, {} points, {:.2} s, {:.0} points/s",
+            self.records,
+            self.ok,
+            self.errors,
+            self.points,
+            self.elapsed.as_secs_f64(),
+            self.points_per_s()
+        )
+    }
+}
+
+/// A batch that could not go on: reading the input or writing the output failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// Reading an input failed.
+    #[error("reading input: {0}")]
+    Read(#[source] io::Error),
+    /// Writing the output failed.
+    #[error("writing output: {0}")]
+    Write(#[source] io::Error),
+    /// The thread pool could not be built.
+    #[error("starting worker threads: {0}")]
+    Threads(String),
+}
+
+/// What processing one trip gives: its output line (without the newline).
+pub type ProcessResult = Result<String, InputError>;
+
+enum Outcome {
+    Ok { line: String, points: usize },
+    Err(String),
+}
+
+fn process_one<F>(record: InputRecord, process: &F) -> Outcome
+where
+    F: Fn(&Trajectory) -> ProcessResult,
+{
+    let pos = record.pos.clone();
+    let error_line = |e: RecordError| {
+        // A RecordError has only strings and integers: it always serialises.
+        Outcome::Err(serde_json::to_string(&e).unwrap_or_else(|_| e.to_string()))
+    };
+    match record.into_trajectory() {
+        Err(e) => error_line(e),
+        Ok(trip) => match process(&trip) {
+            Ok(line) => Outcome::Ok {
+                line,
+                points: trip.len(),
+            },
+            Err(mut e) => {
+                if e.event_id.is_none() {
+                    e.event_id = Some(trip.event_id().to_owned());
+                }
+                error_line(RecordError::new(&pos, e))
+            }
+        },
+    }
+}
+
+/// Processes every record of `records` with `process` and writes one line per
+/// record to `out`, in input order.
+///
+/// `on_window` is called after each window is written, with the running summary
+/// (for progress reports).
+///
+/// # Errors
+/// Reading or writing fails; the summary so far is lost with the run.
+///
+/// # Example
+/// ```
+/// use tripscore::{run_batch, BatchOptions, JsonlReader};
+/// let input = concat!(
+///     r#"{"encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#, "\n",
+///     "not json\n",
+/// );
+/// let mut out = Vec::new();
+/// let summary = run_batch(
+///     JsonlReader::new(input.as_bytes(), "-"),
+///     BatchOptions::default(),
+///     |trip| Ok(format!("{}", trip.len())),
+///     &mut out,
+///     |_| {},
+/// )?;
+/// assert_eq!((summary.ok, summary.errors), (1, 1));
+/// assert!(String::from_utf8(out)?.starts_with("2\n{\"source\":\"-\",\"line\":2,"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_batch<I, F, P>(
+    records: I,
+    options: BatchOptions,
+    process: F,
+    out: &mut dyn Write,
+    mut on_window: P,
+) -> Result<BatchSummary, BatchError>
+where
+    I: IntoIterator<Item = io::Result<InputRecord>>,
+    F: Fn(&Trajectory) -> ProcessResult + Sync,
+    P: FnMut(&BatchSummary),
+{
+    let start = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|e| BatchError::Threads(e.to_string()))?;
+    let window = options.window.max(1);
+    let mut summary = BatchSummary::default();
+    let mut records = records.into_iter();
+    let mut buf: Vec<InputRecord> = Vec::with_capacity(window);
+    loop {
+        buf.clear();
+        for r in records.by_ref() {
+            buf.push(r.map_err(BatchError::Read)?);
+            if buf.len() == window {
+                break;
+            }
+        }
+        if buf.is_empty() {
+            break;
+        }
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            buf.par_drain(..)
+                .map(|r| process_one(r, &process))
+                .collect()
+        });
+        for outcome in outcomes {
+            summary.records += 1;
+            let line = match outcome {
+                Outcome::Ok { line, points } => {
+                    summary.ok += 1;
+                    summary.points += points as u64;
+                    line
+                }
+                Outcome::Err(line) => {
+                    summary.errors += 1;
+                    line
+                }
+            };
+            out.write_all(line.as_bytes()).map_err(BatchError::Write)?;
+            out.write_all(b"\n").map_err(BatchError::Write)?;
+        }
+        summary.elapsed = start.elapsed();
+        on_window(&summary);
+    }
+    out.flush().map_err(BatchError::Write)?;
+    summary.elapsed = start.elapsed();
+    Ok(summary)
+}

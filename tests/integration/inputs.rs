@@ -1,0 +1,53 @@
+//! The same trips in different input formats give the same trajectories.
+
+use crate::util::{fixture, json_lines, tripscore};
+
+fn trajectories(rel: &str) -> Vec<serde_json::Value> {
+    let out = tripscore(&["trajectory", "--quiet", &fixture(rel).to_string_lossy()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    json_lines(&out)
+}
+
+#[test]
+fn ndsbr_csv_equals_ndsbr_jsonl() {
+    let csv = trajectories("data/ndsbr/ndsbr.csv");
+    let jsonl = trajectories("data/ndsbr/ndsbr.jsonl");
+    assert_eq!(csv.len(), 9);
+    assert_eq!(csv, jsonl);
+}
+
+#[test]
+fn gpx_equals_jsonl_but_for_the_shown_offset() {
+    let gpx = trajectories("data/barefoot-munich/x0001-001.gpx");
+    let jsonl = trajectories("data/barefoot-munich/x0001-001.jsonl");
+    assert_eq!(gpx.len(), 1);
+    let (g, j) = (&gpx[0]["waypoints"], &jsonl[0]["waypoints"]);
+    assert_eq!(g.as_array().unwrap().len(), 1194);
+    for (a, b) in g.as_array().unwrap().iter().zip(j.as_array().unwrap()) {
+        assert_eq!(a["distance"], b["distance"]);
+        assert_eq!(a["latitude"], b["latitude"]);
+        let (ta, tb) = (
+            a["timestamp"].as_str().unwrap(),
+            b["timestamp"].as_str().unwrap(),
+        );
+        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap();
+        assert_eq!(parse(ta), parse(tb));
+    }
+    assert_eq!(gpx[0]["encoded"], jsonl[0]["encoded"]);
+}
+
+#[test]
+fn every_shipped_file_reads_without_errors() {
+    for (rel, trips) in [
+        ("data/seed/seed_trip.jsonl", 1),
+        ("data/driveplotr-nds/nds.jsonl", 28),
+        ("data/ndsbr/ndsbr.jsonl", 9),
+    ] {
+        assert_eq!(trajectories(rel).len(), trips, "{rel}");
+    }
+}

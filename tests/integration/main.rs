@@ -1,0 +1,7 @@
+//! Integration tests: one binary, a module per area (ripgrep's layout).
+
+mod util;
+
+mod api_examples;
+mod cli_trajectory;
+mod inputs;
