@@ -54,6 +54,7 @@ pub mod api;
 mod batch;
 mod encoded;
 mod io;
+mod simulate;
 mod trajectory;
 
 pub use api::{ApiTime, SubsecDigits};
@@ -62,6 +63,9 @@ pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, enco
 pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
     RecordErrorBody, RecordPos, Records, open_input, parse_line, read_gpx,
+};
+pub use simulate::{
+    NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
 };
 pub use trajectory::{
     Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,

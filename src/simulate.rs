@@ -1,0 +1,648 @@
+//! A seeded trip simulator with known manoeuvres and a GPS noise model.
+//!
+//! A car is driven at 10 Hz through a random plan of manoeuvres — pull-aways,
+//! cruising, braking to stops and to junction turns, left and right turns, road
+//! bends, roundabouts, coasting — each with a smooth (raised-cosine) profile
+//! whose peak is drawn either from a *calm* range or a *harsh* one. The true
+//! path is then sampled like a phone would (1, 2 or 5 s), and noise is added:
+//!
+//! - position error: a Gauss–Markov process per axis (σ = `position_sigma_m`,
+//!   correlation time `position_tau_s`), as GPS errors drift rather than jump,
+//!   plus white noise (`white_sigma_m`);
+//! - measured (Doppler) speed error, white (`speed_sigma_mps`);
+//! - timestamp jitter (`timestamp_jitter_ms`), dropouts, stale repeated fixes,
+//!   spikes hundreds of metres off, and one tunnel gap;
+//! - polyline rounding, as the trip is written in the compact form.
+//!
+//! Calm and harsh ranges keep a margin around each hard-event threshold (calm
+//! peaks ≤ 0.75 × threshold, harsh ≥ 1.25 ×), so that ground truth is
+//! unambiguous; near-threshold behaviour is reported separately in
+//! docs/ACCURACY.md. Every trip is a pure function of `(seed, index)`.
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use serde::{Deserialize, Serialize};
+
+/// Simulation time step, seconds.
+const STEP_S: f64 = 0.1;
+/// Mean Earth radius used for the local tangent plane, metres.
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// The GPS noise model.
+///
+/// # Units
+/// Metres, seconds, m/s, milliseconds, probabilities per fix.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseConfig {
+    /// Standard deviation of the drifting position error, per axis, m.
+    pub position_sigma_m: f64,
+    /// Correlation time of the drifting position error, s.
+    pub position_tau_s: f64,
+    /// Standard deviation of white position noise, per axis, m.
+    pub white_sigma_m: f64,
+    /// Standard deviation of the measured speed error, m/s.
+    pub speed_sigma_mps: f64,
+    /// Standard deviation of timestamp jitter, ms.
+    pub timestamp_jitter_ms: f64,
+    /// Probability that a fix is missing.
+    pub dropout_prob: f64,
+    /// Probability that a fix repeats the previous one (stale).
+    pub stale_prob: f64,
+    /// Probability that a fix is a spike 200–2,000 m off.
+    pub spike_prob: f64,
+    /// Whether the trip has one tunnel gap of 60–300 s.
+    pub tunnel: bool,
+}
+
+impl Default for NoiseConfig {
+    fn default() -> Self {
+        Self {
+            position_sigma_m: 5.0,
+            position_tau_s: 60.0,
+            white_sigma_m: 0.5,
+            speed_sigma_mps: 0.3,
+            timestamp_jitter_ms: 20.0,
+            dropout_prob: 0.01,
+            stale_prob: 0.01,
+            spike_prob: 0.002,
+            tunnel: true,
+        }
+    }
+}
+
+impl NoiseConfig {
+    /// No noise at all (only polyline rounding remains).
+    #[must_use]
+    pub fn none() -> Self {
+        Self {
+            position_sigma_m: 0.0,
+            position_tau_s: 60.0,
+            white_sigma_m: 0.0,
+            speed_sigma_mps: 0.0,
+            timestamp_jitter_ms: 0.0,
+            dropout_prob: 0.0,
+            stale_prob: 0.0,
+            spike_prob: 0.0,
+            tunnel: false,
+        }
+    }
+}
+
+/// What to simulate.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimConfig {
+    /// Seed; trip `i` depends only on `(seed, i)`.
+    pub seed: u64,
+    /// Driving time per trip, s.
+    pub trip_duration_s: f64,
+    /// Sampling interval, ms (1,000, 2,000 or 5,000 typically).
+    pub sampling_ms: i64,
+    /// Share of manoeuvres driven harshly (0 = calm driving only).
+    pub harsh_share: f64,
+    /// Whether the trip carries measured speeds (`speeds_kmh`).
+    pub with_speed: bool,
+    /// Polyline precision of the written trip (5 or 6).
+    pub precision: u32,
+    /// The noise model.
+    pub noise: NoiseConfig,
+    /// Unix ms of the first trip's start; trip `i` starts `i` hours later.
+    pub start_ms: i64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            trip_duration_s: 1200.0,
+            sampling_ms: 1000,
+            harsh_share: 0.15,
+            with_speed: true,
+            precision: 5,
+            noise: NoiseConfig::default(),
+            start_ms: 1_700_000_000_000,
+        }
+    }
+}
+
+/// A manoeuvre kind in the ground truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TruthKind {
+    /// Speeding up.
+    Accelerate,
+    /// Slowing down with a peak of at least 1 m/s².
+    Brake,
+    /// Slowing down gently.
+    Coast,
+    /// Turning left.
+    LeftTurn,
+    /// Turning right.
+    RightTurn,
+    /// Through a roundabout.
+    Roundabout,
+}
+
+/// One manoeuvre the simulated driver made.
+///
+/// # Units
+/// Unix ms; `peak_mps2` is the peak |longitudinal| (acceleration kinds) or
+/// |lateral| (turns) acceleration, m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TruthManeuver {
+    /// What it was.
+    pub kind: TruthKind,
+    /// Start, Unix ms.
+    pub start_ms: i64,
+    /// End, Unix ms.
+    pub end_ms: i64,
+    /// Peak acceleration, m/s².
+    pub peak_mps2: f64,
+    /// Whether it was driven from the harsh range.
+    pub harsh: bool,
+}
+
+/// The ground truth of a simulated trip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimTruth {
+    /// The trip's id.
+    pub event_id: String,
+    /// True distance driven, m.
+    pub distance_m: f64,
+    /// The manoeuvres, in time order.
+    pub maneuvers: Vec<TruthManeuver>,
+}
+
+/// A simulated trip in the compact input form, with its truth.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimTrip {
+    /// User id.
+    pub user_id: String,
+    /// Trip id.
+    pub event_id: String,
+    /// Google polyline of the fixes.
+    pub encoded: String,
+    /// Polyline precision.
+    pub precision: u32,
+    /// One Unix-ms time per fix.
+    pub timestamps_ms: Vec<i64>,
+    /// Measured speeds, km/h, when simulated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speeds_kmh: Option<Vec<f64>>,
+    /// The ground truth (written to a separate file by the CLI).
+    #[serde(skip)]
+    pub truth: Option<SimTruth>,
+}
+
+/// Thresholds the calm and harsh ranges keep clear of (SPEC §5 defaults).
+const HARD_ACCEL: f64 = 2.25;
+const HARD_BRAKE: f64 = 3.0;
+const HARD_TURN: f64 = 3.5;
+
+/// The true state at one 10 Hz step.
+#[derive(Clone, Copy, Debug)]
+struct State {
+    t_s: f64,
+    x_m: f64,
+    y_m: f64,
+    heading_rad: f64,
+    speed_mps: f64,
+}
+
+struct Driver {
+    rng: ChaCha8Rng,
+    states: Vec<State>,
+    truth: Vec<TruthManeuver>,
+    start_ms: i64,
+    harsh_share: f64,
+}
+
+fn ms(start_ms: i64, t_s: f64) -> i64 {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "trip times are far below 2^53 ms"
+    )]
+    let offset = (t_s * 1000.0).round() as i64;
+    start_ms + offset
+}
+
+impl Driver {
+    fn now(&self) -> State {
+        *self.states.last().expect("a driver starts with one state")
+    }
+
+    /// Advances one step with longitudinal acceleration `a` and yaw rate `w`.
+    fn step(&mut self, a_mps2: f64, yaw_rate_rps: f64) {
+        let s = self.now();
+        let v = (s.speed_mps + a_mps2 * STEP_S).max(0.0);
+        let v_mid = 0.5 * (s.speed_mps + v);
+        let h_mid = s.heading_rad + 0.5 * yaw_rate_rps * STEP_S;
+        // Heading is measured clockwise from north (x east, y north).
+        self.states.push(State {
+            t_s: s.t_s + STEP_S,
+            x_m: s.x_m + v_mid * STEP_S * h_mid.sin(),
+            y_m: s.y_m + v_mid * STEP_S * h_mid.cos(),
+            heading_rad: s.heading_rad + yaw_rate_rps * STEP_S,
+            speed_mps: v,
+        });
+    }
+
+    fn harsh(&mut self) -> bool {
+        self.harsh_share > 0.0 && self.rng.random_bool(self.harsh_share.min(1.0))
+    }
+
+    fn record(&mut self, kind: TruthKind, t0_s: f64, peak_mps2: f64, harsh: bool) {
+        let t1 = self.now().t_s;
+        self.truth.push(TruthManeuver {
+            kind,
+            start_ms: ms(self.start_ms, t0_s),
+            end_ms: ms(self.start_ms, t1),
+            peak_mps2,
+            harsh,
+        });
+    }
+
+    /// Hold the speed for `duration_s`.
+    fn cruise(&mut self, duration_s: f64) {
+        let end = self.now().t_s + duration_s;
+        while self.now().t_s < end {
+            self.step(0.0, 0.0);
+        }
+    }
+
+    /// Hold the speed for a random time in `[lo_s, hi_s)`.
+    fn cruise_between(&mut self, lo_s: f64, hi_s: f64) {
+        let duration = self.rng.random_range(lo_s..hi_s);
+        self.cruise(duration);
+    }
+
+    /// Change speed to `target_mps` with a raised-cosine pulse peaking at `peak`.
+    fn change_speed(&mut self, target_mps: f64, peak_mps2: f64, kind: TruthKind, harsh: bool) {
+        let dv = target_mps - self.now().speed_mps;
+        if dv.abs() < 0.1 {
+            return;
+        }
+        // ∫ peak·sin²(πt/T) dt = peak·T/2 = |dv|
+        let duration = 2.0 * dv.abs() / peak_mps2;
+        let t0 = self.now().t_s;
+        let mut t = 0.0;
+        while t < duration {
+            let shape = (std::f64::consts::PI * (t + 0.5 * STEP_S) / duration)
+                .sin()
+                .powi(2);
+            self.step(dv.signum() * peak_mps2 * shape, 0.0);
+            t += STEP_S;
+        }
+        if target_mps == 0.0 {
+            let s = self.states.last_mut().expect("states");
+            s.speed_mps = 0.0;
+        }
+        self.record(kind, t0, peak_mps2, harsh);
+    }
+
+    /// Turn by `angle_rad` (positive = right, clockwise) at constant speed with a
+    /// raised-cosine yaw rate whose lateral acceleration peaks at `peak`.
+    fn turn(&mut self, angle_rad: f64, peak_lat_mps2: f64) {
+        let v = self.now().speed_mps.max(1.0);
+        let peak_yaw = peak_lat_mps2 / v;
+        let duration = 2.0 * angle_rad.abs() / peak_yaw;
+        let mut t = 0.0;
+        while t < duration {
+            let shape = (std::f64::consts::PI * (t + 0.5 * STEP_S) / duration)
+                .sin()
+                .powi(2);
+            self.step(0.0, angle_rad.signum() * peak_yaw * shape);
+            t += STEP_S;
+        }
+    }
+
+    fn accel_peak(&mut self, harsh: bool) -> f64 {
+        if harsh {
+            self.rng.random_range(1.25 * HARD_ACCEL..1.8 * HARD_ACCEL)
+        } else {
+            self.rng.random_range(0.8..0.75 * HARD_ACCEL)
+        }
+    }
+
+    fn brake_peak(&mut self, harsh: bool) -> f64 {
+        if harsh {
+            self.rng.random_range(1.25 * HARD_BRAKE..2.0 * HARD_BRAKE)
+        } else {
+            self.rng.random_range(1.0..0.75 * HARD_BRAKE)
+        }
+    }
+
+    fn turn_peak(&mut self, harsh: bool) -> f64 {
+        if harsh {
+            self.rng.random_range(1.25 * HARD_TURN..1.7 * HARD_TURN)
+        } else {
+            self.rng.random_range(1.0..0.75 * HARD_TURN)
+        }
+    }
+
+    fn cruise_speed(&mut self) -> f64 {
+        let kmh = match self.rng.random_range(0..10) {
+            0..=4 => self.rng.random_range(30.0..55.0),
+            5..=7 => self.rng.random_range(60.0..95.0),
+            _ => self.rng.random_range(100.0..130.0),
+        };
+        kmh / 3.6
+    }
+
+    fn accelerate_to(&mut self, target_mps: f64) {
+        let harsh = self.harsh();
+        let peak = self.accel_peak(harsh);
+        self.change_speed(target_mps, peak, TruthKind::Accelerate, harsh);
+    }
+
+    fn brake_to(&mut self, target_mps: f64) {
+        let harsh = self.harsh();
+        let peak = self.brake_peak(harsh);
+        self.change_speed(target_mps, peak, TruthKind::Brake, harsh);
+    }
+
+    fn junction_turn(&mut self) {
+        let speed = self.rng.random_range(15.0..30.0) / 3.6;
+        self.brake_to(speed);
+        self.cruise_between(1.0, 3.0);
+        let harsh = self.harsh();
+        let peak = self.turn_peak(harsh);
+        let right = self.rng.random_bool(0.5);
+        let angle = self.rng.random_range(70.0_f64..110.0).to_radians();
+        let t0 = self.now().t_s;
+        self.turn(if right { angle } else { -angle }, peak);
+        let kind = if right {
+            TruthKind::RightTurn
+        } else {
+            TruthKind::LeftTurn
+        };
+        self.record(kind, t0, peak, harsh);
+        self.cruise_between(1.0, 3.0);
+    }
+
+    fn bend(&mut self) {
+        let peak = self.rng.random_range(1.0..0.75 * HARD_TURN);
+        let right = self.rng.random_bool(0.5);
+        let angle = self.rng.random_range(25.0_f64..60.0).to_radians();
+        let t0 = self.now().t_s;
+        self.turn(if right { angle } else { -angle }, peak);
+        let kind = if right {
+            TruthKind::RightTurn
+        } else {
+            TruthKind::LeftTurn
+        };
+        self.record(kind, t0, peak, false);
+    }
+
+    fn roundabout(&mut self) {
+        // Right-hand traffic: veer right to enter, circle left (counter-clockwise),
+        // veer right to leave. Exits: straight on, left, or back (U-turn).
+        let radius_m: f64 = self.rng.random_range(12.0..25.0);
+        let circle_lat: f64 = self.rng.random_range(1.2..0.7 * HARD_TURN);
+        let speed = (circle_lat * radius_m).sqrt();
+        self.brake_to(speed);
+        self.cruise_between(1.0, 2.0);
+        let entry_lat = 0.8 * circle_lat;
+        let exit_deg: f64 = [120.0, 210.0, 300.0][self.rng.random_range(0..3)];
+        let t0 = self.now().t_s;
+        self.turn(60_f64.to_radians(), entry_lat);
+        self.turn(-exit_deg.to_radians(), circle_lat);
+        self.turn(60_f64.to_radians(), entry_lat);
+        self.record(TruthKind::Roundabout, t0, circle_lat, false);
+    }
+
+    fn stop_and_go(&mut self) {
+        self.brake_to(0.0);
+        self.cruise_between(3.0, 40.0);
+        let v = self.cruise_speed().min(60.0 / 3.6);
+        self.accelerate_to(v);
+    }
+
+    fn coast(&mut self) {
+        let v = self.now().speed_mps;
+        let target = v * self.rng.random_range(0.7..0.9);
+        let peak = self.rng.random_range(0.4..0.85);
+        self.change_speed(target, peak, TruthKind::Coast, false);
+    }
+}
+
+fn simulate_path(
+    cfg: &SimConfig,
+    rng: ChaCha8Rng,
+    start_ms: i64,
+) -> (Vec<State>, Vec<TruthManeuver>) {
+    let mut d = Driver {
+        rng,
+        states: vec![State {
+            t_s: 0.0,
+            x_m: 0.0,
+            y_m: 0.0,
+            heading_rad: 0.0,
+            speed_mps: 0.0,
+        }],
+        truth: Vec::new(),
+        start_ms,
+        harsh_share: cfg.harsh_share,
+    };
+    d.states[0].heading_rad = d.rng.random_range(0.0..std::f64::consts::TAU);
+    d.cruise_between(5.0, 20.0);
+    let v = d.cruise_speed().min(50.0 / 3.6);
+    d.accelerate_to(v);
+    while d.now().t_s < cfg.trip_duration_s {
+        let cruise = d.rng.random_range(5.0..30.0);
+        d.cruise(cruise);
+        match d.rng.random_range(0..12) {
+            0..=2 => {
+                d.junction_turn();
+                let v = d.cruise_speed().min(70.0 / 3.6);
+                d.accelerate_to(v);
+            }
+            3..=4 => d.stop_and_go(),
+            5..=6 => d.bend(),
+            7 => {
+                d.roundabout();
+                let v = d.cruise_speed().min(70.0 / 3.6);
+                d.accelerate_to(v);
+            }
+            8 => d.coast(),
+            9 => {
+                let v = d.cruise_speed();
+                if v > d.now().speed_mps {
+                    d.accelerate_to(v);
+                } else {
+                    d.brake_to(v);
+                }
+            }
+            _ => {}
+        }
+    }
+    d.brake_to(0.0);
+    d.cruise_between(3.0, 10.0);
+    (d.states, d.truth)
+}
+
+/// Simulates trip `index` of the set `cfg` describes.
+///
+/// # Panics
+/// Never for finite configs; a non-finite noise sigma panics in `Normal::new`.
+///
+/// # Example
+/// ```
+/// use tripscore::{simulate_trip, SimConfig};
+/// let trip = simulate_trip(&SimConfig::default(), 0);
+/// assert_eq!(trip, simulate_trip(&SimConfig::default(), 0)); // deterministic
+/// assert!(!trip.truth.as_ref().unwrap().maneuvers.is_empty());
+/// ```
+#[must_use]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass of the sampling and noise model, in order"
+)]
+pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let start_ms = cfg.start_ms + i64::try_from(index).unwrap_or(0) * 3_600_000;
+    let origin_lat: f64 = rng.random_range(-60.0..60.0);
+    let origin_lon: f64 = rng.random_range(-170.0..170.0);
+    let path_rng = ChaCha8Rng::seed_from_u64(rng.random());
+    let (states, maneuvers) = simulate_path(cfg, path_rng, start_ms);
+    let distance_m = states
+        .windows(2)
+        .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
+        .sum();
+
+    let noise = cfg.noise;
+    let normal = |sigma: f64| Normal::new(0.0, sigma.max(0.0)).expect("finite sigma");
+    let (white, speed_err, jitter) = (
+        normal(noise.white_sigma_m),
+        normal(noise.speed_sigma_mps),
+        normal(noise.timestamp_jitter_ms),
+    );
+    let step = usize::try_from((cfg.sampling_ms.max(100) + 50) / 100).unwrap_or(10);
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "sampling interval in ms is small"
+    )]
+    let dt_s = step as f64 * STEP_S;
+    let rho = (-dt_s / noise.position_tau_s.max(1e-3)).exp();
+    let gm = normal(noise.position_sigma_m * (1.0 - rho * rho).sqrt());
+    let mut bias = [
+        normal(noise.position_sigma_m).sample(&mut rng),
+        normal(noise.position_sigma_m).sample(&mut rng),
+    ];
+    let total_s = states.last().map_or(0.0, |s| s.t_s);
+    let tunnel = if noise.tunnel && total_s > 600.0 {
+        let len = rng.random_range(60.0..300.0);
+        let at = rng.random_range(0.2 * total_s..0.8 * total_s - len);
+        Some((at, at + len))
+    } else {
+        None
+    };
+    let cos_lat = origin_lat.to_radians().cos();
+    let mut lat = Vec::new();
+    let mut lon = Vec::new();
+    let mut times = Vec::new();
+    let mut speeds = Vec::new();
+    for s in states.iter().step_by(step) {
+        bias[0] = rho * bias[0] + gm.sample(&mut rng);
+        bias[1] = rho * bias[1] + gm.sample(&mut rng);
+        if tunnel.is_some_and(|(a, b)| (a..b).contains(&s.t_s))
+            || rng.random_bool(noise.dropout_prob)
+        {
+            continue;
+        }
+        let t = ms(start_ms, s.t_s) + {
+            #[allow(clippy::cast_possible_truncation, reason = "jitter of a few ms")]
+            let j = jitter.sample(&mut rng).round() as i64;
+            j
+        };
+        if !lat.is_empty() && rng.random_bool(noise.stale_prob) {
+            // A stale fix: the receiver repeats its last position and speed.
+            lat.push(*lat.last().expect("non-empty"));
+            lon.push(*lon.last().expect("non-empty"));
+            speeds.push(*speeds.last().expect("non-empty"));
+            times.push(t);
+            continue;
+        }
+        let (mut x, mut y) = (
+            s.x_m + bias[0] + white.sample(&mut rng),
+            s.y_m + bias[1] + white.sample(&mut rng),
+        );
+        if rng.random_bool(noise.spike_prob) {
+            let r = rng.random_range(200.0..2000.0);
+            let a: f64 = rng.random_range(0.0..std::f64::consts::TAU);
+            x += r * a.sin();
+            y += r * a.cos();
+        }
+        lat.push(origin_lat + (y / EARTH_RADIUS_M).to_degrees());
+        lon.push(origin_lon + (x / (EARTH_RADIUS_M * cos_lat)).to_degrees());
+        speeds.push(
+            ((s.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round() / 100.0,
+        );
+        times.push(t);
+    }
+    let precision = crate::Precision::try_from(cfg.precision).unwrap_or_default();
+    let encoded = crate::encode_polyline(&lat, &lon, precision).unwrap_or_default();
+    let event_id = format!("sim-{}-{index}", cfg.seed);
+    SimTrip {
+        user_id: format!("sim-user-{}", index % 10),
+        event_id: event_id.clone(),
+        encoded,
+        precision: precision.decimals(),
+        timestamps_ms: times,
+        speeds_kmh: cfg.with_speed.then_some(speeds),
+        truth: Some(SimTruth {
+            event_id,
+            distance_m,
+            maneuvers,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn noiseless_trip_matches_its_truth_distance() {
+        let cfg = SimConfig {
+            noise: NoiseConfig::none(),
+            precision: 6,
+            ..SimConfig::default()
+        };
+        let trip = simulate_trip(&cfg, 3);
+        let pts = crate::decode_polyline(&trip.encoded, crate::Precision::P6).unwrap();
+        let raw = crate::RawTrip {
+            lat_deg: pts.lat_deg,
+            lon_deg: pts.lon_deg,
+            time_ms: Some(trip.timestamps_ms.clone()),
+            ..crate::RawTrip::default()
+        };
+        let measured = crate::Trajectory::try_from(raw).unwrap().distance_m();
+        let truth = trip.truth.unwrap().distance_m;
+        assert!(
+            (measured - truth).abs() / truth < 0.01,
+            "{measured} vs {truth}"
+        );
+    }
+
+    #[test]
+    fn calm_driving_has_no_harsh_manoeuvre_and_peaks_stay_in_range() {
+        let cfg = SimConfig {
+            harsh_share: 0.0,
+            ..SimConfig::default()
+        };
+        for i in 0..5 {
+            let truth = simulate_trip(&cfg, i).truth.unwrap();
+            for m in &truth.maneuvers {
+                assert!(!m.harsh);
+                let limit = match m.kind {
+                    TruthKind::Accelerate => HARD_ACCEL,
+                    TruthKind::Brake | TruthKind::Coast => HARD_BRAKE,
+                    _ => HARD_TURN,
+                };
+                assert!(m.peak_mps2 <= 0.75 * limit, "{m:?}");
+                assert!(m.end_ms > m.start_ms);
+            }
+        }
+    }
+}
