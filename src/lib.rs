@@ -52,6 +52,7 @@
 
 pub mod api;
 mod batch;
+mod clean;
 mod encoded;
 mod io;
 mod simulate;
@@ -59,6 +60,7 @@ mod trajectory;
 
 pub use api::{ApiTime, SubsecDigits};
 pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
+pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
