@@ -55,6 +55,7 @@ mod batch;
 mod clean;
 mod encoded;
 mod io;
+mod kinematics;
 mod simulate;
 mod trajectory;
 
@@ -66,6 +67,7 @@ pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
     RecordErrorBody, RecordPos, Records, open_input, parse_line, read_gpx,
 };
+pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use simulate::{
     NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
 };

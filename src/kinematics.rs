@@ -1,0 +1,376 @@
+//! Kinematics: smoothed speed, longitudinal and lateral acceleration, heading,
+//! yaw rate and jerk for every kept fix of a [`CleanTrip`].
+//!
+//! Each section is laid out in a local tangent plane (east/north metres, built
+//! from per-step equirectangular offsets, exact at the scale of neighbouring
+//! fixes). Around every fix a least-squares polynomial in time is fitted to the
+//! fixes within a window (a Savitzky–Golay filter that also works for
+//! irregular sampling): position by a quadratic (velocity and acceleration
+//! vectors), measured speed, when given, by a line (speed and its slope).
+//! Then, with `v` the velocity and `a` the acceleration vector:
+//! - speed = measured speed fit, else |v|;
+//! - longitudinal acceleration = slope of the measured speed fit, else a·v/|v|;
+//! - yaw rate ψ̇ = (v × a)/|v|² (positive = clockwise = right turn);
+//! - lateral acceleration = speed · ψ̇ (positive to the right);
+//! - jerk = the time derivative of the longitudinal acceleration.
+//!
+//! docs/ACCURACY.md compares this estimator with naive two-fix differences on
+//! simulated trips with known truth; [`Estimator::TwoPoint`] is kept for that
+//! comparison.
+
+use nalgebra::{Matrix2x3, Matrix3, Vector3};
+use serde::{Deserialize, Serialize};
+
+use crate::clean::CleanTrip;
+use crate::trajectory::Trajectory;
+
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// How derivatives are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// Local polynomial fits over a time window (the default).
+    #[default]
+    LocalFit,
+    /// Differences of neighbouring fixes (what simple trackers do; for comparison).
+    TwoPoint,
+}
+
+/// Whether measured (Doppler) speed is used where the input has it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeedSource {
+    /// Measured speed where given, positions elsewhere.
+    #[default]
+    MeasuredWhenGiven,
+    /// Positions only.
+    PositionsOnly,
+}
+
+/// Settings of the kinematics stage.
+///
+/// # Units
+/// Seconds, m/s.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KinematicsConfig {
+    /// The estimator.
+    pub estimator: Estimator,
+    /// Measured speed or positions.
+    pub speed_source: SpeedSource,
+    /// Half-width of the position fit window, s.
+    pub position_window_s: f64,
+    /// Half-width of the measured-speed fit window, s.
+    pub speed_window_s: f64,
+    /// A window is widened until it holds at least this many fixes.
+    pub min_window_fixes: usize,
+    /// Below this speed heading is undefined: yaw rate and lateral acceleration are 0, m/s.
+    pub min_heading_speed_mps: f64,
+}
+
+impl Default for KinematicsConfig {
+    fn default() -> Self {
+        Self {
+            estimator: Estimator::LocalFit,
+            speed_source: SpeedSource::MeasuredWhenGiven,
+            position_window_s: 2.0,
+            speed_window_s: 1.0,
+            min_window_fixes: 5,
+            min_heading_speed_mps: 2.0,
+        }
+    }
+}
+
+/// Kinematic signals, one value per kept fix of the [`CleanTrip`] (parallel to
+/// `CleanTrip::fixes`). Fixes in sections of fewer than 3 fixes are `NaN`.
+///
+/// # Units
+/// Unix ms, m/s, m/s², degrees clockwise from north, degrees/s, m/s³.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Kinematics {
+    /// Fix time, Unix ms.
+    pub time_ms: Vec<i64>,
+    /// Speed, m/s.
+    pub speed_mps: Vec<f64>,
+    /// Longitudinal acceleration (positive = speeding up), m/s².
+    pub accel_long_mps2: Vec<f64>,
+    /// Heading, degrees clockwise from north.
+    pub heading_deg: Vec<f64>,
+    /// Yaw rate (positive = turning right), degrees/s.
+    pub yaw_rate_dps: Vec<f64>,
+    /// Lateral acceleration (positive = to the right), m/s².
+    pub accel_lat_mps2: Vec<f64>,
+    /// Jerk, the derivative of longitudinal acceleration, m/s³.
+    pub jerk_mps3: Vec<f64>,
+}
+
+impl Kinematics {
+    fn with_len(n: usize) -> Self {
+        Self {
+            time_ms: vec![0; n],
+            speed_mps: vec![f64::NAN; n],
+            accel_long_mps2: vec![f64::NAN; n],
+            heading_deg: vec![f64::NAN; n],
+            yaw_rate_dps: vec![f64::NAN; n],
+            accel_lat_mps2: vec![f64::NAN; n],
+            jerk_mps3: vec![f64::NAN; n],
+        }
+    }
+}
+
+/// A section in the local plane: seconds from its first fix, east and north metres.
+struct Local {
+    t_s: Vec<f64>,
+    x_m: Vec<f64>,
+    y_m: Vec<f64>,
+    speed_mps: Vec<Option<f64>>,
+}
+
+fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let t = trip.time_ms().unwrap_or(&[]);
+    let t0 = fixes.first().map_or(0, |&i| t[i]);
+    let n = fixes.len();
+    let mut local = Local {
+        t_s: Vec::with_capacity(n),
+        x_m: Vec::with_capacity(n),
+        y_m: Vec::with_capacity(n),
+        speed_mps: Vec::with_capacity(n),
+    };
+    let (mut x, mut y) = (0.0, 0.0);
+    for (k, &i) in fixes.iter().enumerate() {
+        if k > 0 {
+            let p = fixes[k - 1];
+            let mut dlon = lon[i] - lon[p];
+            if dlon > 180.0 {
+                dlon -= 360.0;
+            } else if dlon < -180.0 {
+                dlon += 360.0;
+            }
+            let mid = (0.5 * (lat[i] + lat[p])).to_radians();
+            x += EARTH_RADIUS_M * mid.cos() * dlon.to_radians();
+            y += EARTH_RADIUS_M * (lat[i] - lat[p]).to_radians();
+        }
+        #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
+        local.t_s.push((t[i] - t0) as f64 / 1000.0);
+        local.x_m.push(x);
+        local.y_m.push(y);
+        local.speed_mps.push(if measured {
+            trip.speed_kmh(i).map(|v| v / 3.6)
+        } else {
+            None
+        });
+    }
+    local
+}
+
+/// Indices `lo..hi` of the fixes within `half_s` of fix `k`, widened to at least `min_fixes`.
+fn window(t: &[f64], k: usize, half_s: f64, min_fixes: usize) -> (usize, usize) {
+    let n = t.len();
+    let (mut lo, mut hi) = (k, k + 1);
+    while lo > 0 && t[k] - t[lo - 1] <= half_s + 1e-9 {
+        lo -= 1;
+    }
+    while hi < n && t[hi] - t[k] <= half_s + 1e-9 {
+        hi += 1;
+    }
+    while hi - lo < min_fixes.min(n) {
+        let left = if lo > 0 {
+            t[k] - t[lo - 1]
+        } else {
+            f64::INFINITY
+        };
+        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
+        if left <= right {
+            lo -= 1;
+        } else {
+            hi += 1;
+        }
+    }
+    (lo, hi)
+}
+
+/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to `t0`:
+/// returns `[[x0, vx, ax], [y0, vy, ay]]`, or `None` when the times do not
+/// determine a quadratic.
+fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<Matrix2x3<f64>> {
+    let mut m = Matrix3::zeros();
+    let mut bx = Vector3::zeros();
+    let mut by = Vector3::zeros();
+    for j in 0..t.len() {
+        let tau = t[j] - t0;
+        let basis = Vector3::new(1.0, tau, tau * tau);
+        m += basis * basis.transpose();
+        bx += basis * x[j];
+        by += basis * y[j];
+    }
+    let lu = m.lu();
+    let cx = lu.solve(&bx)?;
+    let cy = lu.solve(&by)?;
+    let ok = cx.iter().chain(cy.iter()).all(|c| c.is_finite());
+    ok.then(|| Matrix2x3::new(cx[0], cx[1], 2.0 * cx[2], cy[0], cy[1], 2.0 * cy[2]))
+}
+
+/// Least-squares line through `(τ, v)`: returns `(v0, slope)`.
+fn fit_line(t: &[f64], v: &[f64], t0: f64) -> Option<(f64, f64)> {
+    #[allow(clippy::cast_precision_loss, reason = "window sizes are small")]
+    let n = t.len() as f64;
+    let (mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0);
+    for (&tj, &vj) in t.iter().zip(v) {
+        let tau = tj - t0;
+        st += tau;
+        sv += vj;
+        stt += tau * tau;
+        stv += tau * vj;
+    }
+    let det = n * stt - st * st;
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let slope = (n * stv - st * sv) / det;
+    Some(((sv - slope * st) / n, slope))
+}
+
+fn heading_deg(vx: f64, vy: f64) -> f64 {
+    vx.atan2(vy).to_degrees().rem_euclid(360.0)
+}
+
+fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
+    let n = l.t_s.len();
+    for k in 0..n {
+        let (lo, hi) = window(
+            &l.t_s,
+            k,
+            cfg.position_window_s,
+            cfg.min_window_fixes.max(3),
+        );
+        let Some(c) = fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
+        else {
+            continue;
+        };
+        let (vx, ax, vy, ay) = (c[(0, 1)], c[(0, 2)], c[(1, 1)], c[(1, 2)]);
+        let pos_speed = vx.hypot(vy);
+        let (mut speed, mut a_long) = (
+            pos_speed,
+            if pos_speed > 1e-6 {
+                (ax * vx + ay * vy) / pos_speed
+            } else {
+                0.0
+            },
+        );
+        if l.speed_mps[k].is_some() {
+            let (slo, shi) = window(&l.t_s, k, cfg.speed_window_s, 3);
+            let (ts, vs): (Vec<f64>, Vec<f64>) = (slo..shi)
+                .filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)))
+                .unzip();
+            if let Some((v0, slope)) = fit_line(&ts, &vs, l.t_s[k]) {
+                speed = v0.max(0.0);
+                a_long = slope;
+            }
+        }
+        let (yaw_rps, heading) = if pos_speed >= cfg.min_heading_speed_mps {
+            (
+                (vx * ay - vy * ax) / (pos_speed * pos_speed),
+                heading_deg(vx, vy),
+            )
+        } else {
+            (0.0, f64::NAN)
+        };
+        // With heading clockwise from north (x east, y north), v × a > 0 is a
+        // counter-clockwise (left) turn; the sign is flipped so right is positive.
+        let yaw_rps = -yaw_rps;
+        let i = base + k;
+        out.speed_mps[i] = speed;
+        out.accel_long_mps2[i] = a_long;
+        out.heading_deg[i] = heading;
+        out.yaw_rate_dps[i] = yaw_rps.to_degrees();
+        out.accel_lat_mps2[i] = speed * yaw_rps;
+    }
+}
+
+fn two_point(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
+    let n = l.t_s.len();
+    // Speed and heading of each step, placed at the step's midpoint.
+    let step = |j: usize| {
+        let dt = l.t_s[j + 1] - l.t_s[j];
+        let (dx, dy) = (l.x_m[j + 1] - l.x_m[j], l.y_m[j + 1] - l.y_m[j]);
+        let v = l.speed_mps[j].map_or_else(|| dx.hypot(dy) / dt, |v| v);
+        (v, heading_deg(dx, dy), dx.hypot(dy) / dt)
+    };
+    for k in 1..n - 1 {
+        let (v0, h0, p0) = step(k - 1);
+        let (v1, h1, p1) = step(k);
+        let dt = 0.5 * (l.t_s[k + 1] - l.t_s[k - 1]);
+        let speed = 0.5 * (v0 + v1);
+        let dh = (h1 - h0 + 540.0).rem_euclid(360.0) - 180.0;
+        let moving = p0.min(p1) >= cfg.min_heading_speed_mps;
+        let yaw_dps = if moving { dh / dt } else { 0.0 };
+        let i = base + k;
+        out.speed_mps[i] = speed;
+        out.accel_long_mps2[i] = (v1 - v0) / dt;
+        out.heading_deg[i] = if moving { h1 } else { f64::NAN };
+        out.yaw_rate_dps[i] = yaw_dps;
+        out.accel_lat_mps2[i] = speed * yaw_dps.to_radians();
+    }
+}
+
+/// Computes the kinematic signals of every kept fix (see the module docs).
+///
+/// # Example
+/// ```
+/// use tripscore::{clean, kinematics, CleanConfig, KinematicsConfig, RawTrip, Trajectory};
+/// // Braking from 20 m/s at 2 m/s², one fix a second, heading north.
+/// let t0 = 1_553_240_265_000_i64;
+/// let (mut lat, mut time) = (Vec::new(), Vec::new());
+/// for k in 0..10 {
+///     let s = 20.0 * k as f64 - k as f64 * k as f64; // s = v0·t − a·t²/2
+///     lat.push(50.0 + s / 111_195.0);
+///     time.push(t0 + 1000 * k);
+/// }
+/// let trip = Trajectory::try_from(RawTrip {
+///     lon_deg: vec![4.0; lat.len()], lat_deg: lat, time_ms: Some(time), ..RawTrip::default()
+/// })?;
+/// let c = clean(&trip, &CleanConfig::default());
+/// let k = kinematics(&trip, &c, &KinematicsConfig::default());
+/// assert!((k.accel_long_mps2[5] + 2.0).abs() < 0.05);
+/// assert!((k.speed_mps[5] - 10.0).abs() < 0.1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) -> Kinematics {
+    let n = clean.fixes.len();
+    let mut out = Kinematics::with_len(n);
+    if let Some(t) = trip.time_ms() {
+        for (k, &i) in clean.fixes.iter().enumerate() {
+            out.time_ms[k] = t[i];
+        }
+    } else {
+        return out;
+    }
+    let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
+    for section in &clean.sections {
+        if section.end - section.start < 3 {
+            continue;
+        }
+        let local = local_plane(trip, &clean.fixes[section.range()], measured);
+        match cfg.estimator {
+            Estimator::LocalFit => local_fit(&local, cfg, &mut out, section.start),
+            Estimator::TwoPoint => two_point(&local, cfg, &mut out, section.start),
+        }
+        // Jerk: central differences of the longitudinal acceleration.
+        for k in section.start + 1..section.end - 1 {
+            let dt = out.time_ms[k + 1] - out.time_ms[k - 1];
+            if dt > 0 {
+                #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
+                let dt_s = dt as f64 / 1000.0;
+                out.jerk_mps3[k] = (out.accel_long_mps2[k + 1] - out.accel_long_mps2[k - 1]) / dt_s;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "kinematics_tests.rs"]
+mod tests;

@@ -1,0 +1,110 @@
+use super::*;
+use crate::clean::{CleanConfig, clean};
+use crate::trajectory::RawTrip;
+
+const T0: i64 = 1_553_240_265_000;
+
+/// Drives a circle of `radius_m` at `speed_mps`, clockwise (right turn) when `right`.
+fn circle(radius_m: f64, speed_mps: f64, right: bool, n: usize) -> Trajectory {
+    let w = speed_mps / radius_m;
+    let (mut lat, mut lon, mut time) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..n {
+        let a = w * k as f64 * if right { 1.0 } else { -1.0 };
+        // Start heading north at the west side of the circle's centre (for a right turn).
+        let (x, y) = if right {
+            (-radius_m * a.cos(), radius_m * a.sin())
+        } else {
+            (radius_m * a.cos(), -radius_m * a.sin())
+        };
+        lat.push(45.0 + (y / EARTH_RADIUS_M).to_degrees());
+        lon.push(7.0 + (x / (EARTH_RADIUS_M * 45_f64.to_radians().cos())).to_degrees());
+        time.push(T0 + 1000 * k as i64);
+    }
+    Trajectory::try_from(RawTrip {
+        lat_deg: lat,
+        lon_deg: lon,
+        time_ms: Some(time),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
+
+fn run(trip: &Trajectory, cfg: &KinematicsConfig) -> Kinematics {
+    kinematics(trip, &clean(trip, &CleanConfig::default()), cfg)
+}
+
+#[test]
+fn right_circle_has_positive_yaw_and_lateral_acceleration() {
+    let trip = circle(50.0, 10.0, true, 40);
+    let k = run(&trip, &KinematicsConfig::default());
+    for i in 5..35 {
+        // A quadratic over ±2 s cuts the chord of a 0.8 rad arc: ~2.5 % low.
+        assert!(
+            (k.speed_mps[i] - 10.0).abs() < 0.3,
+            "speed {}",
+            k.speed_mps[i]
+        );
+        assert!(
+            (k.accel_lat_mps2[i] - 2.0).abs() < 0.1,
+            "a_lat {}",
+            k.accel_lat_mps2[i]
+        );
+        assert!(
+            (k.yaw_rate_dps[i] - 11.46).abs() < 0.3,
+            "yaw {}",
+            k.yaw_rate_dps[i]
+        );
+        assert!(k.accel_long_mps2[i].abs() < 0.1);
+    }
+}
+
+#[test]
+fn left_circle_is_negative() {
+    let trip = circle(50.0, 10.0, false, 40);
+    let k = run(&trip, &KinematicsConfig::default());
+    assert!(
+        (k.accel_lat_mps2[20] + 2.0).abs() < 0.15,
+        "{}",
+        k.accel_lat_mps2[20]
+    );
+}
+
+#[test]
+fn two_point_sees_the_same_circle() {
+    let trip = circle(50.0, 10.0, true, 40);
+    let cfg = KinematicsConfig {
+        estimator: Estimator::TwoPoint,
+        ..KinematicsConfig::default()
+    };
+    let k = run(&trip, &cfg);
+    assert!(
+        (k.accel_lat_mps2[20] - 2.0).abs() < 0.15,
+        "{}",
+        k.accel_lat_mps2[20]
+    );
+    assert!(k.accel_lat_mps2[0].is_nan(), "ends have no neighbours");
+}
+
+#[test]
+fn measured_speed_drives_longitudinal_acceleration() {
+    // Positions say 10 m/s constant; the measured speed ramps up at 1 m/s².
+    let n = 20;
+    let raw = RawTrip {
+        lat_deg: (0..n).map(|i| 50.0 + 10.0 * i as f64 / 111_195.0).collect(),
+        lon_deg: vec![4.0; n],
+        time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+        speed_kmh: Some((0..n).map(|i| Some((5.0 + i as f64) * 3.6)).collect()),
+        ..RawTrip::default()
+    };
+    let trip = Trajectory::try_from(raw).unwrap();
+    let k = run(&trip, &KinematicsConfig::default());
+    assert!((k.accel_long_mps2[10] - 1.0).abs() < 1e-6);
+    assert!((k.speed_mps[10] - 15.0).abs() < 1e-6);
+    let positions = KinematicsConfig {
+        speed_source: SpeedSource::PositionsOnly,
+        ..KinematicsConfig::default()
+    };
+    let k = run(&trip, &positions);
+    assert!(k.accel_long_mps2[10].abs() < 1e-6);
+    assert!((k.jerk_mps3[10]).abs() < 1e-6);
+}
