@@ -51,23 +51,29 @@
 )]
 
 pub mod api;
+mod annotate;
 mod batch;
 mod clean;
 mod encoded;
+mod evaluate;
 mod io;
 mod kinematics;
+mod pipeline;
 mod simulate;
 mod trajectory;
 
+pub use annotate::{AnnotateConfig, Annotation, AnnotationKind, Traffic, annotate, api_annotations};
 pub use api::{ApiTime, SubsecDigits};
 pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
+pub use evaluate::{Counts, Evaluation, SignalErrors, evaluate_simulated, evaluate_trip};
 pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
     RecordErrorBody, RecordPos, Records, open_input, parse_line, read_gpx,
 };
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
+pub use pipeline::{Config, TripAnalysis, analyze};
 pub use simulate::{
     NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
 };

@@ -171,6 +171,38 @@ pub struct SimTruth {
     pub distance_m: f64,
     /// The manoeuvres, in time order.
     pub maneuvers: Vec<TruthManeuver>,
+    /// The true signals at 10 Hz (in memory only, for estimator comparisons).
+    #[serde(skip)]
+    pub signals: Vec<TrueSample>,
+}
+
+/// The true motion at one instant.
+///
+/// # Units
+/// Unix ms, m/s, m/s² (lateral positive to the right).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrueSample {
+    /// Instant, Unix ms.
+    pub time_ms: i64,
+    /// Speed, m/s.
+    pub speed_mps: f64,
+    /// Longitudinal acceleration, m/s².
+    pub accel_long_mps2: f64,
+    /// Lateral acceleration, m/s².
+    pub accel_lat_mps2: f64,
+}
+
+impl SimTruth {
+    /// The true sample nearest to `time_ms`, if any.
+    #[must_use]
+    pub fn signal_at(&self, time_ms: i64) -> Option<&TrueSample> {
+        let i = self.signals.partition_point(|s| s.time_ms < time_ms);
+        [i.checked_sub(1), Some(i)]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.signals.get(i))
+            .min_by_key(|s| (s.time_ms - time_ms).abs())
+    }
 }
 
 /// A simulated trip in the compact input form, with its truth.
@@ -510,6 +542,18 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
         .sum();
 
+    let signals = states
+        .windows(2)
+        .map(|w| {
+            let v = 0.5 * (w[0].speed_mps + w[1].speed_mps);
+            TrueSample {
+                time_ms: ms(start_ms, 0.5 * (w[0].t_s + w[1].t_s)),
+                speed_mps: v,
+                accel_long_mps2: (w[1].speed_mps - w[0].speed_mps) / STEP_S,
+                accel_lat_mps2: v * (w[1].heading_rad - w[0].heading_rad) / STEP_S,
+            }
+        })
+        .collect();
     let noise = cfg.noise;
     let normal = |sigma: f64| Normal::new(0.0, sigma.max(0.0)).expect("finite sigma");
     let (white, speed_err, jitter) = (
@@ -594,6 +638,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             event_id,
             distance_m,
             maneuvers,
+            signals,
         }),
     }
 }

@@ -1,0 +1,409 @@
+//! Annotation: acceleration, brake, coast and turn episodes, hard events, and
+//! the valid boundaries, from the [`Kinematics`] of a cleaned trip.
+//!
+//! Only valid sections are annotated. An **acceleration episode** is a run of
+//! fixes whose longitudinal acceleration keeps one sign with magnitude at
+//! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
+//! `merge_gap_ms` apart are one episode, and episodes shorter than
+//! `min_episode_ms` are dropped. A decelerating episode is a `brake` when its
+//! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`. A **turn
+//! episode** is a run of one-signed lateral acceleration of at least
+//! `turn_start_mps2` that turns the heading by at least `turn_min_heading_deg`;
+//! right-turn episodes are positive. A **roundabout** is a group of turn episodes
+//! (less than `merge_gap_ms` apart) that circles at least
+//! `roundabout_min_circle_deg` the way traffic goes round (left in right-hand
+//! traffic) next to a turn of at least `turn_min_heading_deg` the other way, or
+//! a single circling turn of at least 300°. An episode is **hard** when its peak
+//! reaches the threshold of its kind (SPEC §5). Episode start and end are the
+//! times the signal crosses the start level, interpolated between fixes.
+//!
+//! Lane switches are not annotated: at 1 Hz a lane change (3.5 m sideways over
+//! 3–6 s, peak lateral ≈ 0.5–1 m/s²) is the size of GPS noise, so they cannot be
+//! told apart reliably (docs/ACCURACY.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{self, AccelerationKind, ApiTime, Maneuver, PathWaypoint, SubsecDigits};
+use crate::clean::CleanTrip;
+use crate::kinematics::Kinematics;
+use crate::trajectory::Trajectory;
+
+/// Which side traffic drives on (decides which way roundabouts circle).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Traffic {
+    /// Drive on the right; roundabouts go counter-clockwise.
+    #[default]
+    RightHand,
+    /// Drive on the left; roundabouts go clockwise.
+    LeftHand,
+}
+
+/// Thresholds of the annotation stage (SPEC §5 defaults).
+///
+/// # Units
+/// m/s², ms, degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnnotateConfig {
+    /// |longitudinal acceleration| that starts and ends an episode, m/s².
+    pub episode_start_mps2: f64,
+    /// A deceleration whose peak stays below this is `coast`, m/s².
+    pub coast_max_peak_mps2: f64,
+    /// Hard acceleration: peak ≥ this, m/s².
+    pub hard_accel_mps2: f64,
+    /// Hard brake: peak deceleration ≥ this (a_long ≤ −this), m/s².
+    pub hard_brake_mps2: f64,
+    /// Hard turn: peak |lateral acceleration| ≥ this, m/s².
+    pub hard_turn_mps2: f64,
+    /// Episodes shorter than this are dropped, ms.
+    pub min_episode_ms: i64,
+    /// Same-kind episodes closer than this are merged, ms.
+    pub merge_gap_ms: i64,
+    /// |lateral acceleration| that starts and ends a turn episode, m/s².
+    pub turn_start_mps2: f64,
+    /// A turn episode turns the heading by at least this, degrees.
+    pub turn_min_heading_deg: f64,
+    /// A roundabout circles at least this much, degrees.
+    pub roundabout_min_circle_deg: f64,
+    /// Traffic side.
+    pub traffic: Traffic,
+}
+
+impl Default for AnnotateConfig {
+    fn default() -> Self {
+        Self {
+            episode_start_mps2: 0.3,
+            coast_max_peak_mps2: 1.0,
+            hard_accel_mps2: 2.25,
+            hard_brake_mps2: 3.0,
+            hard_turn_mps2: 3.5,
+            min_episode_ms: 1000,
+            merge_gap_ms: 1500,
+            turn_start_mps2: 0.6,
+            turn_min_heading_deg: 15.0,
+            roundabout_min_circle_deg: 100.0,
+            traffic: Traffic::RightHand,
+        }
+    }
+}
+
+/// What an annotation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnnotationKind {
+    /// An acceleration, brake or coast episode.
+    Acceleration(AccelerationKind),
+    /// A turn or roundabout.
+    Turn(Maneuver),
+}
+
+/// One detected episode.
+///
+/// # Units
+/// Unix ms (fractional: start and end are interpolated), m/s², degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// What it is.
+    pub kind: AnnotationKind,
+    /// Start, Unix ms (interpolated).
+    pub start_ms: f64,
+    /// End, Unix ms (interpolated).
+    pub end_ms: f64,
+    /// Peak |acceleration| (longitudinal, or lateral for turns), m/s².
+    pub peak_mps2: f64,
+    /// Time of the peak, Unix ms.
+    pub peak_at_ms: i64,
+    /// Whether the peak reaches the hard threshold of its kind.
+    pub hard: bool,
+    /// Heading change (turns; positive = right), degrees; 0 for accelerations.
+    pub heading_change_deg: f64,
+    /// First kept-fix position inside it (into `CleanTrip::fixes`).
+    pub first_fix: usize,
+    /// Last kept-fix position inside it.
+    pub last_fix: usize,
+}
+
+impl Annotation {
+    /// `end - start`, whole milliseconds.
+    #[must_use]
+    pub fn duration_ms(&self) -> i64 {
+        #[allow(clippy::cast_possible_truncation, reason = "trip-length durations")]
+        let d = (self.end_ms.round() - self.start_ms.round()) as i64;
+        d
+    }
+
+    /// The API magnitude: 0.2 × peak m/s² (SPEC §3).
+    #[must_use]
+    pub fn magnitude(&self) -> f64 {
+        0.2 * self.peak_mps2
+    }
+}
+
+/// A run of one-signed signal at or above a level.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    lo: usize,
+    hi: usize,
+    sign: f64,
+    start_ms: f64,
+    end_ms: f64,
+}
+
+#[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+fn t_f(t: i64) -> f64 {
+    t as f64
+}
+
+/// Time at which `sign * s` crosses `level` between fixes `a` and `b` (linear).
+fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64) -> f64 {
+    let (sa, sb) = (sign * s[a], sign * s[b]);
+    if !sa.is_finite() || !sb.is_finite() || (sb - sa).abs() < 1e-12 {
+        return t_f(t[b]);
+    }
+    let f = ((level - sa) / (sb - sa)).clamp(0.0, 1.0);
+    t_f(t[a]) + f * t_f(t[b] - t[a])
+}
+
+/// Runs in `range` where `sign * s >= level`, merged across gaps below `merge_gap_ms`.
+fn runs(t: &[i64], s: &[f64], range: std::ops::Range<usize>, level: f64, merge_gap_ms: i64) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for sign in [1.0, -1.0] {
+        let mut k = range.start;
+        let mut found: Vec<Run> = Vec::new();
+        while k < range.end {
+            if !(s[k] * sign >= level) {
+                k += 1;
+                continue;
+            }
+            let lo = k;
+            while k < range.end && s[k] * sign >= level {
+                k += 1;
+            }
+            let hi = k - 1;
+            let start_ms = if lo > range.start {
+                crossing(t, s, sign, (lo - 1, lo), level)
+            } else {
+                t_f(t[lo])
+            };
+            let end_ms = if hi + 1 < range.end {
+                crossing(t, s, sign, (hi, hi + 1), level)
+            } else {
+                t_f(t[hi])
+            };
+            match found.last_mut() {
+                Some(prev) if start_ms - prev.end_ms < t_f(merge_gap_ms) => {
+                    prev.hi = hi;
+                    prev.end_ms = end_ms;
+                }
+                _ => found.push(Run {
+                    lo,
+                    hi,
+                    sign,
+                    start_ms,
+                    end_ms,
+                }),
+            }
+        }
+        out.extend(found);
+    }
+    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    out
+}
+
+fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
+    (run.lo..=run.hi)
+        .filter(|&k| s[k].is_finite())
+        .map(|k| (s[k] * run.sign, t[k]))
+        .fold((0.0, t[run.lo]), |best, x| if x.0 > best.0 { x } else { best })
+}
+
+/// Heading change over a run, integrating the yaw rate (trapezoids), degrees.
+fn heading_change(kin: &Kinematics, lo: usize, hi: usize) -> f64 {
+    let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
+    let lo = lo.saturating_sub(1);
+    let hi = (hi + 1).min(t.len() - 1);
+    (lo..hi)
+        .filter(|&k| w[k].is_finite() && w[k + 1].is_finite())
+        .map(|k| 0.5 * (w[k] + w[k + 1]) * t_f(t[k + 1] - t[k]) / 1000.0)
+        .sum()
+}
+
+fn acceleration_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &AnnotateConfig) -> Vec<Annotation> {
+    let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
+    runs(t, a, range, cfg.episode_start_mps2, cfg.merge_gap_ms)
+        .into_iter()
+        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
+        .map(|r| {
+            let (peak_mps2, peak_at_ms) = peak(a, t, &r);
+            let (kind, hard) = if r.sign > 0.0 {
+                (AccelerationKind::Accelerate, peak_mps2 >= cfg.hard_accel_mps2)
+            } else if peak_mps2 >= cfg.coast_max_peak_mps2 {
+                (AccelerationKind::Brake, peak_mps2 >= cfg.hard_brake_mps2)
+            } else {
+                (AccelerationKind::Coast, false)
+            };
+            Annotation {
+                kind: AnnotationKind::Acceleration(kind),
+                start_ms: r.start_ms,
+                end_ms: r.end_ms,
+                peak_mps2,
+                peak_at_ms,
+                hard,
+                heading_change_deg: 0.0,
+                first_fix: r.lo,
+                last_fix: r.hi,
+            }
+        })
+        .collect()
+}
+
+fn turn_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &AnnotateConfig) -> Vec<Annotation> {
+    let (t, lat) = (&kin.time_ms, &kin.accel_lat_mps2);
+    // Turn runs are not merged here: a sign change inside a roundabout matters.
+    let turns: Vec<(Run, f64)> = runs(t, lat, range, cfg.turn_start_mps2, 0)
+        .into_iter()
+        .map(|r| (r, heading_change(kin, r.lo, r.hi)))
+        .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg)
+        .collect();
+    let circling_sign = match cfg.traffic {
+        Traffic::RightHand => -1.0,
+        Traffic::LeftHand => 1.0,
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < turns.len() {
+        // A group: turns less than merge_gap_ms apart.
+        let mut j = i + 1;
+        while j < turns.len() && turns[j].0.start_ms - turns[j - 1].0.end_ms < t_f(cfg.merge_gap_ms) {
+            j += 1;
+        }
+        let group = &turns[i..j];
+        let circles = |k: usize| {
+            let dh = group[k].1;
+            dh * circling_sign >= cfg.roundabout_min_circle_deg
+        };
+        let is_roundabout = (0..group.len()).any(|k| {
+            let counter = |m: usize| group[m].1 * -circling_sign >= cfg.turn_min_heading_deg;
+            circles(k) && ((k > 0 && counter(k - 1)) || (k + 1 < group.len() && counter(k + 1)))
+        }) || group.iter().any(|(_, dh)| dh * circling_sign >= 300.0);
+        if is_roundabout {
+            let (first, last) = (&group[0].0, &group[group.len() - 1].0);
+            let (peak_mps2, peak_at_ms) = group
+                .iter()
+                .map(|(r, _)| peak(lat, t, r))
+                .fold((0.0, t[first.lo]), |b, x| if x.0 > b.0 { x } else { b });
+            out.push(Annotation {
+                kind: AnnotationKind::Turn(Maneuver::Roundabout),
+                start_ms: first.start_ms,
+                end_ms: last.end_ms,
+                peak_mps2,
+                peak_at_ms,
+                hard: peak_mps2 >= cfg.hard_turn_mps2,
+                heading_change_deg: group.iter().map(|(_, dh)| dh).sum(),
+                first_fix: first.lo,
+                last_fix: last.hi,
+            });
+        } else {
+            for (r, dh) in group {
+                let (peak_mps2, peak_at_ms) = peak(lat, t, r);
+                let maneuver = if *dh > 0.0 { Maneuver::RightTurn } else { Maneuver::LeftTurn };
+                out.push(Annotation {
+                    kind: AnnotationKind::Turn(maneuver),
+                    start_ms: r.start_ms,
+                    end_ms: r.end_ms,
+                    peak_mps2,
+                    peak_at_ms,
+                    hard: peak_mps2 >= cfg.hard_turn_mps2,
+                    heading_change_deg: *dh,
+                    first_fix: r.lo,
+                    last_fix: r.hi,
+                });
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+/// Detects the annotations of a cleaned trip, in start order (see the module docs).
+#[must_use]
+pub fn annotate(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    for section in clean.sections.iter().filter(|s| s.valid) {
+        out.extend(acceleration_episodes(kin, section.range(), cfg));
+        out.extend(turn_episodes(kin, section.range(), cfg));
+    }
+    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms).then(a.kind.cmp(&b.kind)));
+    out
+}
+
+/// An instant of the trip in the offset of kept fix `k`, with microseconds.
+fn api_time(trip: &Trajectory, clean: &CleanTrip, k: usize, ms: f64) -> Option<ApiTime> {
+    let offset = trip.utc_offset_s()[clean.fixes[k]];
+    #[allow(clippy::cast_possible_truncation, reason = "Unix µs fit in i64")]
+    let us = (ms * 1000.0).round() as i64;
+    ApiTime::from_epoch_us(us, offset, SubsecDigits::Micros)
+}
+
+/// The API annotations of a trip: each valid boundary, then each episode, in
+/// time order (SPEC §3).
+#[must_use]
+pub fn api_annotations(trip: &Trajectory, clean: &CleanTrip, kin: &Kinematics, annotations: &[Annotation]) -> Vec<api::BehaviorAnnotation> {
+    let mut out = Vec::new();
+    let mut items: Vec<(f64, Option<api::BehaviorAnnotation>)> = Vec::new();
+    for s in clean.sections.iter().filter(|s| s.valid) {
+        let (t0, t1) = (t_f(kin.time_ms[s.start]), t_f(kin.time_ms[s.end - 1]));
+        let b = api_time(trip, clean, s.start, t0)
+            .zip(api_time(trip, clean, s.end - 1, t1))
+            .map(|(start, end)| api::BehaviorAnnotation::Boundary {
+                start,
+                end,
+                quality: api::Quality::Valid,
+            });
+        items.push((t0, b));
+    }
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    for a in annotations {
+        let path = (a.first_fix..=a.last_fix)
+            .map(|k| PathWaypoint {
+                latitude: lat[clean.fixes[k]],
+                longitude: lon[clean.fixes[k]],
+            })
+            .collect();
+        let (Some(start), Some(end)) = (
+            api_time(trip, clean, a.first_fix, a.start_ms),
+            api_time(trip, clean, a.last_fix, a.end_ms),
+        ) else {
+            continue;
+        };
+        let duration = a.duration_ms();
+        let magnitude = a.magnitude();
+        let item = match a.kind {
+            AnnotationKind::Acceleration(acceleration) => api::BehaviorAnnotation::Acceleration {
+                start,
+                end,
+                acceleration,
+                duration,
+                magnitude,
+                path,
+            },
+            AnnotationKind::Turn(maneuver) => api::BehaviorAnnotation::Turn {
+                start,
+                end,
+                duration,
+                maneuver,
+                magnitude,
+                path,
+            },
+        };
+        items.push((a.start_ms, Some(item)));
+    }
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.extend(items.into_iter().filter_map(|(_, i)| i));
+    out
+}
+
+#[cfg(test)]
+#[path = "annotate_tests.rs"]
+mod tests;

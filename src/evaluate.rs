@@ -1,0 +1,293 @@
+//! Judging detections against ground truth: precision and recall per
+//! annotation kind and for hard events, and signal errors of the estimators.
+//!
+//! Matching: a detection and a truth manoeuvre of the same class match when
+//! their time spans overlap once widened by `tolerance_ms` on each side.
+//! - **annotation recall** of a kind: the share of true manoeuvres of that
+//!   kind (peaking at ≥ `min_peak_mps2`; coasts at any peak) that some
+//!   detection of the same kind matches;
+//! - **annotation precision** of a kind: the share of detections of that kind
+//!   that match a true manoeuvre of the same kind (any peak);
+//! - **hard events**, per class (accel, brake, turn — roundabouts count as
+//!   turns): precision is the share of hard detections matching a harsh truth
+//!   of the class; recall the share of harsh truths matched by a hard detection.
+//!
+//! All counts add, so evaluations of many trips merge exactly.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::annotate::{Annotation, AnnotationKind};
+use crate::api::{AccelerationKind, Maneuver};
+use crate::kinematics::Kinematics;
+use crate::io::{InputRecord, Payload, RecordPos};
+use crate::pipeline::{Config, analyze};
+use crate::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
+
+/// Counts behind one precision/recall pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// True manoeuvres considered for recall.
+    pub truth: u64,
+    /// Of those, matched by a detection.
+    pub truth_matched: u64,
+    /// Detections considered for precision.
+    pub detected: u64,
+    /// Of those, matching a true manoeuvre.
+    pub detected_matched: u64,
+}
+
+impl Counts {
+    /// Matched detections / detections (1 when nothing was detected).
+    #[must_use]
+    pub fn precision(&self) -> f64 {
+        ratio(self.detected_matched, self.detected)
+    }
+
+    /// Matched truths / truths (1 when there was nothing to find).
+    #[must_use]
+    pub fn recall(&self) -> f64 {
+        ratio(self.truth_matched, self.truth)
+    }
+
+    fn add(&mut self, o: &Self) {
+        self.truth += o.truth;
+        self.truth_matched += o.truth_matched;
+        self.detected += o.detected;
+        self.detected_matched += o.detected_matched;
+    }
+}
+
+#[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// Root-mean-square errors of estimated signals against the truth.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct SignalErrors {
+    /// Samples compared.
+    pub samples: u64,
+    /// Σ (speed error)², (m/s)².
+    pub speed_sq: f64,
+    /// Σ (longitudinal acceleration error)², (m/s²)².
+    pub accel_long_sq: f64,
+    /// Σ (lateral acceleration error)², (m/s²)².
+    pub accel_lat_sq: f64,
+}
+
+impl SignalErrors {
+    /// RMS errors: (speed m/s, longitudinal m/s², lateral m/s²).
+    #[must_use]
+    pub fn rms(&self) -> (f64, f64, f64) {
+        #[allow(clippy::cast_precision_loss, reason = "sample counts are small")]
+        let n = self.samples.max(1) as f64;
+        (
+            (self.speed_sq / n).sqrt(),
+            (self.accel_long_sq / n).sqrt(),
+            (self.accel_lat_sq / n).sqrt(),
+        )
+    }
+}
+
+/// The evaluation of one or more trips.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Trips evaluated.
+    pub trips: u64,
+    /// True distance driven, m.
+    pub distance_m: f64,
+    /// Annotation precision/recall per kind (`accelerate`, `brake`, …).
+    pub annotations: BTreeMap<&'static str, Counts>,
+    /// Hard-event precision/recall per class (`hard_accel`, `hard_brake`, `hard_turn`).
+    pub hard: BTreeMap<&'static str, Counts>,
+    /// Signal errors at the kept fixes.
+    pub signals: SignalErrors,
+}
+
+impl Evaluation {
+    /// Adds another evaluation into this one.
+    pub fn merge(&mut self, o: &Self) {
+        self.trips += o.trips;
+        self.distance_m += o.distance_m;
+        for (k, c) in &o.annotations {
+            self.annotations.entry(k).or_default().add(c);
+        }
+        for (k, c) in &o.hard {
+            self.hard.entry(k).or_default().add(c);
+        }
+        self.signals.samples += o.signals.samples;
+        self.signals.speed_sq += o.signals.speed_sq;
+        self.signals.accel_long_sq += o.signals.accel_long_sq;
+        self.signals.accel_lat_sq += o.signals.accel_lat_sq;
+    }
+}
+
+fn kind_name(kind: AnnotationKind) -> &'static str {
+    match kind {
+        AnnotationKind::Acceleration(AccelerationKind::Accelerate) => "accelerate",
+        AnnotationKind::Acceleration(AccelerationKind::Brake) => "brake",
+        AnnotationKind::Acceleration(AccelerationKind::Coast) => "coast",
+        AnnotationKind::Turn(Maneuver::LeftTurn) => "left_turn",
+        AnnotationKind::Turn(Maneuver::RightTurn) => "right_turn",
+        AnnotationKind::Turn(Maneuver::Roundabout) => "roundabout",
+        AnnotationKind::Turn(Maneuver::LaneSwitch) => "lane_switch",
+    }
+}
+
+fn truth_name(kind: TruthKind) -> &'static str {
+    match kind {
+        TruthKind::Accelerate => "accelerate",
+        TruthKind::Brake => "brake",
+        TruthKind::Coast => "coast",
+        TruthKind::LeftTurn => "left_turn",
+        TruthKind::RightTurn => "right_turn",
+        TruthKind::Roundabout => "roundabout",
+    }
+}
+
+fn hard_class_of_detection(kind: AnnotationKind) -> Option<&'static str> {
+    match kind {
+        AnnotationKind::Acceleration(AccelerationKind::Accelerate) => Some("hard_accel"),
+        AnnotationKind::Acceleration(AccelerationKind::Brake) => Some("hard_brake"),
+        AnnotationKind::Acceleration(AccelerationKind::Coast) => None,
+        AnnotationKind::Turn(_) => Some("hard_turn"),
+    }
+}
+
+fn hard_class_of_truth(kind: TruthKind) -> Option<&'static str> {
+    match kind {
+        TruthKind::Accelerate => Some("hard_accel"),
+        TruthKind::Brake => Some("hard_brake"),
+        TruthKind::Coast => None,
+        _ => Some("hard_turn"),
+    }
+}
+
+#[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+fn overlaps(a: &Annotation, m: &TruthManeuver, tolerance_ms: i64) -> bool {
+    a.start_ms <= (m.end_ms + tolerance_ms) as f64 && a.end_ms >= (m.start_ms - tolerance_ms) as f64
+}
+
+/// Evaluates the detections of one simulated trip against its truth.
+#[must_use]
+pub fn evaluate_trip(
+    truth: &SimTruth,
+    detections: &[Annotation],
+    kin: &Kinematics,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> Evaluation {
+    let mut ev = Evaluation {
+        trips: 1,
+        distance_m: truth.distance_m,
+        ..Evaluation::default()
+    };
+    for name in ["accelerate", "brake", "coast", "left_turn", "right_turn", "roundabout"] {
+        ev.annotations.insert(name, Counts::default());
+    }
+    for name in ["hard_accel", "hard_brake", "hard_turn"] {
+        ev.hard.insert(name, Counts::default());
+    }
+    for m in &truth.maneuvers {
+        let name = truth_name(m.kind);
+        if m.kind == TruthKind::Coast || m.peak_mps2 >= min_peak_mps2 {
+            let c = ev.annotations.entry(name).or_default();
+            c.truth += 1;
+            if detections.iter().any(|a| kind_name(a.kind) == name && overlaps(a, m, tolerance_ms)) {
+                c.truth_matched += 1;
+            }
+        }
+        if let (true, Some(class)) = (m.harsh, hard_class_of_truth(m.kind)) {
+            let c = ev.hard.entry(class).or_default();
+            c.truth += 1;
+            if detections
+                .iter()
+                .any(|a| a.hard && hard_class_of_detection(a.kind) == Some(class) && overlaps(a, m, tolerance_ms))
+            {
+                c.truth_matched += 1;
+            }
+        }
+    }
+    for a in detections {
+        let name = kind_name(a.kind);
+        let c = ev.annotations.entry(name).or_default();
+        c.detected += 1;
+        if truth.maneuvers.iter().any(|m| truth_name(m.kind) == name && overlaps(a, m, tolerance_ms)) {
+            c.detected_matched += 1;
+        }
+        if let (true, Some(class)) = (a.hard, hard_class_of_detection(a.kind)) {
+            let c = ev.hard.entry(class).or_default();
+            c.detected += 1;
+            if truth
+                .maneuvers
+                .iter()
+                .any(|m| m.harsh && hard_class_of_truth(m.kind) == Some(class) && overlaps(a, m, tolerance_ms))
+            {
+                c.detected_matched += 1;
+            }
+        }
+    }
+    for k in 0..kin.time_ms.len() {
+        let (v, al, at) = (kin.speed_mps[k], kin.accel_long_mps2[k], kin.accel_lat_mps2[k]);
+        if !(v.is_finite() && al.is_finite() && at.is_finite()) {
+            continue;
+        }
+        if let Some(s) = truth.signal_at(kin.time_ms[k]) {
+            ev.signals.samples += 1;
+            ev.signals.speed_sq += (v - s.speed_mps).powi(2);
+            ev.signals.accel_long_sq += (al - s.accel_long_mps2).powi(2);
+            ev.signals.accel_lat_sq += (at - s.accel_lat_mps2).powi(2);
+        }
+    }
+    ev
+}
+
+/// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each
+/// (through the same JSONL parsing as real input), and evaluates them
+/// (`min_peak_mps2` 1.0, tolerance 1 s). Trips run in parallel; the result does
+/// not depend on the thread count.
+///
+/// # Example
+/// ```
+/// use tripscore::{evaluate_simulated, Config, SimConfig};
+/// let ev = evaluate_simulated(&SimConfig::default(), 2, &Config::default());
+/// assert_eq!(ev.trips, 2);
+/// ```
+#[must_use]
+pub fn evaluate_simulated(sim: &SimConfig, trips: u64, config: &Config) -> Evaluation {
+    use rayon::prelude::*;
+    let parts: Vec<Evaluation> = (0..trips)
+        .into_par_iter()
+        .map(|i| {
+            let trip = simulate_trip(sim, i);
+            let truth = trip.truth.clone().unwrap_or_else(|| SimTruth {
+                event_id: trip.event_id.clone(),
+                distance_m: 0.0,
+                maneuvers: Vec::new(),
+                signals: Vec::new(),
+            });
+            let line = serde_json::to_string(&trip).unwrap_or_default();
+            let record = InputRecord {
+                pos: RecordPos {
+                    source: "simulated".into(),
+                    line: i + 1,
+                },
+                payload: Payload::JsonLine(line),
+            };
+            match record.into_trajectory() {
+                Ok(t) => {
+                    let a = analyze(&t, config);
+                    evaluate_trip(&truth, &a.annotations, &a.kinematics, 1.0, 1000)
+                }
+                Err(_) => Evaluation::default(),
+            }
+        })
+        .collect();
+    let mut total = Evaluation::default();
+    for p in &parts {
+        total.merge(p);
+    }
+    total
+}
