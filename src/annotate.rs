@@ -58,14 +58,21 @@ pub struct AnnotateConfig {
     pub hard_turn_mps2: f64,
     /// Episodes shorter than this are dropped, ms.
     pub min_episode_ms: i64,
+    /// Episodes that change the speed by less than this are dropped, m/s.
+    pub min_speed_change_mps: f64,
     /// Same-kind episodes closer than this are merged, ms.
     pub merge_gap_ms: i64,
     /// |lateral acceleration| that starts and ends a turn episode, m/s².
     pub turn_start_mps2: f64,
     /// A turn episode turns the heading by at least this, degrees.
     pub turn_min_heading_deg: f64,
+    /// A turn episode lasts at least this long, ms (heading noise near stops
+    /// makes short wiggles).
+    pub min_turn_ms: i64,
     /// A roundabout circles at least this much, degrees.
     pub roundabout_min_circle_deg: f64,
+    /// Turns less than this apart can be parts of one roundabout, ms.
+    pub roundabout_gap_ms: i64,
     /// Traffic side.
     pub traffic: Traffic,
 }
@@ -79,10 +86,13 @@ impl Default for AnnotateConfig {
             hard_brake_mps2: 3.0,
             hard_turn_mps2: 3.5,
             min_episode_ms: 1000,
+            min_speed_change_mps: 0.8,
             merge_gap_ms: 1500,
             turn_start_mps2: 0.6,
             turn_min_heading_deg: 15.0,
-            roundabout_min_circle_deg: 100.0,
+            min_turn_ms: 2000,
+            roundabout_min_circle_deg: 60.0,
+            roundabout_gap_ms: 6000,
             traffic: Traffic::RightHand,
         }
     }
@@ -166,7 +176,13 @@ fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64)
 }
 
 /// Runs in `range` where `sign * s >= level`, merged across gaps below `merge_gap_ms`.
-fn runs(t: &[i64], s: &[f64], range: std::ops::Range<usize>, level: f64, merge_gap_ms: i64) -> Vec<Run> {
+fn runs(
+    t: &[i64],
+    s: &[f64],
+    range: std::ops::Range<usize>,
+    level: f64,
+    merge_gap_ms: i64,
+) -> Vec<Run> {
     let mut out: Vec<Run> = Vec::new();
     for sign in [1.0, -1.0] {
         let mut k = range.start;
@@ -215,7 +231,10 @@ fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
     (run.lo..=run.hi)
         .filter(|&k| s[k].is_finite())
         .map(|k| (s[k] * run.sign, t[k]))
-        .fold((0.0, t[run.lo]), |best, x| if x.0 > best.0 { x } else { best })
+        .fold(
+            (0.0, t[run.lo]),
+            |best, x| if x.0 > best.0 { x } else { best },
+        )
 }
 
 /// Heading change over a run, integrating the yaw rate (trapezoids), degrees.
@@ -229,15 +248,27 @@ fn heading_change(kin: &Kinematics, lo: usize, hi: usize) -> f64 {
         .sum()
 }
 
-fn acceleration_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &AnnotateConfig) -> Vec<Annotation> {
+fn acceleration_episodes(
+    kin: &Kinematics,
+    range: std::ops::Range<usize>,
+    cfg: &AnnotateConfig,
+) -> Vec<Annotation> {
     let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
     runs(t, a, range, cfg.episode_start_mps2, cfg.merge_gap_ms)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
+        .filter(|r| {
+            let lo = r.lo.saturating_sub(1);
+            let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
+            (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= cfg.min_speed_change_mps
+        })
         .map(|r| {
             let (peak_mps2, peak_at_ms) = peak(a, t, &r);
             let (kind, hard) = if r.sign > 0.0 {
-                (AccelerationKind::Accelerate, peak_mps2 >= cfg.hard_accel_mps2)
+                (
+                    AccelerationKind::Accelerate,
+                    peak_mps2 >= cfg.hard_accel_mps2,
+                )
             } else if peak_mps2 >= cfg.coast_max_peak_mps2 {
                 (AccelerationKind::Brake, peak_mps2 >= cfg.hard_brake_mps2)
             } else {
@@ -258,11 +289,16 @@ fn acceleration_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &
         .collect()
 }
 
-fn turn_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &AnnotateConfig) -> Vec<Annotation> {
+fn turn_episodes(
+    kin: &Kinematics,
+    range: std::ops::Range<usize>,
+    cfg: &AnnotateConfig,
+) -> Vec<Annotation> {
     let (t, lat) = (&kin.time_ms, &kin.accel_lat_mps2);
     // Turn runs are not merged here: a sign change inside a roundabout matters.
     let turns: Vec<(Run, f64)> = runs(t, lat, range, cfg.turn_start_mps2, 0)
         .into_iter()
+        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
         .map(|r| (r, heading_change(kin, r.lo, r.hi)))
         .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg)
         .collect();
@@ -273,9 +309,11 @@ fn turn_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &Annotate
     let mut out = Vec::new();
     let mut i = 0;
     while i < turns.len() {
-        // A group: turns less than merge_gap_ms apart.
+        // A group: turns less than roundabout_gap_ms apart.
         let mut j = i + 1;
-        while j < turns.len() && turns[j].0.start_ms - turns[j - 1].0.end_ms < t_f(cfg.merge_gap_ms) {
+        while j < turns.len()
+            && turns[j].0.start_ms - turns[j - 1].0.end_ms < t_f(cfg.roundabout_gap_ms)
+        {
             j += 1;
         }
         let group = &turns[i..j];
@@ -285,7 +323,7 @@ fn turn_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &Annotate
         };
         let is_roundabout = (0..group.len()).any(|k| {
             let counter = |m: usize| group[m].1 * -circling_sign >= cfg.turn_min_heading_deg;
-            circles(k) && ((k > 0 && counter(k - 1)) || (k + 1 < group.len() && counter(k + 1)))
+            circles(k) && k > 0 && counter(k - 1) && k + 1 < group.len() && counter(k + 1)
         }) || group.iter().any(|(_, dh)| dh * circling_sign >= 300.0);
         if is_roundabout {
             let (first, last) = (&group[0].0, &group[group.len() - 1].0);
@@ -307,7 +345,11 @@ fn turn_episodes(kin: &Kinematics, range: std::ops::Range<usize>, cfg: &Annotate
         } else {
             for (r, dh) in group {
                 let (peak_mps2, peak_at_ms) = peak(lat, t, r);
-                let maneuver = if *dh > 0.0 { Maneuver::RightTurn } else { Maneuver::LeftTurn };
+                let maneuver = if *dh > 0.0 {
+                    Maneuver::RightTurn
+                } else {
+                    Maneuver::LeftTurn
+                };
                 out.push(Annotation {
                     kind: AnnotationKind::Turn(maneuver),
                     start_ms: r.start_ms,
@@ -349,7 +391,12 @@ fn api_time(trip: &Trajectory, clean: &CleanTrip, k: usize, ms: f64) -> Option<A
 /// The API annotations of a trip: each valid boundary, then each episode, in
 /// time order (SPEC §3).
 #[must_use]
-pub fn api_annotations(trip: &Trajectory, clean: &CleanTrip, kin: &Kinematics, annotations: &[Annotation]) -> Vec<api::BehaviorAnnotation> {
+pub fn api_annotations(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    annotations: &[Annotation],
+) -> Vec<api::BehaviorAnnotation> {
     let mut out = Vec::new();
     let mut items: Vec<(f64, Option<api::BehaviorAnnotation>)> = Vec::new();
     for s in clean.sections.iter().filter(|s| s.valid) {

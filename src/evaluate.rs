@@ -20,9 +20,8 @@ use serde::Serialize;
 
 use crate::annotate::{Annotation, AnnotationKind};
 use crate::api::{AccelerationKind, Maneuver};
-use crate::kinematics::Kinematics;
 use crate::io::{InputRecord, Payload, RecordPos};
-use crate::pipeline::{Config, analyze};
+use crate::pipeline::{Config, TripAnalysis, analyze};
 use crate::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
 
 /// Counts behind one precision/recall pair.
@@ -104,6 +103,8 @@ pub struct Evaluation {
     pub hard: BTreeMap<&'static str, Counts>,
     /// Signal errors at the kept fixes.
     pub signals: SignalErrors,
+    /// True manoeuvres outside every valid section (not counted in recall).
+    pub unobservable: u64,
 }
 
 impl Evaluation {
@@ -117,6 +118,7 @@ impl Evaluation {
         for (k, c) in &o.hard {
             self.hard.entry(k).or_default().add(c);
         }
+        self.unobservable += o.unobservable;
         self.signals.samples += o.signals.samples;
         self.signals.speed_sq += o.signals.speed_sq;
         self.signals.accel_long_sq += o.signals.accel_long_sq;
@@ -171,41 +173,69 @@ fn overlaps(a: &Annotation, m: &TruthManeuver, tolerance_ms: i64) -> bool {
 }
 
 /// Evaluates the detections of one simulated trip against its truth.
+///
+/// True manoeuvres that did not happen inside a valid section (in a tunnel
+/// gap, say) cannot be seen by any method: they are counted in
+/// `unobservable` instead of recall.
 #[must_use]
 pub fn evaluate_trip(
     truth: &SimTruth,
-    detections: &[Annotation],
-    kin: &Kinematics,
+    analysis: &TripAnalysis,
     min_peak_mps2: f64,
     tolerance_ms: i64,
 ) -> Evaluation {
+    let (detections, kin) = (&analysis.annotations, &analysis.kinematics);
+    let spans: Vec<(i64, i64)> = analysis
+        .clean
+        .sections
+        .iter()
+        .filter(|s| s.valid)
+        .map(|s| (kin.time_ms[s.start], kin.time_ms[s.end - 1]))
+        .collect();
+    let observable =
+        |m: &TruthManeuver| spans.iter().any(|&(a, b)| a <= m.start_ms && m.end_ms <= b);
     let mut ev = Evaluation {
         trips: 1,
         distance_m: truth.distance_m,
         ..Evaluation::default()
     };
-    for name in ["accelerate", "brake", "coast", "left_turn", "right_turn", "roundabout"] {
+    for name in [
+        "accelerate",
+        "brake",
+        "coast",
+        "left_turn",
+        "right_turn",
+        "roundabout",
+    ] {
         ev.annotations.insert(name, Counts::default());
     }
     for name in ["hard_accel", "hard_brake", "hard_turn"] {
         ev.hard.insert(name, Counts::default());
     }
     for m in &truth.maneuvers {
+        if !observable(m) {
+            ev.unobservable += 1;
+            continue;
+        }
         let name = truth_name(m.kind);
         if m.kind == TruthKind::Coast || m.peak_mps2 >= min_peak_mps2 {
             let c = ev.annotations.entry(name).or_default();
             c.truth += 1;
-            if detections.iter().any(|a| kind_name(a.kind) == name && overlaps(a, m, tolerance_ms)) {
+            if detections
+                .iter()
+                .any(|a| kind_name(a.kind) == name && overlaps(a, m, tolerance_ms))
+            {
                 c.truth_matched += 1;
             }
         }
         if let (true, Some(class)) = (m.harsh, hard_class_of_truth(m.kind)) {
             let c = ev.hard.entry(class).or_default();
             c.truth += 1;
-            if detections
-                .iter()
-                .any(|a| a.hard && hard_class_of_detection(a.kind) == Some(class) && overlaps(a, m, tolerance_ms))
-            {
+            if detections.iter().any(|a| {
+                a.hard
+                    && hard_class_of_detection(a.kind) == Some(class)
+                    && overlaps(a, m, tolerance_ms)
+            }) {
                 c.truth_matched += 1;
             }
         }
@@ -214,23 +244,31 @@ pub fn evaluate_trip(
         let name = kind_name(a.kind);
         let c = ev.annotations.entry(name).or_default();
         c.detected += 1;
-        if truth.maneuvers.iter().any(|m| truth_name(m.kind) == name && overlaps(a, m, tolerance_ms)) {
+        if truth
+            .maneuvers
+            .iter()
+            .any(|m| truth_name(m.kind) == name && overlaps(a, m, tolerance_ms))
+        {
             c.detected_matched += 1;
         }
         if let (true, Some(class)) = (a.hard, hard_class_of_detection(a.kind)) {
             let c = ev.hard.entry(class).or_default();
             c.detected += 1;
-            if truth
-                .maneuvers
-                .iter()
-                .any(|m| m.harsh && hard_class_of_truth(m.kind) == Some(class) && overlaps(a, m, tolerance_ms))
-            {
+            if truth.maneuvers.iter().any(|m| {
+                m.harsh
+                    && hard_class_of_truth(m.kind) == Some(class)
+                    && overlaps(a, m, tolerance_ms)
+            }) {
                 c.detected_matched += 1;
             }
         }
     }
     for k in 0..kin.time_ms.len() {
-        let (v, al, at) = (kin.speed_mps[k], kin.accel_long_mps2[k], kin.accel_lat_mps2[k]);
+        let (v, al, at) = (
+            kin.speed_mps[k],
+            kin.accel_long_mps2[k],
+            kin.accel_lat_mps2[k],
+        );
         if !(v.is_finite() && al.is_finite() && at.is_finite()) {
             continue;
         }
@@ -277,10 +315,7 @@ pub fn evaluate_simulated(sim: &SimConfig, trips: u64, config: &Config) -> Evalu
                 payload: Payload::JsonLine(line),
             };
             match record.into_trajectory() {
-                Ok(t) => {
-                    let a = analyze(&t, config);
-                    evaluate_trip(&truth, &a.annotations, &a.kinematics, 1.0, 1000)
-                }
+                Ok(t) => evaluate_trip(&truth, &analyze(&t, config), 1.0, 1000),
                 Err(_) => Evaluation::default(),
             }
         })

@@ -50,8 +50,8 @@
     reason = "types are re-exported flat; their names must stand alone"
 )]
 
-pub mod api;
 mod annotate;
+pub mod api;
 mod batch;
 mod clean;
 mod encoded;
@@ -62,7 +62,9 @@ mod pipeline;
 mod simulate;
 mod trajectory;
 
-pub use annotate::{AnnotateConfig, Annotation, AnnotationKind, Traffic, annotate, api_annotations};
+pub use annotate::{
+    AnnotateConfig, Annotation, AnnotationKind, Traffic, annotate, api_annotations,
+};
 pub use api::{ApiTime, SubsecDigits};
 pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};

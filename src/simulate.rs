@@ -226,6 +226,11 @@ pub struct SimTrip {
     pub truth: Option<SimTruth>,
 }
 
+/// Shortest speed-change pulse, s.
+const MIN_PULSE_S: f64 = 2.0;
+/// Shortest harsh speed-change pulse, s.
+const MIN_HARSH_PULSE_S: f64 = 3.0;
+
 /// Thresholds the calm and harsh ranges keep clear of (SPEC §5 defaults).
 const HARD_ACCEL: f64 = 2.25;
 const HARD_BRAKE: f64 = 3.0;
@@ -309,12 +314,27 @@ impl Driver {
     }
 
     /// Change speed to `target_mps` with a raised-cosine pulse peaking at `peak`.
+    ///
+    /// A pulse lasts at least `MIN_PULSE_S` (harsh: `MIN_HARSH_PULSE_S`): shedding
+    /// a little speed cannot be a hard brake. A harsh pulse that would be
+    /// shorter is driven calm instead, and a calm one gentler.
     fn change_speed(&mut self, target_mps: f64, peak_mps2: f64, kind: TruthKind, harsh: bool) {
         let dv = target_mps - self.now().speed_mps;
         if dv.abs() < 0.1 {
             return;
         }
-        // ∫ peak·sin²(πt/T) dt = peak·T/2 = |dv|
+        let (mut peak_mps2, mut harsh) = (peak_mps2, harsh);
+        if harsh && 2.0 * dv.abs() / peak_mps2 < MIN_HARSH_PULSE_S {
+            harsh = false;
+            peak_mps2 = self.calm_peak(kind);
+        }
+        // ∫ peak·sin²(πt/T) dt = peak·T/2 = |dv|, so T ≥ T_min caps the peak.
+        let min_s = if harsh {
+            MIN_HARSH_PULSE_S
+        } else {
+            MIN_PULSE_S
+        };
+        peak_mps2 = peak_mps2.min(2.0 * dv.abs() / min_s);
         let duration = 2.0 * dv.abs() / peak_mps2;
         let t0 = self.now().t_s;
         let mut t = 0.0;
@@ -335,16 +355,42 @@ impl Driver {
     /// Turn by `angle_rad` (positive = right, clockwise) at constant speed with a
     /// raised-cosine yaw rate whose lateral acceleration peaks at `peak`.
     fn turn(&mut self, angle_rad: f64, peak_lat_mps2: f64) {
+        self.turn_with_ramps(angle_rad, peak_lat_mps2, None);
+    }
+
+    /// Like [`Self::turn`], but the yaw rate ramps up and down over `ramp_s`
+    /// (sin² ramps) around a plateau: steering held through a curve, as in a
+    /// roundabout. `None`: no plateau (a raised cosine).
+    fn turn_with_ramps(&mut self, angle_rad: f64, peak_lat_mps2: f64, ramp_s: Option<f64>) {
         let v = self.now().speed_mps.max(1.0);
         let peak_yaw = peak_lat_mps2 / v;
-        let duration = 2.0 * angle_rad.abs() / peak_yaw;
+        // Angle = peak·(T − ramp) for sin² ramps of `ramp` at each end.
+        let (duration, ramp) = match ramp_s {
+            Some(r) => ((angle_rad.abs() / peak_yaw + r).max(2.0 * r), r),
+            None => {
+                let d = 2.0 * angle_rad.abs() / peak_yaw;
+                (d, 0.5 * d)
+            }
+        };
         let mut t = 0.0;
         while t < duration {
-            let shape = (std::f64::consts::PI * (t + 0.5 * STEP_S) / duration)
-                .sin()
-                .powi(2);
+            let tm = t + 0.5 * STEP_S;
+            let edge = tm.min(duration - tm);
+            let shape = if edge < ramp {
+                (0.5 * std::f64::consts::PI * edge / ramp).sin().powi(2)
+            } else {
+                1.0
+            };
             self.step(0.0, angle_rad.signum() * peak_yaw * shape);
             t += STEP_S;
+        }
+    }
+
+    fn calm_peak(&mut self, kind: TruthKind) -> f64 {
+        match kind {
+            TruthKind::Accelerate => self.accel_peak(false),
+            TruthKind::Coast => self.rng.random_range(0.4..0.85),
+            _ => self.brake_peak(false),
         }
     }
 
@@ -394,11 +440,13 @@ impl Driver {
     }
 
     fn junction_turn(&mut self) {
-        let speed = self.rng.random_range(15.0..30.0) / 3.6;
-        self.brake_to(speed);
-        self.cruise_between(1.0, 3.0);
+        // The tightest radius of the turn and the lateral peak set the speed.
         let harsh = self.harsh();
         let peak = self.turn_peak(harsh);
+        let radius_m: f64 = self.rng.random_range(8.0..20.0);
+        let speed = (peak * radius_m).sqrt();
+        self.brake_to(speed);
+        self.cruise_between(1.0, 3.0);
         let right = self.rng.random_bool(0.5);
         let angle = self.rng.random_range(70.0_f64..110.0).to_radians();
         let t0 = self.now().t_s;
@@ -428,18 +476,18 @@ impl Driver {
 
     fn roundabout(&mut self) {
         // Right-hand traffic: veer right to enter, circle left (counter-clockwise),
-        // veer right to leave. Exits: straight on, left, or back (U-turn).
+        // veer right to leave. Circling 90° is straight on, 180° left, 270° back.
         let radius_m: f64 = self.rng.random_range(12.0..25.0);
         let circle_lat: f64 = self.rng.random_range(1.2..0.7 * HARD_TURN);
         let speed = (circle_lat * radius_m).sqrt();
         self.brake_to(speed);
         self.cruise_between(1.0, 2.0);
         let entry_lat = 0.8 * circle_lat;
-        let exit_deg: f64 = [120.0, 210.0, 300.0][self.rng.random_range(0..3)];
+        let exit_deg: f64 = [90.0, 180.0, 270.0][self.rng.random_range(0..3)];
         let t0 = self.now().t_s;
-        self.turn(60_f64.to_radians(), entry_lat);
-        self.turn(-exit_deg.to_radians(), circle_lat);
-        self.turn(60_f64.to_radians(), entry_lat);
+        self.turn_with_ramps(45_f64.to_radians(), entry_lat, Some(1.5));
+        self.turn_with_ramps(-exit_deg.to_radians(), circle_lat, Some(1.5));
+        self.turn_with_ramps(45_f64.to_radians(), entry_lat, Some(1.5));
         self.record(TruthKind::Roundabout, t0, circle_lat, false);
     }
 
