@@ -5,17 +5,25 @@
 //! fixes whose longitudinal acceleration keeps one sign with magnitude at
 //! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
 //! `merge_gap_ms` apart are one episode, and episodes shorter than
-//! `min_episode_ms` are dropped. A decelerating episode is a `brake` when its
-//! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`. A **turn
-//! episode** is a run of one-signed lateral acceleration of at least
-//! `turn_start_mps2` that turns the heading by at least `turn_min_heading_deg`;
-//! right-turn episodes are positive. A **roundabout** is a group of turn episodes
-//! (less than `merge_gap_ms` apart) that circles at least
-//! `roundabout_min_circle_deg` the way traffic goes round (left in right-hand
-//! traffic) next to a turn of at least `turn_min_heading_deg` the other way, or
-//! a single circling turn of at least 300°. An episode is **hard** when its peak
-//! reaches the threshold of its kind (SPEC §5). Episode start and end are the
-//! times the signal crosses the start level, interpolated between fixes.
+//! `min_episode_ms` or changing the speed by less than `min_speed_change_mps`
+//! are dropped (noise blips). A decelerating episode is a `brake` when its
+//! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
+//!
+//! A **turn episode** is a run of one-signed lateral acceleration of at least
+//! `turn_start_mps2`, lasting at least `min_turn_ms`, that turns the heading by
+//! at least `turn_min_heading_deg`; right turns are positive. A **roundabout**
+//! is a group of turn episodes (less than `roundabout_gap_ms` apart) that
+//! circles at least `roundabout_min_circle_deg` the way traffic goes round
+//! (left in right-hand traffic) between two turns of at least
+//! `turn_min_heading_deg` the other way (entry and exit), or a single circling
+//! turn of at least 300°.
+//!
+//! An episode is **hard** when its peak reaches the threshold of its kind
+//! (SPEC §5). Episode start and end are the times the signal crosses the start
+//! level, interpolated between fixes. Episodes peaking above
+//! `max_plausible_mps2` (10 m/s², about 1 g, more than a road car's tyres give)
+//! come from inconsistent data — positions jumping against the measured speed —
+//! and are counted, not annotated.
 //!
 //! Lane switches are not annotated: at 1 Hz a lane change (3.5 m sideways over
 //! 3–6 s, peak lateral ≈ 0.5–1 m/s²) is the size of GPS noise, so they cannot be
@@ -52,7 +60,7 @@ pub struct AnnotateConfig {
     pub coast_max_peak_mps2: f64,
     /// Hard acceleration: peak ≥ this, m/s².
     pub hard_accel_mps2: f64,
-    /// Hard brake: peak deceleration ≥ this (a_long ≤ −this), m/s².
+    /// Hard brake: peak deceleration ≥ this (`a_long ≤ −this`), m/s².
     pub hard_brake_mps2: f64,
     /// Hard turn: peak |lateral acceleration| ≥ this, m/s².
     pub hard_turn_mps2: f64,
@@ -75,6 +83,9 @@ pub struct AnnotateConfig {
     pub roundabout_gap_ms: i64,
     /// Traffic side.
     pub traffic: Traffic,
+    /// Episodes peaking above this are artefacts of inconsistent data (tyres
+    /// cannot give a road car much more than 1 g) and are not annotated, m/s².
+    pub max_plausible_mps2: f64,
 }
 
 impl Default for AnnotateConfig {
@@ -94,6 +105,7 @@ impl Default for AnnotateConfig {
             roundabout_min_circle_deg: 60.0,
             roundabout_gap_ms: 6000,
             traffic: Traffic::RightHand,
+            max_plausible_mps2: 10.0,
         }
     }
 }
@@ -188,7 +200,8 @@ fn runs(
         let mut k = range.start;
         let mut found: Vec<Run> = Vec::new();
         while k < range.end {
-            if !(s[k] * sign >= level) {
+            // NaN (no estimate) is below every level.
+            if s[k].is_nan() || s[k] * sign < level {
                 k += 1;
                 continue;
             }
@@ -368,16 +381,30 @@ fn turn_episodes(
     out
 }
 
+/// Detected episodes, and how many were rejected as physically implausible.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Annotations {
+    /// Episodes in start order.
+    pub episodes: Vec<Annotation>,
+    /// Episodes peaking above `max_plausible_mps2`, left out.
+    pub implausible: usize,
+}
+
 /// Detects the annotations of a cleaned trip, in start order (see the module docs).
 #[must_use]
-pub fn annotate(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> Vec<Annotation> {
-    let mut out = Vec::new();
+pub fn annotate(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> Annotations {
+    let mut episodes = Vec::new();
     for section in clean.sections.iter().filter(|s| s.valid) {
-        out.extend(acceleration_episodes(kin, section.range(), cfg));
-        out.extend(turn_episodes(kin, section.range(), cfg));
+        episodes.extend(acceleration_episodes(kin, section.range(), cfg));
+        episodes.extend(turn_episodes(kin, section.range(), cfg));
     }
-    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms).then(a.kind.cmp(&b.kind)));
-    out
+    let before = episodes.len();
+    episodes.retain(|a| a.peak_mps2 <= cfg.max_plausible_mps2);
+    episodes.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms).then(a.kind.cmp(&b.kind)));
+    Annotations {
+        implausible: before - episodes.len(),
+        episodes,
+    }
 }
 
 /// An instant of the trip in the offset of kept fix `k`, with microseconds.

@@ -138,11 +138,14 @@ fn secs(ms: i64) -> f64 {
 fn drop_stale(
     trip: &Trajectory,
     t: &[i64],
-    kept: Vec<usize>,
+    kept: &[usize],
     cfg: &CleanConfig,
 ) -> (Vec<usize>, usize) {
     let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
-    let same = |a: usize, b: usize| lat[a] == lat[b] && lon[a] == lon[b];
+    // Stale fixes repeat the previous position bit for bit.
+    let same = |a: usize, b: usize| {
+        lat[a].to_bits() == lat[b].to_bits() && lon[a].to_bits() == lon[b].to_bits()
+    };
     let mut out = Vec::with_capacity(kept.len());
     let mut dropped = 0;
     let mut i = 0;
@@ -325,7 +328,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
             kept.push(i);
         }
     }
-    let (kept, stale) = drop_stale(trip, t, kept, cfg);
+    let (kept, stale) = drop_stale(trip, t, &kept, cfg);
     report.stale = stale;
     let (kept, spikes) = drop_spikes(trip, t, kept, cfg);
     report.spikes = spikes;

@@ -295,7 +295,7 @@ fn two_point(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
     let step = |j: usize| {
         let dt = l.t_s[j + 1] - l.t_s[j];
         let (dx, dy) = (l.x_m[j + 1] - l.x_m[j], l.y_m[j + 1] - l.y_m[j]);
-        let v = l.speed_mps[j].map_or_else(|| dx.hypot(dy) / dt, |v| v);
+        let v = l.speed_mps[j].unwrap_or_else(|| dx.hypot(dy) / dt);
         (v, heading_deg(dx, dy), dx.hypot(dy) / dt)
     };
     for k in 1..n - 1 {

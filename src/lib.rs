@@ -49,6 +49,11 @@
     clippy::module_name_repetitions,
     reason = "types are re-exported flat; their names must stand alone"
 )]
+#![allow(
+    clippy::many_single_char_names,
+    clippy::similar_names,
+    reason = "numeric code follows the notation of its maths (t, v, a; p, i, q; d_in, d_out)"
+)]
 
 mod annotate;
 pub mod api;
@@ -59,6 +64,7 @@ mod evaluate;
 mod io;
 mod kinematics;
 mod pipeline;
+mod record;
 mod simulate;
 mod trajectory;
 
@@ -76,6 +82,7 @@ pub use io::{
 };
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use pipeline::{Config, TripAnalysis, analyze};
+pub use record::{DataQuality, RecordOptions, TripRecord, trip_record};
 pub use simulate::{
     NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
 };

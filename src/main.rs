@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use tripscore::{
-    BatchOptions, BatchSummary, ErrorKind, InputError, Records, open_input, run_batch,
+    BatchOptions, BatchSummary, Config, ErrorKind, InputError, NoiseConfig, RecordOptions, Records,
+    SimConfig, open_input, run_batch, simulate_trip, trip_record,
 };
 
 /// Trip analytics: driving-behaviour annotations and scores from GPS trajectories.
@@ -24,6 +25,74 @@ struct Cli {
 enum Command {
     /// Write one API `Trajectory` per input trip (waypoints with distance and speed, encoded path).
     Trajectory(BatchArgs),
+    /// Analyse each trip: one Transport event per input trip, with what was asked for.
+    Score(ScoreArgs),
+    /// Print the configuration (every threshold, with units in its docs) as JSON.
+    Config(ConfigArgs),
+    /// Write simulated trips with known manoeuvres, and their ground truth.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args)]
+struct ScoreArgs {
+    #[command(flatten)]
+    batch: BatchArgs,
+    /// Add each trip's behaviour annotations (valid boundaries and episodes).
+    #[arg(long)]
+    annotations: bool,
+    /// Add each trip's trajectory.
+    #[arg(long)]
+    trajectory: bool,
+    /// Read settings from this JSON file (as printed by `tripscore config --default`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+}
+
+#[derive(Args)]
+struct ConfigArgs {
+    /// Print the defaults.
+    #[arg(long)]
+    default: bool,
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// Number of trips.
+    #[arg(long, default_value_t = 10)]
+    trips: u64,
+    /// Seed: the same seed gives the same trips.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Driving time per trip, s.
+    #[arg(long, default_value_t = 1200.0)]
+    duration_s: f64,
+    /// Sampling interval, ms.
+    #[arg(long, default_value_t = 1000)]
+    sampling_ms: i64,
+    /// Share of manoeuvres driven harshly (0 for calm driving).
+    #[arg(long, default_value_t = 0.15)]
+    harsh_share: f64,
+    /// Drifting position error, σ per axis, m.
+    #[arg(long, default_value_t = 5.0)]
+    drift_m: f64,
+    /// White position noise, σ per axis, m.
+    #[arg(long, default_value_t = 0.4)]
+    white_m: f64,
+    /// No noise and no artefacts at all.
+    #[arg(long)]
+    clean: bool,
+    /// Leave out measured speeds.
+    #[arg(long)]
+    no_speed: bool,
+    /// Polyline precision (5 or 6).
+    #[arg(long, default_value_t = 5)]
+    precision: u32,
+    /// Write the trips here instead of stdout (JSONL, compact form).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// Write the ground truth here (JSONL, one line per trip).
+    #[arg(long, value_name = "FILE")]
+    truth: Option<String>,
 }
 
 /// Inputs, output and parallelism shared by the batch commands.
@@ -101,10 +170,102 @@ fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
     Ok(summary)
 }
 
+fn load_config(path: Option<&str>) -> Result<Config, Fatal> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Fatal(format!("{path}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| Fatal(format!("{path}: {e}")))
+}
+
+fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
+    let config = load_config(args.config.as_deref())?;
+    let records = open_all(&args.batch.inputs)?;
+    let mut out = output(args.batch.output.as_deref())?;
+    let options = RecordOptions {
+        annotations: args.annotations,
+        trajectory: args.trajectory,
+    };
+    let batch = BatchOptions {
+        threads: args.batch.jobs,
+        ..BatchOptions::default()
+    };
+    let summary = run_batch(
+        records,
+        batch,
+        |trip| {
+            let record = trip_record(trip, &config, options).ok_or_else(|| {
+                InputError::new(
+                    ErrorKind::Processing,
+                    "the trip has no timestamps; it cannot be scored",
+                )
+                .with_field("timestamps_ms")
+            })?;
+            serde_json::to_string(&record)
+                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+        },
+        &mut out,
+        |_| {},
+    )?;
+    Ok(summary)
+}
+
+fn run_config(args: &ConfigArgs) -> Result<(), Fatal> {
+    if !args.default {
+        return Err(Fatal(
+            "say `tripscore config --default` to print the defaults".to_owned(),
+        ));
+    }
+    println!("{}", serde_json::to_string_pretty(&Config::default())?);
+    Ok(())
+}
+
+fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
+    let noise = if args.clean {
+        NoiseConfig::none()
+    } else {
+        NoiseConfig {
+            position_sigma_m: args.drift_m,
+            white_sigma_m: args.white_m,
+            ..NoiseConfig::default()
+        }
+    };
+    let sim = SimConfig {
+        seed: args.seed,
+        trip_duration_s: args.duration_s,
+        sampling_ms: args.sampling_ms,
+        harsh_share: args.harsh_share,
+        with_speed: !args.no_speed,
+        precision: args.precision,
+        noise,
+        ..SimConfig::default()
+    };
+    let mut out = output(args.output.as_deref())?;
+    let mut truth = match args.truth.as_deref() {
+        Some(p) => Some(output(Some(p))?),
+        None => None,
+    };
+    for i in 0..args.trips {
+        let trip = simulate_trip(&sim, i);
+        writeln!(out, "{}", serde_json::to_string(&trip)?)?;
+        if let (Some(w), Some(t)) = (truth.as_mut(), trip.truth.as_ref()) {
+            writeln!(w, "{}", serde_json::to_string(t)?)?;
+        }
+    }
+    out.flush()?;
+    if let Some(w) = truth.as_mut() {
+        w.flush()?;
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (result, quiet) = match &cli.command {
         Command::Trajectory(args) => (run_trajectory(args), args.quiet),
+        Command::Score(args) => (run_score(args), args.batch.quiet),
+        Command::Config(args) => (run_config(args).map(|()| BatchSummary::default()), true),
+        Command::Simulate(args) => (run_simulate(args).map(|()| BatchSummary::default()), true),
     };
     match result {
         Ok(summary) => {

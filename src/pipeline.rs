@@ -29,6 +29,8 @@ pub struct TripAnalysis {
     pub kinematics: Kinematics,
     /// Detected episodes, in start order.
     pub annotations: Vec<Annotation>,
+    /// Episodes rejected as physically implausible.
+    pub implausible_episodes: usize,
 }
 
 /// Runs clean → kinematics → annotate on one trip.
@@ -48,11 +50,12 @@ pub struct TripAnalysis {
 pub fn analyze(trip: &Trajectory, cfg: &Config) -> TripAnalysis {
     let clean = clean(trip, &cfg.clean);
     let kinematics = kinematics(trip, &clean, &cfg.kinematics);
-    let annotations = annotate(&clean, &kinematics, &cfg.annotate);
+    let found = annotate(&clean, &kinematics, &cfg.annotate);
     TripAnalysis {
         clean,
         kinematics,
-        annotations,
+        annotations: found.episodes,
+        implausible_episodes: found.implausible,
     }
 }
 

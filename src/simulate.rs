@@ -367,12 +367,11 @@ impl Driver {
         let v = self.now().speed_mps.max(1.0);
         let peak_yaw = peak_lat_mps2 / v;
         // Angle = peak·(T − ramp) for sin² ramps of `ramp` at each end.
-        let (duration, ramp) = match ramp_s {
-            Some(r) => ((angle_rad.abs() / peak_yaw + r).max(2.0 * r), r),
-            None => {
-                let d = 2.0 * angle_rad.abs() / peak_yaw;
-                (d, 0.5 * d)
-            }
+        let (duration, ramp) = if let Some(r) = ramp_s {
+            ((angle_rad.abs() / peak_yaw + r).max(2.0 * r), r)
+        } else {
+            let d = 2.0 * angle_rad.abs() / peak_yaw;
+            (d, 0.5 * d)
         };
         let mut t = 0.0;
         while t < duration {

@@ -1,0 +1,72 @@
+//! The per-trip result line of `tripscore score` (SPEC §7).
+
+use serde::Serialize;
+
+use crate::api;
+use crate::clean::CleanReport;
+use crate::pipeline::{Config, TripAnalysis, analyze};
+use crate::trajectory::Trajectory;
+
+/// What a result line carries besides the Transport event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecordOptions {
+    /// Add `behavior_annotations`.
+    pub annotations: bool,
+    /// Add `trajectory`.
+    pub trajectory: bool,
+}
+
+/// One result line: the Transport event (`"type": "Transport"`) and what was
+/// asked for, plus the cleaning report as `data_quality`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TripRecord {
+    /// Always `Transport`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The event's fields.
+    #[serde(flatten)]
+    pub event: api::TransportEvent,
+    /// What cleaning found (fixes dropped and why, gaps, invalid sections).
+    pub data_quality: DataQuality,
+    /// Boundaries and episodes, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behavior_annotations: Option<Vec<api::BehaviorAnnotation>>,
+    /// The trip's path, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trajectory: Option<api::Trajectory>,
+}
+
+/// How good the trip's data was: the cleaning report and the episodes rejected
+/// as physically implausible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DataQuality {
+    /// Fixes dropped and why, gaps, invalid sections.
+    #[serde(flatten)]
+    pub clean: CleanReport,
+    /// Episodes peaking above the plausible limit, not annotated.
+    pub implausible_episodes: usize,
+}
+
+/// Analyses a trip and builds its result line; `None` for an untimed path.
+#[must_use]
+pub fn trip_record(
+    trip: &Trajectory,
+    config: &Config,
+    options: RecordOptions,
+) -> Option<TripRecord> {
+    let analysis: TripAnalysis = analyze(trip, config);
+    Some(TripRecord {
+        kind: "Transport",
+        event: analysis.transport_event(trip)?,
+        data_quality: DataQuality {
+            clean: analysis.clean.report,
+            implausible_episodes: analysis.implausible_episodes,
+        },
+        behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),
+        trajectory: if options.trajectory {
+            trip.to_api()
+        } else {
+            None
+        },
+    })
+}
