@@ -147,12 +147,12 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// `end - start`, whole milliseconds.
+    /// `end - start` in whole milliseconds, from the microsecond times the API
+    /// writes (so it equals the written `end - start`, rounded).
     #[must_use]
     pub fn duration_ms(&self) -> i64 {
-        #[allow(clippy::cast_possible_truncation, reason = "trip-length durations")]
-        let d = (self.end_ms.round() - self.start_ms.round()) as i64;
-        d
+        let us = epoch_us(self.end_ms) - epoch_us(self.start_ms);
+        (us + 500).div_euclid(1000)
     }
 
     /// The API magnitude: 0.2 × peak m/s² (SPEC §3).
@@ -407,12 +407,17 @@ pub fn annotate(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> An
     }
 }
 
+/// Fractional Unix ms to whole Unix µs.
+fn epoch_us(ms: f64) -> i64 {
+    #[allow(clippy::cast_possible_truncation, reason = "Unix µs fit in i64")]
+    let us = (ms * 1000.0).round() as i64;
+    us
+}
+
 /// An instant of the trip in the offset of kept fix `k`, with microseconds.
 fn api_time(trip: &Trajectory, clean: &CleanTrip, k: usize, ms: f64) -> Option<ApiTime> {
     let offset = trip.utc_offset_s()[clean.fixes[k]];
-    #[allow(clippy::cast_possible_truncation, reason = "Unix µs fit in i64")]
-    let us = (ms * 1000.0).round() as i64;
-    ApiTime::from_epoch_us(us, offset, SubsecDigits::Micros)
+    ApiTime::from_epoch_us(epoch_us(ms), offset, SubsecDigits::Micros)
 }
 
 /// The API annotations of a trip: each valid boundary, then each episode, in

@@ -2,6 +2,8 @@
 
 mod util;
 
+mod accuracy;
+mod annotations;
 mod api_examples;
 mod cli_trajectory;
 mod inputs;

@@ -1,0 +1,164 @@
+//! Invariants of the annotations, on simulated and constructed trips.
+
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand_distr::{Distribution, Normal};
+use tripscore::api::{BehaviorAnnotation, Maneuver};
+use tripscore::{
+    AnnotationKind, Config, InputRecord, Payload, RawTrip, RecordPos, SimConfig, Traffic,
+    Trajectory, analyze, simulate_trip,
+};
+
+fn sim_trajectory(sim: &SimConfig, index: u64) -> Trajectory {
+    let trip = simulate_trip(sim, index);
+    let line = serde_json::to_string(&trip).unwrap();
+    InputRecord {
+        pos: RecordPos {
+            source: "sim".into(),
+            line: 1,
+        },
+        payload: Payload::JsonLine(line),
+    }
+    .into_trajectory()
+    .unwrap()
+}
+
+fn short_sim(seed: u64, harsh_share: f64, sampling_ms: i64) -> SimConfig {
+    SimConfig {
+        seed,
+        trip_duration_s: 400.0,
+        harsh_share,
+        sampling_ms,
+        ..SimConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn annotations_are_inside_valid_boundaries_and_do_not_overlap(
+        seed in 0_u64..10_000,
+        harsh in 0.0_f64..0.5,
+        sampling_ms in prop::sample::select(vec![1000_i64, 2000]),
+    ) {
+        let trip = sim_trajectory(&short_sim(seed, harsh, sampling_ms), 0);
+        let a = analyze(&trip, &Config::default());
+        let t = &a.kinematics.time_ms;
+        let spans: Vec<(f64, f64)> = a.clean.sections.iter().filter(|s| s.valid)
+            .map(|s| (t[s.start] as f64, t[s.end - 1] as f64)).collect();
+        for e in &a.annotations {
+            prop_assert!(spans.iter().any(|&(lo, hi)| lo <= e.start_ms && e.end_ms <= hi), "{e:?} outside {spans:?}");
+            prop_assert!(e.end_ms > e.start_ms);
+            prop_assert!(e.peak_mps2 > 0.0 && e.magnitude() > 0.0);
+        }
+        for family in [true, false] {
+            let mut same: Vec<_> = a.annotations.iter()
+                .filter(|e| matches!(e.kind, AnnotationKind::Acceleration(_)) == family).collect();
+            same.sort_by(|x, y| x.start_ms.total_cmp(&y.start_ms));
+            for w in same.windows(2) {
+                prop_assert!(w[0].end_ms <= w[1].start_ms, "overlap: {:?} {:?}", w[0], w[1]);
+            }
+        }
+        // The API shape: duration = end − start (ms, rounded), magnitude = 0.2 × peak.
+        for item in a.api_annotations(&trip) {
+            let (start, end, duration, magnitude) = match item {
+                BehaviorAnnotation::Acceleration { start, end, duration, magnitude, .. }
+                | BehaviorAnnotation::Turn { start, end, duration, magnitude, .. } => (start, end, duration, magnitude),
+                BehaviorAnnotation::Boundary { .. } => continue,
+            };
+            let us = (end.at - start.at).num_microseconds().unwrap();
+            prop_assert_eq!(duration, (us + 500).div_euclid(1000));
+            prop_assert!(magnitude > 0.0);
+        }
+    }
+
+    #[test]
+    fn mirroring_east_west_swaps_left_and_right(seed in 0_u64..10_000) {
+        let trip = sim_trajectory(&short_sim(seed, 0.2, 1000), 0);
+        let lon0 = trip.lon_deg()[0];
+        let mirrored = Trajectory::try_from(RawTrip {
+            user_id: trip.user_id().map(str::to_owned),
+            event_id: Some(trip.event_id().to_owned()),
+            lat_deg: trip.lat_deg().to_vec(),
+            lon_deg: trip.lon_deg().iter().map(|lon| 2.0 * lon0 - lon).collect(),
+            time_ms: trip.time_ms().map(<[i64]>::to_vec),
+            speed_kmh: Some((0..trip.len()).map(|i| trip.speed_kmh(i)).collect()),
+            ..RawTrip::default()
+        }).unwrap();
+        let cfg = Config::default();
+        // A mirrored roundabout turns the other way round: left-hand traffic.
+        let mut mirror_cfg = cfg;
+        mirror_cfg.annotate.traffic = Traffic::LeftHand;
+        let a = analyze(&trip, &cfg).annotations;
+        let b = analyze(&mirrored, &mirror_cfg).annotations;
+        prop_assert_eq!(a.len(), b.len());
+        let swap = |k: AnnotationKind| match k {
+            AnnotationKind::Turn(Maneuver::LeftTurn) => AnnotationKind::Turn(Maneuver::RightTurn),
+            AnnotationKind::Turn(Maneuver::RightTurn) => AnnotationKind::Turn(Maneuver::LeftTurn),
+            other => other,
+        };
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert_eq!(swap(x.kind), y.kind);
+            prop_assert!((x.start_ms - y.start_ms).abs() < 1.0 && (x.peak_mps2 - y.peak_mps2).abs() < 1e-6);
+        }
+    }
+
+    #[test]
+    fn inserting_one_clean_harsh_brake_adds_exactly_one_hard_brake(
+        seed in 0_u64..10_000,
+        cruise_mps in 15.0_f64..30.0,
+        brake_at_s in 30.0_f64..80.0,
+        peak_mps2 in 4.5_f64..6.0,
+        duration_s in 4.0_f64..6.0,
+    ) {
+        // "Clean": clearly above the 3 m/s² threshold and long enough for 1 Hz
+        // speed samples to resolve (a 3-point slope keeps 82 % of a 4 s pulse's
+        // peak; docs/ACCURACY.md).
+        let count = |with_brake: bool| {
+            let trip = straight_drive(seed, cruise_mps, with_brake.then_some((brake_at_s, peak_mps2, duration_s)));
+            analyze(&trip, &Config::default()).annotations.iter()
+                .filter(|e| e.hard && e.kind == AnnotationKind::Acceleration(tripscore::api::AccelerationKind::Brake))
+                .count()
+        };
+        prop_assert_eq!(count(false), 0);
+        prop_assert_eq!(count(true), 1);
+    }
+}
+
+/// 120 s north at `cruise_mps`, 1 Hz, with white position noise (0.4 m) and
+/// speed noise (0.3 m/s) from `seed`; optionally a raised-cosine brake
+/// `(at_s, peak_mps2, duration_s)`.
+fn straight_drive(seed: u64, cruise_mps: f64, brake: Option<(f64, f64, f64)>) -> Trajectory {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let pos = Normal::new(0.0, 0.4).unwrap();
+    let spd = Normal::new(0.0, 0.3).unwrap();
+    let accel = |t: f64| match brake {
+        Some((at, peak, dur)) if (at..at + dur).contains(&t) => {
+            -peak * (std::f64::consts::PI * (t - at) / dur).sin().powi(2)
+        }
+        _ => 0.0,
+    };
+    let (mut v, mut s) = (cruise_mps, 0.0);
+    let (mut lat, mut lon, mut time, mut speed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let dt = 0.01;
+    for k in 0..=12_000_u32 {
+        let t = f64::from(k) * dt;
+        if k % 100 == 0 {
+            lat.push(45.0 + (s + pos.sample(&mut rng)) / 111_195.0);
+            lon.push(7.0 + pos.sample(&mut rng) / 78_626.0);
+            time.push(1_700_000_000_000 + i64::from(k) * 10);
+            speed.push(Some(((v + spd.sample(&mut rng)) * 3.6).max(0.0)));
+        }
+        v += accel(t) * dt;
+        s += v * dt;
+    }
+    Trajectory::try_from(RawTrip {
+        lat_deg: lat,
+        lon_deg: lon,
+        time_ms: Some(time),
+        speed_kmh: Some(speed),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
