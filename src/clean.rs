@@ -22,7 +22,6 @@
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
 //!    `max_valid_interval_ms` (median).
 
-use geo::{Distance, Haversine, Point};
 use serde::{Deserialize, Serialize};
 
 use crate::trajectory::Trajectory;
@@ -121,9 +120,7 @@ pub struct CleanTrip {
 }
 
 fn dist_m(trip: &Trajectory, a: usize, b: usize) -> f64 {
-    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
-    // geo's Point is (x = lon, y = lat).
-    Haversine.distance(Point::new(lon[a], lat[a]), Point::new(lon[b], lat[b]))
+    trip.step_between_m(a, b)
 }
 
 #[allow(

@@ -55,19 +55,27 @@
     reason = "numeric code follows the notation of its maths (t, v, a; p, i, q; d_in, d_out)"
 )]
 
+mod aggregate;
 mod annotate;
 pub mod api;
 mod batch;
 mod clean;
 mod encoded;
 mod evaluate;
+mod explain;
+mod features;
 mod io;
 mod kinematics;
 mod pipeline;
 mod record;
+mod score;
 mod simulate;
 mod trajectory;
 
+pub use aggregate::{
+    Aggregator, LineOutcome, PastWindow, SEVEN_DAYS_MS, ScoredLineError, UserWindows,
+    user_car_behavior,
+};
 pub use annotate::{
     AnnotateConfig, Annotation, AnnotationKind, Traffic, annotate, api_annotations,
 };
@@ -76,6 +84,10 @@ pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use evaluate::{Counts, Evaluation, SignalErrors, evaluate_simulated, evaluate_trip};
+pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
+pub use features::{
+    Features, Zone, ZoneFeatures, speeding_threshold_kmh, step_speed_mps, trip_features,
+};
 pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
     RecordErrorBody, RecordPos, Records, open_input, parse_line, read_gpx,
@@ -83,6 +95,9 @@ pub use io::{
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use pipeline::{Config, TripAnalysis, analyze};
 pub use record::{DataQuality, RecordOptions, TripRecord, trip_record};
+pub use score::{
+    NOT_AVAILABLE, ScoreConfig, ScoreScope, mean_available, score_features, score_window,
+};
 pub use simulate::{
     NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
 };

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use tripscore::{
-    BatchOptions, BatchSummary, Config, ErrorKind, InputError, NoiseConfig, RecordOptions, Records,
-    SimConfig, open_input, run_batch, simulate_trip, trip_record,
+    Aggregator, BatchOptions, BatchSummary, Config, ErrorKind, InputError, LineOutcome,
+    NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, open_input, run_batch,
+    simulate_trip, trip_record,
 };
 
 /// Trip analytics: driving-behaviour annotations and scores from GPS trajectories.
@@ -27,6 +28,8 @@ enum Command {
     Trajectory(BatchArgs),
     /// Analyse each trip: one Transport event per input trip, with what was asked for.
     Score(ScoreArgs),
+    /// Sum `score` output per user into last-7-days and past windows: one `UserCarBehavior` per user.
+    Aggregate(AggregateArgs),
     /// Print the configuration (every threshold, with units in its docs) as JSON.
     Config(ConfigArgs),
     /// Write simulated trips with known manoeuvres, and their ground truth.
@@ -43,9 +46,33 @@ struct ScoreArgs {
     /// Add each trip's trajectory.
     #[arg(long)]
     trajectory: bool,
+    /// Add each trip's explanation: hard events and speeding with what they cost.
+    #[arg(long)]
+    explain: bool,
     /// Read settings from this JSON file (as printed by `tripscore config --default`).
     #[arg(long, value_name = "FILE")]
     config: Option<String>,
+}
+
+#[derive(Args)]
+struct AggregateArgs {
+    /// `tripscore score` output files; `-` or nothing reads stdin.
+    inputs: Vec<String>,
+    /// The reference instant, RFC 3339 (l7d = the 7 days before it).
+    #[arg(long, value_name = "RFC3339")]
+    as_of: String,
+    /// The `past` window: `before-l7d` (trips before the last 7 days, as the API) or `all-time`.
+    #[arg(long, default_value = "before-l7d", value_parser = ["before-l7d", "all-time"])]
+    past: String,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// Read score settings (`score` section) from this JSON file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+    /// No summary line on stderr.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -185,6 +212,7 @@ fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
     let options = RecordOptions {
         annotations: args.annotations,
         trajectory: args.trajectory,
+        explain: args.explain,
     };
     let batch = BatchOptions {
         threads: args.batch.jobs,
@@ -207,6 +235,69 @@ fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         &mut out,
         |_| {},
     )?;
+    Ok(summary)
+}
+
+/// Reads every scored line into an aggregator; returns it and the count of bad lines.
+fn run_aggregate(args: &AggregateArgs) -> Result<BatchSummary, Fatal> {
+    use std::io::BufRead;
+    let config = load_config(args.config.as_deref())?;
+    let as_of = tripscore::ApiTime::parse(&args.as_of)
+        .map_err(|e| Fatal(format!("--as-of {:?}: {e}", args.as_of)))?;
+    let past = if args.past == "all-time" {
+        PastWindow::AllTime
+    } else {
+        PastWindow::BeforeLast7Days
+    };
+    let mut agg = Aggregator::new(as_of.epoch_ms(), past);
+    let names: Vec<String> = if args.inputs.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        args.inputs.clone()
+    };
+    let mut summary = BatchSummary::default();
+    let started = std::time::Instant::now();
+    for name in &names {
+        let reader: Box<dyn BufRead> = if name == "-" {
+            Box::new(io::BufReader::new(io::stdin()))
+        } else {
+            Box::new(io::BufReader::new(
+                File::open(name).map_err(|e| Fatal(format!("{name}: {e}")))?,
+            ))
+        };
+        for (i, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| Fatal(format!("{name}: {e}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            summary.records += 1;
+            match agg.add_scored_line(&line) {
+                Ok(LineOutcome::Added) => summary.ok += 1,
+                Ok(LineOutcome::AfterAsOf | LineOutcome::ErrorRecord) => {}
+                Err(e) => {
+                    summary.errors += 1;
+                    eprintln!("tripscore: {name}:{}: {e}", i + 1);
+                }
+            }
+        }
+    }
+    let mut out = output(args.output.as_deref())?;
+    for (user_id, car_behavior) in agg.finish(&config.score) {
+        let line = serde_json::json!({ "user_id": user_id, "car_behavior": car_behavior });
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    summary.elapsed = started.elapsed();
+    if !args.quiet {
+        eprintln!(
+            "tripscore: {} lines, {} trips aggregated for {} users, {} after --as-of, {} unreadable",
+            summary.records,
+            summary.ok,
+            agg.users().len(),
+            agg.after_as_of,
+            summary.errors
+        );
+    }
     Ok(summary)
 }
 
@@ -264,6 +355,7 @@ fn main() -> ExitCode {
     let (result, quiet) = match &cli.command {
         Command::Trajectory(args) => (run_trajectory(args), args.quiet),
         Command::Score(args) => (run_score(args), args.batch.quiet),
+        Command::Aggregate(args) => (run_aggregate(args), true),
         Command::Config(args) => (run_config(args).map(|()| BatchSummary::default()), true),
         Command::Simulate(args) => (run_simulate(args).map(|()| BatchSummary::default()), true),
     };

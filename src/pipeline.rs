@@ -6,7 +6,8 @@ use crate::annotate::{AnnotateConfig, Annotation, annotate, api_annotations};
 use crate::api::{self, ApiTime, SubsecDigits};
 use crate::clean::{CleanConfig, CleanTrip, clean};
 use crate::kinematics::{Kinematics, KinematicsConfig, kinematics};
-use crate::trajectory::Trajectory;
+use crate::score::ScoreConfig;
+use crate::trajectory::{Interval, Trajectory};
 
 /// Every setting of the pipeline, with documented defaults (`tripscore config --default`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -18,6 +19,8 @@ pub struct Config {
     pub kinematics: KinematicsConfig,
     /// Annotation thresholds.
     pub annotate: AnnotateConfig,
+    /// Score scales and minimums.
+    pub score: ScoreConfig,
 }
 
 /// Everything the pipeline found for one trip.
@@ -69,15 +72,26 @@ impl TripAnalysis {
     /// Time the phone was handled during the trip, ms; 0 without phone data.
     #[must_use]
     pub fn phone_handling_ms(&self, trip: &Trajectory) -> i64 {
-        let (Some(t), Some(intervals)) = (trip.time_ms(), trip.phone_handling()) else {
+        self.covered_ms(trip, trip.phone_handling())
+    }
+
+    /// Time the phone was mounted during the trip, ms; 0 without mount data.
+    #[must_use]
+    pub fn mounted_ms(&self, trip: &Trajectory) -> i64 {
+        self.covered_ms(trip, trip.mounted())
+    }
+
+    /// Time between the first and last kept fix covered by `intervals` (sorted;
+    /// overlaps counted once), ms.
+    fn covered_ms(&self, trip: &Trajectory, intervals: Option<&[Interval]>) -> i64 {
+        let (Some(t), Some(intervals)) = (trip.time_ms(), intervals) else {
             return 0;
         };
-        let (first, last) = (self.clean.fixes.first(), self.clean.fixes.last());
-        let (Some(&first), Some(&last)) = (first, last) else {
+        let (Some(&first), Some(&last)) = (self.clean.fixes.first(), self.clean.fixes.last())
+        else {
             return 0;
         };
         let (start, end) = (t[first], t[last]);
-        // Intervals are sorted; overlapping ones are counted once.
         let mut total = 0;
         let mut covered_to = start;
         for iv in intervals {

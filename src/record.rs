@@ -4,7 +4,10 @@ use serde::Serialize;
 
 use crate::api;
 use crate::clean::CleanReport;
+use crate::explain::{Explanation, explain};
+use crate::features::{Features, trip_features};
 use crate::pipeline::{Config, TripAnalysis, analyze};
+use crate::score::{ScoreScope, score_features};
 use crate::trajectory::Trajectory;
 
 /// What a result line carries besides the Transport event.
@@ -14,6 +17,8 @@ pub struct RecordOptions {
     pub annotations: bool,
     /// Add `trajectory`.
     pub trajectory: bool,
+    /// Add `explanation`.
+    pub explain: bool,
 }
 
 /// One result line: the Transport event (`"type": "Transport"`) and what was
@@ -26,6 +31,10 @@ pub struct TripRecord {
     /// The event's fields.
     #[serde(flatten)]
     pub event: api::TransportEvent,
+    /// The trip's scores (SPEC §3; -1 = not enough data).
+    pub behavior_scores: api::CarBehaviorScores,
+    /// The additive features `tripscore aggregate` sums.
+    pub features: Features,
     /// What cleaning found (fixes dropped and why, gaps, invalid sections).
     pub data_quality: DataQuality,
     /// Boundaries and episodes, when asked for.
@@ -34,6 +43,9 @@ pub struct TripRecord {
     /// The trip's path, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trajectory: Option<api::Trajectory>,
+    /// Why the scores are what they are, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 /// How good the trip's data was: the cleaning report and the episodes rejected
@@ -55,9 +67,20 @@ pub fn trip_record(
     options: RecordOptions,
 ) -> Option<TripRecord> {
     let analysis: TripAnalysis = analyze(trip, config);
+    let features = trip_features(trip, &analysis);
     Some(TripRecord {
         kind: "Transport",
         event: analysis.transport_event(trip)?,
+        behavior_scores: score_features(
+            &features.all,
+            ScoreScope::Trip,
+            config.score.min_trip_km,
+            &config.score,
+        ),
+        explanation: options
+            .explain
+            .then(|| explain(trip, &analysis, &features, config)),
+        features,
         data_quality: DataQuality {
             clean: analysis.clean.report,
             implausible_episodes: analysis.implausible_episodes,

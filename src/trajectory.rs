@@ -673,10 +673,19 @@ impl Trajectory {
     /// If `i + 1 >= self.len()`.
     #[must_use]
     pub fn step_m(&self, i: usize) -> f64 {
+        self.step_between_m(i, i + 1)
+    }
+
+    /// Great-circle (haversine) distance from fix `a` to fix `b`, metres.
+    ///
+    /// # Panics
+    /// If `a` or `b` is not a fix index.
+    #[must_use]
+    pub fn step_between_m(&self, a: usize, b: usize) -> f64 {
         // geo's Point is (x = lon, y = lat).
         Haversine.distance(
-            Point::new(self.lon_deg[i], self.lat_deg[i]),
-            Point::new(self.lon_deg[i + 1], self.lat_deg[i + 1]),
+            Point::new(self.lon_deg[a], self.lat_deg[a]),
+            Point::new(self.lon_deg[b], self.lat_deg[b]),
         )
     }
 
