@@ -185,6 +185,7 @@ pub fn explain(
         });
     }
     let speeding = speeding_spans(trip, analysis, z.limit_known_ms);
+    #[allow(clippy::cast_precision_loss, reason = "ms of one trip")]
     let mut top: Vec<Penalty> = hard_events
         .iter()
         .map(|e| Penalty {

@@ -13,9 +13,9 @@
 //! Each step between two kept fixes belongs to the zone of its first fix:
 //! 1. `road_type` `motorway`, `motorway_link`, `trunk` or `trunk_link` → motorway
 //!    (trunk roads are the expressway class: grade-separated, fast);
-//! 2. else a known `speed_limit` ≤ 50 km/h → city, above → non_city;
+//! 2. else a known `speed_limit` ≤ 50 km/h → city, above → `non_city`;
 //! 3. else `road_type` `residential`, `living_street`, `service`, `pedestrian`
-//!    → city; any other known road type → non_city;
+//!    → city; any other known road type → `non_city`;
 //! 4. a fix with neither road type nor limit is in no zone: its step counts in
 //!    `all` only.
 //!
@@ -48,11 +48,11 @@ impl Zone {
     /// The zone of a fix from its road type and speed limit (see the module docs).
     #[must_use]
     pub fn classify(road_type: Option<&str>, speed_limit_kmh: Option<f64>) -> Option<Zone> {
-        match road_type {
-            Some("motorway" | "motorway_link" | "trunk" | "trunk_link") => {
-                return Some(Zone::Motorway);
-            }
-            _ => {}
+        if matches!(
+            road_type,
+            Some("motorway" | "motorway_link" | "trunk" | "trunk_link")
+        ) {
+            return Some(Zone::Motorway);
         }
         if let Some(limit) = speed_limit_kmh {
             return Some(if limit <= 50.0 {

@@ -122,9 +122,12 @@ pub enum ScoreScope {
 /// ```
 /// use tripscore::{score_features, ScoreConfig, ScoreScope, ZoneFeatures};
 /// let f = ZoneFeatures { distance_mm: 20_000_000, scored_mm: 20_000_000, hard_brake: 1, ..ZoneFeatures::default() };
-/// let s = score_features(&f, ScoreScope::Trip, 0.5, &ScoreConfig::default());
+/// let s = score_features(&f, ScoreScope::WindowAll, 0.5, &ScoreConfig::default());
 /// // 1 hard brake in 20 km = 5 per 100 km; half the 10 per 100 km scale: e^-0.5.
 /// assert!((s.hard_brake - (-0.5_f64).exp()).abs() < 1e-12);
+/// // A trip adds 10 km of event-free driving: 1 in 30 km.
+/// let trip = score_features(&f, ScoreScope::Trip, 0.5, &ScoreConfig::default());
+/// assert!((trip.hard_brake - (-1.0_f64 / 3.0).exp()).abs() < 1e-12);
 /// assert_eq!(s.legal, -1.0); // no speed limits known
 /// assert_eq!(s.focus, Some(-1.0)); // no phone data
 /// ```

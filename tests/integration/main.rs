@@ -3,6 +3,7 @@
 mod util;
 
 mod accuracy;
+mod aggregate;
 mod annotations;
 mod api_examples;
 mod cli_trajectory;
