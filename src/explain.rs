@@ -21,12 +21,16 @@ pub struct ExplainedEvent {
     /// Time of the peak.
     pub at: ApiTime,
     /// Where the peak was, degrees.
+    #[serde(serialize_with = "crate::api::num::full")]
     pub latitude: f64,
     /// Where the peak was, degrees.
+    #[serde(serialize_with = "crate::api::num::full")]
     pub longitude: f64,
     /// Peak acceleration, m/s².
+    #[serde(serialize_with = "crate::api::num::dp2")]
     pub peak_mps2: f64,
     /// How much higher the score would be without this event.
+    #[serde(serialize_with = "crate::api::num::dp3")]
     pub cost: f64,
 }
 
@@ -43,12 +47,16 @@ pub struct SpeedingSpan {
     /// Length, ms.
     pub duration_ms: i64,
     /// Posted limit at its start, km/h.
+    #[serde(serialize_with = "crate::api::num::dp1")]
     pub limit_kmh: f64,
     /// Highest speed, km/h.
+    #[serde(serialize_with = "crate::api::num::dp1")]
     pub max_speed_kmh: f64,
     /// Highest speed over the limit, km/h.
+    #[serde(serialize_with = "crate::api::num::dp1")]
     pub max_excess_kmh: f64,
     /// How much higher `legal` would be without this stretch.
+    #[serde(serialize_with = "crate::api::num::dp3")]
     pub legal_cost: f64,
 }
 
@@ -60,6 +68,7 @@ pub struct Penalty {
     /// What happened, in words.
     pub what: String,
     /// Score points lost.
+    #[serde(serialize_with = "crate::api::num::dp3")]
     pub cost: f64,
 }
 
@@ -67,8 +76,10 @@ pub struct Penalty {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
     /// Distance in valid sections, the base of event rates, km.
+    #[serde(serialize_with = "crate::api::num::dp3")]
     pub scored_km: f64,
     /// Share of time with a known limit spent speeding.
+    #[serde(serialize_with = "crate::api::num::dp3")]
     pub speeding_share: f64,
     /// Every hard event, in time order.
     pub hard_events: Vec<ExplainedEvent>,

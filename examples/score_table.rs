@@ -1,0 +1,68 @@
+//! Prints the table of docs/SCORING.md: the scores of every shipped real trip.
+//!
+//! `cargo run --release --example score_table`
+
+use tripscore::{Config, RecordOptions, open_input, trip_record};
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    println!(
+        "| trip | km | speeding % | legal | legal_v2 | hard a/b/t | hard_accel | hard_brake | hard_turn | smooth | smooth_v2 | anticipative | anticipative_v2 | focus | overall |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let config = Config::default();
+    for file in [
+        "data/ndsbr/ndsbr.jsonl",
+        "data/driveplotr-nds/nds.jsonl",
+        "data/barefoot-munich/x0001-001.jsonl",
+        "data/seed/seed_trip.jsonl",
+    ] {
+        for record in open_input(&format!("{root}/{file}")).expect("shipped data") {
+            let trip = record
+                .expect("readable")
+                .into_trajectory()
+                .expect("valid shipped trip");
+            let r = trip_record(&trip, &config, RecordOptions::default()).expect("timed trip");
+            let (s, f) = (r.behavior_scores, r.features.all);
+            #[allow(clippy::cast_precision_loss)]
+            let speeding = if f.limit_known_ms > 0 {
+                format!(
+                    "{:.1}",
+                    100.0 * f.speeding_ms as f64 / f.limit_known_ms as f64
+                )
+            } else {
+                "–".to_owned()
+            };
+            let v = |x: f64| {
+                if x < 0.0 {
+                    "-1".to_owned()
+                } else {
+                    format!("{x:.2}")
+                }
+            };
+            println!(
+                "| {} | {:.1} | {speeding} | {} | {} | {}/{}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                trip.event_id().get(..12).unwrap_or(trip.event_id()),
+                r.event.distance / 1000.0,
+                v(s.legal),
+                v(s.legal_v2),
+                f.hard_accel,
+                f.hard_brake,
+                f.hard_turn,
+                v(s.hard_accel),
+                v(s.hard_brake),
+                v(s.hard_turn),
+                v(s.smooth),
+                v(s.smooth_v2),
+                v(s.anticipative),
+                v(s.anticipative_v2),
+                v(s.focus.unwrap_or(-1.0)),
+                if s.overall < 0.0 {
+                    "-1".to_owned()
+                } else {
+                    format!("{:.3}", s.overall)
+                },
+            );
+        }
+    }
+}
