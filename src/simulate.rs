@@ -104,6 +104,11 @@ pub struct SimConfig {
     pub harsh_share: f64,
     /// Whether the trip carries measured speeds (`speeds_kmh`).
     pub with_speed: bool,
+    /// Whether the trip carries road types and speed limits (`road_types`,
+    /// `speed_limits_kmh`): residential 30/50, primary 90, motorway 120 km/h.
+    pub with_roads: bool,
+    /// Share of road stretches driven 12–40 % over the limit.
+    pub speeding_share: f64,
     /// Polyline precision of the written trip (5 or 6).
     pub precision: u32,
     /// The noise model.
@@ -120,6 +125,8 @@ impl Default for SimConfig {
             sampling_ms: 1000,
             harsh_share: 0.15,
             with_speed: true,
+            with_roads: true,
+            speeding_share: 0.1,
             precision: 5,
             noise: NoiseConfig::default(),
             start_ms: 1_700_000_000_000,
@@ -223,6 +230,12 @@ pub struct SimTrip {
     /// Measured speeds, km/h, when simulated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub speeds_kmh: Option<Vec<f64>>,
+    /// Posted limits, km/h, when simulated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed_limits_kmh: Option<Vec<f64>>,
+    /// OSM road types, when simulated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub road_types: Option<Vec<String>>,
     /// The ground truth (written to a separate file by the CLI).
     #[serde(skip)]
     pub truth: Option<SimTruth>,
@@ -246,7 +259,32 @@ struct State {
     y_m: f64,
     heading_rad: f64,
     speed_mps: f64,
+    road: Road,
 }
+
+/// The road being driven: its OSM type and posted limit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Road {
+    road_type: &'static str,
+    limit_kmh: f64,
+}
+
+const CITY_30: Road = Road {
+    road_type: "residential",
+    limit_kmh: 30.0,
+};
+const CITY_50: Road = Road {
+    road_type: "residential",
+    limit_kmh: 50.0,
+};
+const RURAL: Road = Road {
+    road_type: "primary",
+    limit_kmh: 90.0,
+};
+const MOTORWAY: Road = Road {
+    road_type: "motorway",
+    limit_kmh: 120.0,
+};
 
 struct Driver {
     rng: ChaCha8Rng,
@@ -254,6 +292,8 @@ struct Driver {
     truth: Vec<TruthManeuver>,
     start_ms: i64,
     harsh_share: f64,
+    speeding_share: f64,
+    road: Road,
 }
 
 fn ms(start_ms: i64, t_s: f64) -> i64 {
@@ -283,6 +323,7 @@ impl Driver {
             y_m: s.y_m + v_mid * STEP_S * h_mid.cos(),
             heading_rad: s.heading_rad + yaw_rate_rps * STEP_S,
             speed_mps: v,
+            road: self.road,
         });
     }
 
@@ -419,13 +460,22 @@ impl Driver {
         }
     }
 
+    /// Picks the next road and a speed on it: mostly at or below the limit,
+    /// over it (by 12–40 %) with probability `speeding_share`.
     fn cruise_speed(&mut self) -> f64 {
-        let kmh = match self.rng.random_range(0..10) {
-            0..=4 => self.rng.random_range(30.0..55.0),
-            5..=7 => self.rng.random_range(60.0..95.0),
-            _ => self.rng.random_range(100.0..130.0),
+        self.road = match self.rng.random_range(0..10) {
+            0 => CITY_30,
+            1..=4 => CITY_50,
+            5..=7 => RURAL,
+            _ => MOTORWAY,
         };
-        kmh / 3.6
+        let factor =
+            if self.speeding_share > 0.0 && self.rng.random_bool(self.speeding_share.min(1.0)) {
+                self.rng.random_range(1.12..1.4)
+            } else {
+                self.rng.random_range(0.8..1.05)
+            };
+        self.road.limit_kmh * factor / 3.6
     }
 
     fn accelerate_to(&mut self, target_mps: f64) {
@@ -520,10 +570,13 @@ fn simulate_path(
             y_m: 0.0,
             heading_rad: 0.0,
             speed_mps: 0.0,
+            road: CITY_50,
         }],
         truth: Vec::new(),
         start_ms,
         harsh_share: cfg.harsh_share,
+        speeding_share: cfg.speeding_share,
+        road: CITY_50,
     };
     d.states[0].heading_rad = d.rng.random_range(0.0..std::f64::consts::TAU);
     d.cruise_between(5.0, 20.0);
@@ -644,6 +697,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
     let mut lon = Vec::new();
     let mut times = Vec::new();
     let mut speeds = Vec::new();
+    let mut roads = Vec::new();
     for s in states.iter().step_by(step) {
         for (e, v) in &mut drift {
             *v = rho * *v + drift_step.sample(&mut rng);
@@ -664,6 +718,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             lat.push(*lat.last().expect("non-empty"));
             lon.push(*lon.last().expect("non-empty"));
             speeds.push(*speeds.last().expect("non-empty"));
+            roads.push(s.road);
             times.push(t);
             continue;
         }
@@ -682,6 +737,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         speeds.push(
             ((s.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round() / 100.0,
         );
+        roads.push(s.road);
         times.push(t);
     }
     let precision = crate::Precision::try_from(cfg.precision).unwrap_or_default();
@@ -694,6 +750,12 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         precision: precision.decimals(),
         timestamps_ms: times,
         speeds_kmh: cfg.with_speed.then_some(speeds),
+        speed_limits_kmh: cfg
+            .with_roads
+            .then(|| roads.iter().map(|r| r.limit_kmh).collect()),
+        road_types: cfg
+            .with_roads
+            .then(|| roads.iter().map(|r| r.road_type.to_owned()).collect()),
         truth: Some(SimTruth {
             event_id,
             distance_m,

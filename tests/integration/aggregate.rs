@@ -136,8 +136,33 @@ fn score_then_aggregate_through_a_pipe() {
             (0.0..=1.0).contains(&l7d["all"]["hard_brake"].as_f64().unwrap()),
             "{u}"
         );
-        assert_eq!(l7d["all"]["legal"], -1, "simulated trips have no limits");
+        assert!(
+            (0.0..=1.0).contains(&l7d["all"]["legal"].as_f64().unwrap()),
+            "{u}"
+        );
         assert_eq!(l7d["all"]["focus"], -1, "no phone data");
+        // SPEC §4 on the written (rounded) output: total = mean of the available zones.
+        let zones: Vec<f64> = ["motorway", "city", "non_city"]
+            .iter()
+            .map(|z| l7d[*z]["legal"].as_f64().unwrap())
+            .filter(|v| *v >= 0.0)
+            .collect();
+        let mean = zones.iter().sum::<f64>() / zones.len() as f64;
+        assert!(
+            (l7d["total"]["legal"].as_f64().unwrap() - mean).abs() <= 0.006,
+            "{u}"
+        );
+        let parts = [
+            &l7d["all"]["smooth"],
+            &l7d["all"]["legal"],
+            &l7d["all"]["anticipative"],
+        ]
+        .map(|v| v.as_f64().unwrap());
+        assert!(
+            (l7d["all"]["overall"].as_f64().unwrap() - parts.iter().sum::<f64>() / 3.0).abs()
+                <= 0.006,
+            "{u}"
+        );
         assert_eq!(
             cb["scores"]["past"]["all"]["overall"], -1,
             "no trips before the last 7 days"
