@@ -52,7 +52,7 @@ pub enum Traffic {
 /// # Units
 /// m/s², ms, degrees.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AnnotateConfig {
     /// |longitudinal acceleration| that starts and ends an episode, m/s².
     pub episode_start_mps2: f64,

@@ -31,7 +31,7 @@ use crate::trajectory::Trajectory;
 /// # Units
 /// Milliseconds, metres, m/s, m/s².
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CleanConfig {
     /// Fixes further apart than this start a new section, ms.
     pub max_gap_ms: i64,

@@ -53,7 +53,7 @@ pub enum SpeedSource {
 /// # Units
 /// Seconds, m/s.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct KinematicsConfig {
     /// The estimator.
     pub estimator: Estimator,

@@ -4,13 +4,17 @@
 //! 1 some records are error lines (all still written), 2 the run failed.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use tripscore::{
     Aggregator, BatchOptions, BatchSummary, Config, ErrorKind, InputError, LineOutcome,
-    NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, open_input, run_batch,
+    NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, open_input_counted, run_batch,
     simulate_trip, trip_record,
 };
 
@@ -147,17 +151,83 @@ impl<E: std::fmt::Display> From<E> for Fatal {
     }
 }
 
-fn open_all(inputs: &[String]) -> Result<Records, Fatal> {
+/// Opened inputs, with the bytes read so far and the total size when known.
+struct Inputs {
+    records: Records,
+    bytes_read: Arc<AtomicU64>,
+    total_bytes: Option<u64>,
+}
+
+fn open_all(inputs: &[String]) -> Result<Inputs, Fatal> {
     let names: Vec<String> = if inputs.is_empty() {
         vec!["-".to_owned()]
     } else {
         inputs.to_vec()
     };
+    let bytes_read = Arc::new(AtomicU64::new(0));
     let mut opened = Vec::with_capacity(names.len());
+    let mut total_bytes = Some(0);
     for name in &names {
-        opened.push(open_input(name)?);
+        opened.push(open_input_counted(name, &bytes_read)?);
+        let size = if name == "-" {
+            None
+        } else {
+            std::fs::metadata(name).map(|m| m.len()).ok()
+        };
+        total_bytes = total_bytes.zip(size).map(|(a, b)| a + b);
     }
-    Ok(Box::new(opened.into_iter().flatten()))
+    Ok(Inputs {
+        records: Box::new(opened.into_iter().flatten()),
+        bytes_read,
+        total_bytes,
+    })
+}
+
+/// Progress on stderr while a batch runs, only when stderr is a terminal.
+struct Progress {
+    bar: Option<ProgressBar>,
+    bytes_read: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new(inputs: &Inputs, quiet: bool) -> Self {
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let (bar, template) = match inputs.total_bytes {
+                Some(total) => (
+                    ProgressBar::new(total),
+                    "{bar:30} {bytes}/{total_bytes} eta {eta} · {msg}",
+                ),
+                None => (ProgressBar::new_spinner(), "{spinner} {bytes} · {msg}"),
+            };
+            if let Ok(style) = ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+            bar
+        });
+        Self {
+            bar,
+            bytes_read: Arc::clone(&inputs.bytes_read),
+        }
+    }
+
+    fn update(&self, s: &BatchSummary) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.bytes_read.load(Ordering::Relaxed));
+            bar.set_message(format!(
+                "{} records, {} errors, {:.0} points/s",
+                s.records,
+                s.errors,
+                s.points_per_s()
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn output(path: Option<&str>) -> Result<Box<dyn Write>, Fatal> {
@@ -171,14 +241,15 @@ fn output(path: Option<&str>) -> Result<Box<dyn Write>, Fatal> {
 }
 
 fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
-    let records = open_all(&args.inputs)?;
+    let inputs = open_all(&args.inputs)?;
+    let progress = Progress::new(&inputs, args.quiet);
     let mut out = output(args.output.as_deref())?;
     let options = BatchOptions {
         threads: args.jobs,
         ..BatchOptions::default()
     };
     let summary = run_batch(
-        records,
+        inputs.records,
         options,
         |trip| {
             let api = trip.to_api().ok_or_else(|| {
@@ -192,8 +263,9 @@ fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
         },
         &mut out,
-        |_| {},
+        |s| progress.update(s),
     )?;
+    progress.finish();
     Ok(summary)
 }
 
@@ -207,7 +279,8 @@ fn load_config(path: Option<&str>) -> Result<Config, Fatal> {
 
 fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
-    let records = open_all(&args.batch.inputs)?;
+    let inputs = open_all(&args.batch.inputs)?;
+    let progress = Progress::new(&inputs, args.batch.quiet);
     let mut out = output(args.batch.output.as_deref())?;
     let options = RecordOptions {
         annotations: args.annotations,
@@ -219,7 +292,7 @@ fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         ..BatchOptions::default()
     };
     let summary = run_batch(
-        records,
+        inputs.records,
         batch,
         |trip| {
             let record = trip_record(trip, &config, options).ok_or_else(|| {
@@ -233,8 +306,9 @@ fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
         },
         &mut out,
-        |_| {},
+        |s| progress.update(s),
     )?;
+    progress.finish();
     Ok(summary)
 }
 

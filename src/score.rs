@@ -21,7 +21,7 @@ pub const NOT_AVAILABLE: f64 = -1.0;
 /// # Units
 /// Kilometres, seconds, events per 100 km, m/s² per km, (m/s³)², dimensionless.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScoreConfig {
     /// A trip needs this much distance in valid sections for event scores, km.
     pub min_trip_km: f64,

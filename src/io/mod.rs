@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -306,17 +307,47 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     }
 }
 
+/// Counts the bytes read through it into a shared counter (for progress).
+struct CountingReader<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: io::Read> io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Opens an input by path (`-` = JSONL on stdin), picking the reader by extension.
 ///
 /// # Errors
 /// The file cannot be opened, or (GPX, read whole) cannot be read.
 pub fn open_input(path: &str) -> io::Result<Records> {
+    open_input_counted(path, &Arc::new(AtomicU64::new(0)))
+}
+
+/// Like [`open_input`], adding every byte read to `bytes_read` (for progress).
+///
+/// # Errors
+/// The file cannot be opened, or (GPX, read whole) cannot be read.
+pub fn open_input_counted(path: &str, bytes_read: &Arc<AtomicU64>) -> io::Result<Records> {
+    let counted = |inner| CountingReader {
+        inner,
+        bytes: Arc::clone(bytes_read),
+    };
     if path == "-" {
-        let stdin = BufReader::with_capacity(1 << 20, io::stdin());
+        let stdin = BufReader::with_capacity(
+            1 << 20,
+            counted(Box::new(io::stdin()) as Box<dyn io::Read + Send>),
+        );
         return Ok(Box::new(JsonlReader::new(stdin, "-")));
     }
     let file = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
-    let reader = BufReader::with_capacity(1 << 20, file);
+    let reader =
+        BufReader::with_capacity(1 << 20, counted(Box::new(file) as Box<dyn io::Read + Send>));
     Ok(match InputFormat::of_path(path) {
         InputFormat::Jsonl => Box::new(JsonlReader::new(reader, path)),
         InputFormat::Csv => Box::new(CsvReader::new(reader, path)),

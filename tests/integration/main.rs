@@ -6,5 +6,6 @@ mod accuracy;
 mod aggregate;
 mod annotations;
 mod api_examples;
+mod cli_score;
 mod cli_trajectory;
 mod inputs;

@@ -1,0 +1,153 @@
+//! `tripscore score` end to end: one line per record, any thread count, same bytes.
+
+use crate::util::{fixture, json_lines, tripscore};
+
+fn path(rel: &str) -> String {
+    fixture(rel).to_string_lossy().into_owned()
+}
+
+const FILES: [&str; 6] = [
+    "data/seed/seed_trip.jsonl",
+    "data/ndsbr/ndsbr.jsonl",
+    "data/ndsbr/ndsbr.csv",
+    "data/driveplotr-nds/nds.jsonl",
+    "data/barefoot-munich/x0001-001.gpx",
+    "tests/data/bad_input.jsonl",
+];
+
+#[test]
+fn records_in_equal_records_out_on_every_file() {
+    for (rel, records, errors) in [
+        (FILES[0], 1, 0),
+        (FILES[1], 9, 0),
+        (FILES[2], 9, 0),
+        (FILES[3], 28, 0),
+        (FILES[4], 1, 0),
+        (FILES[5], 12, 10),
+    ] {
+        let out = tripscore(&["score", "--quiet", &path(rel)]);
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), records, "{rel}");
+        let bad = lines.iter().filter(|l| l.get("error").is_some()).count();
+        assert_eq!(bad, errors, "{rel}");
+        assert_eq!(
+            out.status.code(),
+            Some(if errors > 0 { 1 } else { 0 }),
+            "{rel}"
+        );
+        for l in lines.iter().filter(|l| l.get("error").is_none()) {
+            assert_eq!(l["type"], "Transport");
+            assert_eq!(l["mode"], "car");
+            assert!(l["behavior_scores"]["overall"].is_number());
+            assert!(l["features"]["all"]["distance_mm"].is_u64());
+        }
+    }
+}
+
+#[test]
+fn one_and_four_threads_write_the_same_bytes_with_every_option() {
+    let run = |j: &str| {
+        let mut args = vec![
+            "score",
+            "--quiet",
+            "--annotations",
+            "--trajectory",
+            "--explain",
+            "-j",
+            j,
+        ];
+        let paths: Vec<String> = FILES.iter().map(|f| path(f)).collect();
+        args.extend(paths.iter().map(String::as_str));
+        tripscore(&args)
+    };
+    let (one, four) = (run("1"), run("4"));
+    assert_eq!(one.status.code(), Some(1));
+    assert!(one.stdout.len() > 1_000_000);
+    assert!(one.stdout == four.stdout, "-j 1 and -j 4 differ");
+}
+
+#[test]
+fn csv_and_jsonl_of_the_same_trips_score_the_same() {
+    // The CSV form carries no phone data: everything else must agree.
+    let strip = |mut v: Vec<serde_json::Value>| {
+        for l in &mut v {
+            l["behavior_scores"]["focus"] = serde_json::Value::Null;
+            l["behavior_features"]["phone_handling"] = serde_json::Value::Null;
+            for zone in ["all", "motorway", "city", "non_city"] {
+                l["features"][zone]["phone_known_ms"] = serde_json::Value::Null;
+                l["features"][zone]["phone_handling_ms"] = serde_json::Value::Null;
+            }
+        }
+        v
+    };
+    let csv = strip(json_lines(&tripscore(&[
+        "score",
+        "--quiet",
+        "--annotations",
+        &path(FILES[2]),
+    ])));
+    let jsonl = strip(json_lines(&tripscore(&[
+        "score",
+        "--quiet",
+        "--annotations",
+        &path(FILES[1]),
+    ])));
+    assert_eq!(csv.len(), jsonl.len());
+    for (c, j) in csv.iter().zip(&jsonl) {
+        assert!(c == j, "{} differs between CSV and JSONL", j["event_id"]);
+    }
+}
+
+#[test]
+fn explanation_names_each_hard_event_with_its_cost() {
+    let out = tripscore(&["score", "--quiet", "--explain", &path(FILES[1])]);
+    for l in json_lines(&out) {
+        let ex = &l["explanation"];
+        let hard = l["features"]["all"]["hard_accel"].as_u64().unwrap()
+            + l["features"]["all"]["hard_brake"].as_u64().unwrap()
+            + l["features"]["all"]["hard_turn"].as_u64().unwrap();
+        assert_eq!(
+            ex["hard_events"].as_array().unwrap().len() as u64,
+            hard,
+            "{l}"
+        );
+        for e in ex["hard_events"].as_array().unwrap() {
+            assert!(e["cost"].as_f64().unwrap() > 0.0, "{e}");
+            assert!(e["at"].is_string() && e["latitude"].is_number());
+        }
+        assert!(ex["top_penalties"].as_array().unwrap().len() <= 3);
+    }
+}
+
+#[test]
+fn config_default_round_trips_through_config_file() {
+    let out = tripscore(&["config", "--default"]);
+    assert_eq!(out.status.code(), Some(0));
+    let dir = std::env::temp_dir().join(format!("tripscore-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.json");
+    std::fs::write(&cfg, &out.stdout).unwrap();
+    let with = tripscore(&[
+        "score",
+        "--quiet",
+        "--config",
+        &cfg.to_string_lossy(),
+        &path(FILES[1]),
+    ]);
+    let without = tripscore(&["score", "--quiet", &path(FILES[1])]);
+    assert_eq!(with.stdout, without.stdout);
+    std::fs::write(&cfg, b"{\"clean\": {\"no_such_setting\": 1}}").unwrap();
+    let bad = tripscore(&[
+        "score",
+        "--quiet",
+        "--config",
+        &cfg.to_string_lossy(),
+        &path(FILES[1]),
+    ]);
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "an unknown setting is a run failure"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
