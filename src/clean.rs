@@ -20,7 +20,11 @@
 //! 5. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
 //!    a section is valid for event detection with at least
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
-//!    `max_valid_interval_ms` (median).
+//!    `max_valid_interval_ms` (median);
+//! 6. **parked**: steps taken while the car stands (measured speed under
+//!    `parked_max_speed_mps`, or without it, fixes `parked_window_ms` around
+//!    the step that far apart) keep their fixes but count no distance — a
+//!    standing car's fix wanders by metres, kilometres over a long stop.
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +55,10 @@ pub struct CleanConfig {
     pub min_section_ms: i64,
     /// A valid section's median sampling interval is at most this, ms.
     pub max_valid_interval_ms: i64,
+    /// Slower than this, a car is parked: the jitter of its fixes is not distance, m/s.
+    pub parked_max_speed_mps: f64,
+    /// Without measured speed, "parked" is judged over this long before and after a step, ms.
+    pub parked_window_ms: i64,
 }
 
 impl Default for CleanConfig {
@@ -64,6 +72,8 @@ impl Default for CleanConfig {
             min_section_fixes: 5,
             min_section_ms: 10_000,
             max_valid_interval_ms: 5_500,
+            parked_max_speed_mps: 0.5,
+            parked_window_ms: 10_000,
         }
     }
 }
@@ -87,6 +97,8 @@ pub struct CleanReport {
     pub kept_fixes: usize,
     /// Fixes in sections too short or too sparse for event detection.
     pub fixes_in_invalid_sections: usize,
+    /// Steps while parked (GPS jitter of a standing car), counted as no distance.
+    pub parked_steps: usize,
 }
 
 /// A run of kept fixes without a gap.
@@ -115,6 +127,8 @@ pub struct CleanTrip {
     pub fixes: Vec<usize>,
     /// Consecutive runs of `fixes` without a gap.
     pub sections: Vec<Section>,
+    /// Length of each step `fixes[k] → fixes[k + 1]`, metres; 0 while parked.
+    pub step_m: Vec<f64>,
     /// What was removed.
     pub report: CleanReport,
 }
@@ -311,6 +325,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
                 end: n,
                 valid: false,
             }],
+            step_m: (0..n - 1).map(|i| trip.step_m(i)).collect(),
             report,
         };
     };
@@ -365,33 +380,73 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
             start = k;
         }
     }
+    let step_m = step_lengths(trip, t, &kept, cfg, &mut report);
     CleanTrip {
         fixes: kept,
         sections,
+        step_m,
         report,
     }
 }
 
+/// The length of every step between kept fixes, with steps taken while
+/// parked set to 0: a standing car's fixes jitter by metres, which would add
+/// up to kilometres over a long stop. Parked means both ends measured slower
+/// than `parked_max_speed_mps`, or, without measured speed, the fixes
+/// `parked_window_ms` before and after the step less than that speed apart.
+fn step_lengths(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    cfg: &CleanConfig,
+    report: &mut CleanReport,
+) -> Vec<f64> {
+    let n = kept.len();
+    let mut steps = Vec::with_capacity(n.saturating_sub(1));
+    let (mut lo, mut hi) = (0, 0);
+    for k in 0..n.saturating_sub(1) {
+        let (a, b) = (kept[k], kept[k + 1]);
+        let d = dist_m(trip, a, b);
+        let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
+            va.max(vb) / 3.6 < cfg.parked_max_speed_mps
+        } else {
+            while t[kept[lo]] < t[a] - cfg.parked_window_ms {
+                lo += 1;
+            }
+            hi = hi.max(k + 1);
+            while hi + 1 < n && t[kept[hi + 1]] <= t[b] + cfg.parked_window_ms {
+                hi += 1;
+            }
+            let span_s = secs(t[kept[hi]] - t[kept[lo]]);
+            span_s > 0.0 && dist_m(trip, kept[lo], kept[hi]) / span_s < cfg.parked_max_speed_mps
+        };
+        if parked {
+            report.parked_steps += 1;
+            steps.push(0.0);
+        } else {
+            steps.push(d);
+        }
+    }
+    steps
+}
+
 impl CleanTrip {
-    /// Path length through the kept fixes, across gaps too, metres.
+    /// Path length through the kept fixes, across gaps too, metres (parked
+    /// jitter excluded).
     #[must_use]
-    pub fn distance_m(&self, trip: &Trajectory) -> f64 {
-        self.fixes
-            .windows(2)
-            .map(|w| dist_m(trip, w[0], w[1]))
-            .sum()
+    pub fn distance_m(&self) -> f64 {
+        self.step_m.iter().sum()
     }
 
     /// Path length inside valid sections, metres.
     #[must_use]
-    pub fn valid_distance_m(&self, trip: &Trajectory) -> f64 {
+    pub fn valid_distance_m(&self) -> f64 {
         self.sections
             .iter()
             .filter(|s| s.valid)
             .map(|s| {
-                self.fixes[s.range()]
-                    .windows(2)
-                    .map(|w| dist_m(trip, w[0], w[1]))
+                self.step_m[s.start..s.end.saturating_sub(1).max(s.start)]
+                    .iter()
                     .sum::<f64>()
             })
             .sum()

@@ -98,11 +98,10 @@ fn speeding_spans(trip: &Trajectory, a: &TripAnalysis, limit_known_ms: u64) -> V
     let (fixes, kin) = (&a.clean.fixes, &a.kinematics);
     let mut spans = Vec::new();
     let mut open: Option<(usize, f64, f64, f64)> = None; // start k, limit, max speed, max excess
-    for k in 0..fixes.len().saturating_sub(1) {
+    for (k, (&fix, &step_m)) in fixes.iter().zip(&a.clean.step_m).enumerate() {
         let dt_ms = (kin.time_ms[k + 1] - kin.time_ms[k]) as f64;
-        let v_kmh =
-            3.6 * step_speed_mps(kin, k, trip.step_between_m(fixes[k], fixes[k + 1]), dt_ms);
-        let limit = trip.speed_limit_kmh(fixes[k]);
+        let v_kmh = 3.6 * step_speed_mps(kin, k, step_m, dt_ms);
+        let limit = trip.speed_limit_kmh(fix);
         let speeding = limit.is_some_and(|l| v_kmh > speeding_threshold_kmh(l));
         match (&mut open, speeding, limit) {
             (Some((_, _, max_v, max_x)), true, Some(l)) => {

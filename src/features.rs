@@ -320,7 +320,7 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis) -> Features {
     for k in 0..n.saturating_sub(1) {
         #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
         let dt_ms = (kin.time_ms[k + 1] - kin.time_ms[k]) as f64;
-        let d_m = trip.step_between_m(clean.fixes[k], clean.fixes[k + 1]);
+        let d_m = clean.step_m[k];
         let in_valid = valid[k] && valid[k + 1];
         let v_mps = step_speed_mps(kin, k, d_m, dt_ms);
         let jerk = kin.jerk_mps3[k];

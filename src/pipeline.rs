@@ -119,10 +119,10 @@ impl TripAnalysis {
             event_id: trip.event_id().to_owned(),
             user_id: trip.user_id().map(str::to_owned),
             mode: "car".to_owned(),
-            distance: self.clean.distance_m(trip),
+            distance: self.clean.distance_m(),
             behavior_features: api::BehaviorFeatures {
                 phone_handling,
-                distance_during_annotations: self.clean.valid_distance_m(trip),
+                distance_during_annotations: self.clean.valid_distance_m(),
             },
         })
     }

@@ -9,3 +9,4 @@ mod api_examples;
 mod cli_score;
 mod cli_trajectory;
 mod inputs;
+mod pathologies;
