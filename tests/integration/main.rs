@@ -10,3 +10,4 @@ mod cli_score;
 mod cli_trajectory;
 mod inputs;
 mod pathologies;
+mod robustness;

@@ -1,0 +1,57 @@
+//! The whole pipeline on arbitrary trajectories: never panics, scores stay in
+//! range or -1, distances finite.
+#![no_main]
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use tripscore::{Config, RawTrip, RecordOptions, Trajectory, trip_record};
+
+#[derive(Arbitrary, Debug)]
+struct Fix {
+    lat: f64,
+    lon: f64,
+    dt_ms: i16,
+    speed_kmh: Option<f64>,
+    limit_kmh: Option<f64>,
+}
+
+#[derive(Arbitrary, Debug)]
+struct Trip {
+    lat0: f64,
+    lon0: f64,
+    /// Interpret `lat`/`lon` as small steps (a drive) or as raw values.
+    steps: bool,
+    fixes: Vec<Fix>,
+}
+
+fuzz_target!(|trip: Trip| {
+    let mut raw = RawTrip::default();
+    let (mut lat, mut lon, mut t) = (trip.lat0, trip.lon0, 1_700_000_000_000_i64);
+    let mut speeds = Vec::new();
+    let mut limits = Vec::new();
+    for f in &trip.fixes {
+        if trip.steps {
+            lat += f.lat.clamp(-1e-3, 1e-3);
+            lon += f.lon.clamp(-1e-3, 1e-3);
+        } else {
+            lat = f.lat;
+            lon = f.lon;
+        }
+        t += i64::from(f.dt_ms);
+        raw.lat_deg.push(lat);
+        raw.lon_deg.push(lon);
+        raw.time_ms.get_or_insert_with(Vec::new).push(t);
+        speeds.push(f.speed_kmh);
+        limits.push(f.limit_kmh);
+    }
+    raw.speed_kmh = Some(speeds);
+    raw.speed_limit_kmh = Some(limits);
+    let Ok(trajectory) = Trajectory::try_from(raw) else { return };
+    let options = RecordOptions { annotations: true, trajectory: true, explain: true };
+    if let Some(r) = trip_record(&trajectory, &Config::default(), options) {
+        let s = r.behavior_scores;
+        for v in [s.overall, s.smooth, s.legal, s.anticipative, s.hard_accel, s.hard_brake, s.hard_events, s.hard_turn, s.legal_v2, s.smooth_v2, s.anticipative_v2] {
+            assert!(v == -1.0 || (0.0..=1.0).contains(&v), "score {v}");
+        }
+        assert!(r.event.distance.is_finite());
+    }
+});
