@@ -120,6 +120,22 @@ pub enum AnnotationKind {
     Turn(Maneuver),
 }
 
+impl AnnotationKind {
+    /// The API name of the kind (`accelerate`, `brake`, `coast`, `left_turn`, …).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Acceleration(AccelerationKind::Accelerate) => "accelerate",
+            Self::Acceleration(AccelerationKind::Brake) => "brake",
+            Self::Acceleration(AccelerationKind::Coast) => "coast",
+            Self::Turn(Maneuver::LeftTurn) => "left_turn",
+            Self::Turn(Maneuver::RightTurn) => "right_turn",
+            Self::Turn(Maneuver::Roundabout) => "roundabout",
+            Self::Turn(Maneuver::LaneSwitch) => "lane_switch",
+        }
+    }
+}
+
 /// One detected episode.
 ///
 /// # Units

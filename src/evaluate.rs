@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::annotate::{Annotation, AnnotationKind};
-use crate::api::{AccelerationKind, Maneuver};
+use crate::api::AccelerationKind;
 use crate::io::{InputRecord, Payload, RecordPos};
 use crate::pipeline::{Config, TripAnalysis, analyze};
 use crate::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
@@ -126,18 +126,6 @@ impl Evaluation {
     }
 }
 
-fn kind_name(kind: AnnotationKind) -> &'static str {
-    match kind {
-        AnnotationKind::Acceleration(AccelerationKind::Accelerate) => "accelerate",
-        AnnotationKind::Acceleration(AccelerationKind::Brake) => "brake",
-        AnnotationKind::Acceleration(AccelerationKind::Coast) => "coast",
-        AnnotationKind::Turn(Maneuver::LeftTurn) => "left_turn",
-        AnnotationKind::Turn(Maneuver::RightTurn) => "right_turn",
-        AnnotationKind::Turn(Maneuver::Roundabout) => "roundabout",
-        AnnotationKind::Turn(Maneuver::LaneSwitch) => "lane_switch",
-    }
-}
-
 fn truth_name(kind: TruthKind) -> &'static str {
     match kind {
         TruthKind::Accelerate => "accelerate",
@@ -223,7 +211,7 @@ pub fn evaluate_trip(
             c.truth += 1;
             if detections
                 .iter()
-                .any(|a| kind_name(a.kind) == name && overlaps(a, m, tolerance_ms))
+                .any(|a| a.kind.name() == name && overlaps(a, m, tolerance_ms))
             {
                 c.truth_matched += 1;
             }
@@ -241,7 +229,7 @@ pub fn evaluate_trip(
         }
     }
     for a in detections {
-        let name = kind_name(a.kind);
+        let name = a.kind.name();
         let c = ev.annotations.entry(name).or_default();
         c.detected += 1;
         if truth

@@ -71,6 +71,7 @@ mod record;
 mod score;
 mod simulate;
 mod trajectory;
+mod visual;
 
 pub use aggregate::{
     Aggregator, LineOutcome, PastWindow, SEVEN_DAYS_MS, ScoredLineError, UserWindows,
@@ -105,6 +106,7 @@ pub use trajectory::{
     Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
     Trajectory, TrajectoryError, TrajectoryErrorKind,
 };
+pub use visual::{ReportError, trip_geojson, trip_svg};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

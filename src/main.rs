@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use tripscore::{
     Aggregator, BatchOptions, BatchSummary, Config, ErrorKind, InputError, LineOutcome,
-    NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, open_input_counted, run_batch,
-    simulate_trip, trip_record,
+    NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, analyze, open_input_counted,
+    run_batch, simulate_trip, trip_geojson, trip_record, trip_svg,
 };
 
 /// Trip analytics: driving-behaviour annotations and scores from GPS trajectories.
@@ -34,6 +34,10 @@ enum Command {
     Score(ScoreArgs),
     /// Sum `score` output per user into last-7-days and past windows: one `UserCarBehavior` per user.
     Aggregate(AggregateArgs),
+    /// Write each trip as a GeoJSON FeatureCollection (path, annotations, invalid sections), one per line.
+    Geojson(GeojsonArgs),
+    /// Draw one trip as an SVG report: speed, accelerations, path, scores and penalties.
+    Report(ReportArgs),
     /// Print the configuration (every threshold, with units in its docs) as JSON.
     Config(ConfigArgs),
     /// Write simulated trips with known manoeuvres, and their ground truth.
@@ -77,6 +81,30 @@ struct AggregateArgs {
     /// No summary line on stderr.
     #[arg(short, long)]
     quiet: bool,
+}
+
+#[derive(Args)]
+struct GeojsonArgs {
+    #[command(flatten)]
+    batch: BatchArgs,
+    /// Read settings from this JSON file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// The input holding the trip (.jsonl, .csv, .gpx).
+    input: String,
+    /// The trip to draw; the first trip of the input when left out.
+    #[arg(long, value_name = "ID")]
+    event_id: Option<String>,
+    /// Where to write the SVG.
+    #[arg(short, long, value_name = "FILE")]
+    output: String,
+    /// Read settings from this JSON file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
 }
 
 #[derive(Args)]
@@ -375,6 +403,75 @@ fn run_aggregate(args: &AggregateArgs) -> Result<BatchSummary, Fatal> {
     Ok(summary)
 }
 
+fn run_geojson(args: &GeojsonArgs) -> Result<BatchSummary, Fatal> {
+    let config = load_config(args.config.as_deref())?;
+    let inputs = open_all(&args.batch.inputs)?;
+    let progress = Progress::new(&inputs, args.batch.quiet);
+    let mut out = output(args.batch.output.as_deref())?;
+    let batch = BatchOptions {
+        threads: args.batch.jobs,
+        ..BatchOptions::default()
+    };
+    let summary = run_batch(
+        inputs.records,
+        batch,
+        |trip| {
+            let analysis = analyze(trip, &config);
+            let record = trip_record(trip, &config, RecordOptions::default()).ok_or_else(|| {
+                InputError::new(ErrorKind::Processing, "the trip has no timestamps")
+                    .with_field("timestamps_ms")
+            })?;
+            serde_json::to_string(&trip_geojson(trip, &analysis, &record))
+                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+        },
+        &mut out,
+        |s| progress.update(s),
+    )?;
+    progress.finish();
+    Ok(summary)
+}
+
+fn run_report(args: &ReportArgs) -> Result<(), Fatal> {
+    let config = load_config(args.config.as_deref())?;
+    let inputs = open_all(std::slice::from_ref(&args.input))?;
+    for record in inputs.records {
+        let record = record?;
+        let line = record.pos.line;
+        let trip = match record.into_trajectory() {
+            Ok(trip) => trip,
+            Err(e) if args.event_id.is_none() || e.event_id == args.event_id => {
+                return Err(Fatal(format!("{}:{line}: {e}", args.input)));
+            }
+            Err(_) => continue,
+        };
+        if args
+            .event_id
+            .as_deref()
+            .is_some_and(|id| id != trip.event_id())
+        {
+            continue;
+        }
+        let analysis = analyze(&trip, &config);
+        let options = RecordOptions {
+            explain: true,
+            ..RecordOptions::default()
+        };
+        let scored = trip_record(&trip, &config, options)
+            .ok_or_else(|| Fatal("the trip has no timestamps; it cannot be drawn".to_owned()))?;
+        let explanation = scored
+            .explanation
+            .clone()
+            .ok_or_else(|| Fatal("no explanation".to_owned()))?;
+        let svg = trip_svg(&trip, &analysis, &scored, &explanation)?;
+        std::fs::write(&args.output, svg).map_err(|e| Fatal(format!("{}: {e}", args.output)))?;
+        return Ok(());
+    }
+    Err(Fatal(match &args.event_id {
+        Some(id) => format!("{}: no trip with event_id {id:?}", args.input),
+        None => format!("{}: no trip", args.input),
+    }))
+}
+
 fn run_config(args: &ConfigArgs) -> Result<(), Fatal> {
     if !args.default {
         return Err(Fatal(
@@ -430,6 +527,8 @@ fn main() -> ExitCode {
         Command::Trajectory(args) => (run_trajectory(args), args.quiet),
         Command::Score(args) => (run_score(args), args.batch.quiet),
         Command::Aggregate(args) => (run_aggregate(args), true),
+        Command::Geojson(args) => (run_geojson(args), args.batch.quiet),
+        Command::Report(args) => (run_report(args).map(|()| BatchSummary::default()), true),
         Command::Config(args) => (run_config(args).map(|()| BatchSummary::default()), true),
         Command::Simulate(args) => (run_simulate(args).map(|()| BatchSummary::default()), true),
     };

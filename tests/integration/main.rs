@@ -11,3 +11,4 @@ mod cli_trajectory;
 mod inputs;
 mod pathologies;
 mod robustness;
+mod visual;
