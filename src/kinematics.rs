@@ -148,8 +148,8 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
             } else if dlon < -180.0 {
                 dlon += 360.0;
             }
-            let mid = (0.5 * (lat[i] + lat[p])).to_radians();
-            x += EARTH_RADIUS_M * mid.cos() * dlon.to_radians();
+            // Fused local plane: the mean of the ends' cached cos(latitude).
+            x += EARTH_RADIUS_M * 0.5 * (trip.cos_lat(i) + trip.cos_lat(p)) * dlon.to_radians();
             y += EARTH_RADIUS_M * (lat[i] - lat[p]).to_radians();
         }
         #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
@@ -212,12 +212,11 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<Matrix2x3<f
     ok.then(|| Matrix2x3::new(cx[0], cx[1], 2.0 * cx[2], cy[0], cy[1], 2.0 * cy[2]))
 }
 
-/// Least-squares line through `(τ, v)`: returns `(v0, slope)`.
-fn fit_line(t: &[f64], v: &[f64], t0: f64) -> Option<(f64, f64)> {
-    #[allow(clippy::cast_precision_loss, reason = "window sizes are small")]
-    let n = t.len() as f64;
-    let (mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0);
-    for (&tj, &vj) in t.iter().zip(v) {
+/// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
+fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, f64)> {
+    let (mut n, mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (tj, vj) in samples {
+        n += 1.0;
         let tau = tj - t0;
         st += tau;
         sv += vj;
@@ -261,10 +260,8 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         );
         if l.speed_mps[k].is_some() {
             let (slo, shi) = window(&l.t_s, k, cfg.speed_window_s, 3);
-            let (ts, vs): (Vec<f64>, Vec<f64>) = (slo..shi)
-                .filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)))
-                .unzip();
-            if let Some((v0, slope)) = fit_line(&ts, &vs, l.t_s[k]) {
+            let samples = (slo..shi).filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)));
+            if let Some((v0, slope)) = fit_line(samples, l.t_s[k]) {
                 speed = v0.max(0.0);
                 a_long = slope;
             }

@@ -18,6 +18,8 @@ use crate::encoded::{Precision, encode_polyline};
 pub const MIN_TIME_MS: i64 = 631_152_000_000;
 /// Latest accepted fix time: 2200-01-01T00:00:00Z, in Unix ms.
 pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
+/// Mean Earth radius, metres (the radius geo's haversine uses).
+pub const MEAN_EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// Largest accepted UTC offset, seconds (±18 h, as RFC 3339 and chrono allow).
 pub const MAX_UTC_OFFSET_S: i32 = 18 * 3600;
 
@@ -308,6 +310,8 @@ pub struct Trajectory {
     mounted: Vec<Interval>,
     has_phone_data: bool,
     has_mounted_data: bool,
+    /// cos(latitude) of each fix, computed once for the fused step distance.
+    cos_lat: Vec<f64>,
 }
 
 fn err(kind: TrajectoryErrorKind, field: String, message: impl Into<String>) -> TrajectoryError {
@@ -552,7 +556,9 @@ impl TryFrom<RawTrip> for Trajectory {
                 raw.lon_deg[0],
             ),
         };
+        let cos_lat = raw.lat_deg.iter().map(|l| l.to_radians().cos()).collect();
         Ok(Self {
+            cos_lat,
             user_id: raw.user_id,
             event_id,
             road_types: RoadTypes::from_column(raw.road_type, n),
@@ -676,17 +682,42 @@ impl Trajectory {
         self.step_between_m(i, i + 1)
     }
 
-    /// Great-circle (haversine) distance from fix `a` to fix `b`, metres.
+    /// Great-circle distance from fix `a` to fix `b`, metres.
+    ///
+    /// Fixes less than 0.1° apart (about 11 km) use a fused local tangent-plane
+    /// formula with the cached cos(latitude) of both ends — no trigonometry
+    /// per call; it agrees with geo's haversine to better than 1e-6 relative
+    /// there (tested). Farther pairs use geo's haversine.
     ///
     /// # Panics
     /// If `a` or `b` is not a fix index.
     #[must_use]
     pub fn step_between_m(&self, a: usize, b: usize) -> f64 {
+        let dlat = self.lat_deg[b] - self.lat_deg[a];
+        let mut dlon = self.lon_deg[b] - self.lon_deg[a];
+        if dlon > 180.0 {
+            dlon -= 360.0;
+        } else if dlon < -180.0 {
+            dlon += 360.0;
+        }
+        if dlat.abs() < 0.1 && dlon.abs() < 0.1 {
+            let x = dlon.to_radians() * 0.5 * (self.cos_lat[a] + self.cos_lat[b]);
+            return MEAN_EARTH_RADIUS_M * x.hypot(dlat.to_radians());
+        }
         // geo's Point is (x = lon, y = lat).
         Haversine.distance(
             Point::new(self.lon_deg[a], self.lat_deg[a]),
             Point::new(self.lon_deg[b], self.lat_deg[b]),
         )
+    }
+
+    /// cos(latitude) of fix `i`.
+    ///
+    /// # Panics
+    /// If `i` is not a fix index.
+    #[must_use]
+    pub fn cos_lat(&self, i: usize) -> f64 {
+        self.cos_lat[i]
     }
 
     /// Length of the path through every fix in input order, metres.

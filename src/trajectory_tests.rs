@@ -149,3 +149,26 @@ fn reversed_interval_is_an_error() {
     }]);
     assert_eq!(fails(r).field, "phone_handling[0]");
 }
+
+mod fused_distance {
+    use super::*;
+    use geo::{Distance, Haversine, Point};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn agrees_with_geo_haversine(lat in -89.0_f64..89.0, lon in -180.0_f64..180.0, dlat in -0.099_f64..0.099, dlon in -0.099_f64..0.099) {
+            let lat2 = (lat + dlat).clamp(-90.0, 90.0);
+            let lon2 = (lon + dlon + 180.0).rem_euclid(360.0) - 180.0;
+            let t = Trajectory::try_from(RawTrip {
+                lat_deg: vec![lat, lat2],
+                lon_deg: vec![lon, lon2],
+                time_ms: Some(vec![T0, T0 + 1000]),
+                ..RawTrip::default()
+            }).unwrap();
+            let geo = Haversine.distance(Point::new(lon, lat), Point::new(lon2, lat2));
+            let fused = t.step_m(0);
+            prop_assert!((fused - geo).abs() <= 1e-6 * geo + 1e-6, "fused {fused} vs geo {geo}");
+        }
+    }
+}

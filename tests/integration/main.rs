@@ -8,6 +8,7 @@ mod annotations;
 mod api_examples;
 mod cli_score;
 mod cli_trajectory;
+mod golden;
 mod inputs;
 mod pathologies;
 mod robustness;
