@@ -249,7 +249,7 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
             continue;
         };
         let (vx, ax, vy, ay) = (c[(0, 1)], c[(0, 2)], c[(1, 1)], c[(1, 2)]);
-        let pos_speed = vx.hypot(vy);
+        let pos_speed = (vx * vx + vy * vy).sqrt();
         let (mut speed, mut a_long) = (
             pos_speed,
             if pos_speed > 1e-6 {

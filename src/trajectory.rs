@@ -702,7 +702,10 @@ impl Trajectory {
         }
         if dlat.abs() < 0.1 && dlon.abs() < 0.1 {
             let x = dlon.to_radians() * 0.5 * (self.cos_lat[a] + self.cos_lat[b]);
-            return MEAN_EARTH_RADIUS_M * x.hypot(dlat.to_radians());
+            let y = dlat.to_radians();
+            // sqrt(x² + y²), not hypot: the terms are small, so no overflow to guard
+            // against, and glibc's hypot costs as much as the rest of the pipeline.
+            return MEAN_EARTH_RADIUS_M * (x * x + y * y).sqrt();
         }
         // geo's Point is (x = lon, y = lat).
         Haversine.distance(
