@@ -95,7 +95,7 @@ pub use io::{
 };
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use pipeline::{Config, TripAnalysis, analyze};
-pub use record::{DataQuality, RecordOptions, TripRecord, trip_record};
+pub use record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
 pub use score::{
     NOT_AVAILABLE, ScoreConfig, ScoreScope, mean_available, score_features, score_window,
 };

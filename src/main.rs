@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 use tripscore::{
     Aggregator, BatchOptions, BatchSummary, Config, ErrorKind, InputError, LineOutcome,
     NoiseConfig, PastWindow, RecordOptions, Records, SimConfig, analyze, open_input_counted,
-    run_batch, simulate_trip, trip_geojson, trip_record, trip_svg,
+    run_batch, simulate_trip, trip_geojson, trip_record, trip_record_of, trip_svg,
 };
 
 /// Trip analytics: driving-behaviour annotations and scores from GPS trajectories.
@@ -268,7 +268,14 @@ fn output(path: Option<&str>) -> Result<Box<dyn Write>, Fatal> {
     })
 }
 
-fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
+/// Runs a batch command: every input record through `make`, one JSON line
+/// each (or the record's error line; `None` from `make` means the trip has no
+/// timestamps, which `what` needs).
+fn run_batch_command<T: serde::Serialize>(
+    args: &BatchArgs,
+    what: &str,
+    make: impl Fn(&tripscore::Trajectory) -> Option<T> + Sync,
+) -> Result<BatchSummary, Fatal> {
     let inputs = open_all(&args.inputs)?;
     let progress = Progress::new(&inputs, args.quiet);
     let mut out = output(args.output.as_deref())?;
@@ -280,14 +287,14 @@ fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
         inputs.records,
         options,
         |trip| {
-            let api = trip.to_api().ok_or_else(|| {
+            let value = make(trip).ok_or_else(|| {
                 InputError::new(
                     ErrorKind::Processing,
-                    "the trip has no timestamps; a trajectory needs them",
+                    format!("the trip has no timestamps; {what} needs them"),
                 )
                 .with_field("timestamps_ms")
             })?;
-            serde_json::to_string(&api)
+            serde_json::to_string(&value)
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
         },
         &mut out,
@@ -295,6 +302,10 @@ fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
     )?;
     progress.finish();
     Ok(summary)
+}
+
+fn run_trajectory(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
+    run_batch_command(args, "a trajectory", tripscore::Trajectory::to_api)
 }
 
 fn load_config(path: Option<&str>) -> Result<Config, Fatal> {
@@ -307,37 +318,14 @@ fn load_config(path: Option<&str>) -> Result<Config, Fatal> {
 
 fn run_score(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
-    let inputs = open_all(&args.batch.inputs)?;
-    let progress = Progress::new(&inputs, args.batch.quiet);
-    let mut out = output(args.batch.output.as_deref())?;
     let options = RecordOptions {
         annotations: args.annotations,
         trajectory: args.trajectory,
         explain: args.explain,
     };
-    let batch = BatchOptions {
-        threads: args.batch.jobs,
-        ..BatchOptions::default()
-    };
-    let summary = run_batch(
-        inputs.records,
-        batch,
-        |trip| {
-            let record = trip_record(trip, &config, options).ok_or_else(|| {
-                InputError::new(
-                    ErrorKind::Processing,
-                    "the trip has no timestamps; it cannot be scored",
-                )
-                .with_field("timestamps_ms")
-            })?;
-            serde_json::to_string(&record)
-                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
-        },
-        &mut out,
-        |s| progress.update(s),
-    )?;
-    progress.finish();
-    Ok(summary)
+    run_batch_command(&args.batch, "scoring", |trip| {
+        trip_record(trip, &config, options)
+    })
 }
 
 /// Reads every scored line into an aggregator; returns it and the count of bad lines.
@@ -405,30 +393,11 @@ fn run_aggregate(args: &AggregateArgs) -> Result<BatchSummary, Fatal> {
 
 fn run_geojson(args: &GeojsonArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
-    let inputs = open_all(&args.batch.inputs)?;
-    let progress = Progress::new(&inputs, args.batch.quiet);
-    let mut out = output(args.batch.output.as_deref())?;
-    let batch = BatchOptions {
-        threads: args.batch.jobs,
-        ..BatchOptions::default()
-    };
-    let summary = run_batch(
-        inputs.records,
-        batch,
-        |trip| {
-            let analysis = analyze(trip, &config);
-            let record = trip_record(trip, &config, RecordOptions::default()).ok_or_else(|| {
-                InputError::new(ErrorKind::Processing, "the trip has no timestamps")
-                    .with_field("timestamps_ms")
-            })?;
-            serde_json::to_string(&trip_geojson(trip, &analysis, &record))
-                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
-        },
-        &mut out,
-        |s| progress.update(s),
-    )?;
-    progress.finish();
-    Ok(summary)
+    run_batch_command(&args.batch, "a GeoJSON path", |trip| {
+        let analysis = analyze(trip, &config);
+        let record = trip_record_of(trip, &analysis, &config, RecordOptions::default())?;
+        Some(trip_geojson(trip, &analysis, &record))
+    })
 }
 
 fn run_report(args: &ReportArgs) -> Result<(), Fatal> {
@@ -456,7 +425,7 @@ fn run_report(args: &ReportArgs) -> Result<(), Fatal> {
             explain: true,
             ..RecordOptions::default()
         };
-        let scored = trip_record(&trip, &config, options)
+        let scored = trip_record_of(&trip, &analysis, &config, options)
             .ok_or_else(|| Fatal("the trip has no timestamps; it cannot be drawn".to_owned()))?;
         let explanation = scored
             .explanation

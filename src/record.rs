@@ -66,8 +66,19 @@ pub fn trip_record(
     config: &Config,
     options: RecordOptions,
 ) -> Option<TripRecord> {
-    let analysis: TripAnalysis = analyze(trip, config);
-    let features = trip_features(trip, &analysis);
+    trip_record_of(trip, &analyze(trip, config), config, options)
+}
+
+/// Builds the result line of a trip already analysed with `config`; `None` for
+/// an untimed path.
+#[must_use]
+pub fn trip_record_of(
+    trip: &Trajectory,
+    analysis: &TripAnalysis,
+    config: &Config,
+    options: RecordOptions,
+) -> Option<TripRecord> {
+    let features = trip_features(trip, analysis);
     Some(TripRecord {
         kind: "Transport",
         event: analysis.transport_event(trip)?,
@@ -79,7 +90,7 @@ pub fn trip_record(
         ),
         explanation: options
             .explain
-            .then(|| explain(trip, &analysis, &features, config)),
+            .then(|| explain(trip, analysis, &features, config)),
         features,
         data_quality: DataQuality {
             clean: analysis.clean.report,

@@ -91,27 +91,7 @@ fn never_raises(before: f64, after: f64) -> bool {
     (before == NOT_AVAILABLE && after == NOT_AVAILABLE) || after <= before + 1e-12
 }
 
-const CFG: ScoreConfig = ScoreConfig {
-    min_trip_km: 0.5,
-    trip_prior_km: 10.0,
-    min_window_km: 50.0,
-    min_zone_km: 5.0,
-    min_limit_known_s: 60.0,
-    hard_accel_per_100km: 20.0,
-    hard_brake_per_100km: 10.0,
-    hard_turn_per_100km: 10.0,
-    hard_events_per_100km: 25.0,
-    smooth_excess_per_km: 10.0,
-    smooth_jerk_sq: 2.0,
-    strong_brake_excess_per_km: 1.0,
-    bad_turn_share: 0.5,
-    speeding_risk: 1.0,
-};
-
-#[test]
-fn const_config_is_the_default() {
-    assert_eq!(CFG, ScoreConfig::default());
-}
+static CFG: std::sync::LazyLock<ScoreConfig> = std::sync::LazyLock::new(ScoreConfig::default);
 
 proptest! {
     #[test]

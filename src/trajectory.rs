@@ -61,6 +61,23 @@ pub enum Column {
     Mounted,
 }
 
+impl Column {
+    /// The field's name in a waypoint object or a CSV header.
+    fn field_name(self) -> &'static str {
+        match self {
+            Column::Latitude => "latitude",
+            Column::Longitude => "longitude",
+            Column::Time => "timestamp",
+            Column::Speed => "speed",
+            Column::SpeedLimit => "speed_limit",
+            Column::Accuracy => "accuracy",
+            Column::RoadType => "road_type",
+            Column::PhoneHandling => "phone_handling",
+            Column::Mounted => "mounted",
+        }
+    }
+}
+
 impl FieldLayout {
     /// The field name of `column` at fix `index` (or, with `None`, the whole column).
     #[must_use]
@@ -76,15 +93,7 @@ impl FieldLayout {
         }
         match self {
             Self::Waypoints => {
-                let name = match column {
-                    Column::Latitude => "latitude",
-                    Column::Longitude => "longitude",
-                    Column::Time => "timestamp",
-                    Column::Speed => "speed",
-                    Column::SpeedLimit => "speed_limit",
-                    Column::Accuracy => "accuracy",
-                    _ => "road_type",
-                };
+                let name = column.field_name();
                 match index {
                     Some(i) => format!("waypoints[{i}].{name}"),
                     None => "waypoints".to_owned(),
@@ -99,15 +108,7 @@ impl FieldLayout {
                 _ => "road_types",
             }),
             Self::Rows(lines) => {
-                let name = match column {
-                    Column::Latitude => "latitude",
-                    Column::Longitude => "longitude",
-                    Column::Time => "timestamp",
-                    Column::Speed => "speed",
-                    Column::SpeedLimit => "speed_limit",
-                    Column::Accuracy => "accuracy",
-                    _ => "road_type",
-                };
+                let name = column.field_name();
                 match index.and_then(|i| lines.get(i)) {
                     Some(line) => format!("{name} (line {line})"),
                     None => name.to_owned(),
