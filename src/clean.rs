@@ -21,10 +21,12 @@
 //!    a section is valid for event detection with at least
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
 //!    `max_valid_interval_ms` (median);
-//! 6. **parked**: steps taken while the car stands (measured speed under
-//!    `parked_max_speed_mps`, or without it, fixes `parked_window_ms` around
-//!    the step that far apart) keep their fixes but count no distance — a
-//!    standing car's fix wanders by metres, kilometres over a long stop.
+//! 6. **parked**: a step taken while the car stands keeps its fixes but
+//!    counts no distance — a standing car's fix wanders by metres, kilometres
+//!    over a long stop. Standing means a measured speed under
+//!    `parked_max_speed_mps` at both ends, or, without measured speed, the
+//!    fixes `parked_window_ms` before and after the step closer than that
+//!    speed would carry the car.
 
 use serde::{Deserialize, Serialize};
 

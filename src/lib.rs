@@ -7,17 +7,28 @@
 //! input record ─► decode ─► clean ─► kinematics ─► annotate ─► features ─► score ─► aggregate
 //! ```
 //!
-//! What exists today:
+//! The stages, each a module with its own input, config and error:
 //! - **input** ([`open_input`], [`JsonlReader`], [`CsvReader`], [`read_gpx`],
 //!   [`parse_line`]): JSONL (waypoint and compact forms), CSV and GPX records
 //!   into [`RawTrip`]s, each with its [`RecordPos`];
 //! - **decode** ([`decode_polyline`], [`encode_polyline`], [`Precision`]);
 //! - **validation** ([`Trajectory::try_from`]): the trusted domain trip, or a
 //!   [`TrajectoryError`] naming the field;
+//! - **clean** ([`clean`]): order, duplicates, stale fixes, spikes, gaps,
+//!   parked jitter, valid sections, a [`CleanReport`];
+//! - **kinematics** ([`kinematics`]): speed, longitudinal and lateral
+//!   acceleration, heading, yaw rate, jerk;
+//! - **annotate** ([`annotate`]): accelerate/brake/coast and turn/roundabout
+//!   episodes, hard events; [`analyze`] runs clean → kinematics → annotate;
+//! - **features** ([`trip_features`]): additive integer features per zone;
+//! - **score** ([`score_features`], [`score_window`]): `CarBehaviorScores`;
+//! - **aggregate** ([`Aggregator`]): per-user l7d/past windows, exact merges;
+//! - **explain** ([`explain`]), **visual** ([`trip_geojson`], [`trip_svg`]);
 //! - **batch** ([`run_batch`]): streaming, parallel, order-preserving; every
-//!   record gives one output line;
-//! - **api**: serde types of every API shape; [`Trajectory::to_api`] writes the
-//!   API `Trajectory` of a trip.
+//!   record gives one output line ([`trip_record`] is the `score` line);
+//! - **simulate** ([`simulate_trip`]) and **evaluate** ([`evaluate_simulated`]):
+//!   trips with known manoeuvres, and detection accuracy against them;
+//! - **api**: serde types of every API shape.
 //!
 //! ```
 //! use tripscore::{InputRecord, Payload, RecordPos};
