@@ -1,8 +1,39 @@
-//! Prints the table of docs/SCORING.md: the scores of every shipped real trip.
+//! Prints the tables of docs/SCORING.md: the scores of every shipped real
+//! trip, and of simulated calm and aggressive drivers.
 //!
 //! `cargo run --release --example score_table`
 
-use tripscore::{Config, RecordOptions, open_input, trip_record};
+use tripscore::{
+    Aggregator, Config, PastWindow, RecordOptions, ScoreConfig, SimConfig, Trajectory, analyze,
+    open_input, parse_line, simulate_trip, trip_features, trip_record,
+};
+
+/// A simulated driver's `all` scores over ten 20-minute trips.
+fn simulated_driver(harsh_share: f64, speeding_share: f64) -> tripscore::api::CarBehaviorScores {
+    let sim = SimConfig {
+        harsh_share,
+        speeding_share,
+        ..SimConfig::default()
+    };
+    let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
+    for i in 0..10 {
+        let trip = simulate_trip(&sim, i);
+        let raw = parse_line(&serde_json::to_string(&trip).expect("serialisable"))
+            .expect("simulated trips parse");
+        let t = Trajectory::try_from(raw).expect("simulated trips are valid");
+        agg.add(
+            "driver",
+            0,
+            &trip_features(&t, &analyze(&t, &Config::default())),
+        );
+    }
+    agg.finish(&ScoreConfig::default())
+        .remove(0)
+        .1
+        .scores
+        .past
+        .all
+}
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -64,5 +95,38 @@ fn main() {
                 },
             );
         }
+    }
+    println!();
+    println!(
+        "| simulated driver (10 trips) | overall | smooth | smooth_v2 | legal | legal_v2 | anticipative | anticipative_v2 | hard_accel | hard_brake | hard_turn |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (name, harsh, speeding) in [
+        (
+            "calm: no harsh manoeuvre, 5 % of stretches speeding",
+            0.0,
+            0.05,
+        ),
+        (
+            "the simulator's default: 15 % harsh, 10 % speeding",
+            0.15,
+            0.1,
+        ),
+        ("aggressive: 40 % harsh, 40 % speeding", 0.4, 0.4),
+    ] {
+        let x = simulated_driver(harsh, speeding);
+        println!(
+            "| {name} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            x.overall,
+            x.smooth,
+            x.smooth_v2,
+            x.legal,
+            x.legal_v2,
+            x.anticipative,
+            x.anticipative_v2,
+            x.hard_accel,
+            x.hard_brake,
+            x.hard_turn
+        );
     }
 }

@@ -170,3 +170,48 @@ fn score_then_aggregate_through_a_pipe() {
         assert_eq!(cb["features"]["past"]["distance"], 0);
     }
 }
+
+#[test]
+fn aggressive_drivers_score_below_calm_ones() {
+    use tripscore::{
+        Aggregator, Config, PastWindow, ScoreConfig, SimConfig, analyze, simulate_trip,
+        trip_features,
+    };
+    // Ten 20-minute trips per driver: calm (no harsh manoeuvres, 5 % speeding)
+    // against aggressive (40 % harsh manoeuvres, 40 % speeding stretches).
+    let driver = |harsh_share: f64, speeding_share: f64, seed: u64| {
+        let sim = SimConfig {
+            seed,
+            harsh_share,
+            speeding_share,
+            ..SimConfig::default()
+        };
+        let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
+        for i in 0..10 {
+            let trip = simulate_trip(&sim, i);
+            let raw = tripscore::parse_line(&serde_json::to_string(&trip).unwrap()).unwrap();
+            let t = tripscore::Trajectory::try_from(raw).unwrap();
+            agg.add("d", 0, &trip_features(&t, &analyze(&t, &Config::default())));
+        }
+        agg.finish(&ScoreConfig::default())
+            .remove(0)
+            .1
+            .scores
+            .past
+            .all
+    };
+    for seed in [1, 2, 3] {
+        let calm = driver(0.0, 0.05, seed);
+        let aggressive = driver(0.4, 0.4, seed + 100);
+        assert!(
+            aggressive.overall < calm.overall,
+            "{aggressive:?} vs {calm:?}"
+        );
+        assert!(
+            aggressive.hard_events < calm.hard_events - 0.2,
+            "{aggressive:?} vs {calm:?}"
+        );
+        assert!(aggressive.legal < calm.legal && aggressive.legal_v2 < calm.legal_v2);
+        assert!(aggressive.smooth < calm.smooth && aggressive.anticipative < calm.anticipative);
+    }
+}
