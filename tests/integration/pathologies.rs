@@ -352,3 +352,16 @@ fn all_timestamps_identical_is_an_error() {
     let e = Trajectory::try_from(raw).unwrap_err();
     assert_eq!(e.field, "timestamps_ms");
 }
+
+/// Regression: drive nds-16 has fixes jumping 145° against a measured 55 km/h,
+/// which once read as a 20 m/s² left turn. It must be counted as implausible,
+/// not annotated.
+#[test]
+fn r_nds16_position_jump_is_not_a_20_mps2_turn() {
+    let text = std::fs::read_to_string(crate::util::fixture("data/driveplotr-nds/nds.jsonl")).unwrap();
+    let line = text.lines().find(|l| l.contains("\"nds-16\"")).unwrap();
+    let trip = Trajectory::try_from(tripscore::parse_line(line).unwrap()).unwrap();
+    let a = tripscore::analyze(&trip, &Config::default());
+    assert!(a.implausible_episodes >= 1);
+    assert!(a.annotations.iter().all(|e| e.peak_mps2 <= 10.0));
+}
