@@ -4,36 +4,8 @@
 //! `cargo run --release --example score_table`
 
 use tripscore::{
-    Aggregator, Config, PastWindow, RecordOptions, ScoreConfig, SimConfig, Trajectory, analyze,
-    open_input, parse_line, simulate_trip, trip_features, trip_record,
+    Config, RecordOptions, SimConfig, open_input, score_simulated_driver, trip_record,
 };
-
-/// A simulated driver's `all` scores over ten 20-minute trips.
-fn simulated_driver(harsh_share: f64, speeding_share: f64) -> tripscore::api::CarBehaviorScores {
-    let sim = SimConfig {
-        harsh_share,
-        speeding_share,
-        ..SimConfig::default()
-    };
-    let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
-    for i in 0..10 {
-        let trip = simulate_trip(&sim, i);
-        let raw = parse_line(&serde_json::to_string(&trip).expect("serialisable"))
-            .expect("simulated trips parse");
-        let t = Trajectory::try_from(raw).expect("simulated trips are valid");
-        agg.add(
-            "driver",
-            0,
-            &trip_features(&t, &analyze(&t, &Config::default())),
-        );
-    }
-    agg.finish(&ScoreConfig::default())
-        .remove(0)
-        .1
-        .scores
-        .past
-        .all
-}
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -114,7 +86,12 @@ fn main() {
         ),
         ("aggressive: 40 % harsh, 40 % speeding", 0.4, 0.4),
     ] {
-        let x = simulated_driver(harsh, speeding);
+        let sim = SimConfig {
+            harsh_share: harsh,
+            speeding_share: speeding,
+            ..SimConfig::default()
+        };
+        let x = score_simulated_driver(&sim, 10, &Config::default());
         println!(
             "| {name} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             x.overall,

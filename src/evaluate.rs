@@ -18,11 +18,16 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::aggregate::{Aggregator, PastWindow};
 use crate::annotate::{Annotation, AnnotationKind};
 use crate::api::AccelerationKind;
-use crate::io::{InputRecord, Payload, RecordPos};
+use crate::api::CarBehaviorScores;
+use crate::features::{Features, trip_features};
+use crate::io::{InputRecord, Payload, RecordPos, parse_line};
 use crate::pipeline::{Config, TripAnalysis, analyze};
+use crate::score::score_window;
 use crate::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
+use crate::trajectory::Trajectory;
 
 /// Counts behind one precision/recall pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -313,4 +318,26 @@ pub fn evaluate_simulated(sim: &SimConfig, trips: u64, config: &Config) -> Evalu
         total.merge(p);
     }
     total
+}
+
+/// The pooled (`all`) scores of one simulated driver: `trips` trips of `sim`
+/// through the pipeline (JSONL parsing included), features summed as
+/// `tripscore aggregate` sums them, then scored as one window.
+///
+/// # Panics
+/// Never for the simulator's own output (it always parses and validates).
+#[must_use]
+pub fn score_simulated_driver(sim: &SimConfig, trips: u64, config: &Config) -> CarBehaviorScores {
+    let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
+    for i in 0..trips {
+        let trip = simulate_trip(sim, i);
+        let line = serde_json::to_string(&trip).unwrap_or_default();
+        let raw = parse_line(&line).expect("simulated trips parse");
+        let t = Trajectory::try_from(raw).expect("simulated trips are valid");
+        agg.add("driver", 0, &trip_features(&t, &analyze(&t, config)));
+    }
+    agg.finish(&config.score).pop().map_or_else(
+        || score_window(&Features::default(), &config.score).all,
+        |(_, u)| u.scores.past.all,
+    )
 }

@@ -95,7 +95,9 @@ pub use api::{ApiTime, SubsecDigits};
 pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
-pub use evaluate::{Counts, Evaluation, SignalErrors, evaluate_simulated, evaluate_trip};
+pub use evaluate::{
+    Counts, Evaluation, SignalErrors, evaluate_simulated, evaluate_trip, score_simulated_driver,
+};
 pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
 pub use features::{
     Features, Zone, ZoneFeatures, speeding_threshold_kmh, step_speed_mps, trip_features,

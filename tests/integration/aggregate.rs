@@ -173,10 +173,7 @@ fn score_then_aggregate_through_a_pipe() {
 
 #[test]
 fn aggressive_drivers_score_below_calm_ones() {
-    use tripscore::{
-        Aggregator, Config, PastWindow, ScoreConfig, SimConfig, analyze, simulate_trip,
-        trip_features,
-    };
+    use tripscore::{Config, SimConfig, score_simulated_driver};
     // Ten 20-minute trips per driver: calm (no harsh manoeuvres, 5 % speeding)
     // against aggressive (40 % harsh manoeuvres, 40 % speeding stretches).
     let driver = |harsh_share: f64, speeding_share: f64, seed: u64| {
@@ -186,19 +183,7 @@ fn aggressive_drivers_score_below_calm_ones() {
             speeding_share,
             ..SimConfig::default()
         };
-        let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
-        for i in 0..10 {
-            let trip = simulate_trip(&sim, i);
-            let raw = tripscore::parse_line(&serde_json::to_string(&trip).unwrap()).unwrap();
-            let t = tripscore::Trajectory::try_from(raw).unwrap();
-            agg.add("d", 0, &trip_features(&t, &analyze(&t, &Config::default())));
-        }
-        agg.finish(&ScoreConfig::default())
-            .remove(0)
-            .1
-            .scores
-            .past
-            .all
+        score_simulated_driver(&sim, 10, &Config::default())
     };
     for seed in [1, 2, 3] {
         let calm = driver(0.0, 0.05, seed);

@@ -358,7 +358,8 @@ fn all_timestamps_identical_is_an_error() {
 /// not annotated.
 #[test]
 fn r_nds16_position_jump_is_not_a_20_mps2_turn() {
-    let text = std::fs::read_to_string(crate::util::fixture("data/driveplotr-nds/nds.jsonl")).unwrap();
+    let text =
+        std::fs::read_to_string(crate::util::fixture("data/driveplotr-nds/nds.jsonl")).unwrap();
     let line = text.lines().find(|l| l.contains("\"nds-16\"")).unwrap();
     let trip = Trajectory::try_from(tripscore::parse_line(line).unwrap()).unwrap();
     let a = tripscore::analyze(&trip, &Config::default());
