@@ -146,6 +146,9 @@ struct SimulateArgs {
     /// Polyline precision (5 or 6).
     #[arg(long, default_value_t = 5)]
     precision: u32,
+    /// The input form to write: `compact` (`encoded` + `timestamps_ms`) or `waypoints`.
+    #[arg(long, default_value = "compact", value_parser = ["compact", "waypoints"])]
+    form: String,
     /// Write the trips here instead of stdout (JSONL, compact form).
     #[arg(short, long, value_name = "FILE")]
     output: Option<String>,
@@ -478,7 +481,11 @@ fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
     };
     for i in 0..args.trips {
         let trip = simulate_trip(&sim, i);
-        writeln!(out, "{}", serde_json::to_string(&trip)?)?;
+        if args.form == "waypoints" {
+            writeln!(out, "{}", trip.waypoint_record())?;
+        } else {
+            writeln!(out, "{}", serde_json::to_string(&trip)?)?;
+        }
         if let (Some(w), Some(t)) = (truth.as_mut(), trip.truth.as_ref()) {
             writeln!(w, "{}", serde_json::to_string(t)?)?;
         }

@@ -241,6 +241,37 @@ pub struct SimTrip {
     pub truth: Option<SimTruth>,
 }
 
+impl SimTrip {
+    /// The same trip in the waypoint input form: one object per fix with an
+    /// RFC 3339 timestamp (UTC), speed, limit and road type when simulated.
+    #[must_use]
+    pub fn waypoint_record(&self) -> serde_json::Value {
+        let precision = crate::Precision::try_from(self.precision).unwrap_or_default();
+        let points = crate::decode_polyline(&self.encoded, precision).unwrap_or_default();
+        let waypoints: Vec<serde_json::Value> = (0..points.lat_deg.len().min(self.timestamps_ms.len()))
+            .map(|i| {
+                let mut w = serde_json::json!({
+                    "latitude": points.lat_deg[i],
+                    "longitude": points.lon_deg[i],
+                    "timestamp": crate::ApiTime::from_epoch_ms(self.timestamps_ms[i], 0, crate::SubsecDigits::Millis)
+                        .map(|t| t.to_string()),
+                });
+                if let Some(v) = self.speeds_kmh.as_ref().and_then(|s| s.get(i)) {
+                    w["speed"] = serde_json::json!(v);
+                }
+                if let Some(l) = self.speed_limits_kmh.as_ref().and_then(|s| s.get(i)) {
+                    w["speed_limit"] = serde_json::json!(l);
+                }
+                if let Some(r) = self.road_types.as_ref().and_then(|s| s.get(i)) {
+                    w["road_type"] = serde_json::json!(r);
+                }
+                w
+            })
+            .collect();
+        serde_json::json!({"user_id": self.user_id, "event_id": self.event_id, "waypoints": waypoints})
+    }
+}
+
 /// Shortest speed-change pulse, s.
 const MIN_PULSE_S: f64 = 2.0;
 /// Shortest harsh speed-change pulse, s.

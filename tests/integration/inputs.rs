@@ -51,3 +51,26 @@ fn every_shipped_file_reads_without_errors() {
         assert_eq!(trajectories(rel).len(), trips, "{rel}");
     }
 }
+
+#[test]
+fn simulated_trips_score_the_same_in_both_jsonl_forms() {
+    let score = |form: &str| {
+        let sim = tripscore(&["simulate", "--trips", "3", "--seed", "9", "--form", form]);
+        assert_eq!(sim.status.code(), Some(0));
+        let dir =
+            std::env::temp_dir().join(format!("tripscore-forms-{}-{form}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("trips.jsonl");
+        std::fs::write(&file, &sim.stdout).unwrap();
+        let out = tripscore(&["score", "--quiet", "--annotations", &file.to_string_lossy()]);
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(out.status.code(), Some(0));
+        out.stdout
+    };
+    let (compact, waypoints) = (score("compact"), score("waypoints"));
+    assert!(!compact.is_empty());
+    assert!(
+        compact == waypoints,
+        "the two forms of the same trips score differently"
+    );
+}
