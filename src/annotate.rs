@@ -15,8 +15,9 @@
 //! is a group of turn episodes (less than `roundabout_gap_ms` apart) that
 //! circles at least `roundabout_min_circle_deg` the way traffic goes round
 //! (left in right-hand traffic) between two turns of at least
-//! `turn_min_heading_deg` the other way (entry and exit), or a single circling
-//! turn of at least 300°.
+//! `turn_min_heading_deg` the other way (entry and exit) — or next to one of
+//! them when it circles at least 150°, as noise can hide the other — or a
+//! single circling turn of at least 300°.
 //!
 //! An episode is **hard** when its peak reaches the threshold of its kind
 //! (SPEC §5). Episode start and end are the times the signal crosses the start
@@ -352,7 +353,9 @@ fn turn_episodes(
         };
         let is_roundabout = (0..group.len()).any(|k| {
             let counter = |m: usize| group[m].1 * -circling_sign >= cfg.turn_min_heading_deg;
-            circles(k) && k > 0 && counter(k - 1) && k + 1 < group.len() && counter(k + 1)
+            let before = k > 0 && counter(k - 1);
+            let after = k + 1 < group.len() && counter(k + 1);
+            circles(k) && ((before && after) || ((before || after) && group[k].1 * circling_sign >= 150.0))
         }) || group.iter().any(|(_, dh)| dh * circling_sign >= 300.0);
         if is_roundabout {
             let (first, last) = (&group[0].0, &group[group.len() - 1].0);
