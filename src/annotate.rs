@@ -355,7 +355,8 @@ fn turn_episodes(
             let counter = |m: usize| group[m].1 * -circling_sign >= cfg.turn_min_heading_deg;
             let before = k > 0 && counter(k - 1);
             let after = k + 1 < group.len() && counter(k + 1);
-            circles(k) && ((before && after) || ((before || after) && group[k].1 * circling_sign >= 150.0))
+            circles(k)
+                && ((before && after) || ((before || after) && group[k].1 * circling_sign >= 150.0))
         }) || group.iter().any(|(_, dh)| dh * circling_sign >= 300.0);
         if is_roundabout {
             let (first, last) = (&group[0].0, &group[group.len() - 1].0);

@@ -19,8 +19,10 @@ use crate::trajectory::Trajectory;
 pub struct BatchOptions {
     /// Worker threads; 0 = one per core.
     pub threads: usize,
-    /// Records read, processed and written per round (memory bound).
+    /// Most records read, processed and written per round (memory bound).
     pub window: usize,
+    /// Most input bytes per round (memory bound for large records), bytes.
+    pub window_bytes: usize,
 }
 
 impl Default for BatchOptions {
@@ -28,6 +30,7 @@ impl Default for BatchOptions {
         Self {
             threads: 0,
             window: 2048,
+            window_bytes: 32 << 20,
         }
     }
 }
@@ -173,9 +176,12 @@ where
     let mut buf: Vec<InputRecord> = Vec::with_capacity(window);
     loop {
         buf.clear();
+        let mut bytes = 0;
         for r in records.by_ref() {
-            buf.push(r.map_err(BatchError::Read)?);
-            if buf.len() == window {
+            let r = r.map_err(BatchError::Read)?;
+            bytes += r.size_bytes();
+            buf.push(r);
+            if buf.len() == window || bytes >= options.window_bytes {
                 break;
             }
         }

@@ -195,6 +195,15 @@ pub struct InputRecord {
 }
 
 impl InputRecord {
+    /// About how many bytes the record holds (its line, or its columns).
+    #[must_use]
+    pub fn size_bytes(&self) -> usize {
+        match &self.payload {
+            Payload::JsonLine(line) => line.len(),
+            Payload::Trip(trip) => trip.as_ref().as_ref().map_or(64, |t| 64 * t.lat_deg.len()),
+        }
+    }
+
     /// Parses and validates the record.
     ///
     /// # Errors
