@@ -1,6 +1,8 @@
 //! Regenerates the tables of docs/ACCURACY.md from simulated trips.
 //!
-//! `cargo run --release --example accuracy [TRIPS]` (default 200 trips of 20 min).
+//! `cargo run --release --example accuracy [TRIPS] [CONFIG.json]` (default 200
+//! trips of 20 min, default config; a config file as `tripscore config
+//! --default` prints it tries other settings).
 
 use tripscore::{
     Config, Estimator, Evaluation, NoiseConfig, SimConfig, SpeedSource, evaluate_simulated,
@@ -131,7 +133,12 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
     let base = SimConfig::default();
-    let pipeline = Config::default();
+    let pipeline: Config = std::env::args()
+        .nth(2)
+        .map_or_else(Config::default, |path| {
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("config file"))
+                .expect("a valid config")
+        });
     println!(
         "## Sampling and noise ({trips} trips of 20 min each, 15 % harsh manoeuvres, default pipeline)\n"
     );
