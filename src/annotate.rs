@@ -449,7 +449,6 @@ pub fn api_annotations(
     kin: &Kinematics,
     annotations: &[Annotation],
 ) -> Vec<api::BehaviorAnnotation> {
-    let mut out = Vec::new();
     let mut items: Vec<(f64, Option<api::BehaviorAnnotation>)> = Vec::new();
     for s in clean.sections.iter().filter(|s| s.valid) {
         let (t0, t1) = (t_f(kin.time_ms[s.start]), t_f(kin.time_ms[s.end - 1]));
@@ -499,8 +498,7 @@ pub fn api_annotations(
         items.push((a.start_ms, Some(item)));
     }
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out.extend(items.into_iter().filter_map(|(_, i)| i));
-    out
+    items.into_iter().filter_map(|(_, i)| i).collect()
 }
 
 #[cfg(test)]

@@ -529,8 +529,15 @@ impl Driver {
         let speed = (peak * radius_m).sqrt();
         self.brake_to(speed);
         self.cruise_between(1.0, 3.0);
+        self.left_or_right_turn(70.0..110.0, peak, harsh);
+        self.cruise_between(1.0, 3.0);
+    }
+
+    /// A turn left or right (at random) by an angle drawn from `angle_deg`,
+    /// recorded in the truth.
+    fn left_or_right_turn(&mut self, angle_deg: std::ops::Range<f64>, peak: f64, harsh: bool) {
         let right = self.rng.random_bool(0.5);
-        let angle = self.rng.random_range(70.0_f64..110.0).to_radians();
+        let angle = self.rng.random_range(angle_deg).to_radians();
         let t0 = self.now().t_s;
         self.turn(if right { angle } else { -angle }, peak);
         let kind = if right {
@@ -539,21 +546,11 @@ impl Driver {
             TruthKind::LeftTurn
         };
         self.record(kind, t0, peak, harsh);
-        self.cruise_between(1.0, 3.0);
     }
 
     fn bend(&mut self) {
         let peak = self.rng.random_range(1.0..0.75 * HARD_TURN);
-        let right = self.rng.random_bool(0.5);
-        let angle = self.rng.random_range(25.0_f64..60.0).to_radians();
-        let t0 = self.now().t_s;
-        self.turn(if right { angle } else { -angle }, peak);
-        let kind = if right {
-            TruthKind::RightTurn
-        } else {
-            TruthKind::LeftTurn
-        };
-        self.record(kind, t0, peak, false);
+        self.left_or_right_turn(25.0..60.0, peak, false);
     }
 
     fn roundabout(&mut self) {
