@@ -150,23 +150,17 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
             format!("the record is {what}; expected one JSON object per line"),
         ));
     }
+    // Fast path: plain serde_json. serde_path_to_error tracks the path of
+    // every value (a String per map key), which costs more than the parse on
+    // waypoint-form input, so a line is read with it only once it has failed,
+    // to name the field.
     let mut de = serde_json::Deserializer::from_str(line);
-    let wire: WireTrip<'_> = match serde_path_to_error::deserialize(&mut de) {
+    let wire = match WireTrip::deserialize(&mut de) {
         Ok(w) => w,
-        Err(e) => {
-            let at_root = e.path().iter().next().is_none();
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let (kind, field) = if inner.is_data() && !at_root {
-                (ErrorKind::Field, Some(path))
-            } else {
-                (ErrorKind::Json, None)
-            };
+        Err(plain) => {
             return Err(InputError {
-                kind,
-                field,
-                message: inner.to_string(),
                 event_id: read_id(),
+                ..named_parse_error(line, plain)
             });
         }
     };
@@ -181,6 +175,29 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
         e.event_id = event_id;
         e
     })
+}
+
+/// The error of a line that failed to parse, read again with its path
+/// tracked: a type error names its field (`waypoints[2].latitude`).
+fn named_parse_error(line: &str, plain: serde_json::Error) -> InputError {
+    let mut de = serde_json::Deserializer::from_str(line);
+    let Err(e) = serde_path_to_error::deserialize::<_, WireTrip<'_>>(&mut de) else {
+        return InputError::new(ErrorKind::Json, plain.to_string());
+    };
+    let at_root = e.path().iter().next().is_none();
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let (kind, field) = if inner.is_data() && !at_root {
+        (ErrorKind::Field, Some(path))
+    } else {
+        (ErrorKind::Json, None)
+    };
+    InputError {
+        kind,
+        field,
+        message: inner.to_string(),
+        event_id: None,
+    }
 }
 
 fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
