@@ -180,7 +180,7 @@ pub struct RawTrip {
     /// Horizontal accuracy per fix, m.
     pub accuracy_m: Option<Vec<Option<f64>>>,
     /// OSM `highway` value per fix.
-    pub road_type: Option<Vec<Option<String>>>,
+    pub road_type: Option<RoadTypes>,
     /// Phone-handling intervals.
     pub phone_handling: Option<Vec<Interval>>,
     /// Phone-mounted intervals.
@@ -232,9 +232,20 @@ pub struct TrajectoryError {
     pub message: String,
 }
 
-/// Road types as a compact column.
+/// Road types (OSM `highway` values) per fix, as a compact column.
 ///
-/// Road types repeat along a trip; they are stored once each and indexed per fix.
+/// Road types repeat along a trip; each name is stored once and every fix
+/// holds a small code, so a million fixes cost no million strings. Names are
+/// trimmed; an empty name is unknown.
+///
+/// # Example
+/// ```
+/// use tripscore::RoadTypes;
+/// let roads: RoadTypes = [Some("residential"), None, Some(" residential ")].into_iter().collect();
+/// assert_eq!(roads.len(), 3);
+/// assert_eq!(roads.get(2), Some("residential"));
+/// assert_eq!(roads.get(1), None);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RoadTypes {
     names: Vec<Box<str>>,
@@ -244,27 +255,62 @@ pub struct RoadTypes {
 impl RoadTypes {
     const NONE: u16 = u16::MAX;
 
-    fn from_column(column: Option<Vec<Option<String>>>, n: usize) -> Self {
-        let Some(column) = column else {
-            return Self::default();
-        };
-        let mut names: Vec<Box<str>> = Vec::new();
-        let mut codes = Vec::with_capacity(n);
-        for value in column {
-            let code = match value.as_deref().map(str::trim) {
-                None | Some("") => Self::NONE,
-                Some(name) => match names.iter().position(|k| &**k == name) {
-                    Some(i) => u16::try_from(i).unwrap_or(Self::NONE),
-                    None if names.len() < usize::from(Self::NONE) => {
-                        names.push(name.into());
-                        u16::try_from(names.len() - 1).unwrap_or(Self::NONE)
-                    }
-                    None => Self::NONE,
-                },
-            };
-            codes.push(code);
+    /// An empty column with room for `n` fixes.
+    #[must_use]
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            names: Vec::new(),
+            codes: Vec::with_capacity(n),
         }
-        Self { names, codes }
+    }
+
+    /// Appends the road type of the next fix (`None` or blank: unknown).
+    /// Past 65,535 distinct names in one trip, new names read as unknown.
+    pub fn push(&mut self, name: Option<&str>) {
+        let code = match name.map(str::trim) {
+            None | Some("") => Self::NONE,
+            Some(name) => self.code_of(name),
+        };
+        self.codes.push(code);
+    }
+
+    fn code_of(&mut self, name: &str) -> u16 {
+        // The previous fix's road is the likely one.
+        if let Some(&last) = self.codes.last() {
+            if self
+                .names
+                .get(usize::from(last))
+                .is_some_and(|k| &**k == name)
+            {
+                return last;
+            }
+        }
+        match self.names.iter().position(|k| &**k == name) {
+            Some(i) => u16::try_from(i).unwrap_or(Self::NONE),
+            None if self.names.len() < usize::from(Self::NONE) => {
+                self.names.push(name.into());
+                u16::try_from(self.names.len() - 1).unwrap_or(Self::NONE)
+            }
+            None => Self::NONE,
+        }
+    }
+
+    /// Number of fixes in the column.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether the column has no fixes.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Whether any fix has a known road type.
+    #[must_use]
+    pub fn any_known(&self) -> bool {
+        !self.names.is_empty()
     }
 
     /// The road type of fix `i`, if known.
@@ -272,6 +318,17 @@ impl RoadTypes {
     pub fn get(&self, i: usize) -> Option<&str> {
         let code = *self.codes.get(i)?;
         self.names.get(usize::from(code)).map(|s| &**s)
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for RoadTypes {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut roads = Self::with_capacity(iter.size_hint().0);
+        for name in iter {
+            roads.push(name.as_ref().map(AsRef::as_ref));
+        }
+        roads
     }
 }
 
@@ -562,7 +619,7 @@ impl TryFrom<RawTrip> for Trajectory {
             cos_lat,
             user_id: raw.user_id,
             event_id,
-            road_types: RoadTypes::from_column(raw.road_type, n),
+            road_types: raw.road_type.unwrap_or_default(),
             lat_deg: raw.lat_deg,
             lon_deg: raw.lon_deg,
             time_ms: raw.time_ms,

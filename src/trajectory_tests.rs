@@ -122,11 +122,11 @@ fn event_id_is_stable_and_depends_on_user_and_start() {
 #[test]
 fn api_waypoints_carry_distance_to_next_and_derived_speed() {
     let mut r = raw(3);
-    r.road_type = Some(vec![
-        Some("residential".into()),
-        None,
-        Some("residential".into()),
-    ]);
+    r.road_type = Some(
+        [Some("residential"), None, Some("residential")]
+            .into_iter()
+            .collect(),
+    );
     let t = Trajectory::try_from(r).unwrap();
     let api = t.to_api().unwrap();
     let w = &api.waypoints;

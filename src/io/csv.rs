@@ -15,7 +15,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::api::ApiTime;
-use crate::trajectory::{FieldLayout, RawTrip};
+use crate::trajectory::{FieldLayout, RawTrip, RoadTypes};
 
 use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
 
@@ -77,7 +77,7 @@ struct Group {
     speed: Vec<Option<f64>>,
     limit: Vec<Option<f64>>,
     accuracy: Vec<Option<f64>>,
-    road: Vec<Option<String>>,
+    road: RoadTypes,
     error: Option<InputError>,
 }
 
@@ -151,7 +151,7 @@ impl Group {
         self.speed.push(speed);
         self.limit.push(limit);
         self.accuracy.push(accuracy);
-        self.road.push(cell(row, cols.road).map(str::to_owned));
+        self.road.push(cell(row, cols.road));
         Ok(())
     }
 
@@ -177,7 +177,7 @@ impl Group {
                 trip.speed_kmh = some(self.speed);
                 trip.speed_limit_kmh = some(self.limit);
                 trip.accuracy_m = some(self.accuracy);
-                trip.road_type = self.road.iter().any(Option::is_some).then_some(self.road);
+                trip.road_type = self.road.any_known().then_some(self.road);
                 trip.layout = FieldLayout::Rows(self.lines);
                 Ok(trip)
             }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::api::ApiTime;
 use crate::encoded::{Precision, decode_polyline};
-use crate::trajectory::{FieldLayout, Interval, RawTrip};
+use crate::trajectory::{FieldLayout, Interval, RawTrip, RoadTypes};
 
 use super::{ErrorKind, InputError};
 
@@ -64,14 +64,44 @@ struct WireTrip<'a> {
     speed_limits_kmh: Option<Vec<Option<f64>>>,
     #[serde(default)]
     accuracies_m: Option<Vec<Option<f64>>>,
-    #[serde(default, borrow)]
-    road_types: Option<Vec<Option<Cow<'a, str>>>>,
+    #[serde(default)]
+    road_types: Option<WireRoadTypes>,
     #[serde(default)]
     utc_offset_minutes: Option<i32>,
     #[serde(default, borrow)]
     phone_handling: Option<Vec<WireInterval<'a>>>,
     #[serde(default, borrow)]
     mounted: Option<Vec<WireInterval<'a>>>,
+}
+
+/// A road type name, borrowed from the line when it has no escapes.
+#[derive(Deserialize)]
+struct WireName<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// `road_types`, interned while it is read: no string per fix.
+struct WireRoadTypes(RoadTypes);
+
+impl<'de> Deserialize<'de> for WireRoadTypes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = WireRoadTypes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut roads = RoadTypes::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(name) = seq.next_element::<Option<WireName<'de>>>()? {
+                    roads.push(name.as_ref().map(|n| &*n.0));
+                }
+                Ok(WireRoadTypes(roads))
+            }
+        }
+        d.deserialize_seq(Names)
+    }
 }
 
 /// Just the id, to name the record in an error when the rest does not parse.
@@ -232,7 +262,7 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
                 Vec::with_capacity(n),
                 Vec::with_capacity(n),
                 Vec::with_capacity(n),
-                Vec::with_capacity(n),
+                RoadTypes::with_capacity(n),
             );
             for (i, w) in waypoints.into_iter().enumerate() {
                 let t = ApiTime::parse(&w.timestamp).map_err(|e| {
@@ -249,14 +279,14 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
                 speed.push(w.speed);
                 limit.push(w.speed_limit);
                 accuracy.push(w.accuracy);
-                road.push(owned(w.road_type));
+                road.push(w.road_type.as_deref());
             }
             raw.time_ms = Some(times);
             raw.utc_offset_s = offsets;
             raw.speed_kmh = speed.iter().any(Option::is_some).then_some(speed);
             raw.speed_limit_kmh = limit.iter().any(Option::is_some).then_some(limit);
             raw.accuracy_m = accuracy.iter().any(Option::is_some).then_some(accuracy);
-            raw.road_type = road.iter().any(Option::is_some).then_some(road);
+            raw.road_type = road.any_known().then_some(road);
             Ok(raw)
         }
         (None, Some(encoded)) => {
@@ -289,7 +319,7 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
             raw.speed_kmh = wire.speeds_kmh;
             raw.speed_limit_kmh = wire.speed_limits_kmh;
             raw.accuracy_m = wire.accuracies_m;
-            raw.road_type = wire.road_types.map(|v| v.into_iter().map(owned).collect());
+            raw.road_type = wire.road_types.map(|r| r.0);
             Ok(raw)
         }
     }

@@ -21,7 +21,11 @@ fn waypoint_form() {
     );
     assert_eq!(raw.utc_offset_s, vec![3600, 3600]);
     assert_eq!(raw.speed_kmh, Some(vec![Some(23.0), None]));
-    assert_eq!(raw.road_type, Some(vec![Some("residential".into()), None]));
+    let roads = raw.road_type.unwrap();
+    assert_eq!(
+        (roads.len(), roads.get(0), roads.get(1)),
+        (2, Some("residential"), None)
+    );
     assert_eq!(raw.layout, FieldLayout::Waypoints);
 }
 
