@@ -190,7 +190,7 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
         Err(plain) => {
             return Err(InputError {
                 event_id: read_id(),
-                ..named_parse_error(line, plain)
+                ..named_parse_error(line, &plain)
             });
         }
     };
@@ -209,7 +209,7 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
 
 /// The error of a line that failed to parse, read again with its path
 /// tracked: a type error names its field (`waypoints[2].latitude`).
-fn named_parse_error(line: &str, plain: serde_json::Error) -> InputError {
+fn named_parse_error(line: &str, plain: &serde_json::Error) -> InputError {
     let mut de = serde_json::Deserializer::from_str(line);
     let Err(e) = serde_path_to_error::deserialize::<_, WireTrip<'_>>(&mut de) else {
         return InputError::new(ErrorKind::Json, plain.to_string());
