@@ -187,12 +187,30 @@ fn drop_stale(
     (out, dropped)
 }
 
-fn is_spike(trip: &Trajectory, t: &[i64], p: usize, i: usize, q: usize, cfg: &CleanConfig) -> bool {
+/// Whether fix `i`, between `p` and `q`, is a spike; `d_in` and `d_out` are
+/// the lengths of the steps p → i and i → q.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the steps are passed in, computed once per pass"
+)]
+fn is_spike(
+    trip: &Trajectory,
+    t: &[i64],
+    (p, i, q): (usize, usize, usize),
+    d_in: f64,
+    d_out: f64,
+    cfg: &CleanConfig,
+) -> bool {
     let (dt_in, dt_out) = (secs(t[i] - t[p]), secs(t[q] - t[i]));
     if dt_in <= 0.0 || dt_out <= 0.0 {
         return false;
     }
-    let (d_in, d_out, d_skip) = (dist_m(trip, p, i), dist_m(trip, i, q), dist_m(trip, p, q));
+    // d_skip ≥ 0, so a short path through the fix cannot detour enough:
+    // the skip distance is needed only past this test.
+    if d_in + d_out < cfg.spike_min_detour_m {
+        return false;
+    }
+    let d_skip = dist_m(trip, p, q);
     let detour = d_in + d_out - d_skip;
     if detour < cfg.spike_min_detour_m {
         return false;
@@ -209,24 +227,44 @@ fn is_spike(trip: &Trajectory, t: &[i64], p: usize, i: usize, q: usize, cfg: &Cl
     excess_mps > cfg.max_accel_mps2 * 0.5 * (dt_in + dt_out)
 }
 
-/// Drops spikes until none is left (a spike hides its neighbour's).
+/// The length of each step `kept[k] → kept[k + 1]`, metres.
+fn steps_of(trip: &Trajectory, kept: &[usize]) -> Vec<f64> {
+    kept.windows(2).map(|w| dist_m(trip, w[0], w[1])).collect()
+}
+
+/// Drops spikes until none is left (a spike hides its neighbour's). Returns
+/// the kept fixes, the count dropped and the step lengths between the kept
+/// fixes (each computed once per pass and reused by every test).
 fn drop_spikes(
     trip: &Trajectory,
     t: &[i64],
     mut kept: Vec<usize>,
     cfg: &CleanConfig,
-) -> (Vec<usize>, usize) {
+) -> (Vec<usize>, usize, Vec<f64>) {
     let mut dropped = 0;
     for _ in 0..4 {
         let n = kept.len();
+        let steps = steps_of(trip, &kept);
         if n < 3 {
-            break;
+            return (kept, dropped, steps);
         }
         let mut keep = vec![true; n];
         let mut any = false;
         let mut prev = 0;
         for k in 1..n - 1 {
-            if is_spike(trip, t, kept[prev], kept[k], kept[k + 1], cfg) {
+            let d_in = if prev + 1 == k {
+                steps[prev]
+            } else {
+                dist_m(trip, kept[prev], kept[k])
+            };
+            if is_spike(
+                trip,
+                t,
+                (kept[prev], kept[k], kept[k + 1]),
+                d_in,
+                steps[k],
+                cfg,
+            ) {
                 keep[k] = false;
                 any = true;
             } else {
@@ -250,6 +288,10 @@ fn drop_spikes(
         }
         // Clusters of 2–3 spikes: jumps in and out too fast, while skipping the
         // cluster is plausible.
+        let speed = |x: usize, y: usize, d: f64| {
+            let dt = secs(t[y] - t[x]);
+            if dt > 0.0 { d / dt } else { f64::INFINITY }
+        };
         for len in 2..=3 {
             for a in 1..n.saturating_sub(len) {
                 let (p, q) = (kept[a - 1], kept[a + len]);
@@ -257,17 +299,9 @@ fn drop_spikes(
                 if !keep[a - 1] || !keep[a + len] || !(a..a + len).all(|k| keep[k]) {
                     continue;
                 }
-                let speed = |x: usize, y: usize| {
-                    let dt = secs(t[y] - t[x]);
-                    if dt > 0.0 {
-                        dist_m(trip, x, y) / dt
-                    } else {
-                        f64::INFINITY
-                    }
-                };
-                if speed(p, i) > cfg.max_speed_mps
-                    && speed(j, q) > cfg.max_speed_mps
-                    && speed(p, q) <= cfg.max_speed_mps
+                if speed(p, i, steps[a - 1]) > cfg.max_speed_mps
+                    && speed(j, q, steps[a + len - 1]) > cfg.max_speed_mps
+                    && speed(p, q, dist_m(trip, p, q)) <= cfg.max_speed_mps
                 {
                     keep[a..a + len].fill(false);
                     any = true;
@@ -275,7 +309,7 @@ fn drop_spikes(
             }
         }
         if !any {
-            break;
+            return (kept, dropped, steps);
         }
         let before = kept.len();
         kept = kept
@@ -285,7 +319,8 @@ fn drop_spikes(
             .collect();
         dropped += before - kept.len();
     }
-    (kept, dropped)
+    let steps = steps_of(trip, &kept);
+    (kept, dropped, steps)
 }
 
 /// Cleans a trip (see the module docs for the rules).
@@ -344,7 +379,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     }
     let (kept, stale) = drop_stale(trip, t, &kept, cfg);
     report.stale = stale;
-    let (kept, spikes) = drop_spikes(trip, t, kept, cfg);
+    let (kept, spikes, steps) = drop_spikes(trip, t, kept, cfg);
     report.spikes = spikes;
     report.kept_fixes = kept.len();
 
@@ -353,10 +388,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     for k in 1..=kept.len() {
         let split = k == kept.len() || {
             let dt = t[kept[k]] - t[kept[k - 1]];
-            dt > cfg.max_gap_ms || {
-                let d = dist_m(trip, kept[k - 1], kept[k]);
-                d / secs(dt) > cfg.max_speed_mps
-            }
+            dt > cfg.max_gap_ms || steps[k - 1] / secs(dt) > cfg.max_speed_mps
         };
         if split {
             if k < kept.len() {
@@ -366,8 +398,12 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
                 .windows(2)
                 .map(|w| t[w[1]] - t[w[0]])
                 .collect();
-            dts.sort_unstable();
-            let median = dts.get(dts.len() / 2).copied().unwrap_or(i64::MAX);
+            let median = if dts.is_empty() {
+                i64::MAX
+            } else {
+                let mid = dts.len() / 2;
+                *dts.select_nth_unstable(mid).1
+            };
             let valid = k - start >= cfg.min_section_fixes
                 && t[kept[k - 1]] - t[kept[start]] >= cfg.min_section_ms
                 && median <= cfg.max_valid_interval_ms;
@@ -382,7 +418,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
             start = k;
         }
     }
-    let step_m = step_lengths(trip, t, &kept, cfg, &mut report);
+    let step_m = step_lengths(trip, t, &kept, steps, cfg, &mut report);
     CleanTrip {
         fixes: kept,
         sections,
@@ -400,15 +436,14 @@ fn step_lengths(
     trip: &Trajectory,
     t: &[i64],
     kept: &[usize],
+    mut steps: Vec<f64>,
     cfg: &CleanConfig,
     report: &mut CleanReport,
 ) -> Vec<f64> {
     let n = kept.len();
-    let mut steps = Vec::with_capacity(n.saturating_sub(1));
     let (mut lo, mut hi) = (0, 0);
-    for k in 0..n.saturating_sub(1) {
+    for (k, step) in steps.iter_mut().enumerate() {
         let (a, b) = (kept[k], kept[k + 1]);
-        let d = dist_m(trip, a, b);
         let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
             va.max(vb) / 3.6 < cfg.parked_max_speed_mps
         } else {
@@ -424,9 +459,7 @@ fn step_lengths(
         };
         if parked {
             report.parked_steps += 1;
-            steps.push(0.0);
-        } else {
-            steps.push(d);
+            *step = 0.0;
         }
     }
     steps
