@@ -18,7 +18,7 @@
 //! simulated trips with known truth; [`Estimator::TwoPoint`] is kept for that
 //! comparison.
 
-use nalgebra::{Matrix2x3, Matrix3, Vector3};
+use nalgebra::{Matrix3, Vector3};
 use serde::{Deserialize, Serialize};
 
 use crate::clean::CleanTrip;
@@ -165,51 +165,80 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
     local
 }
 
-/// Indices `lo..hi` of the fixes within `half_s` of fix `k`, widened to at least `min_fixes`.
-fn window(t: &[f64], k: usize, half_s: f64, min_fixes: usize) -> (usize, usize) {
-    let n = t.len();
-    let (mut lo, mut hi) = (k, k + 1);
-    while lo > 0 && t[k] - t[lo - 1] <= half_s + 1e-9 {
-        lo -= 1;
-    }
-    while hi < n && t[hi] - t[k] <= half_s + 1e-9 {
-        hi += 1;
-    }
-    while hi - lo < min_fixes.min(n) {
-        let left = if lo > 0 {
-            t[k] - t[lo - 1]
-        } else {
-            f64::INFINITY
-        };
-        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
-        if left <= right {
-            lo -= 1;
-        } else {
-            hi += 1;
-        }
-    }
-    (lo, hi)
+/// The fixes within `half_s` of fix `k` (indices `lo..hi`), widened to at
+/// least `min_fixes`, for k = 0, 1, 2, … in turn: the bounds only move
+/// forward, so a whole section costs one pass instead of a search per fix.
+struct SlidingWindow {
+    half_s: f64,
+    min_fixes: usize,
+    lo: usize,
+    hi: usize,
 }
 
-/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to `t0`:
-/// returns `[[x0, vx, ax], [y0, vy, ay]]`, or `None` when the times do not
-/// determine a quadratic.
-fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<Matrix2x3<f64>> {
-    let mut m = Matrix3::zeros();
-    let mut bx = Vector3::zeros();
-    let mut by = Vector3::zeros();
+impl SlidingWindow {
+    fn new(half_s: f64, min_fixes: usize) -> Self {
+        Self {
+            half_s: half_s + 1e-9,
+            min_fixes,
+            lo: 0,
+            hi: 0,
+        }
+    }
+
+    /// The window of fix `k`; `k` must not decrease between calls.
+    fn at(&mut self, t: &[f64], k: usize) -> (usize, usize) {
+        let n = t.len();
+        while t[k] - t[self.lo] > self.half_s {
+            self.lo += 1;
+        }
+        self.hi = self.hi.max(k + 1);
+        while self.hi < n && t[self.hi] - t[k] <= self.half_s {
+            self.hi += 1;
+        }
+        let (mut lo, mut hi) = (self.lo, self.hi);
+        while hi - lo < self.min_fixes.min(n) {
+            let left = if lo > 0 {
+                t[k] - t[lo - 1]
+            } else {
+                f64::INFINITY
+            };
+            let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
+            if left <= right {
+                lo -= 1;
+            } else {
+                hi += 1;
+            }
+        }
+        (lo, hi)
+    }
+}
+
+/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to
+/// `t0`: returns the velocity and acceleration `(vx, ax, vy, ay)`, or `None`
+/// when the times do not determine a quadratic. The normal equations are
+/// built from the moments Στ⁰…Στ⁴ and solved by nalgebra's closed-form 3×3
+/// inverse (shared by both axes).
+fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut bx, mut by) = (Vector3::zeros(), Vector3::zeros());
     for j in 0..t.len() {
         let tau = t[j] - t0;
-        let basis = Vector3::new(1.0, tau, tau * tau);
-        m += basis * basis.transpose();
-        bx += basis * x[j];
-        by += basis * y[j];
+        let tau2 = tau * tau;
+        s0 += 1.0;
+        s1 += tau;
+        s2 += tau2;
+        s3 += tau * tau2;
+        s4 += tau2 * tau2;
+        bx += Vector3::new(x[j], tau * x[j], tau2 * x[j]);
+        by += Vector3::new(y[j], tau * y[j], tau2 * y[j]);
     }
-    let lu = m.lu();
-    let cx = lu.solve(&bx)?;
-    let cy = lu.solve(&by)?;
-    let ok = cx.iter().chain(cy.iter()).all(|c| c.is_finite());
-    ok.then(|| Matrix2x3::new(cx[0], cx[1], 2.0 * cx[2], cy[0], cy[1], 2.0 * cy[2]))
+    let inverse = Matrix3::new(s0, s1, s2, s1, s2, s3, s2, s3, s4).try_inverse()?;
+    let (cx, cy) = (inverse * bx, inverse * by);
+    let fit = (cx[1], 2.0 * cx[2], cy[1], 2.0 * cy[2]);
+    [fit.0, fit.1, fit.2, fit.3]
+        .iter()
+        .all(|c| c.is_finite())
+        .then_some(fit)
 }
 
 /// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
@@ -237,18 +266,16 @@ fn heading_deg(vx: f64, vy: f64) -> f64 {
 
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
     let n = l.t_s.len();
+    let mut position_window =
+        SlidingWindow::new(cfg.position_window_s, cfg.min_window_fixes.max(3));
+    let mut speed_window = SlidingWindow::new(cfg.speed_window_s, 3);
     for k in 0..n {
-        let (lo, hi) = window(
-            &l.t_s,
-            k,
-            cfg.position_window_s,
-            cfg.min_window_fixes.max(3),
-        );
-        let Some(c) = fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
+        let (lo, hi) = position_window.at(&l.t_s, k);
+        let Some((vx, ax, vy, ay)) =
+            fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
         else {
             continue;
         };
-        let (vx, ax, vy, ay) = (c[(0, 1)], c[(0, 2)], c[(1, 1)], c[(1, 2)]);
         let pos_speed = (vx * vx + vy * vy).sqrt();
         let (mut speed, mut a_long) = (
             pos_speed,
@@ -259,7 +286,7 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
             },
         );
         if l.speed_mps[k].is_some() {
-            let (slo, shi) = window(&l.t_s, k, cfg.speed_window_s, 3);
+            let (slo, shi) = speed_window.at(&l.t_s, k);
             let samples = (slo..shi).filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)));
             if let Some((v0, slope)) = fit_line(samples, l.t_s[k]) {
                 speed = v0.max(0.0);
