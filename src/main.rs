@@ -143,6 +143,9 @@ struct SimulateArgs {
     /// Leave out measured speeds.
     #[arg(long)]
     no_speed: bool,
+    /// Leave out road types and speed limits.
+    #[arg(long)]
+    no_roads: bool,
     /// Polyline precision (5 or 6).
     #[arg(long, default_value_t = 5)]
     precision: u32,
@@ -470,6 +473,7 @@ fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
         sampling_ms: args.sampling_ms,
         harsh_share: args.harsh_share,
         with_speed: !args.no_speed,
+        with_roads: !args.no_roads,
         precision: args.precision,
         noise,
         ..SimConfig::default()
