@@ -368,7 +368,9 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     };
     report.out_of_order = t.windows(2).filter(|w| w[1] < w[0]).count();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| t[i]);
+    if report.out_of_order > 0 {
+        order.sort_by_key(|&i| t[i]);
+    }
     let mut kept = Vec::with_capacity(n);
     for &i in &order {
         if kept.last().is_some_and(|&p: &usize| t[p] == t[i]) {

@@ -261,7 +261,10 @@ fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, 
 }
 
 fn heading_deg(vx: f64, vy: f64) -> f64 {
-    vx.atan2(vy).to_degrees().rem_euclid(360.0)
+    // atan2 is within ±180°, so the wrap into [0°, 360°) is one add (the same
+    // value rem_euclid gives, without its fmod).
+    let deg = vx.atan2(vy).to_degrees();
+    if deg < 0.0 { deg + 360.0 } else { deg }
 }
 
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
