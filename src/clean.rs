@@ -292,17 +292,21 @@ fn drop_spikes(
             let dt = secs(t[y] - t[x]);
             if dt > 0.0 { d / dt } else { f64::INFINITY }
         };
+        // Whether each step is too fast: most are not, and a cluster needs a
+        // too-fast step in and out.
+        let too_fast: Vec<bool> = (0..n - 1)
+            .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
+            .collect();
         for len in 2..=3 {
             for a in 1..n.saturating_sub(len) {
+                if !too_fast[a - 1] || !too_fast[a + len - 1] {
+                    continue;
+                }
                 let (p, q) = (kept[a - 1], kept[a + len]);
-                let (i, j) = (kept[a], kept[a + len - 1]);
                 if !keep[a - 1] || !keep[a + len] || !(a..a + len).all(|k| keep[k]) {
                     continue;
                 }
-                if speed(p, i, steps[a - 1]) > cfg.max_speed_mps
-                    && speed(j, q, steps[a + len - 1]) > cfg.max_speed_mps
-                    && speed(p, q, dist_m(trip, p, q)) <= cfg.max_speed_mps
-                {
+                if speed(p, q, dist_m(trip, p, q)) <= cfg.max_speed_mps {
                     keep[a..a + len].fill(false);
                     any = true;
                 }
