@@ -1,8 +1,9 @@
 //! Streaming, parallel, order-preserving batch processing of trip records.
 //!
 //! Records are read in windows of [`BatchOptions::window`]; each window is
-//! processed on a rayon pool and written in input order before the next window
-//! is read, so memory is bounded by the window, not the input, and the output is
+//! processed on a rayon pool while the calling thread reads the next one, and
+//! written in input order once processed. At most two windows are held at a
+//! time, so memory is bounded by the window, not the input, and the output is
 //! byte-identical whatever the number of threads. Every input record yields
 //! exactly one output line: the processor's result, or the record's error line.
 
@@ -173,9 +174,9 @@ where
     let window = options.window.max(1);
     let mut summary = BatchSummary::default();
     let mut records = records.into_iter();
-    let mut buf: Vec<InputRecord> = Vec::with_capacity(window);
-    loop {
-        buf.clear();
+    // Reads the next window: up to `window` records or `window_bytes` bytes.
+    let mut read_window = || -> Result<Vec<InputRecord>, BatchError> {
+        let mut buf = Vec::with_capacity(window);
         let mut bytes = 0;
         for r in records.by_ref() {
             let r = r.map_err(BatchError::Read)?;
@@ -185,13 +186,22 @@ where
                 break;
             }
         }
-        if buf.is_empty() {
-            break;
-        }
-        let outcomes: Vec<Outcome> = pool.install(|| {
-            buf.par_drain(..)
-                .map(|r| process_one(r, &process))
-                .collect()
+        Ok(buf)
+    };
+    let mut next = read_window()?;
+    while !next.is_empty() {
+        // The workers score this window while this thread reads the next one.
+        let current = std::mem::take(&mut next);
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        let mut read = Ok(Vec::new());
+        pool.in_place_scope(|scope| {
+            scope.spawn(|_| {
+                outcomes = current
+                    .into_par_iter()
+                    .map(|r| process_one(r, &process))
+                    .collect();
+            });
+            read = read_window();
         });
         for outcome in outcomes {
             summary.records += 1;
@@ -211,6 +221,7 @@ where
         }
         summary.elapsed = start.elapsed();
         on_window(&summary);
+        next = read?;
     }
     out.flush().map_err(BatchError::Write)?;
     summary.elapsed = start.elapsed();
