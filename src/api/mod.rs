@@ -9,7 +9,7 @@
 pub mod num;
 mod time;
 
-pub use time::{ApiTime, SubsecDigits};
+pub use time::{ApiTime, SubsecDigits, rfc3339_epoch_ms};
 
 use serde::{Deserialize, Serialize};
 

@@ -112,6 +112,127 @@ impl ApiTime {
     }
 }
 
+/// The instant of RFC 3339 text as Unix milliseconds (floored) and its UTC
+/// offset in seconds east: what the readers keep of each fix's timestamp.
+///
+/// The common shape `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` is read by hand
+/// (chrono's general parser was the largest single cost of reading
+/// waypoint-form input); anything else — lower-case separators, leap
+/// seconds, out-of-range fields, errors — goes to chrono, so the result and
+/// the errors are chrono's. A property test holds the two equal.
+///
+/// # Errors
+/// The text is not RFC 3339 with an offset.
+///
+/// # Example
+/// ```
+/// use tripscore::api::rfc3339_epoch_ms;
+/// assert_eq!(rfc3339_epoch_ms("2019-03-22T08:37:45.714+01:00")?, (1_553_240_265_714, 3600));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn rfc3339_epoch_ms(text: &str) -> Result<(i64, i32), chrono::ParseError> {
+    if let Some(fast) = fast_rfc3339(text.as_bytes()) {
+        return Ok(fast);
+    }
+    let t = ApiTime::parse(text)?;
+    Ok((t.epoch_ms(), t.at.offset().local_minus_utc()))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The hand-read common shape, or `None` to let chrono decide.
+fn fast_rfc3339(b: &[u8]) -> Option<(i64, i32)> {
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
+        let mut v = 0_i64;
+        for &c in b.get(range)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + i64::from(c - b'0');
+        }
+        Some(v)
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || n > 9 {
+            return None;
+        }
+        // The first three digits are the milliseconds; later ones are floored away.
+        for k in 0..3 {
+            millis = millis * 10
+                + if k < n {
+                    i64::from(b[start + k] - b'0')
+                } else {
+                    0
+                };
+        }
+    }
+    let offset_s = match b.get(i..)? {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let two = |a: u8, c: u8| {
+                (a.is_ascii_digit() && c.is_ascii_digit())
+                    .then(|| i32::from(a - b'0') * 10 + i32::from(c - b'0'))
+            };
+            let (h, m) = (two(*h1, *h2)?, two(*m1, *m2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let s = h * 3600 + m * 60;
+            if *sign == b'-' { -s } else { s }
+        }
+        _ => return None,
+    };
+    let local_s = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(((local_s - i64::from(offset_s)) * 1000 + millis, offset_s))
+}
+
 impl std::fmt::Display for ApiTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.at.to_rfc3339_opts(self.digits.format(), false))
@@ -152,6 +273,65 @@ mod tests {
         let t = ApiTime::from_epoch_ms(1_553_240_265_714, -10_800, SubsecDigits::Millis).unwrap();
         assert_eq!(t.to_string(), "2019-03-22T04:37:45.714-03:00");
         assert_eq!(t.epoch_ms(), 1_553_240_265_714);
+    }
+
+    /// chrono's answer: the reference for the hand-read path.
+    fn by_chrono(text: &str) -> Option<(i64, i32)> {
+        ApiTime::parse(text)
+            .ok()
+            .map(|t| (t.epoch_ms(), t.at.offset().local_minus_utc()))
+    }
+
+    #[test]
+    fn hand_read_timestamps_match_chrono_on_edge_cases() {
+        for text in [
+            "2019-03-22T08:37:45.000+01:00",
+            "2019-03-22T08:37:45+01:00",
+            "2019-03-22T08:37:45.7Z",
+            "2019-03-22T08:37:45.123456789-03:30",
+            "1969-12-31T23:59:59.999Z",
+            "0000-01-01T00:00:00Z",
+            "2000-02-29T12:00:00Z",
+            "2100-12-31T23:59:59.5+23:59",
+            "2016-12-31T23:59:60Z",
+            "2019-02-29T00:00:00Z",
+            "2019-03-22t08:37:45Z",
+            "2019-03-22 08:37:45Z",
+            "2019-03-22T08:37:45.Z",
+            "2019-03-22T08:37:45.1234567891Z",
+            "2019-03-22T08:37:45z",
+            "2019-03-22T08:37:45+0100",
+            "2019-03-22T24:00:00Z",
+            "2019-03-22T08:37:45-00:00",
+            "2019-03-22T08:37:45+01:00x",
+            "",
+        ] {
+            assert_eq!(rfc3339_epoch_ms(text).ok(), by_chrono(text), "{text:?}");
+        }
+        assert!(fast_rfc3339(b"2019-03-22T08:37:45.000+01:00").is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hand_read_timestamps_match_chrono(
+            year in 0_i64..=9999, month in 0_i64..=13, day in 0_i64..=32,
+            hour in 0_i64..=24, minute in 0_i64..=60, second in 0_i64..=60,
+            frac in proptest::option::of("[0-9]{0,10}"),
+            offset in proptest::option::of((proptest::bool::ANY, 0_i64..=24, 0_i64..=60)),
+        ) {
+            let frac = frac.map_or_else(String::new, |f| format!(".{f}"));
+            let offset = offset.map_or_else(
+                || "Z".to_owned(),
+                |(east, h, m)| format!("{}{h:02}:{m:02}", if east { '+' } else { '-' }),
+            );
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{frac}{offset}"
+            );
+            proptest::prop_assert_eq!(rfc3339_epoch_ms(&text).ok(), by_chrono(&text), "{}", text);
+            if let Some(fast) = fast_rfc3339(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), by_chrono(&text));
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use crate::api::ApiTime;
+use crate::api::rfc3339_epoch_ms;
 use crate::trajectory::{FieldLayout, RawTrip, RoadTypes};
 
 use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
@@ -119,14 +119,13 @@ impl Group {
         let lat = required(cols.lat, "latitude")?;
         let lon = required(cols.lon, "longitude")?;
         let (t, offset) = if let Some(text) = cell(row, cols.time_rfc3339) {
-            let t = ApiTime::parse(text).map_err(|e| {
+            rfc3339_epoch_ms(text).map_err(|e| {
                 InputError::new(
                     ErrorKind::Timestamp,
                     format!("{text:?} is not RFC 3339 with an offset: {e}"),
                 )
                 .with_field(format!("timestamp (line {line})"))
-            })?;
-            (t.epoch_ms(), t.at.offset().local_minus_utc())
+            })?
         } else if let Some(text) = cell(row, cols.time_ms) {
             let t = text.parse::<i64>().map_err(|_| {
                 InputError::new(

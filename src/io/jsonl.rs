@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::api::ApiTime;
+use crate::api::rfc3339_epoch_ms;
 use crate::encoded::{Precision, decode_polyline};
 use crate::trajectory::{FieldLayout, Interval, RawTrip, RoadTypes};
 
@@ -123,7 +123,7 @@ fn field_err(kind: ErrorKind, field: impl Into<String>, message: impl Into<Strin
 fn parse_instant(v: &WireInstant<'_>, field: impl Fn() -> String) -> Result<i64, InputError> {
     match v {
         WireInstant::Millis(ms) => Ok(*ms),
-        WireInstant::Text(text) => ApiTime::parse(text).map(|t| t.epoch_ms()).map_err(|e| {
+        WireInstant::Text(text) => rfc3339_epoch_ms(text).map(|(ms, _)| ms).map_err(|e| {
             field_err(
                 ErrorKind::Timestamp,
                 field(),
@@ -265,7 +265,7 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
                 RoadTypes::with_capacity(n),
             );
             for (i, w) in waypoints.into_iter().enumerate() {
-                let t = ApiTime::parse(&w.timestamp).map_err(|e| {
+                let (time_ms, offset_s) = rfc3339_epoch_ms(&w.timestamp).map_err(|e| {
                     field_err(
                         ErrorKind::Timestamp,
                         format!("waypoints[{i}].timestamp"),
@@ -274,8 +274,8 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
                 })?;
                 raw.lat_deg.push(w.latitude);
                 raw.lon_deg.push(w.longitude);
-                times.push(t.epoch_ms());
-                offsets.push(t.at.offset().local_minus_utc());
+                times.push(time_ms);
+                offsets.push(offset_s);
                 speed.push(w.speed);
                 limit.push(w.speed_limit);
                 accuracy.push(w.accuracy);
