@@ -108,3 +108,47 @@ fn measured_speed_drives_longitudinal_acceleration() {
     assert!(k.accel_long_mps2[10].abs() < 1e-6);
     assert!((k.jerk_mps3[10]).abs() < 1e-6);
 }
+
+#[test]
+fn heading_follows_the_direction_of_travel_on_both_estimators() {
+    // A right circle starts heading north and turns clockwise: after a
+    // quarter of the circle the car heads east, after half south.
+    let (radius_m, speed_mps) = (50.0, 10.0);
+    let quarter_s = std::f64::consts::FRAC_PI_2 * radius_m / speed_mps;
+    let trip = circle(radius_m, speed_mps, true, 40);
+    for estimator in [Estimator::LocalFit, Estimator::TwoPoint] {
+        let cfg = KinematicsConfig {
+            estimator,
+            ..KinematicsConfig::default()
+        };
+        let k = run(&trip, &cfg);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let at = |s: f64| s.round() as usize;
+        // Two-point headings are those of the step after the fix: half a step ahead.
+        let lead_deg = if estimator == Estimator::TwoPoint {
+            5.7
+        } else {
+            0.0
+        };
+        let east = k.heading_deg(at(quarter_s));
+        let south = k.heading_deg(at(2.0 * quarter_s));
+        assert!(
+            (east - 90.0 - lead_deg).abs() < 6.0,
+            "{estimator:?}: {east}"
+        );
+        assert!(
+            (south - 180.0 - lead_deg).abs() < 6.0,
+            "{estimator:?}: {south}"
+        );
+    }
+    // Standing still: no heading.
+    let parked = Trajectory::try_from(RawTrip {
+        lat_deg: vec![45.0; 8],
+        lon_deg: vec![7.0; 8],
+        time_ms: Some((0..8).map(|k| T0 + 1000 * k).collect()),
+        ..RawTrip::default()
+    })
+    .unwrap();
+    let k = run(&parked, &KinematicsConfig::default());
+    assert!(k.heading_deg(4).is_nan());
+}
