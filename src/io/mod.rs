@@ -272,6 +272,9 @@ pub struct JsonlReader<R> {
     reader: R,
     source: Arc<str>,
     line: u64,
+    /// Reused for every line: a line read into a fresh buffer grows it a
+    /// dozen times, and each growth faulted in fresh pages.
+    scratch: Vec<u8>,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -281,6 +284,7 @@ impl<R: BufRead> JsonlReader<R> {
             reader,
             source: source.into(),
             line: 0,
+            scratch: Vec::new(),
         }
     }
 }
@@ -290,8 +294,9 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let mut buf = Vec::new();
-            match self.reader.read_until(b'\n', &mut buf) {
+            let buf = &mut self.scratch;
+            buf.clear();
+            match self.reader.read_until(b'\n', buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => return Some(Err(e)),
@@ -304,8 +309,8 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 source: Arc::clone(&self.source),
                 line: self.line,
             };
-            let payload = match String::from_utf8(buf) {
-                Ok(text) => Payload::JsonLine(text),
+            let payload = match std::str::from_utf8(buf) {
+                Ok(text) => Payload::JsonLine(text.to_owned()),
                 Err(e) => Payload::Trip(Box::new(Err(InputError::new(
                     ErrorKind::Json,
                     format!("line is not UTF-8: {e}"),
