@@ -152,3 +152,66 @@ fn heading_follows_the_direction_of_travel_on_both_estimators() {
     let k = run(&parked, &KinematicsConfig::default());
     assert!(k.heading_deg(4).is_nan());
 }
+
+/// The window of fix `k` searched from scratch: the definition `SlidingWindow` must match.
+fn window_by_search(t: &[f64], k: usize, half_s: f64, min_fixes: usize) -> (usize, usize) {
+    let n = t.len();
+    let inside = |j: usize| (t[k] - t[j]).abs() <= half_s + 1e-9;
+    let lo = (0..=k).find(|&j| inside(j)).unwrap_or(k);
+    let hi = (k..n).rev().find(|&j| inside(j)).map_or(k + 1, |j| j + 1);
+    let (mut lo, mut hi) = (lo, hi);
+    while hi - lo < min_fixes.min(n) {
+        let left = if lo > 0 {
+            t[k] - t[lo - 1]
+        } else {
+            f64::INFINITY
+        };
+        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
+        if left <= right {
+            lo -= 1;
+        } else {
+            hi += 1;
+        }
+    }
+    (lo, hi)
+}
+
+proptest::proptest! {
+    #[test]
+    fn sliding_windows_match_a_search_per_fix(
+        steps in proptest::collection::vec(0.05_f64..8.0, 1..80),
+        half_s in 0.5_f64..4.0,
+        min_fixes in 1_usize..8,
+        stride in 1_usize..4,
+    ) {
+        let t: Vec<f64> = std::iter::once(0.0)
+            .chain(steps.iter().scan(0.0, |acc, s| { *acc += s; Some(*acc) }))
+            .collect();
+        let mut w = SlidingWindow::new(half_s, min_fixes);
+        // Fixes may be skipped (a failed fit skips the speed window): any rising k.
+        for k in (0..t.len()).step_by(stride) {
+            proptest::prop_assert_eq!(w.at(&t, k), window_by_search(&t, k, half_s, min_fixes));
+        }
+    }
+
+    #[test]
+    fn moment_fit_matches_an_lu_solve(
+        points in proptest::collection::vec((0.2_f64..1.5, -50.0_f64..50.0, -50.0_f64..50.0), 3..9),
+    ) {
+        let mut t = vec![0.0];
+        for (dt, _, _) in &points[1..] {
+            t.push(t.last().unwrap() + dt);
+        }
+        let x: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let y: Vec<f64> = points.iter().map(|p| p.2).collect();
+        let t0 = t[t.len() / 2];
+        let (vx, ax, vy, ay) = fit_quadratic(&t, &x, &y, t0).unwrap();
+        let design = nalgebra::DMatrix::from_fn(t.len(), 3, |r, c| (t[r] - t0).powi(c as i32));
+        let lu = (design.transpose() * &design).lu();
+        for (v, a, obs) in [(vx, ax, &x), (vy, ay, &y)] {
+            let c = lu.solve(&(design.transpose() * nalgebra::DVector::from_column_slice(obs))).unwrap();
+            proptest::prop_assert!((v - c[1]).abs() < 1e-6 * (1.0 + c[1].abs()), "{} vs {}", v, c[1]);
+            proptest::prop_assert!((a - 2.0 * c[2]).abs() < 1e-6 * (1.0 + c[2].abs()), "{} vs {}", a, c[2]);
+        }
+    }
+}
