@@ -242,9 +242,9 @@ fn drop_spikes(
     cfg: &CleanConfig,
 ) -> (Vec<usize>, usize, Vec<f64>) {
     let mut dropped = 0;
+    let mut steps = steps_of(trip, &kept);
     for _ in 0..4 {
         let n = kept.len();
-        let steps = steps_of(trip, &kept);
         if n < 3 {
             return (kept, dropped, steps);
         }
@@ -315,15 +315,26 @@ fn drop_spikes(
         if !any {
             return (kept, dropped, steps);
         }
-        let before = kept.len();
-        kept = kept
-            .into_iter()
-            .zip(&keep)
-            .filter_map(|(i, &k)| k.then_some(i))
-            .collect();
-        dropped += before - kept.len();
+        // The survivors and their steps: a step between fixes that were
+        // neighbours already is the same computation, so it is reused.
+        let mut survivors = Vec::with_capacity(n);
+        let mut survivor_steps = Vec::with_capacity(n);
+        let mut last: Option<usize> = None;
+        for k in (0..n).filter(|&k| keep[k]) {
+            if let Some(p) = last {
+                survivor_steps.push(if p + 1 == k {
+                    steps[p]
+                } else {
+                    dist_m(trip, kept[p], kept[k])
+                });
+            }
+            survivors.push(kept[k]);
+            last = Some(k);
+        }
+        dropped += n - survivors.len();
+        kept = survivors;
+        steps = survivor_steps;
     }
-    let steps = steps_of(trip, &kept);
     (kept, dropped, steps)
 }
 
