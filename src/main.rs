@@ -16,7 +16,9 @@ use clap::{Args, Parser, Subcommand};
 /// mimalloc for the binary: every batch window allocates and frees its trips'
 /// buffers, and glibc's allocator returned those pages to the kernel and
 /// faulted them in again (malloc, free and page clearing were ~8 % of a
-/// profile). The library leaves the allocator to its user.
+/// profile). The library leaves the allocator to its user; the `mimalloc`
+/// feature (on by default) can be turned off.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use tripscore::{
