@@ -212,22 +212,33 @@ impl SlidingWindow {
         while self.hi < n && t[self.hi] - t[k] <= self.half_s {
             self.hi += 1;
         }
-        let (mut lo, mut hi) = (self.lo, self.hi);
-        while hi - lo < self.min_fixes.min(n) {
-            let left = if lo > 0 {
-                t[k] - t[lo - 1]
-            } else {
-                f64::INFINITY
-            };
-            let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
-            if left <= right {
-                lo -= 1;
-            } else {
-                hi += 1;
-            }
-        }
-        (lo, hi)
+        widen(t, k, (self.lo, self.hi), self.min_fixes)
     }
+}
+
+/// Widens the window `lo..hi` of fix `k` to at least `min_fixes` fixes (or
+/// all of them), taking the nearer neighbour in time first.
+fn widen(
+    t: &[f64],
+    k: usize,
+    (mut lo, mut hi): (usize, usize),
+    min_fixes: usize,
+) -> (usize, usize) {
+    let n = t.len();
+    while hi - lo < min_fixes.min(n) {
+        let left = if lo > 0 {
+            t[k] - t[lo - 1]
+        } else {
+            f64::INFINITY
+        };
+        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
+        if left <= right {
+            lo -= 1;
+        } else {
+            hi += 1;
+        }
+    }
+    (lo, hi)
 }
 
 /// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to

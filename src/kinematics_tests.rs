@@ -153,27 +153,14 @@ fn heading_follows_the_direction_of_travel_on_both_estimators() {
     assert!(k.heading_deg(4).is_nan());
 }
 
-/// The window of fix `k` searched from scratch: the definition `SlidingWindow` must match.
+/// The window of fix `k` searched from scratch (then widened alike): what
+/// `SlidingWindow` must find without searching.
 fn window_by_search(t: &[f64], k: usize, half_s: f64, min_fixes: usize) -> (usize, usize) {
     let n = t.len();
     let inside = |j: usize| (t[k] - t[j]).abs() <= half_s + 1e-9;
     let lo = (0..=k).find(|&j| inside(j)).unwrap_or(k);
     let hi = (k..n).rev().find(|&j| inside(j)).map_or(k + 1, |j| j + 1);
-    let (mut lo, mut hi) = (lo, hi);
-    while hi - lo < min_fixes.min(n) {
-        let left = if lo > 0 {
-            t[k] - t[lo - 1]
-        } else {
-            f64::INFINITY
-        };
-        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
-        if left <= right {
-            lo -= 1;
-        } else {
-            hi += 1;
-        }
-    }
-    (lo, hi)
+    widen(t, k, (lo, hi), min_fixes)
 }
 
 proptest::proptest! {
