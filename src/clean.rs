@@ -189,10 +189,6 @@ fn drop_stale(
 
 /// Whether fix `i`, between `p` and `q`, is a spike; `d_in` and `d_out` are
 /// the lengths of the steps p → i and i → q.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the steps are passed in, computed once per pass"
-)]
 fn is_spike(
     trip: &Trajectory,
     t: &[i64],
@@ -234,7 +230,8 @@ fn steps_of(trip: &Trajectory, kept: &[usize]) -> Vec<f64> {
 
 /// Drops spikes until none is left (a spike hides its neighbour's). Returns
 /// the kept fixes, the count dropped and the step lengths between the kept
-/// fixes (each computed once per pass and reused by every test).
+/// fixes (computed once, shared by every test, and after a pass recomputed
+/// only where a dropped fix is bridged).
 fn drop_spikes(
     trip: &Trajectory,
     t: &[i64],
