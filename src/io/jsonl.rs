@@ -50,8 +50,8 @@ struct WireTrip<'a> {
     user_id: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     event_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    waypoints: Option<Vec<WireWaypoint<'a>>>,
+    #[serde(default)]
+    waypoints: Option<WireWaypoints>,
     #[serde(default, borrow)]
     encoded: Option<Cow<'a, str>>,
     #[serde(default)]
@@ -72,6 +72,75 @@ struct WireTrip<'a> {
     phone_handling: Option<Vec<WireInterval<'a>>>,
     #[serde(default, borrow)]
     mounted: Option<Vec<WireInterval<'a>>>,
+}
+
+/// `waypoints`, written into columns while read (no `Vec` of waypoint
+/// structs). A timestamp that does not parse is kept as the first bad one and
+/// reported after the whole line has parsed, as a JSON error anywhere in the
+/// line takes precedence.
+#[derive(Default)]
+struct WireWaypoints {
+    lat_deg: Vec<f64>,
+    lon_deg: Vec<f64>,
+    time_ms: Vec<i64>,
+    utc_offset_s: Vec<i32>,
+    speed_kmh: Vec<Option<f64>>,
+    speed_limit_kmh: Vec<Option<f64>>,
+    accuracy_m: Vec<Option<f64>>,
+    road_type: RoadTypes,
+    bad_time: Option<InputError>,
+}
+
+impl WireWaypoints {
+    fn push(&mut self, w: &WireWaypoint<'_>) {
+        let i = self.lat_deg.len();
+        match rfc3339_epoch_ms(&w.timestamp) {
+            Ok((time_ms, offset_s)) => {
+                self.time_ms.push(time_ms);
+                self.utc_offset_s.push(offset_s);
+            }
+            Err(e) => {
+                self.bad_time.get_or_insert_with(|| {
+                    field_err(
+                        ErrorKind::Timestamp,
+                        format!("waypoints[{i}].timestamp"),
+                        format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
+                    )
+                });
+                self.time_ms.push(0);
+                self.utc_offset_s.push(0);
+            }
+        }
+        self.lat_deg.push(w.latitude);
+        self.lon_deg.push(w.longitude);
+        self.speed_kmh.push(w.speed);
+        self.speed_limit_kmh.push(w.speed_limit);
+        self.accuracy_m.push(w.accuracy);
+        self.road_type.push(w.road_type.as_deref());
+    }
+}
+
+impl<'de> Deserialize<'de> for WireWaypoints {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Waypoints;
+        impl<'de> serde::de::Visitor<'de> for Waypoints {
+            type Value = WireWaypoints;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut columns = WireWaypoints::default();
+                while let Some(w) = seq.next_element::<WireWaypoint<'de>>()? {
+                    columns.push(&w);
+                }
+                Ok(columns)
+            }
+        }
+        d.deserialize_seq(Waypoints)
+    }
 }
 
 /// A road type name, borrowed from the line when it has no escapes.
@@ -251,42 +320,20 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
             "waypoints",
             "a record needs `waypoints` or `encoded` + `timestamps_ms`",
         )),
-        (Some(waypoints), None) => {
-            let n = waypoints.len();
-            raw.layout = FieldLayout::Waypoints;
-            raw.lat_deg.reserve(n);
-            raw.lon_deg.reserve(n);
-            let mut times = Vec::with_capacity(n);
-            let mut offsets = Vec::with_capacity(n);
-            let (mut speed, mut limit, mut accuracy, mut road) = (
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                RoadTypes::with_capacity(n),
-            );
-            for (i, w) in waypoints.into_iter().enumerate() {
-                let (time_ms, offset_s) = rfc3339_epoch_ms(&w.timestamp).map_err(|e| {
-                    field_err(
-                        ErrorKind::Timestamp,
-                        format!("waypoints[{i}].timestamp"),
-                        format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
-                    )
-                })?;
-                raw.lat_deg.push(w.latitude);
-                raw.lon_deg.push(w.longitude);
-                times.push(time_ms);
-                offsets.push(offset_s);
-                speed.push(w.speed);
-                limit.push(w.speed_limit);
-                accuracy.push(w.accuracy);
-                road.push(w.road_type.as_deref());
+        (Some(w), None) => {
+            if let Some(e) = w.bad_time {
+                return Err(e);
             }
-            raw.time_ms = Some(times);
-            raw.utc_offset_s = offsets;
-            raw.speed_kmh = speed.iter().any(Option::is_some).then_some(speed);
-            raw.speed_limit_kmh = limit.iter().any(Option::is_some).then_some(limit);
-            raw.accuracy_m = accuracy.iter().any(Option::is_some).then_some(accuracy);
-            raw.road_type = road.any_known().then_some(road);
+            let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
+            raw.layout = FieldLayout::Waypoints;
+            raw.lat_deg = w.lat_deg;
+            raw.lon_deg = w.lon_deg;
+            raw.time_ms = Some(w.time_ms);
+            raw.utc_offset_s = w.utc_offset_s;
+            raw.speed_kmh = some(w.speed_kmh);
+            raw.speed_limit_kmh = some(w.speed_limit_kmh);
+            raw.accuracy_m = some(w.accuracy_m);
+            raw.road_type = w.road_type.any_known().then_some(w.road_type);
             Ok(raw)
         }
         (None, Some(encoded)) => {
