@@ -108,3 +108,36 @@ fn intervals_accept_text_or_millis() {
     let e = err(r#"{"encoded":"","phone_handling":[{"start":"x","end":1}]}"#);
     assert_eq!(e.field.as_deref(), Some("phone_handling[0].start"));
 }
+
+#[test]
+fn the_first_bad_timestamp_is_named_and_json_errors_come_first() {
+    let wp = |time: &str, lat: &str| {
+        format!(r#"{{"latitude":{lat},"longitude":4.2,"timestamp":"{time}"}}"#)
+    };
+    let good = "2019-03-22T08:37:45.000+01:00";
+    let line = |w: &[String]| format!(r#"{{"event_id":"e","waypoints":[{}]}}"#, w.join(","));
+    // Two bad timestamps: the first is reported.
+    let e = err(&line(&[
+        wp(good, "50.1"),
+        wp("2019-02-30T08:37:46Z", "50.2"),
+        wp("yesterday", "50.3"),
+    ]));
+    assert_eq!(e.kind, ErrorKind::Timestamp);
+    assert_eq!(e.field.as_deref(), Some("waypoints[1].timestamp"));
+    assert_eq!(e.event_id.as_deref(), Some("e"));
+    // A type error later in the line wins over an earlier bad timestamp: the
+    // line does not parse at all.
+    let e = err(&line(&[
+        wp("yesterday", "50.1"),
+        wp(good, "50.2"),
+        wp(good, "\"north\""),
+    ]));
+    assert_eq!(e.kind, ErrorKind::Field);
+    assert_eq!(e.field.as_deref(), Some("waypoints[2].latitude"));
+    // Both forms in one record: that error, whatever the timestamps.
+    let e = err(&format!(
+        r#"{{"waypoints":[{}],"encoded":"_p~iF~ps|U"}}"#,
+        wp("yesterday", "50.1")
+    ));
+    assert_eq!(e.field.as_deref(), Some("encoded"));
+}
