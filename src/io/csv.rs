@@ -15,9 +15,9 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::api::rfc3339_epoch_ms;
-use crate::trajectory::{FieldLayout, RawTrip, RoadTypes};
+use crate::trajectory::{FieldLayout, RawTrip};
 
-use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
+use super::{ErrorKind, Fix, FixColumns, InputError, InputRecord, Payload, RecordPos};
 
 #[derive(Clone, Copy, Debug, Default)]
 struct Columns {
@@ -71,13 +71,7 @@ struct Group {
     key: Key,
     first_line: u64,
     lines: Vec<u64>,
-    trip: RawTrip,
-    times: Vec<i64>,
-    offsets: Vec<i32>,
-    speed: Vec<Option<f64>>,
-    limit: Vec<Option<f64>>,
-    accuracy: Vec<Option<f64>>,
-    road: RoadTypes,
+    fixes: FixColumns,
     error: Option<InputError>,
 }
 
@@ -143,14 +137,16 @@ impl Group {
         let limit = number(row, cols.limit, "speed_limit", line)?;
         let accuracy = number(row, cols.accuracy, "accuracy", line)?;
         self.lines.push(line);
-        self.trip.lat_deg.push(lat);
-        self.trip.lon_deg.push(lon);
-        self.times.push(t);
-        self.offsets.push(offset);
-        self.speed.push(speed);
-        self.limit.push(limit);
-        self.accuracy.push(accuracy);
-        self.road.push(cell(row, cols.road));
+        self.fixes.push(&Fix {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: t,
+            utc_offset_s: offset,
+            speed_kmh: speed,
+            speed_limit_kmh: limit,
+            accuracy_m: accuracy,
+            road_type: cell(row, cols.road),
+        });
         Ok(())
     }
 
@@ -166,20 +162,14 @@ impl Group {
             e.event_id = event_id;
             Err(e)
         } else {
-            {
-                let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
-                let mut trip = self.trip;
-                trip.user_id = nonempty(user_id);
-                trip.event_id = event_id;
-                trip.time_ms = Some(self.times);
-                trip.utc_offset_s = self.offsets;
-                trip.speed_kmh = some(self.speed);
-                trip.speed_limit_kmh = some(self.limit);
-                trip.accuracy_m = some(self.accuracy);
-                trip.road_type = self.road.any_known().then_some(self.road);
-                trip.layout = FieldLayout::Rows(self.lines);
-                Ok(trip)
-            }
+            let mut trip = RawTrip {
+                user_id: nonempty(user_id),
+                event_id,
+                layout: FieldLayout::Rows(self.lines),
+                ..RawTrip::default()
+            };
+            self.fixes.fill(&mut trip);
+            Ok(trip)
         };
         InputRecord {
             pos,

@@ -8,7 +8,7 @@ use crate::api::rfc3339_epoch_ms;
 use crate::encoded::{Precision, decode_polyline};
 use crate::trajectory::{FieldLayout, Interval, RawTrip, RoadTypes};
 
-use super::{ErrorKind, InputError};
+use super::{ErrorKind, Fix, FixColumns, InputError};
 
 /// An interval bound: RFC 3339 text or Unix milliseconds.
 #[derive(Deserialize)]
@@ -74,72 +74,78 @@ struct WireTrip<'a> {
     mounted: Option<Vec<WireInterval<'a>>>,
 }
 
+/// A JSON array read element by element into `Self` (no `Vec` of elements).
+trait StreamedSeq<'de>: Default {
+    /// One element as written.
+    type Item: Deserialize<'de>;
+    /// Takes one element.
+    fn take(&mut self, item: Self::Item);
+}
+
+/// Reads a JSON array into a [`StreamedSeq`].
+fn deserialize_streamed<'de, D, S>(d: D) -> Result<S, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    S: StreamedSeq<'de>,
+{
+    struct Elements<S>(std::marker::PhantomData<S>);
+    impl<'de, S: StreamedSeq<'de>> serde::de::Visitor<'de> for Elements<S> {
+        type Value = S;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<S, A::Error> {
+            let mut out = S::default();
+            while let Some(item) = seq.next_element::<S::Item>()? {
+                out.take(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Elements(std::marker::PhantomData))
+}
+
 /// `waypoints`, written into columns while read (no `Vec` of waypoint
 /// structs). A timestamp that does not parse is kept as the first bad one and
 /// reported after the whole line has parsed, as a JSON error anywhere in the
 /// line takes precedence.
 #[derive(Default)]
 struct WireWaypoints {
-    lat_deg: Vec<f64>,
-    lon_deg: Vec<f64>,
-    time_ms: Vec<i64>,
-    utc_offset_s: Vec<i32>,
-    speed_kmh: Vec<Option<f64>>,
-    speed_limit_kmh: Vec<Option<f64>>,
-    accuracy_m: Vec<Option<f64>>,
-    road_type: RoadTypes,
+    fixes: FixColumns,
     bad_time: Option<InputError>,
 }
 
-impl WireWaypoints {
-    fn push(&mut self, w: &WireWaypoint<'_>) {
-        let i = self.lat_deg.len();
-        match rfc3339_epoch_ms(&w.timestamp) {
-            Ok((time_ms, offset_s)) => {
-                self.time_ms.push(time_ms);
-                self.utc_offset_s.push(offset_s);
-            }
-            Err(e) => {
-                self.bad_time.get_or_insert_with(|| {
-                    field_err(
-                        ErrorKind::Timestamp,
-                        format!("waypoints[{i}].timestamp"),
-                        format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
-                    )
-                });
-                self.time_ms.push(0);
-                self.utc_offset_s.push(0);
-            }
-        }
-        self.lat_deg.push(w.latitude);
-        self.lon_deg.push(w.longitude);
-        self.speed_kmh.push(w.speed);
-        self.speed_limit_kmh.push(w.speed_limit);
-        self.accuracy_m.push(w.accuracy);
-        self.road_type.push(w.road_type.as_deref());
+impl<'de> StreamedSeq<'de> for WireWaypoints {
+    type Item = WireWaypoint<'de>;
+
+    fn take(&mut self, w: WireWaypoint<'de>) {
+        let (time_ms, utc_offset_s) = rfc3339_epoch_ms(&w.timestamp).unwrap_or_else(|e| {
+            let i = self.fixes.len();
+            self.bad_time.get_or_insert_with(|| {
+                field_err(
+                    ErrorKind::Timestamp,
+                    format!("waypoints[{i}].timestamp"),
+                    format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
+                )
+            });
+            (0, 0)
+        });
+        self.fixes.push(&Fix {
+            lat_deg: w.latitude,
+            lon_deg: w.longitude,
+            time_ms,
+            utc_offset_s,
+            speed_kmh: w.speed,
+            speed_limit_kmh: w.speed_limit,
+            accuracy_m: w.accuracy,
+            road_type: w.road_type.as_deref(),
+        });
     }
 }
 
 impl<'de> Deserialize<'de> for WireWaypoints {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Waypoints;
-        impl<'de> serde::de::Visitor<'de> for Waypoints {
-            type Value = WireWaypoints;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a sequence")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut columns = WireWaypoints::default();
-                while let Some(w) = seq.next_element::<WireWaypoint<'de>>()? {
-                    columns.push(&w);
-                }
-                Ok(columns)
-            }
-        }
-        d.deserialize_seq(Waypoints)
+        deserialize_streamed(d)
     }
 }
 
@@ -148,28 +154,20 @@ impl<'de> Deserialize<'de> for WireWaypoints {
 struct WireName<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// `road_types`, interned while it is read: no string per fix.
+#[derive(Default)]
 struct WireRoadTypes(RoadTypes);
+
+impl<'de> StreamedSeq<'de> for WireRoadTypes {
+    type Item = Option<WireName<'de>>;
+
+    fn take(&mut self, name: Self::Item) {
+        self.0.push(name.as_ref().map(|n| &*n.0));
+    }
+}
 
 impl<'de> Deserialize<'de> for WireRoadTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Names;
-        impl<'de> serde::de::Visitor<'de> for Names {
-            type Value = WireRoadTypes;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a sequence")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut roads = RoadTypes::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(name) = seq.next_element::<Option<WireName<'de>>>()? {
-                    roads.push(name.as_ref().map(|n| &*n.0));
-                }
-                Ok(WireRoadTypes(roads))
-            }
-        }
-        d.deserialize_seq(Names)
+        deserialize_streamed(d)
     }
 }
 
@@ -324,16 +322,8 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
             if let Some(e) = w.bad_time {
                 return Err(e);
             }
-            let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
             raw.layout = FieldLayout::Waypoints;
-            raw.lat_deg = w.lat_deg;
-            raw.lon_deg = w.lon_deg;
-            raw.time_ms = Some(w.time_ms);
-            raw.utc_offset_s = w.utc_offset_s;
-            raw.speed_kmh = some(w.speed_kmh);
-            raw.speed_limit_kmh = some(w.speed_limit_kmh);
-            raw.accuracy_m = some(w.accuracy_m);
-            raw.road_type = w.road_type.any_known().then_some(w.road_type);
+            w.fixes.fill(&mut raw);
             Ok(raw)
         }
         (None, Some(encoded)) => {

@@ -321,6 +321,64 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     }
 }
 
+/// One fix as a row-wise reader (waypoint objects, CSV rows) reads it.
+pub(crate) struct Fix<'a> {
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+    pub time_ms: i64,
+    pub utc_offset_s: i32,
+    pub speed_kmh: Option<f64>,
+    pub speed_limit_kmh: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub road_type: Option<&'a str>,
+}
+
+/// The columns of a trip read fix by fix, moved into a [`RawTrip`] at the end.
+#[derive(Default)]
+pub(crate) struct FixColumns {
+    lat_deg: Vec<f64>,
+    lon_deg: Vec<f64>,
+    time_ms: Vec<i64>,
+    utc_offset_s: Vec<i32>,
+    speed_kmh: Vec<Option<f64>>,
+    speed_limit_kmh: Vec<Option<f64>>,
+    accuracy_m: Vec<Option<f64>>,
+    road_type: crate::trajectory::RoadTypes,
+}
+
+impl FixColumns {
+    /// Appends one fix.
+    pub fn push(&mut self, fix: &Fix<'_>) {
+        self.lat_deg.push(fix.lat_deg);
+        self.lon_deg.push(fix.lon_deg);
+        self.time_ms.push(fix.time_ms);
+        self.utc_offset_s.push(fix.utc_offset_s);
+        self.speed_kmh.push(fix.speed_kmh);
+        self.speed_limit_kmh.push(fix.speed_limit_kmh);
+        self.accuracy_m.push(fix.accuracy_m);
+        self.road_type.push(fix.road_type);
+    }
+
+    /// Fixes read so far.
+    pub fn len(&self) -> usize {
+        self.lat_deg.len()
+    }
+
+    /// Moves the columns into `raw`; an optional channel without a single
+    /// value is left out.
+    pub fn fill(self, raw: &mut RawTrip) {
+        let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
+        raw.lat_deg = self.lat_deg;
+        raw.lon_deg = self.lon_deg;
+        raw.time_ms = Some(self.time_ms);
+        raw.utc_offset_s = self.utc_offset_s;
+        raw.speed_kmh = some(self.speed_kmh);
+        raw.speed_limit_kmh = some(self.speed_limit_kmh);
+        raw.accuracy_m = some(self.accuracy_m);
+        raw.road_type = self.road_type.any_known().then_some(self.road_type);
+    }
+}
+
 /// Counts the bytes read through it into a shared counter (for progress).
 struct CountingReader<R> {
     inner: R,
