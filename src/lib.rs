@@ -104,7 +104,8 @@ pub use features::{
 };
 pub use io::{
     CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
-    RecordErrorBody, RecordPos, Records, open_input, open_input_counted, parse_line, read_gpx,
+    RecordErrorBody, RecordPos, Records, open_input, open_input_counted, parse_line,
+    parse_line_reference, read_gpx,
 };
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use pipeline::{Config, TripAnalysis, analyze};

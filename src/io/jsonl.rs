@@ -229,6 +229,21 @@ fn owned(s: Option<Cow<'_, str>>) -> Option<String> {
 /// an unparsable timestamp, a bad polyline, or neither/both of the two forms.
 /// The error carries the record's `event_id` when it can be read.
 pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
+    parse_line_with(line, true)
+}
+
+/// [`parse_line`] without the scanner fast path: every line through
+/// serde_json. The reference the fast path is tested against (the
+/// `jsonl_fast` fuzz target); not for production use.
+///
+/// # Errors
+/// As [`parse_line`].
+#[doc(hidden)]
+pub fn parse_line_reference(line: &str) -> Result<RawTrip, InputError> {
+    parse_line_with(line, false)
+}
+
+fn parse_line_with(line: &str, fast_path: bool) -> Result<RawTrip, InputError> {
     let read_id = || {
         serde_json::from_str::<IdOnly<'_>>(line)
             .ok()
@@ -247,7 +262,24 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
             format!("the record is {what}; expected one JSON object per line"),
         ));
     }
-    // Fast path: plain serde_json. serde_path_to_error tracks the path of
+    // The scanner takes the common shapes; serde_json reads the rest.
+    let wire = match fast_path.then(|| fast::parse(line)).flatten() {
+        Some(wire) => wire,
+        None => parse_with_serde(line, read_id)?,
+    };
+    let event_id = owned(wire.event_id.clone());
+    wire_to_raw(wire).map_err(|mut e| {
+        e.event_id = event_id;
+        e
+    })
+}
+
+/// The line read by serde_json (a record the scanner does not take).
+fn parse_with_serde(
+    line: &str,
+    read_id: impl Fn() -> Option<String>,
+) -> Result<WireTrip<'_>, InputError> {
+    // Plain serde_json first: serde_path_to_error tracks the path of
     // every value (a String per map key), which costs more than the parse on
     // waypoint-form input, so a line is read with it only once it has failed,
     // to name the field.
@@ -267,11 +299,7 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
             ..InputError::new(ErrorKind::Json, e.to_string())
         });
     }
-    let event_id = owned(wire.event_id.clone());
-    wire_to_raw(wire).map_err(|mut e| {
-        e.event_id = event_id;
-        e
-    })
+    Ok(wire)
 }
 
 /// The error of a line that failed to parse, read again with its path
@@ -362,6 +390,13 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
     }
 }
 
+#[path = "jsonl_fast.rs"]
+mod fast;
+
 #[cfg(test)]
 #[path = "jsonl_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "jsonl_fast_tests.rs"]
+mod fast_tests;

@@ -22,7 +22,7 @@ use crate::trajectory::{RawTrip, Trajectory, TrajectoryError};
 
 pub use self::csv::CsvReader;
 pub use self::gpx::read_gpx;
-pub use self::jsonl::parse_line;
+pub use self::jsonl::{parse_line, parse_line_reference};
 
 /// What kind of problem a bad record has (the `error.kind` of an error line).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
