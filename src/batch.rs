@@ -175,14 +175,20 @@ where
     let mut summary = BatchSummary::default();
     let mut records = records.into_iter();
     // Reads the next window: up to `window` records or `window_bytes` bytes.
+    // The first window is read while the workers wait, so it is small (1/16)
+    // and each next one doubles up to the full size: the workers start
+    // within milliseconds instead of after 32 MiB of reading.
+    let mut ramp = 16;
     let mut read_window = || -> Result<Vec<InputRecord>, BatchError> {
-        let mut buf = Vec::with_capacity(window);
+        let (most, most_bytes) = ((window / ramp).max(1), options.window_bytes / ramp);
+        ramp = (ramp / 2).max(1);
+        let mut buf = Vec::with_capacity(most);
         let mut bytes = 0;
         for r in records.by_ref() {
             let r = r.map_err(BatchError::Read)?;
             bytes += r.size_bytes();
             buf.push(r);
-            if buf.len() == window || bytes >= options.window_bytes {
+            if buf.len() == most || bytes >= most_bytes {
                 break;
             }
         }

@@ -233,7 +233,7 @@ pub fn parse_line(line: &str) -> Result<RawTrip, InputError> {
 }
 
 /// [`parse_line`] without the scanner fast path: every line through
-/// serde_json. The reference the fast path is tested against (the
+/// `serde_json`. The reference the fast path is tested against (the
 /// `jsonl_fast` fuzz target); not for production use.
 ///
 /// # Errors
@@ -262,7 +262,7 @@ fn parse_line_with(line: &str, fast_path: bool) -> Result<RawTrip, InputError> {
             format!("the record is {what}; expected one JSON object per line"),
         ));
     }
-    // The scanner takes the common shapes; serde_json reads the rest.
+    // The scanner takes the common shapes; `serde_json` reads the rest.
     let wire = match fast_path.then(|| fast::parse(line)).flatten() {
         Some(wire) => wire,
         None => parse_with_serde(line, read_id)?,
@@ -274,12 +274,12 @@ fn parse_line_with(line: &str, fast_path: bool) -> Result<RawTrip, InputError> {
     })
 }
 
-/// The line read by serde_json (a record the scanner does not take).
+/// The line read by `serde_json` (a record the scanner does not take).
 fn parse_with_serde(
     line: &str,
     read_id: impl Fn() -> Option<String>,
 ) -> Result<WireTrip<'_>, InputError> {
-    // Plain serde_json first: serde_path_to_error tracks the path of
+    // Plain `serde_json` first: serde_path_to_error tracks the path of
     // every value (a String per map key), which costs more than the parse on
     // waypoint-form input, so a line is read with it only once it has failed,
     // to name the field.

@@ -1,21 +1,26 @@
 //! A fast path for reading JSONL trip records: a byte scanner for the
 //! records tripscore sees by the million, which gives up (`None`) on anything
-//! outside that shape, so the record is then read by serde_json.
+//! outside that shape, so the record is then read by `serde_json`.
 //!
-//! Why by hand: serde_json is the first wall of the pipeline on waypoint
+//! Why by hand: `serde_json` is the first wall of the pipeline on waypoint
 //! input (about half of the single-thread time: a key string per value, a
 //! field-name match, generic number parsing, a visitor per waypoint), and no
 //! maintained crate reads JSON into these columns faster through serde
-//! (sonic-rs was measured 20–36 % slower here, docs/PERFORMANCE.md). The
+//! (`sonic-rs` was measured 20–36 % slower here, docs/PERFORMANCE.md). The
 //! scanner reads a subset of JSON — the record's known fields, strings
 //! without escapes, numbers without exponents, up to 18 digits — and
 //! produces the same [`WireTrip`] serde would: numbers are converted with
-//! serde_json's own arithmetic (`significand as f64`, then one division by
+//! `serde_json`'s own arithmetic (`significand as f64`, then one division by
 //! an exact power of ten), so every value is bit-identical. Anything else —
 //! unknown or repeated keys, `\u` escapes, exponents, malformed JSON —
-//! returns `None` and the caller parses the line with serde_json, which also
+//! returns `None` and the caller parses the line with `serde_json`, which also
 //! names the field of any error. `jsonl_fast_tests` and the `jsonl_fast`
 //! fuzz target hold the two paths equal.
+
+#![allow(
+    clippy::option_option,
+    reason = "an outer `None` gives up on the line; an inner one is a JSON null"
+)]
 
 use std::borrow::Cow;
 
@@ -24,7 +29,7 @@ use super::{
     WireWaypoints,
 };
 
-/// Exact powers of ten: a division by one of them is what serde_json does
+/// Exact powers of ten: a division by one of them is what `serde_json` does
 /// for a decimal fraction of up to 22 digits (its table holds the same
 /// literals).
 const POW10: [f64; 23] = [
@@ -32,7 +37,7 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// Most digits the scanner reads in one number (serde_json keeps up to 19 in
+/// Most digits the scanner reads in one number (`serde_json` keeps up to 19 in
 /// a `u64`; 18 never overflow).
 const MAX_DIGITS: usize = 18;
 
@@ -45,7 +50,7 @@ struct Number {
 }
 
 impl Number {
-    /// The value serde_json's `f64` deserialisation gives.
+    /// The value `serde_json`'s `f64` deserialisation gives.
     fn to_f64(&self) -> f64 {
         #[allow(clippy::cast_precision_loss, reason = "serde_json's own conversion")]
         let mut f = self.significand as f64;
@@ -55,7 +60,7 @@ impl Number {
         if self.negative { -f } else { f }
     }
 
-    /// The value serde_json's `i64` deserialisation gives, or `None` where
+    /// The value `serde_json`'s `i64` deserialisation gives, or `None` where
     /// it errs (a fraction, `-0`, which it reads as a float).
     fn to_i64(&self) -> Option<i64> {
         if self.fraction_digits.is_some() || (self.negative && self.significand == 0) {
@@ -64,6 +69,40 @@ impl Number {
         let v = i64::try_from(self.significand).ok()?;
         Some(if self.negative { -v } else { v })
     }
+}
+
+/// Whether a byte ends a run of plain string bytes.
+fn stops_string(c: u8) -> bool {
+    c == b'"' || c == b'\\' || c < 0x20
+}
+
+/// The number of bytes before the first `"`, `\\` or control character
+/// (all of `bytes` if there is none), eight at a time: the zero-byte test
+/// flags exactly the lowest matching byte of a word (a false flag can only
+/// sit above a true one), which is the same word test `serde_json` scans with.
+pub(super) fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let mut word = [0_u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let v = u64::from_le_bytes(word);
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let backslash = v ^ (ONES * u64::from(b'\\'));
+        let found = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (v.wrapping_sub(ONES * 0x20) & !v))
+            & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&c| stops_string(c))
+        .unwrap_or(bytes.len() - i)
 }
 
 struct Scanner<'a> {
@@ -112,10 +151,9 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let start = self.at;
-        let stop = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
-        let len = self.bytes[start..].iter().position(|&c| stop(c))?;
+        let len = plain_run(&self.bytes[start..]);
         let mut end = start + len;
-        if self.bytes[end] == b'"' {
+        if *self.bytes.get(end)? == b'"' {
             self.at = end + 1;
             // Both ends are at ASCII bytes: char boundaries.
             return self.text.get(start..end).map(Cow::Borrowed);
@@ -146,20 +184,25 @@ impl<'a> Scanner<'a> {
                 }
                 _ => return None,
             }
-            end = from + self.bytes.get(from..)?.iter().position(|&c| stop(c))?;
+            end = from + plain_run(self.bytes.get(from..)?);
+            self.bytes.get(end)?;
         }
     }
 
-    fn digits(&mut self) -> (u64, usize) {
-        let (mut v, mut n) = (0_u64, 0);
+    /// Appends the digits that come next to `v`; returns how many there were.
+    /// `before` digits are in `v` already; a number of more than
+    /// [`MAX_DIGITS`] in all is counted but not read (the caller gives up on
+    /// it).
+    fn digits(&mut self, v: &mut u64, before: usize) -> usize {
+        let mut n = 0;
         while let Some(&c @ b'0'..=b'9') = self.bytes.get(self.at) {
-            if n < MAX_DIGITS {
-                v = v * 10 + u64::from(c - b'0');
+            if before + n < MAX_DIGITS {
+                *v = *v * 10 + u64::from(c - b'0');
             }
             n += 1;
             self.at += 1;
         }
-        (v, n)
+        n
     }
 
     /// A number in JSON's grammar without an exponent, of at most
@@ -170,31 +213,32 @@ impl<'a> Scanner<'a> {
             self.at += 1;
         }
         let first = *self.bytes.get(self.at)?;
-        let (int, int_digits) = self.digits();
+        // The digits before and after the point make one significand, as in `serde_json`.
+        let mut significand = 0;
+        let int_digits = self.digits(&mut significand, 0);
         // JSON: at least one digit, no leading zero.
         if int_digits == 0 || (first == b'0' && int_digits > 1) {
             return None;
         }
-        let mut number = Number {
-            negative,
-            significand: int,
-            fraction_digits: None,
-        };
+        let mut fraction_digits = None;
         if self.bytes.get(self.at) == Some(&b'.') {
             self.at += 1;
-            let (frac, frac_digits) = self.digits();
-            if frac_digits == 0 || int_digits + frac_digits > MAX_DIGITS {
+            let n = self.digits(&mut significand, int_digits);
+            if n == 0 {
                 return None;
             }
-            number.significand = int * 10_u64.pow(u32::try_from(frac_digits).ok()?) + frac;
-            number.fraction_digits = Some(frac_digits);
-        } else if int_digits > MAX_DIGITS {
+            fraction_digits = Some(n);
+        }
+        if int_digits + fraction_digits.unwrap_or(0) > MAX_DIGITS
+            || matches!(self.bytes.get(self.at), Some(b'e' | b'E'))
+        {
             return None;
         }
-        if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) {
-            return None;
-        }
-        Some(number)
+        Some(Number {
+            negative,
+            significand,
+            fraction_digits,
+        })
     }
 
     fn f64(&mut self) -> Option<f64> {
@@ -241,10 +285,15 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// `{"key": value, …}` with `field` reading each value after its key;
-    /// `field` returns the key's bit in a seen-mask, so a repeated key (an
-    /// error for serde) gives up.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &str) -> Option<u32>) -> Option<()> {
+    /// `{"key": value, …}` whose keys `key_index` knows (it gives each key's
+    /// index, below 32), with `field` reading the value of the key of that
+    /// index. An unknown key, an escaped one and a repeated one (an error for
+    /// serde) give up.
+    fn object(
+        &mut self,
+        key_index: impl Fn(&[u8]) -> Option<usize>,
+        mut field: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
@@ -252,13 +301,13 @@ impl<'a> Scanner<'a> {
         }
         let mut seen = 0_u32;
         loop {
-            let key = self.string()?;
+            let key = self.key(&key_index)?;
             self.eat(b':')?;
-            let bit = field(self, &key)?;
-            if seen & bit != 0 {
+            field(self, key)?;
+            if seen & (1 << key) != 0 {
                 return None;
             }
-            seen |= bit;
+            seen |= 1 << key;
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
@@ -268,6 +317,18 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// The index of the quoted key that comes next (escapes give up).
+    fn key(&mut self, key_index: impl Fn(&[u8]) -> Option<usize>) -> Option<usize> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let end = start + plain_run(&self.bytes[start..]);
+        if *self.bytes.get(end)? != b'"' {
+            return None;
+        }
+        self.at = end + 1;
+        key_index(&self.bytes[start..end])
     }
 
     fn opt_array<T>(
@@ -286,42 +347,35 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The index of a waypoint key, as in the `match` of [`waypoint`].
+fn waypoint_key(key: &[u8]) -> Option<usize> {
+    Some(match key {
+        b"latitude" => 0,
+        b"longitude" => 1,
+        b"timestamp" => 2,
+        b"speed" => 3,
+        b"speed_limit" => 4,
+        b"road_type" => 5,
+        b"accuracy" => 6,
+        _ => return None,
+    })
+}
+
 /// One waypoint object into `out`.
-fn waypoint<'a>(s: &mut Scanner<'a>, out: &mut WireWaypoints) -> Option<()> {
+fn waypoint(s: &mut Scanner<'_>, out: &mut WireWaypoints) -> Option<()> {
     let (mut latitude, mut longitude, mut timestamp) = (None, None, None);
     let (mut speed, mut speed_limit, mut road_type, mut accuracy) = (None, None, None, None);
-    s.object(|s, key| {
-        Some(match key {
-            "latitude" => {
-                latitude = Some(s.f64()?);
-                1
-            }
-            "longitude" => {
-                longitude = Some(s.f64()?);
-                2
-            }
-            "timestamp" => {
-                timestamp = Some(s.string()?);
-                4
-            }
-            "speed" => {
-                speed = s.opt_f64()?;
-                8
-            }
-            "speed_limit" => {
-                speed_limit = s.opt_f64()?;
-                16
-            }
-            "road_type" => {
-                road_type = s.opt_string()?;
-                32
-            }
-            "accuracy" => {
-                accuracy = s.opt_f64()?;
-                64
-            }
-            _ => return None,
-        })
+    s.object(waypoint_key, |s, key| {
+        match key {
+            0 => latitude = Some(s.f64()?),
+            1 => longitude = Some(s.f64()?),
+            2 => timestamp = Some(s.string()?),
+            3 => speed = s.opt_f64()?,
+            4 => speed_limit = s.opt_f64()?,
+            5 => road_type = s.opt_string()?,
+            _ => accuracy = s.opt_f64()?,
+        }
+        Some(())
     })?;
     out.take(WireWaypoint {
         latitude: latitude?,
@@ -347,18 +401,18 @@ fn instant<'a>(s: &mut Scanner<'a>) -> Option<WireInstant<'a>> {
 /// One `{"start": …, "end": …}` interval.
 fn interval<'a>(s: &mut Scanner<'a>) -> Option<WireInterval<'a>> {
     let (mut start, mut end) = (None, None);
-    s.object(|s, key| {
-        Some(match key {
-            "start" => {
-                start = Some(instant(s)?);
-                1
-            }
-            "end" => {
-                end = Some(instant(s)?);
-                2
-            }
-            _ => return None,
-        })
+    let key_index = |key: &[u8]| match key {
+        b"start" => Some(0),
+        b"end" => Some(1),
+        _ => None,
+    };
+    s.object(key_index, |s, key| {
+        if key == 0 {
+            start = Some(instant(s)?);
+        } else {
+            end = Some(instant(s)?);
+        }
+        Some(())
     })?;
     Some(WireInterval {
         start: start?,
@@ -366,8 +420,29 @@ fn interval<'a>(s: &mut Scanner<'a>) -> Option<WireInterval<'a>> {
     })
 }
 
+/// The index of a record key, as in the `match` of [`parse`] (unknown keys
+/// are `serde_json`'s job).
+fn record_key(key: &[u8]) -> Option<usize> {
+    Some(match key {
+        b"user_id" => 0,
+        b"event_id" => 1,
+        b"waypoints" => 2,
+        b"encoded" => 3,
+        b"precision" => 4,
+        b"timestamps_ms" => 5,
+        b"speeds_kmh" => 6,
+        b"speed_limits_kmh" => 7,
+        b"accuracies_m" => 8,
+        b"road_types" => 9,
+        b"utc_offset_minutes" => 10,
+        b"phone_handling" => 11,
+        b"mounted" => 12,
+        _ => return None,
+    })
+}
+
 /// The record, or `None` when it is not in the subset this scanner reads
-/// (the caller then uses serde_json).
+/// (the caller then uses `serde_json`).
 pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
     let mut s = Scanner::new(line);
     let mut wire = WireTrip {
@@ -385,51 +460,28 @@ pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
         phone_handling: None,
         mounted: None,
     };
-    s.object(|s, key| {
-        Some(match key {
-            "user_id" => {
-                wire.user_id = s.opt_string()?;
-                1
-            }
-            "event_id" => {
-                wire.event_id = s.opt_string()?;
-                1 << 1
-            }
-            "waypoints" => {
+    s.object(record_key, |s, key| {
+        match key {
+            0 => wire.user_id = s.opt_string()?,
+            1 => wire.event_id = s.opt_string()?,
+            2 => {
                 if !s.null()? {
                     let mut w = WireWaypoints::default();
                     s.array(|s| waypoint(s, &mut w))?;
                     wire.waypoints = Some(w);
                 }
-                1 << 2
             }
-            "encoded" => {
-                wire.encoded = s.opt_string()?;
-                1 << 3
-            }
-            "precision" => {
+            3 => wire.encoded = s.opt_string()?,
+            4 => {
                 if !s.null()? {
                     wire.precision = Some(u32::try_from(s.i64()?).ok()?);
                 }
-                1 << 4
             }
-            "timestamps_ms" => {
-                wire.timestamps_ms = s.opt_array(Scanner::i64)?;
-                1 << 5
-            }
-            "speeds_kmh" => {
-                wire.speeds_kmh = s.opt_array(Scanner::opt_f64)?;
-                1 << 6
-            }
-            "speed_limits_kmh" => {
-                wire.speed_limits_kmh = s.opt_array(Scanner::opt_f64)?;
-                1 << 7
-            }
-            "accuracies_m" => {
-                wire.accuracies_m = s.opt_array(Scanner::opt_f64)?;
-                1 << 8
-            }
-            "road_types" => {
+            5 => wire.timestamps_ms = s.opt_array(Scanner::i64)?,
+            6 => wire.speeds_kmh = s.opt_array(Scanner::opt_f64)?,
+            7 => wire.speed_limits_kmh = s.opt_array(Scanner::opt_f64)?,
+            8 => wire.accuracies_m = s.opt_array(Scanner::opt_f64)?,
+            9 => {
                 if !s.null()? {
                     let mut r = WireRoadTypes::default();
                     s.array(|s| {
@@ -438,25 +490,16 @@ pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
                     })?;
                     wire.road_types = Some(r);
                 }
-                1 << 9
             }
-            "utc_offset_minutes" => {
+            10 => {
                 if !s.null()? {
                     wire.utc_offset_minutes = Some(i32::try_from(s.i64()?).ok()?);
                 }
-                1 << 10
             }
-            "phone_handling" => {
-                wire.phone_handling = s.opt_array(interval)?;
-                1 << 11
-            }
-            "mounted" => {
-                wire.mounted = s.opt_array(interval)?;
-                1 << 12
-            }
-            // Unknown keys: serde_json's job.
-            _ => return None,
-        })
+            11 => wire.phone_handling = s.opt_array(interval)?,
+            _ => wire.mounted = s.opt_array(interval)?,
+        }
+        Some(())
     })?;
     // Only whitespace may follow the record.
     if s.peek().is_some() {

@@ -1,5 +1,5 @@
-//! The scanner fast path against serde_json: wherever the scanner takes a
-//! line, the trip (or error) is the one serde_json gives, bit for bit; and
+//! The scanner fast path against `serde_json`: wherever the scanner takes a
+//! line, the trip (or error) is the one `serde_json` gives, bit for bit; and
 //! the common shapes are taken, so the fast path is exercised at all.
 
 use proptest::prelude::*;
@@ -120,8 +120,21 @@ fn lines_outside_the_subset_go_to_serde() {
 #[test]
 fn numbers_convert_as_serde_does() {
     for v in [
-        "0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "0.3", "50.0645", "-112.88359", "1.5",
-        "123456789012345678", "0.00000000000000001", "12345678.123456789", "9007199254740993",
+        "0",
+        "-0",
+        "0.0",
+        "-0.0",
+        "1",
+        "-1",
+        "0.1",
+        "0.3",
+        "50.0645",
+        "-112.88359",
+        "1.5",
+        "123456789012345678",
+        "0.00000000000000001",
+        "12345678.123456789",
+        "9007199254740993",
     ] {
         let line = format!(
             r#"{{"waypoints":[{{"latitude":{v},"longitude":{v},"speed":{v},"timestamp":"2023-11-14T22:13:20Z"}},{{"latitude":1,"longitude":1,"timestamp":"2023-11-14T22:13:21Z"}}]}}"#
@@ -274,4 +287,20 @@ fn intervals_are_taken() {
     let line = r#"{"event_id":"e","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000],"phone_handling":[{"start":1553240265500,"end":"2019-03-22T08:37:50+01:00"}],"mounted":[]}"#;
     assert!(taken(line));
     assert_same(line);
+}
+
+proptest! {
+    #[test]
+    fn plain_run_is_the_first_stop_byte(
+        bytes in proptest::collection::vec(
+            prop_oneof![4 => 0x20_u8..0x7f, 1 => any::<u8>(), 1 => Just(b'"'), 1 => Just(b'\\')],
+            0..40,
+        ),
+    ) {
+        let naive = bytes
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            .unwrap_or(bytes.len());
+        prop_assert_eq!(fast::plain_run(&bytes), naive);
+    }
 }
