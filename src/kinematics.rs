@@ -18,7 +18,7 @@
 //! simulated trips with known truth; [`Estimator::TwoPoint`] is kept for that
 //! comparison.
 
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{Matrix2x3, Vector3};
 use serde::{Deserialize, Serialize};
 
 use crate::clean::CleanTrip;
@@ -244,8 +244,8 @@ fn widen(
 /// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to
 /// `t0`: returns the velocity and acceleration `(vx, ax, vy, ay)`, or `None`
 /// when the times do not determine a quadratic. The normal equations are
-/// built from the moments Στ⁰…Στ⁴ and solved by nalgebra's closed-form 3×3
-/// inverse (shared by both axes).
+/// built from the moments Στ⁰…Στ⁴ and solved with the rows of the inverse
+/// that give the slope and curvature ([`normal_rows_12`]).
 fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
     let (mut s0, mut s1, mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let (mut bx, mut by) = (Vector3::zeros(), Vector3::zeros());
@@ -260,13 +260,40 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, 
         bx += Vector3::new(x[j], tau * x[j], tau2 * x[j]);
         by += Vector3::new(y[j], tau * y[j], tau2 * y[j]);
     }
-    let inverse = Matrix3::new(s0, s1, s2, s1, s2, s3, s2, s3, s4).try_inverse()?;
-    let (cx, cy) = (inverse * bx, inverse * by);
-    let fit = (cx[1], 2.0 * cx[2], cy[1], 2.0 * cy[2]);
+    let rows = normal_rows_12([s0, s1, s2, s3, s4])?;
+    let (cx, cy) = (rows * bx, rows * by);
+    let fit = (cx[0], 2.0 * cx[1], cy[0], 2.0 * cy[1]);
     [fit.0, fit.1, fit.2, fit.3]
         .iter()
         .all(|c| c.is_finite())
         .then_some(fit)
+}
+
+/// Rows 1 and 2 of the inverse of the moment matrix
+/// `[[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]]`, or `None` when it is
+/// singular: the expressions of nalgebra's closed-form 3×3 inverse for those
+/// rows, operation for operation, so the fit is bit-identical to
+/// `Matrix3::try_inverse` (a property test holds them equal) without the
+/// three divisions of row 0, which the fit does not use.
+fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
+    let (m11, m12, m13) = (s0, s1, s2);
+    let (m21, m22, m23) = (s1, s2, s3);
+    let (m31, m32, m33) = (s2, s3, s4);
+    let minor_m12_m23 = m22 * m33 - m32 * m23;
+    let minor_m11_m23 = m21 * m33 - m31 * m23;
+    let minor_m11_m22 = m21 * m32 - m31 * m22;
+    let determinant = m11 * minor_m12_m23 - m12 * minor_m11_m23 + m13 * minor_m11_m22;
+    if determinant == 0.0 {
+        return None;
+    }
+    Some(Matrix2x3::new(
+        -minor_m11_m23 / determinant,
+        (m11 * m33 - m31 * m13) / determinant,
+        (m13 * m21 - m23 * m11) / determinant,
+        minor_m11_m22 / determinant,
+        (m12 * m31 - m32 * m11) / determinant,
+        (m11 * m22 - m21 * m12) / determinant,
+    ))
 }
 
 /// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.

@@ -202,3 +202,41 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The two rows the fit uses are nalgebra's inverse rows bit for bit,
+    /// and so are their products with the right-hand sides.
+    #[test]
+    fn normal_rows_are_nalgebras_inverse_rows(
+        taus in proptest::collection::vec(
+            proptest::prop_oneof![-3.0_f64..3.0, proptest::strategy::Strategy::prop_map(-3_i32..=3, f64::from)],
+            1..9,
+        ),
+        b in proptest::collection::vec(-1e4_f64..1e4, 3),
+    ) {
+        let mut s = [0.0; 5];
+        for tau in &taus {
+            let tau2 = tau * tau;
+            s[0] += 1.0;
+            s[1] += tau;
+            s[2] += tau2;
+            s[3] += tau * tau2;
+            s[4] += tau2 * tau2;
+        }
+        let m = nalgebra::Matrix3::new(s[0], s[1], s[2], s[1], s[2], s[3], s[2], s[3], s[4]);
+        let rhs = nalgebra::Vector3::new(b[0], b[1], b[2]);
+        match (m.try_inverse(), normal_rows_12(s)) {
+            (None, None) => {}
+            (Some(inverse), Some(rows)) => {
+                let (full, ours) = (inverse * rhs, rows * rhs);
+                for r in 0..2 {
+                    for c in 0..3 {
+                        proptest::prop_assert_eq!(inverse[(r + 1, c)].to_bits(), rows[(r, c)].to_bits());
+                    }
+                    proptest::prop_assert_eq!(full[r + 1].to_bits(), ours[r].to_bits());
+                }
+            }
+            (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a, b),
+        }
+    }
+}

@@ -37,6 +37,47 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// 10⁰ … 10⁸ as integers.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The run of ASCII digits at the start of `chunk` (8 bytes): its value and
+/// length (0–8), found and converted eight bytes at a time. A byte is a
+/// non-digit when `b − '0'` borrows or `b + 0x46` reaches the high bit;
+/// borrows and carries only move towards later bytes, so the first flagged
+/// byte is exact. The digits are then shifted to the top (zeros below read
+/// as leading zeros) and summed pairwise, in fours, in eights (the SWAR
+/// conversion `fast_float` and simdjson use).
+pub(super) fn eight_digits(chunk: &[u8]) -> (u64, usize) {
+    let mut word = [0_u8; 8];
+    word.copy_from_slice(&chunk[..8]);
+    let v = u64::from_le_bytes(word);
+    let flags = (v.wrapping_sub(0x3030_3030_3030_3030) | v.wrapping_add(0x4646_4646_4646_4646))
+        & 0x8080_8080_8080_8080;
+    let count = if flags == 0 {
+        8
+    } else {
+        (flags.trailing_zeros() / 8) as usize
+    };
+    if count == 0 {
+        return (0, 0);
+    }
+    let mut d = (v << (8 * (8 - count))) & 0x0F0F_0F0F_0F0F_0F0F;
+    d = (d.wrapping_mul(10) + (d >> 8)) & 0x00FF_00FF_00FF_00FF;
+    d = (d.wrapping_mul(100) + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    d = d.wrapping_mul(10_000) + (d >> 32);
+    (d & 0xFFFF_FFFF, count)
+}
+
 /// Most digits the scanner reads in one number (`serde_json` keeps up to 19 in
 /// a `u64`; 18 never overflow).
 const MAX_DIGITS: usize = 18;
@@ -192,13 +233,26 @@ impl<'a> Scanner<'a> {
     /// Appends the digits that come next to `v`; returns how many there were.
     /// `before` digits are in `v` already; a number of more than
     /// [`MAX_DIGITS`] in all is counted but not read (the caller gives up on
-    /// it).
+    /// it). Eight bytes at a time where the line has them ([`eight_digits`]).
     fn digits(&mut self, v: &mut u64, before: usize) -> usize {
         let mut n = 0;
-        while let Some(&c @ b'0'..=b'9') = self.bytes.get(self.at) {
-            if before + n < MAX_DIGITS {
-                *v = *v * 10 + u64::from(c - b'0');
+        while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
+            let (value, count) = eight_digits(chunk);
+            if before + n + count > MAX_DIGITS {
+                return MAX_DIGITS + 1;
             }
+            *v = *v * POW10_U64[count] + value;
+            n += count;
+            self.at += count;
+            if count < 8 {
+                return n;
+            }
+        }
+        while let Some(&c @ b'0'..=b'9') = self.bytes.get(self.at) {
+            if before + n >= MAX_DIGITS {
+                return MAX_DIGITS + 1;
+            }
+            *v = *v * 10 + u64::from(c - b'0');
             n += 1;
             self.at += 1;
         }

@@ -304,3 +304,17 @@ proptest! {
         prop_assert_eq!(fast::plain_run(&bytes), naive);
     }
 }
+
+proptest! {
+    #[test]
+    fn eight_digits_reads_the_leading_digit_run(
+        bytes in proptest::collection::vec(
+            prop_oneof![6 => b'0'..=b'9', 1 => any::<u8>(), 1 => Just(b'.'), 1 => Just(b'/'), 1 => Just(b':')],
+            8,
+        ),
+    ) {
+        let count = bytes.iter().take_while(|c| c.is_ascii_digit()).count();
+        let value = bytes[..count].iter().fold(0_u64, |v, &c| v * 10 + u64::from(c - b'0'));
+        prop_assert_eq!(fast::eight_digits(&bytes), (value, count));
+    }
+}
