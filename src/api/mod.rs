@@ -7,7 +7,7 @@
 //! and distance 1, event distances and durations 0.
 
 pub mod num;
-mod time;
+pub(crate) mod time;
 
 pub use time::{ApiTime, SubsecDigits, rfc3339_epoch_ms};
 

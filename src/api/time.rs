@@ -159,6 +159,92 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// The second (0–59), the milliseconds of the fraction and the index after
+/// it, of a time whose seconds start at byte 17 (`SS[.f…]`, 1–9 fraction
+/// digits, later than the third floored away); `None` to let chrono decide
+/// (a leap second, another shape).
+fn second_and_fraction(b: &[u8]) -> Option<(i64, i64, usize)> {
+    let (s1, s2) = (*b.get(17)?, *b.get(18)?);
+    if !s1.is_ascii_digit() || !s2.is_ascii_digit() {
+        return None;
+    }
+    let second = i64::from(s1 - b'0') * 10 + i64::from(s2 - b'0');
+    if second > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || n > 9 {
+            return None;
+        }
+        // The first three digits are the milliseconds; later ones are floored away.
+        for k in 0..3 {
+            millis = millis * 10
+                + if k < n {
+                    i64::from(b[start + k] - b'0')
+                } else {
+                    0
+                };
+        }
+    }
+    Some((second, millis, i))
+}
+
+/// Reads a run of RFC 3339 times, such as a trip's waypoints, where most
+/// share their date, hour, minute and offset with the time before: those
+/// are read from their seconds and fraction only, on top of the epoch
+/// milliseconds of their minute. Gives what [`rfc3339_epoch_ms`] gives for
+/// every text (a property test holds them equal): the shared part is
+/// compared byte for byte with a time the hand-read path took, so it would
+/// read it the same way again.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Rfc3339Run {
+    /// `YYYY-MM-DDTHH:MM:` of the last hand-read time (empty: none yet).
+    minute_text: Vec<u8>,
+    /// Its offset text (`Z`, `+01:00`).
+    offset_text: Vec<u8>,
+    /// Unix ms of second 0 of that minute.
+    minute_ms: i64,
+    /// The offset, s east of UTC.
+    offset_s: i32,
+}
+
+impl Rfc3339Run {
+    /// Unix ms and offset (s east of UTC) of `text`, as [`rfc3339_epoch_ms`].
+    ///
+    /// # Errors
+    /// As [`rfc3339_epoch_ms`].
+    pub(crate) fn epoch_ms(&mut self, text: &str) -> Result<(i64, i32), chrono::ParseError> {
+        let b = text.as_bytes();
+        if !self.minute_text.is_empty() && b.get(..17) == Some(&self.minute_text[..]) {
+            if let Some((second, millis, end)) = second_and_fraction(b) {
+                if b[end..] == self.offset_text[..] {
+                    return Ok((self.minute_ms + second * 1000 + millis, self.offset_s));
+                }
+            }
+        }
+        let Some((ms, offset_s)) = fast_rfc3339(b) else {
+            return rfc3339_epoch_ms(text);
+        };
+        if let Some((second, millis, end)) = second_and_fraction(b) {
+            self.minute_text.clear();
+            self.minute_text.extend_from_slice(&b[..17]);
+            self.offset_text.clear();
+            self.offset_text.extend_from_slice(&b[end..]);
+            self.minute_ms = ms - second * 1000 - millis;
+            self.offset_s = offset_s;
+        }
+        Ok((ms, offset_s))
+    }
+}
+
 /// The hand-read common shape, or `None` to let chrono decide.
 fn fast_rfc3339(b: &[u8]) -> Option<(i64, i32)> {
     let digits = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -181,38 +267,16 @@ fn fast_rfc3339(b: &[u8]) -> Option<(i64, i32)> {
         return None;
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let (hour, minute) = (digits(11..13)?, digits(14..16)?);
     if !(1..=12).contains(&month)
         || day < 1
         || day > days_in_month(year, month)
         || hour > 23
         || minute > 59
-        || second > 59
     {
         return None;
     }
-    let mut i = 19;
-    let mut millis = 0;
-    if b[i] == b'.' {
-        let start = i + 1;
-        i = start;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let n = i - start;
-        if n == 0 || n > 9 {
-            return None;
-        }
-        // The first three digits are the milliseconds; later ones are floored away.
-        for k in 0..3 {
-            millis = millis * 10
-                + if k < n {
-                    i64::from(b[start + k] - b'0')
-                } else {
-                    0
-                };
-        }
-    }
+    let (second, millis, i) = second_and_fraction(b)?;
     let offset_s = match b.get(i..)? {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
@@ -330,6 +394,32 @@ mod tests {
             proptest::prop_assert_eq!(rfc3339_epoch_ms(&text).ok(), by_chrono(&text), "{}", text);
             if let Some(fast) = fast_rfc3339(text.as_bytes()) {
                 proptest::prop_assert_eq!(Some(fast), by_chrono(&text));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A run of times read with the per-minute shortcut gives, time by
+        /// time, what `rfc3339_epoch_ms` gives (errors included).
+        #[test]
+        fn a_run_reads_as_each_alone(
+            times in proptest::collection::vec(
+                (0_usize..3, 0_usize..4, 0_i64..=61, proptest::option::of("[0-9]{0,10}"), 0_usize..4),
+                1..40,
+            ),
+        ) {
+            let minutes = ["2019-03-22T08:37:", "2019-03-22T08:38:", "2019-02-29T08:38:"];
+            let offsets = ["Z", "+01:00", "-03:30", "+0100"];
+            let mut run = Rfc3339Run::default();
+            for (m, o, second, frac, junk) in times {
+                let frac = frac.map_or_else(String::new, |f| format!(".{f}"));
+                let junk = ["", "", "x", " "][junk];
+                let text = format!("{}{second:02}{frac}{}{junk}", minutes[m], offsets[o]);
+                proptest::prop_assert_eq!(
+                    run.epoch_ms(&text).ok(),
+                    rfc3339_epoch_ms(&text).ok(),
+                    "{}", text
+                );
             }
         }
     }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::api::rfc3339_epoch_ms;
+use crate::api::time::Rfc3339Run;
 use crate::encoded::{Precision, decode_polyline};
 use crate::trajectory::{FieldLayout, Interval, RawTrip, RoadTypes};
 
@@ -113,13 +114,14 @@ where
 struct WireWaypoints {
     fixes: FixColumns,
     bad_time: Option<InputError>,
+    times: Rfc3339Run,
 }
 
 impl<'de> StreamedSeq<'de> for WireWaypoints {
     type Item = WireWaypoint<'de>;
 
     fn take(&mut self, w: WireWaypoint<'de>) {
-        let (time_ms, utc_offset_s) = rfc3339_epoch_ms(&w.timestamp).unwrap_or_else(|e| {
+        let (time_ms, utc_offset_s) = self.times.epoch_ms(&w.timestamp).unwrap_or_else(|e| {
             let i = self.fixes.len();
             self.bad_time.get_or_insert_with(|| {
                 field_err(

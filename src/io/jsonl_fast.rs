@@ -8,7 +8,8 @@
 //! maintained crate reads JSON into these columns faster through serde
 //! (`sonic-rs` was measured 20–36 % slower here, docs/PERFORMANCE.md). The
 //! scanner reads a subset of JSON — the record's known fields, strings
-//! without escapes, numbers without exponents, up to 18 digits — and
+//! (with escapes other than `\u`), numbers without exponents of up to 18
+//! digits, `null` — and
 //! produces the same [`WireTrip`] serde would: numbers are converted with
 //! `serde_json`'s own arithmetic (`significand as f64`, then one division by
 //! an exact power of ten), so every value is bit-identical. Anything else —
