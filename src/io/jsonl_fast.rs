@@ -320,22 +320,37 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Opens a container: eats `open`, then `close` if it follows at once;
+    /// `true` when the container is empty (and closed).
+    fn open(&mut self, open: u8, close: u8) -> Option<bool> {
+        self.eat(open)?;
+        let empty = self.peek()? == close;
+        if empty {
+            self.at += 1;
+        }
+        Some(empty)
+    }
+
+    /// After an element: a `,` (`false`: more follow) or `close` (`true`:
+    /// the container is done); anything else gives up.
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        if c != b',' && c != close {
+            return None;
+        }
+        self.at += 1;
+        Some(c == close)
+    }
+
     /// `[e, e, …]` with `element` reading each element.
     fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.open(b'[', b']')? {
             return Some(());
         }
         loop {
             element(self)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if self.separator(b']')? {
+                return Some(());
             }
         }
     }
@@ -349,27 +364,20 @@ impl<'a> Scanner<'a> {
         key_index: impl Fn(&[u8]) -> Option<usize>,
         mut field: impl FnMut(&mut Self, usize) -> Option<()>,
     ) -> Option<()> {
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.open(b'{', b'}')? {
             return Some(());
         }
         let mut seen = 0_u32;
         loop {
             let key = self.key(&key_index)?;
-            self.eat(b':')?;
-            field(self, key)?;
             if seen & (1 << key) != 0 {
                 return None;
             }
             seen |= 1 << key;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            self.eat(b':')?;
+            field(self, key)?;
+            if self.separator(b'}')? {
+                return Some(());
             }
         }
     }
