@@ -45,7 +45,7 @@ struct WireWaypoint<'a> {
 }
 
 /// One JSONL trip record as written (unknown fields are ignored).
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct WireTrip<'a> {
     #[serde(default, borrow)]
     user_id: Option<Cow<'a, str>>,

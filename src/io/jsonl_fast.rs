@@ -25,10 +25,7 @@
 
 use std::borrow::Cow;
 
-use super::{
-    StreamedSeq, WireInstant, WireInterval, WireName, WireRoadTypes, WireTrip, WireWaypoint,
-    WireWaypoints,
-};
+use super::{StreamedSeq, WireInstant, WireInterval, WireName, WireTrip, WireWaypoint};
 
 /// Exact powers of ten: a division by one of them is what `serde_json` does
 /// for a decimal fraction of up to 22 digits (its table holds the same
@@ -300,24 +297,30 @@ impl<'a> Scanner<'a> {
         self.number().map(|n| n.to_f64())
     }
 
-    fn opt_f64(&mut self) -> Option<Option<f64>> {
+    /// `null` (`Some(None)`) or what `value` reads.
+    fn nullable<T>(&mut self, value: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         if self.null()? {
             Some(None)
         } else {
-            self.f64().map(Some)
+            value(self).map(Some)
         }
+    }
+
+    fn opt_f64(&mut self) -> Option<Option<f64>> {
+        self.nullable(Self::f64)
     }
 
     fn i64(&mut self) -> Option<i64> {
         self.number()?.to_i64()
     }
 
+    /// `null` or an integer that fits `T` (serde errs on one that does not).
+    fn opt_int<T: TryFrom<i64>>(&mut self) -> Option<Option<T>> {
+        self.nullable(|s| T::try_from(s.i64()?).ok())
+    }
+
     fn opt_string(&mut self) -> Option<Option<Cow<'a, str>>> {
-        if self.null()? {
-            Some(None)
-        } else {
-            self.string().map(Some)
-        }
+        self.nullable(Self::string)
     }
 
     /// Opens a container: eats `open`, then `close` if it follows at once;
@@ -398,15 +401,30 @@ impl<'a> Scanner<'a> {
         &mut self,
         mut element: impl FnMut(&mut Self) -> Option<T>,
     ) -> Option<Option<Vec<T>>> {
-        if self.null()? {
-            return Some(None);
-        }
-        let mut out = Vec::new();
-        self.array(|s| {
-            out.push(element(s)?);
-            Some(())
-        })?;
-        Some(Some(out))
+        self.nullable(|s| {
+            let mut out = Vec::new();
+            s.array(|s| {
+                out.push(element(s)?);
+                Some(())
+            })?;
+            Some(out)
+        })
+    }
+
+    /// `null` or an array read element by element into a [`StreamedSeq`],
+    /// as serde's visitor for it does.
+    fn opt_streamed<S: StreamedSeq<'a>>(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Option<S::Item>,
+    ) -> Option<Option<S>> {
+        self.nullable(|s| {
+            let mut out = S::default();
+            s.array(|s| {
+                out.take(element(s)?);
+                Some(())
+            })?;
+            Some(out)
+        })
     }
 }
 
@@ -424,8 +442,8 @@ fn waypoint_key(key: &[u8]) -> Option<usize> {
     })
 }
 
-/// One waypoint object into `out`.
-fn waypoint(s: &mut Scanner<'_>, out: &mut WireWaypoints) -> Option<()> {
+/// One waypoint object.
+fn waypoint<'a>(s: &mut Scanner<'a>) -> Option<WireWaypoint<'a>> {
     let (mut latitude, mut longitude, mut timestamp) = (None, None, None);
     let (mut speed, mut speed_limit, mut road_type, mut accuracy) = (None, None, None, None);
     s.object(waypoint_key, |s, key| {
@@ -440,7 +458,7 @@ fn waypoint(s: &mut Scanner<'_>, out: &mut WireWaypoints) -> Option<()> {
         }
         Some(())
     })?;
-    out.take(WireWaypoint {
+    Some(WireWaypoint {
         latitude: latitude?,
         longitude: longitude?,
         timestamp: timestamp?,
@@ -448,8 +466,7 @@ fn waypoint(s: &mut Scanner<'_>, out: &mut WireWaypoints) -> Option<()> {
         speed_limit,
         road_type,
         accuracy,
-    });
-    Some(())
+    })
 }
 
 /// An interval bound: Unix ms or RFC 3339 text.
@@ -508,57 +525,20 @@ fn record_key(key: &[u8]) -> Option<usize> {
 /// (the caller then uses `serde_json`).
 pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
     let mut s = Scanner::new(line);
-    let mut wire = WireTrip {
-        user_id: None,
-        event_id: None,
-        waypoints: None,
-        encoded: None,
-        precision: None,
-        timestamps_ms: None,
-        speeds_kmh: None,
-        speed_limits_kmh: None,
-        accuracies_m: None,
-        road_types: None,
-        utc_offset_minutes: None,
-        phone_handling: None,
-        mounted: None,
-    };
+    let mut wire = WireTrip::default();
     s.object(record_key, |s, key| {
         match key {
             0 => wire.user_id = s.opt_string()?,
             1 => wire.event_id = s.opt_string()?,
-            2 => {
-                if !s.null()? {
-                    let mut w = WireWaypoints::default();
-                    s.array(|s| waypoint(s, &mut w))?;
-                    wire.waypoints = Some(w);
-                }
-            }
+            2 => wire.waypoints = s.opt_streamed(waypoint)?,
             3 => wire.encoded = s.opt_string()?,
-            4 => {
-                if !s.null()? {
-                    wire.precision = Some(u32::try_from(s.i64()?).ok()?);
-                }
-            }
+            4 => wire.precision = s.opt_int()?,
             5 => wire.timestamps_ms = s.opt_array(Scanner::i64)?,
             6 => wire.speeds_kmh = s.opt_array(Scanner::opt_f64)?,
             7 => wire.speed_limits_kmh = s.opt_array(Scanner::opt_f64)?,
             8 => wire.accuracies_m = s.opt_array(Scanner::opt_f64)?,
-            9 => {
-                if !s.null()? {
-                    let mut r = WireRoadTypes::default();
-                    s.array(|s| {
-                        r.take(s.opt_string()?.map(WireName));
-                        Some(())
-                    })?;
-                    wire.road_types = Some(r);
-                }
-            }
-            10 => {
-                if !s.null()? {
-                    wire.utc_offset_minutes = Some(i32::try_from(s.i64()?).ok()?);
-                }
-            }
+            9 => wire.road_types = s.opt_streamed(|s| Some(s.opt_string()?.map(WireName)))?,
+            10 => wire.utc_offset_minutes = s.opt_int()?,
             11 => wire.phone_handling = s.opt_array(interval)?,
             _ => wire.mounted = s.opt_array(interval)?,
         }
