@@ -82,6 +82,7 @@ mod record;
 mod score;
 mod simulate;
 mod trajectory;
+mod turnfit;
 mod visual;
 
 pub use aggregate::{
@@ -120,6 +121,7 @@ pub use trajectory::{
     Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
     Trajectory, TrajectoryError, TrajectoryErrorKind,
 };
+pub use turnfit::{TurnFitConfig, refine_turns};
 pub use visual::{ReportError, trip_geojson, trip_svg};
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -8,6 +8,7 @@ use crate::clean::{CleanConfig, CleanTrip, clean};
 use crate::kinematics::{Kinematics, KinematicsConfig, kinematics};
 use crate::score::ScoreConfig;
 use crate::trajectory::{Interval, Trajectory};
+use crate::turnfit::{TurnFitConfig, refine_turns};
 
 /// Every setting of the pipeline, with documented defaults (`tripscore config --default`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,8 @@ pub struct Config {
     pub kinematics: KinematicsConfig,
     /// Annotation thresholds.
     pub annotate: AnnotateConfig,
+    /// The turn shape fit that refines turn peaks.
+    pub turn_fit: TurnFitConfig,
     /// Score scales and minimums.
     pub score: ScoreConfig,
 }
@@ -53,7 +56,15 @@ pub struct TripAnalysis {
 pub fn analyze(trip: &Trajectory, cfg: &Config) -> TripAnalysis {
     let clean = clean(trip, &cfg.clean);
     let kinematics = kinematics(trip, &clean, &cfg.kinematics);
-    let found = annotate(&clean, &kinematics, &cfg.annotate);
+    let mut found = annotate(&clean, &kinematics, &cfg.annotate);
+    refine_turns(
+        trip,
+        &clean,
+        &kinematics,
+        &mut found.episodes,
+        &cfg.turn_fit,
+        (cfg.annotate.hard_turn_mps2, cfg.annotate.max_plausible_mps2),
+    );
     TripAnalysis {
         clean,
         kinematics,

@@ -162,3 +162,38 @@ fn straight_drive(seed: u64, cruise_mps: f64, brake: Option<(f64, f64, f64)>) ->
     })
     .unwrap()
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// The turn shape fit only ever raises the peak of a single left or right
+    /// turn, leaves every other annotation and every span as it was, and
+    /// keeps `hard` equal to "peak ≥ the hard-turn threshold".
+    #[test]
+    fn the_turn_fit_only_raises_single_turn_peaks(
+        seed in 0_u64..10_000,
+        harsh in 0.0_f64..0.5,
+    ) {
+        let trip = sim_trajectory(&short_sim(seed, harsh, 1000), 0);
+        let on = Config::default();
+        let mut off = Config::default();
+        off.turn_fit.enabled = false;
+        let (a, b) = (analyze(&trip, &off), analyze(&trip, &on));
+        prop_assert_eq!(a.annotations.len(), b.annotations.len());
+        for (x, y) in a.annotations.iter().zip(&b.annotations) {
+            prop_assert_eq!((x.kind, x.start_ms, x.end_ms), (y.kind, y.start_ms, y.end_ms));
+            prop_assert_eq!((x.first_fix, x.last_fix), (y.first_fix, y.last_fix));
+            prop_assert_eq!(x.heading_change_deg, y.heading_change_deg);
+            if x == y {
+                continue;
+            }
+            prop_assert!(matches!(
+                y.kind,
+                AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
+            ));
+            prop_assert!(y.peak_mps2 > x.peak_mps2, "{x:?} → {y:?}");
+            prop_assert!(y.peak_mps2 <= on.annotate.max_plausible_mps2);
+            prop_assert_eq!(y.hard, y.peak_mps2 >= on.annotate.hard_turn_mps2);
+        }
+    }
+}

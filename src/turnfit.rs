@@ -1,0 +1,461 @@
+//! Turn shape fit: the peak lateral acceleration of a turn from a model of
+//! the whole turn fitted to its fixes.
+//!
+//! The kinematics stage's local fit (a quadratic over ±2 s) is a linear
+//! smoother: at 1 Hz it keeps only 50–85 % of the lateral peak of a 3–5 s
+//! junction turn, and no linear kernel narrow enough to keep that peak stays
+//! quiet on 0.5 m of per-fix position noise (docs/ACCURACY.md). A turn,
+//! though, is one smooth pulse of yaw rate: the heading swings from one
+//! straight road to another. Fitting that shape to all the turn's fixes
+//! spends them on four numbers instead of one derivative per fix:
+//!
+//! ψ(t) = ψ₀ + Θ · S((t − c) / w),  S(u) = (u + 1)/2 + sin(πu)/(2π) on
+//! [−1, 1] (0 before, 1 after),
+//!
+//! so the yaw rate is a raised-cosine pulse of area Θ (the heading change),
+//! centred at `c`, lasting `2w` and peaking at Θ/w. The car's speed from the
+//! kinematics stage (measured where given) carries the heading along: the
+//! model path is the integral of speed × (sin ψ, cos ψ), and the residuals
+//! are the fixes' offsets from it, east and north, after the mean offset is
+//! taken out (slow position drift is an offset over a turn's few seconds).
+//! Levenberg–Marquardt finds the parameters; the covariance of the fit gives
+//! the relative standard error `ε` of the peak yaw rate Θ/w.
+//!
+//! A fit is used when it converged with residuals no larger than GPS noise
+//! (`max_rms_m`), a pulse the sampling resolves (`w` above both
+//! `min_half_width_s` and the median fix interval), a heading change the
+//! same way as the turn's and within a factor 2 of it, and `ε ≤ 1`. The
+//! turn's peak is then the larger of the local fit's and the fitted peak
+//! lowered by one standard error (× e^−ε): the largest peak the data show
+//! with confidence. Hard turns are judged on that peak, so noise cannot make
+//! a calm turn hard by luck of the fit (docs/ACCURACY.md measures both
+//! sides). Roundabouts — several pulses with the steering held between —
+//! keep the local-fit peak.
+
+use nalgebra::{Matrix4, Vector4};
+use serde::{Deserialize, Serialize};
+
+use crate::annotate::{Annotation, AnnotationKind};
+use crate::api::Maneuver;
+use crate::clean::CleanTrip;
+use crate::kinematics::Kinematics;
+use crate::trajectory::Trajectory;
+
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// Settings of the turn shape fit.
+///
+/// # Units
+/// Seconds, metres, m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TurnFitConfig {
+    /// Whether turn peaks are refitted at all.
+    pub enabled: bool,
+    /// Fixes this long before and after the turn episode join the fit, s.
+    pub margin_s: f64,
+    /// Only turns whose local-fit peak reaches this share of the hard-turn
+    /// threshold are refitted: the local fit keeps about half of the
+    /// shortest turns' peaks and more of longer ones (docs/ACCURACY.md), so
+    /// a turn below that share is not hard, and the refit would only move
+    /// its magnitude a little.
+    pub min_local_share: f64,
+    /// The fit is used only when its RMS residual per coordinate is at most this, m.
+    pub max_rms_m: f64,
+    /// The least per-coordinate noise assumed when standard errors are
+    /// computed (a few residuals underestimate it), m.
+    pub noise_floor_m: f64,
+    /// The shortest pulse half-width `w` the fit may use, s; a fit that ends
+    /// there is not resolved by the sampling and is not used.
+    pub min_half_width_s: f64,
+}
+
+impl Default for TurnFitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            margin_s: 3.0,
+            min_local_share: 0.5,
+            max_rms_m: 2.0,
+            noise_floor_m: 0.5,
+            min_half_width_s: 1.0,
+        }
+    }
+}
+
+/// The fixes of one turn and its margins, in a local plane.
+#[derive(Clone, Debug, Default)]
+struct Window {
+    /// Fix times, s from the turn's reference time.
+    t_s: Vec<f64>,
+    /// Speed at each fix, m/s.
+    v_mps: Vec<f64>,
+    /// East and north, m.
+    x_m: Vec<f64>,
+    y_m: Vec<f64>,
+}
+
+/// Sub-steps per fix interval when the model is integrated along it.
+const SUBSTEPS: usize = 2;
+
+/// The parameters ψ₀, Θ (rad), c, w (s).
+type Params = Vector4<f64>;
+
+/// The model yaw rate at `t_s`, rad/s.
+fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
+    let u = (t_s - p[2]) / p[3];
+    if u.abs() >= 1.0 {
+        0.0
+    } else {
+        p[1] / (2.0 * p[3]) * (1.0 + (std::f64::consts::PI * u).cos())
+    }
+}
+
+/// Residuals and their Jacobian at `p`: each fix's offset from the model
+/// path, east then north, m, with the mean offset taken out, and the
+/// derivatives of those offsets by ψ₀, Θ, c and w (when `jac` is given).
+///
+/// With ψ = ψ₀ + Θ·S(u), u = (t − c)/w, the model path is Σ v·h·(sin ψ, cos ψ)
+/// over sub-steps of length h, so its derivative by a parameter q is
+/// Σ v·h·(cos ψ, −sin ψ)·∂ψ/∂q with ∂ψ/∂ψ₀ = 1, ∂ψ/∂Θ = S(u),
+/// ∂ψ/∂c = −Θ·S′(u)/w, ∂ψ/∂w = −Θ·S′(u)·u/w, S′(u) = (1 + cos πu)/2 —
+/// one pass gives both, instead of five passes for finite differences.
+fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vector4<f64>>>) {
+    use std::f64::consts::PI;
+    r.clear();
+    r.reserve(2 * w.t_s.len());
+    r.extend([w.x_m[0], w.y_m[0]]);
+    if let Some(j) = jac.as_deref_mut() {
+        j.clear();
+        j.reserve(2 * w.t_s.len());
+        j.extend([Vector4::zeros(), Vector4::zeros()]);
+    }
+    let (mut px, mut py) = (0.0, 0.0);
+    let (mut dx, mut dy) = (Vector4::zeros(), Vector4::zeros());
+    // Before and after the pulse the heading is constant.
+    let (before, after) = (p[0].sin_cos(), (p[0] + p[1]).sin_cos());
+    for k in 1..w.t_s.len() {
+        let (t0, t1) = (w.t_s[k - 1], w.t_s[k]);
+        let (v0, v1) = (w.v_mps[k - 1], w.v_mps[k]);
+        #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
+        let h = (t1 - t0) / SUBSTEPS as f64;
+        for s in 0..SUBSTEPS {
+            #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
+            let f = (s as f64 + 0.5) / SUBSTEPS as f64;
+            let u = (t0 + f * (t1 - t0) - p[2]) / p[3];
+            // S(u), S′(u) and the heading's sine and cosine.
+            let (shape, slope, (sin, cos)) = if u <= -1.0 {
+                (0.0, 0.0, before)
+            } else if u >= 1.0 {
+                (1.0, 0.0, after)
+            } else {
+                let (sin, cos) = (PI * u).sin_cos();
+                let shape = 0.5 * (u + 1.0) + sin / (2.0 * PI);
+                (shape, 0.5 * (1.0 + cos), (p[0] + p[1] * shape).sin_cos())
+            };
+            let vh = (v0 + f * (v1 - v0)).max(0.0) * h;
+            px += vh * sin;
+            py += vh * cos;
+            if jac.is_some() {
+                let dpsi = Vector4::new(1.0, shape, -p[1] * slope / p[3], -p[1] * slope * u / p[3]);
+                dx += dpsi * (vh * cos);
+                dy -= dpsi * (vh * sin);
+            }
+        }
+        r.extend([w.x_m[k] - px, w.y_m[k] - py]);
+        if let Some(j) = jac.as_deref_mut() {
+            j.extend([-dx, -dy]);
+        }
+    }
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let n = w.t_s.len() as f64;
+    let mean = |v: &[f64], axis: usize| v.iter().skip(axis).step_by(2).sum::<f64>() / n;
+    let (mx, my) = (mean(r, 0), mean(r, 1));
+    for pair in r.chunks_exact_mut(2) {
+        pair[0] -= mx;
+        pair[1] -= my;
+    }
+    if let Some(j) = jac {
+        let mean = |axis: usize| j.iter().skip(axis).step_by(2).sum::<Vector4<f64>>() / n;
+        let (jx, jy) = (mean(0), mean(1));
+        for pair in j.chunks_exact_mut(2) {
+            pair[0] -= jx;
+            pair[1] -= jy;
+        }
+    }
+}
+
+fn cost(r: &[f64]) -> f64 {
+    r.iter().map(|x| x * x).sum()
+}
+
+/// The normal matrix `JᵀJ` and gradient `Jᵀr`.
+fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f64>) {
+    let mut a = Matrix4::zeros();
+    let mut g = Vector4::zeros();
+    for (row, rj) in jac.iter().zip(r) {
+        a += row * row.transpose();
+        g += row * *rj;
+    }
+    (a, g)
+}
+
+/// A converged fit: parameters, sum of squared residuals, and `JᵀJ` there.
+struct Fit {
+    p: Params,
+    sum_sq_m2: f64,
+    normal: Matrix4<f64>,
+}
+
+/// Levenberg–Marquardt from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`.
+fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
+    let clamp = |mut p: Params| {
+        p[3] = p[3].max(min_w);
+        p[2] = p[2].clamp(-max_c, max_c);
+        p
+    };
+    let mut p = clamp(start);
+    let (mut r, mut jac) = (Vec::new(), Vec::new());
+    let (mut r_try, mut jac_try) = (Vec::new(), Vec::new());
+    model(w, &p, &mut r, Some(&mut jac));
+    let mut c = cost(&r);
+    let mut lambda = 1e-3;
+    for _ in 0..30 {
+        let (a, g) = normal_equations(&jac, &r);
+        let mut improved = false;
+        while lambda < 1e8 {
+            let mut damped = a;
+            for i in 0..4 {
+                damped[(i, i)] += lambda * a[(i, i)].max(1e-9);
+            }
+            let Some(delta) = damped.lu().solve(&(-g)) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let q = clamp(p + delta);
+            model(w, &q, &mut r_try, Some(&mut jac_try));
+            let c_new = cost(&r_try);
+            if c_new < c {
+                improved = c - c_new > 1e-6 * c_new.max(1e-6);
+                p = q;
+                std::mem::swap(&mut r, &mut r_try);
+                std::mem::swap(&mut jac, &mut jac_try);
+                c = c_new;
+                lambda = (lambda / 3.0).max(1e-9);
+                break;
+            }
+            lambda *= 4.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    c.is_finite().then(|| Fit {
+        p,
+        sum_sq_m2: c,
+        normal: normal_equations(&jac, &r).0,
+    })
+}
+
+/// A local plane around kept fix `k0`: east/north metres of kept fix `k`.
+fn plane(trip: &Trajectory, clean: &CleanTrip, k0: usize) -> impl Fn(usize) -> (f64, f64) {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let i0 = clean.fixes[k0];
+    let (lat0, lon0, cos0) = (lat[i0], lon[i0], trip.cos_lat(i0));
+    move |k: usize| {
+        let i = clean.fixes[k];
+        let mut dlon = lon[i] - lon0;
+        if dlon > 180.0 {
+            dlon -= 360.0;
+        } else if dlon < -180.0 {
+            dlon += 360.0;
+        }
+        (
+            EARTH_RADIUS_M * cos0 * dlon.to_radians(),
+            EARTH_RADIUS_M * (lat[i] - lat0).to_radians(),
+        )
+    }
+}
+
+/// What the shape fit found for one turn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TurnPeak {
+    /// Fitted peak |lateral acceleration|, m/s².
+    peak_mps2: f64,
+    /// Its time, Unix ms.
+    at_ms: i64,
+    /// Relative standard error of the peak.
+    rel_error: f64,
+}
+
+/// The kept fixes `lo..=hi` around `turn` in a local plane, times relative to its peak.
+fn window(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    turn: &Annotation,
+    margin_s: f64,
+) -> Option<Window> {
+    let section = clean
+        .sections
+        .iter()
+        .find(|s| s.start <= turn.first_fix && turn.last_fix < s.end)?;
+    let t = &kin.time_ms;
+    let margin_ms = margin_s * 1000.0;
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let ms = |k: usize| t[k] as f64;
+    let mut lo = turn.first_fix;
+    while lo > section.start && ms(lo - 1) >= turn.start_ms - margin_ms {
+        lo -= 1;
+    }
+    let mut hi = turn.last_fix;
+    while hi + 1 < section.end && ms(hi + 1) <= turn.end_ms + margin_ms {
+        hi += 1;
+    }
+    let xy = plane(trip, clean, lo);
+    let mut w = Window::default();
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let t_ref = turn.peak_at_ms as f64;
+    for k in lo..=hi {
+        let (x, y) = xy(k);
+        w.t_s.push((ms(k) - t_ref) / 1000.0);
+        w.v_mps.push(kin.speed_mps[k]);
+        w.x_m.push(x);
+        w.y_m.push(y);
+    }
+    w.v_mps.iter().all(|v| v.is_finite()).then_some(w)
+}
+
+/// Fits the turn shape to `turn` and its margins (module docs); `None` when
+/// the fit cannot be trusted.
+fn fit_turn(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    turn: &Annotation,
+    cfg: &TurnFitConfig,
+) -> Option<TurnPeak> {
+    let w = window(trip, clean, kin, turn, cfg.margin_s)?;
+    let n = w.t_s.len();
+    if n < 7 {
+        return None;
+    }
+    // Start: the heading of the first step, the turn's own heading change,
+    // centred on its local-fit peak, as wide as its episode.
+    let psi0 = (w.x_m[1] - w.x_m[0]).atan2(w.y_m[1] - w.y_m[0]);
+    let theta = turn.heading_change_deg.to_radians();
+    let half_s = 0.5 * (turn.end_ms - turn.start_ms) / 1000.0;
+    let mut steps: Vec<f64> = w.t_s.windows(2).map(|p| p[1] - p[0]).collect();
+    steps.sort_by(f64::total_cmp);
+    let min_w = cfg.min_half_width_s.max(steps[steps.len() / 2]);
+    let found = fit(
+        &w,
+        Vector4::new(psi0, theta, 0.0, (half_s + 0.5).max(min_w)),
+        min_w,
+        half_s + 1.0,
+    )?;
+    let p = found.p;
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let rms_m = (found.sum_sq_m2 / (2 * n) as f64).sqrt();
+    let same_way = p[1] * theta > 0.0 && (0.5..=2.0).contains(&(p[1] / theta));
+    if rms_m > cfg.max_rms_m || p[3] <= min_w * 1.001 || !same_way {
+        return None;
+    }
+    // Standard errors from the covariance σ²(JᵀJ)⁻¹, σ the residual RMS but
+    // not below the per-fix noise floor (few residuals estimate σ poorly).
+    let sigma_m = rms_m.max(cfg.noise_floor_m);
+    let cov = found.normal.try_inverse()? * (sigma_m * sigma_m);
+    let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
+        - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
+    let rel_error = rel_var.max(0.0).sqrt();
+    if rel_error.is_nan() || rel_error > 1.0 {
+        return None;
+    }
+    // The peak of speed × yaw rate over the pulse, on a grid of 64 steps.
+    let v_at = |ts: f64| {
+        let k = w.t_s.partition_point(|&x| x < ts).clamp(1, n - 1);
+        let (a, b) = (w.t_s[k - 1], w.t_s[k]);
+        let f = ((ts - a) / (b - a)).clamp(0.0, 1.0);
+        w.v_mps[k - 1] + f * (w.v_mps[k] - w.v_mps[k - 1])
+    };
+    let grid = 64.0;
+    let mut best = (0.0, 0.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "w is seconds"
+    )]
+    for s in 0..=grid as usize {
+        #[allow(clippy::cast_precision_loss, reason = "a small grid")]
+        let ts = p[2] - p[3] + 2.0 * p[3] * s as f64 / grid;
+        let a = (v_at(ts) * yaw_rate_rps(&p, ts)).abs();
+        if a > best.0 {
+            best = (a, ts);
+        }
+    }
+    #[allow(clippy::cast_possible_truncation, reason = "Unix ms fit in i64")]
+    let at_ms = turn.peak_at_ms + (best.1 * 1000.0).round() as i64;
+    Some(TurnPeak {
+        peak_mps2: best.0,
+        at_ms,
+        rel_error,
+    })
+}
+
+/// Refits every left and right turn in `episodes` whose local-fit peak
+/// reaches `min_local_share` × `hard_turn_mps2` (module docs): where the fit is trusted and
+/// its peak lowered by one standard error exceeds the local-fit peak, that
+/// becomes the turn's peak (and its time), and `hard` is set from it and
+/// `hard_turn_mps2`. Peaks above `max_plausible_mps2` are not taken.
+///
+/// # Example
+/// ```
+/// use tripscore::{analyze, simulate_trip, Config, InputRecord, Payload, RecordPos, SimConfig};
+/// let sim = simulate_trip(&SimConfig::default(), 3);
+/// let line = serde_json::to_string(&sim)?;
+/// let trip = InputRecord { pos: RecordPos { source: "sim".into(), line: 1 }, payload: Payload::JsonLine(line) }
+///     .into_trajectory()?;
+/// let mut cfg = Config::default();
+/// cfg.turn_fit.enabled = false;
+/// let local_only = analyze(&trip, &cfg);
+/// // `analyze` runs the refit; it only ever raises a turn's peak.
+/// let refined = analyze(&trip, &Config::default());
+/// for (a, b) in local_only.annotations.iter().zip(&refined.annotations) {
+///     assert!(b.peak_mps2 >= a.peak_mps2);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn refine_turns(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    episodes: &mut [Annotation],
+    cfg: &TurnFitConfig,
+    (hard_turn_mps2, max_plausible_mps2): (f64, f64),
+) {
+    if !cfg.enabled {
+        return;
+    }
+    for a in episodes.iter_mut() {
+        let single = matches!(
+            a.kind,
+            AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
+        );
+        if !single || a.peak_mps2 < cfg.min_local_share * hard_turn_mps2 {
+            continue;
+        }
+        let Some(found) = fit_turn(trip, clean, kin, a, cfg) else {
+            continue;
+        };
+        let confident_mps2 = found.peak_mps2 * (-found.rel_error).exp();
+        if confident_mps2 > a.peak_mps2 && confident_mps2 <= max_plausible_mps2 {
+            a.peak_mps2 = confident_mps2;
+            a.peak_at_ms = found.at_ms;
+            a.hard = confident_mps2 >= hard_turn_mps2;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "turnfit_tests.rs"]
+mod tests;
