@@ -4,7 +4,7 @@
 //! JSON shapes of a legacy telematics REST API ([`api`]).
 //!
 //! ```text
-//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► features ─► score ─► aggregate
+//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► turnfit ─► features ─► score ─► aggregate
 //! ```
 //!
 //! The stages, each a module with its own input, config and error:
@@ -19,7 +19,9 @@
 //! - **kinematics** ([`kinematics`]): speed, longitudinal and lateral
 //!   acceleration, heading, yaw rate, jerk;
 //! - **annotate** ([`annotate`]): accelerate/brake/coast and turn/roundabout
-//!   episodes, hard events; [`analyze`] runs clean → kinematics → annotate;
+//!   episodes, hard events;
+//! - **turnfit** ([`refine_turns`]): the peaks of short turns from a fitted
+//!   yaw-pulse model; [`analyze`] runs clean → kinematics → annotate → turnfit;
 //! - **features** ([`trip_features`]): additive integer features per zone;
 //! - **score** ([`score_features`], [`score_window`]): `CarBehaviorScores`;
 //! - **aggregate** ([`Aggregator`]): per-user l7d/past windows, exact merges;

@@ -1,4 +1,4 @@
-//! The per-trip pipeline: clean → kinematics → annotate, with one [`Config`].
+//! The per-trip pipeline: clean → kinematics → annotate → turnfit, with one [`Config`].
 
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ pub struct TripAnalysis {
     pub implausible_episodes: usize,
 }
 
-/// Runs clean → kinematics → annotate on one trip.
+/// Runs clean → kinematics → annotate → turnfit on one trip.
 ///
 /// # Example
 /// ```
