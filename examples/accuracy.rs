@@ -56,6 +56,7 @@ fn real_data_agreement() {
     // kind → (logger events, matched by a same-kind annotation within ±3 s)
     let mut by_kind: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
     let mut logger: Vec<(String, i64)> = Vec::new();
+    let mut lateral: Vec<(String, i64)> = Vec::new();
     for row in events.lines().skip(1) {
         let f: Vec<&str> = row.split(',').collect();
         let (id, start, end) = (
@@ -74,6 +75,9 @@ fn real_data_agreement() {
         } else {
             "turn"
         };
+        if kind == "turn" {
+            lateral.push((id.to_owned(), start));
+        }
         let Some(a) = analyses.get(id) else { continue };
         #[allow(clippy::cast_precision_loss)]
         let hit = a.annotations.iter().any(|d| {
@@ -125,6 +129,90 @@ fn real_data_agreement() {
         "\ntripscore hard events on these {} drives ({km:.0} km): {hard}, of which {unmatched} have no logger event within ±3 s.",
         analyses.len()
     );
+    hard_turns_against_lateral_events(&trips, &lateral);
+}
+
+/// Hard turns against the logger's lateral events (its accelerometer's own
+/// hard-cornering events, ≈ 0.35 g), with and without the turn shape fit.
+fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
+    println!(
+        "\n| turn peaks | hard turns | within ±3 s of a logger lateral event | logger lateral events with a hard turn within ±3 s |"
+    );
+    println!("|---|---|---|---|");
+    for (label, enabled) in [
+        ("local fit only (turn fit off)", false),
+        ("with the turn shape fit (default)", true),
+    ] {
+        let mut config = Config::default();
+        config.turn_fit.enabled = enabled;
+        let mut turns: Vec<(String, i64)> = Vec::new();
+        for line in trips.lines() {
+            let raw = tripscore::parse_line(line).expect("shipped data parses");
+            let trip = tripscore::Trajectory::try_from(raw).expect("shipped data is valid");
+            let a = tripscore::analyze(&trip, &config);
+            turns.extend(
+                a.annotations
+                    .iter()
+                    .filter(|d| d.hard && matches!(d.kind, tripscore::AnnotationKind::Turn(_)))
+                    .map(|d| (trip.event_id().to_owned(), d.peak_at_ms)),
+            );
+        }
+        let near = |a: &(String, i64), b: &(String, i64)| a.0 == b.0 && (a.1 - b.1).abs() <= 3000;
+        let turns_matched = turns
+            .iter()
+            .filter(|t| lateral.iter().any(|l| near(t, l)))
+            .count();
+        let lateral_matched = lateral
+            .iter()
+            .filter(|l| turns.iter().any(|t| near(t, l)))
+            .count();
+        println!(
+            "| {label} | {} | {turns_matched} | {lateral_matched} of {} |",
+            turns.len(),
+            lateral.len()
+        );
+    }
+}
+
+/// Hard turns with the turn shape fit off, and with its fitted peak lowered
+/// by 0–2 standard errors, on the default trips and on calm driving.
+fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
+    println!("\n## Turn shape fit (1 s sampling, 5 m drift + all artefacts)\n");
+    println!(
+        "| turn peaks | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
+    );
+    println!("|---|---|---|---|---|");
+    let calm = SimConfig {
+        harsh_share: 0.0,
+        ..*base
+    };
+    let calm_trips = trips.max(5) * 5 / 2;
+    for (label, sigmas) in [
+        ("local fit only (turn fit off)", None),
+        ("fitted peak as is", Some(0.0)),
+        ("fitted peak − 0.5 standard errors", Some(0.5)),
+        ("fitted peak − 1 standard error (default)", Some(1.0)),
+        ("fitted peak − 1.5 standard errors", Some(1.5)),
+        ("fitted peak − 2 standard errors", Some(2.0)),
+    ] {
+        let mut cfg = *pipeline;
+        cfg.turn_fit.enabled = sigmas.is_some();
+        cfg.turn_fit.confidence_sigmas = sigmas.unwrap_or(0.0);
+        let ev = evaluate_simulated(base, trips, &cfg);
+        let calm_ev = evaluate_simulated(&calm, calm_trips, &cfg);
+        let pr = |c: Option<&tripscore::Counts>| {
+            let c = c.copied().unwrap_or_default();
+            format!("{:.3} / {:.3}", c.precision(), c.recall())
+        };
+        println!(
+            "| {label} | {} | {} | {} | {} in {:.0} km |",
+            pr(ev.hard.get("hard_turn")),
+            pr(ev.annotations.get("left_turn")),
+            pr(ev.annotations.get("right_turn")),
+            calm_ev.hard.get("hard_turn").map_or(0, |c| c.detected),
+            calm_ev.distance_m / 1000.0,
+        );
+    }
 }
 
 fn main() {
@@ -182,6 +270,11 @@ fn main() {
             SpeedSource::PositionsOnly,
         ),
         (
+            "local fit without the turn fit, measured speed",
+            Estimator::LocalFit,
+            SpeedSource::MeasuredWhenGiven,
+        ),
+        (
             "two-point, measured speed",
             Estimator::TwoPoint,
             SpeedSource::MeasuredWhenGiven,
@@ -195,8 +288,10 @@ fn main() {
         let mut cfg = pipeline;
         cfg.kinematics.estimator = estimator;
         cfg.kinematics.speed_source = source;
+        cfg.turn_fit.enabled = !name.contains("without the turn fit");
         row(name, &evaluate_simulated(&base, trips, &cfg));
     }
+    turn_fit_trade(&base, trips, &pipeline);
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
     println!("\n## Calm driving (no harsh manoeuvre; 1 s, 5 m drift + all artefacts)\n");
@@ -208,10 +303,14 @@ fn main() {
     for (label, with_speed) in [("with measured speed", true), ("positions only", false)] {
         let ev = evaluate_simulated(&SimConfig { with_speed, ..calm }, calm_trips, &pipeline);
         let hard: u64 = ev.hard.values().map(|c| c.detected).sum();
+        let class = |k: &str| ev.hard.get(k).map_or(0, |c| c.detected);
         println!(
-            "- {label}: {} trips, {:.0} km, {hard} hard events detected",
+            "- {label}: {} trips, {:.0} km, {hard} hard events detected ({} accel, {} brake, {} turn)",
             ev.trips,
-            ev.distance_m / 1000.0
+            ev.distance_m / 1000.0,
+            class("hard_accel"),
+            class("hard_brake"),
+            class("hard_turn"),
         );
     }
 }

@@ -16,8 +16,9 @@
 //! centred at `c`, lasting `2w` and peaking at Θ/w. The car's speed from the
 //! kinematics stage (measured where given) carries the heading along: the
 //! model path is the integral of speed × (sin ψ, cos ψ), and the residuals
-//! are the fixes' offsets from it, east and north, after the mean offset is
-//! taken out (slow position drift is an offset over a turn's few seconds).
+//! are the fixes' offsets from it, east and north, after the best offset and
+//! drift velocity per axis are taken out (a receiver's slowly wandering
+//! error, over a turn's few seconds).
 //! Levenberg–Marquardt finds the parameters; the covariance of the fit gives
 //! the relative standard error `ε` of the peak yaw rate Θ/w.
 //!
@@ -26,8 +27,8 @@
 //! `min_half_width_s` and the median fix interval), a heading change the
 //! same way as the turn's and within a factor 2 of it, and `ε ≤ 1`. The
 //! turn's peak is then the larger of the local fit's and the fitted peak
-//! lowered by one standard error (× e^−ε): the largest peak the data show
-//! with confidence. Hard turns are judged on that peak, so noise cannot make
+//! lowered by one standard error (× e^−ε, `confidence_sigmas`): the largest
+//! peak the data show with confidence. Hard turns are judged on that peak, so noise cannot make
 //! a calm turn hard by luck of the fit (docs/ACCURACY.md measures both
 //! sides). Roundabouts — several pulses with the steering held between —
 //! keep the local-fit peak.
@@ -68,6 +69,11 @@ pub struct TurnFitConfig {
     /// The shortest pulse half-width `w` the fit may use, s; a fit that ends
     /// there is not resolved by the sampling and is not used.
     pub min_half_width_s: f64,
+    /// The fitted peak is lowered by this many standard errors (× e^(−kε))
+    /// before it is used: 1 keeps the peaks the data show with confidence;
+    /// 0 takes the fit as it is (more hard turns found, more false ones;
+    /// docs/ACCURACY.md tabulates the trade).
+    pub confidence_sigmas: f64,
 }
 
 impl Default for TurnFitConfig {
@@ -79,6 +85,7 @@ impl Default for TurnFitConfig {
             max_rms_m: 2.0,
             noise_floor_m: 0.5,
             min_half_width_s: 1.0,
+            confidence_sigmas: 1.0,
         }
     }
 }
@@ -98,6 +105,11 @@ struct Window {
 /// Sub-steps per fix interval when the model is integrated along it.
 const SUBSTEPS: usize = 2;
 
+/// Where in a fix interval (as a share of it) the model is sampled: the
+/// two-point Gauss–Legendre nodes, exact for cubics, so two samples cost
+/// what two midpoints would and integrate a sharp turn's swing far better.
+const NODES: [f64; SUBSTEPS] = [0.5 - 0.288_675_134_594_812_9, 0.5 + 0.288_675_134_594_812_9];
+
 /// The parameters ψ₀, Θ (rad), c, w (s).
 type Params = Vector4<f64>;
 
@@ -112,7 +124,7 @@ fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
 }
 
 /// Residuals and their Jacobian at `p`: each fix's offset from the model
-/// path, east then north, m, with the mean offset taken out, and the
+/// path, east then north, m, with the best offset and drift taken out, and the
 /// derivatives of those offsets by ψ₀, Θ, c and w (when `jac` is given).
 ///
 /// With ψ = ψ₀ + Θ·S(u), u = (t − c)/w, the model path is Σ v·h·(sin ψ, cos ψ)
@@ -139,9 +151,7 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         let (v0, v1) = (w.v_mps[k - 1], w.v_mps[k]);
         #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
         let h = (t1 - t0) / SUBSTEPS as f64;
-        for s in 0..SUBSTEPS {
-            #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
-            let f = (s as f64 + 0.5) / SUBSTEPS as f64;
+        for f in NODES {
             let u = (t0 + f * (t1 - t0) - p[2]) / p[3];
             // S(u), S′(u) and the heading's sine and cosine.
             let (shape, slope, (sin, cos)) = if u <= -1.0 {
@@ -167,21 +177,44 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
             j.extend([-dx, -dy]);
         }
     }
+    // Take out the best offset and drift per axis (a least-squares line in
+    // time): the receiver's slowly wandering error is, over a turn's few
+    // seconds, an offset moving at a nearly constant velocity. Projecting
+    // the Jacobian's columns the same way eliminates those four linear
+    // parameters exactly (variable projection).
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
     let n = w.t_s.len() as f64;
-    let mean = |v: &[f64], axis: usize| v.iter().skip(axis).step_by(2).sum::<f64>() / n;
-    let (mx, my) = (mean(r, 0), mean(r, 1));
-    for pair in r.chunks_exact_mut(2) {
-        pair[0] -= mx;
-        pair[1] -= my;
-    }
-    if let Some(j) = jac {
-        let mean = |axis: usize| j.iter().skip(axis).step_by(2).sum::<Vector4<f64>>() / n;
-        let (jx, jy) = (mean(0), mean(1));
-        for pair in j.chunks_exact_mut(2) {
-            pair[0] -= jx;
-            pair[1] -= jy;
+    let t_mean = w.t_s.iter().sum::<f64>() / n;
+    let s_tt: f64 = w.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
+    for axis in 0..2 {
+        detrend(&w.t_s, t_mean, s_tt, r, axis);
+        if let Some(j) = jac.as_deref_mut() {
+            detrend(&w.t_s, t_mean, s_tt, j, axis);
         }
+    }
+}
+
+/// Subtracts from the `axis` entries of the east/north pairs in `values`
+/// (one pair per time of `t_s`) their least-squares line in time.
+fn detrend<T>(t_s: &[f64], t_mean: f64, s_tt: f64, values: &mut [T], axis: usize)
+where
+    T: Copy
+        + std::ops::Sub<Output = T>
+        + std::ops::Add<Output = T>
+        + std::ops::Mul<f64, Output = T>
+        + std::ops::Div<f64, Output = T>
+        + std::iter::Sum<T>,
+{
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let n = t_s.len() as f64;
+    let at = |k: usize| 2 * k + axis;
+    let mean = (0..t_s.len()).map(|k| values[at(k)]).sum::<T>() / n;
+    let slope = (0..t_s.len())
+        .map(|k| values[at(k)] * (t_s[k] - t_mean))
+        .sum::<T>()
+        / s_tt;
+    for (k, t) in t_s.iter().enumerate() {
+        values[at(k)] = values[at(k)] - (mean + slope * (t - t_mean));
     }
 }
 
@@ -404,7 +437,7 @@ fn fit_turn(
 
 /// Refits every left and right turn in `episodes` whose local-fit peak
 /// reaches `min_local_share` × `hard_turn_mps2` (module docs): where the fit is trusted and
-/// its peak lowered by one standard error exceeds the local-fit peak, that
+/// its peak lowered by `confidence_sigmas` standard errors exceeds the local-fit peak, that
 /// becomes the turn's peak (and its time), and `hard` is set from it and
 /// `hard_turn_mps2`. Peaks above `max_plausible_mps2` are not taken.
 ///
@@ -447,7 +480,7 @@ pub fn refine_turns(
         let Some(found) = fit_turn(trip, clean, kin, a, cfg) else {
             continue;
         };
-        let confident_mps2 = found.peak_mps2 * (-found.rel_error).exp();
+        let confident_mps2 = found.peak_mps2 * (-cfg.confidence_sigmas * found.rel_error).exp();
         if confident_mps2 > a.peak_mps2 && confident_mps2 <= max_plausible_mps2 {
             a.peak_mps2 = confident_mps2;
             a.peak_at_ms = found.at_ms;
