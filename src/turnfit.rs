@@ -269,7 +269,7 @@ fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
             model(w, &q, &mut r_try, Some(&mut jac_try));
             let c_new = cost(&r_try);
             if c_new < c {
-                improved = c - c_new > 1e-6 * c_new.max(1e-6);
+                improved = c - c_new > 1e-4 * c_new.max(1e-6);
                 p = q;
                 std::mem::swap(&mut r, &mut r_try);
                 std::mem::swap(&mut jac, &mut jac_try);
