@@ -24,8 +24,10 @@ fn one_hertz_with_noise_and_artefacts() {
             hard(k)
         );
     }
+    // With the turn shape fit; the local peaks alone give recall about 0.77
+    // (seeds 1, 2, 3, 7 on 60 trips: 0.94–1.00 with the fit).
     assert!(
-        hard("hard_turn").precision() >= 0.9 && hard("hard_turn").recall() >= 0.65,
+        hard("hard_turn").precision() >= 0.9 && hard("hard_turn").recall() >= 0.85,
         "{:?}",
         hard("hard_turn")
     );
