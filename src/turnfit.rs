@@ -28,10 +28,10 @@
 //! same way as the turn's and within a factor 2 of it, and `ε ≤ 1`. The
 //! turn's peak is then the larger of the local fit's and the fitted peak
 //! lowered by one standard error (× e^−ε, `confidence_sigmas`): the largest
-//! peak the data show with confidence. Hard turns are judged on that peak, so noise cannot make
-//! a calm turn hard by luck of the fit (docs/ACCURACY.md measures both
-//! sides). Roundabouts — several pulses with the steering held between —
-//! keep the local-fit peak.
+//! peak the data show with confidence. Hard turns are judged on that peak,
+//! so the fit's scatter seldom makes a calm turn hard (docs/ACCURACY.md
+//! measures both sides of the trade). Roundabouts — several pulses with the
+//! steering held between — keep the local-fit peak.
 
 use nalgebra::{Matrix4, Vector4};
 use serde::{Deserialize, Serialize};
@@ -40,9 +40,7 @@ use crate::annotate::{Annotation, AnnotationKind};
 use crate::api::Maneuver;
 use crate::clean::CleanTrip;
 use crate::kinematics::Kinematics;
-use crate::trajectory::Trajectory;
-
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+use crate::trajectory::{MEAN_EARTH_RADIUS_M as EARTH_RADIUS_M, Trajectory};
 
 /// Settings of the turn shape fit.
 ///
