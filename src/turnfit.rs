@@ -109,7 +109,7 @@ const SUBSTEPS: usize = 2;
 const NODES: [f64; SUBSTEPS] = [0.5 - 0.288_675_134_594_812_9, 0.5 + 0.288_675_134_594_812_9];
 
 /// The parameters ψ₀, Θ (rad), c, w (s).
-type Params = Vector4<f64>;
+pub(crate) type Params = Vector4<f64>;
 
 /// The model yaw rate at `t_s`, rad/s.
 fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
@@ -232,23 +232,33 @@ fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f
 }
 
 /// A converged fit: parameters, sum of squared residuals, and `JᵀJ` there.
-struct Fit {
-    p: Params,
-    sum_sq_m2: f64,
-    normal: Matrix4<f64>,
+pub(crate) struct Fit {
+    /// The parameters.
+    pub(crate) p: Params,
+    /// Σ residual².
+    pub(crate) sum_sq: f64,
+    /// `JᵀJ` at `p`.
+    pub(crate) normal: Matrix4<f64>,
 }
 
-/// Levenberg–Marquardt from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`.
-fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
-    let clamp = |mut p: Params| {
-        p[3] = p[3].max(min_w);
-        p[2] = p[2].clamp(-max_c, max_c);
-        p
-    };
+/// Levenberg–Marquardt on four parameters from `start`: `model(p, r, jac)`
+/// writes the residuals at `p` (and their Jacobian when asked), `clamp`
+/// keeps a step inside the allowed region. Stops when a step gains less
+/// than 1e-4 of the cost, or after 30 steps. Written here rather than taken
+/// from the `levenberg-marquardt` crate: that crate wants a
+/// `LeastSquaresProblem` type owning its parameters and a nalgebra Jacobian
+/// matrix sized per problem, where these fits need four parameters, a
+/// Jacobian of 4-vectors in a reused buffer, and a clamp after every step —
+/// forty lines of textbook damping (Marquardt's diagonal scaling).
+pub(crate) fn levenberg_marquardt(
+    model: impl Fn(&Params, &mut Vec<f64>, Option<&mut Vec<Vector4<f64>>>),
+    start: Params,
+    clamp: impl Fn(Params) -> Params,
+) -> Option<Fit> {
     let mut p = clamp(start);
     let (mut r, mut jac) = (Vec::new(), Vec::new());
     let (mut r_try, mut jac_try) = (Vec::new(), Vec::new());
-    model(w, &p, &mut r, Some(&mut jac));
+    model(&p, &mut r, Some(&mut jac));
     let mut c = cost(&r);
     let mut lambda = 1e-3;
     for _ in 0..30 {
@@ -264,7 +274,7 @@ fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
                 continue;
             };
             let q = clamp(p + delta);
-            model(w, &q, &mut r_try, Some(&mut jac_try));
+            model(&q, &mut r_try, Some(&mut jac_try));
             let c_new = cost(&r_try);
             if c_new < c {
                 improved = c - c_new > 1e-4 * c_new.max(1e-6);
@@ -283,9 +293,22 @@ fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
     }
     c.is_finite().then(|| Fit {
         p,
-        sum_sq_m2: c,
+        sum_sq: c,
         normal: normal_equations(&jac, &r).0,
     })
+}
+
+/// The turn model fitted from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`.
+fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
+    levenberg_marquardt(
+        |p, r, jac| model(w, p, r, jac),
+        start,
+        |mut p| {
+            p[3] = p[3].max(min_w);
+            p[2] = p[2].clamp(-max_c, max_c);
+            p
+        },
+    )
 }
 
 /// A local plane around kept fix `k0`: east/north metres of kept fix `k`.
@@ -387,7 +410,7 @@ fn fit_turn(
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
-    let rms_m = (found.sum_sq_m2 / (2 * n) as f64).sqrt();
+    let rms_m = (found.sum_sq / (2 * n) as f64).sqrt();
     let same_way = p[1] * theta > 0.0 && (0.5..=2.0).contains(&(p[1] / theta));
     if rms_m > cfg.max_rms_m || p[3] <= min_w * 1.001 || !same_way {
         return None;

@@ -114,9 +114,9 @@ fn the_fit_recovers_the_parameters_from_exact_fixes() {
     assert!((p[2] - c_true).abs() < 0.05, "{p:?}");
     assert!((p[3] - 2.2).abs() < 0.05, "{p:?}");
     assert!(
-        found.sum_sq_m2 < 0.01 * w.t_s.len() as f64,
+        found.sum_sq < 0.01 * w.t_s.len() as f64,
         "{}",
-        found.sum_sq_m2
+        found.sum_sq
     );
 }
 
