@@ -63,7 +63,7 @@ pub fn analyze(trip: &Trajectory, cfg: &Config) -> TripAnalysis {
         &kinematics,
         &mut found.episodes,
         &cfg.turn_fit,
-        (cfg.annotate.hard_turn_mps2, cfg.annotate.max_plausible_mps2),
+        &cfg.annotate,
     );
     TripAnalysis {
         clean,

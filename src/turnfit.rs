@@ -36,7 +36,7 @@
 use nalgebra::{Matrix4, Vector4};
 use serde::{Deserialize, Serialize};
 
-use crate::annotate::{Annotation, AnnotationKind};
+use crate::annotate::{AnnotateConfig, Annotation, AnnotationKind};
 use crate::api::Maneuver;
 use crate::clean::CleanTrip;
 use crate::kinematics::Kinematics;
@@ -457,10 +457,12 @@ fn fit_turn(
 }
 
 /// Refits every left and right turn in `episodes` whose local-fit peak
-/// reaches `min_local_share` × `hard_turn_mps2` (module docs): where the fit is trusted and
-/// its peak lowered by `confidence_sigmas` standard errors exceeds the local-fit peak, that
-/// becomes the turn's peak (and its time), and `hard` is set from it and
-/// `hard_turn_mps2`. Peaks above `max_plausible_mps2` are not taken.
+/// reaches `min_local_share` × `annotate.hard_turn_mps2` (module docs):
+/// where the fit is trusted and its peak lowered by `confidence_sigmas`
+/// standard errors exceeds the local-fit peak, that becomes the turn's peak
+/// (and its time, kept inside the turn), and `hard` is set from it and
+/// `annotate.hard_turn_mps2`. Peaks above `annotate.max_plausible_mps2` are
+/// not taken.
 ///
 /// # Example
 /// ```
@@ -485,11 +487,13 @@ pub fn refine_turns(
     kin: &Kinematics,
     episodes: &mut [Annotation],
     cfg: &TurnFitConfig,
-    (hard_turn_mps2, max_plausible_mps2): (f64, f64),
+    annotate: &AnnotateConfig,
 ) {
     if !cfg.enabled {
         return;
     }
+    let (hard_turn_mps2, max_plausible_mps2) =
+        (annotate.hard_turn_mps2, annotate.max_plausible_mps2);
     for a in episodes.iter_mut() {
         let single = matches!(
             a.kind,
@@ -504,7 +508,11 @@ pub fn refine_turns(
         let confident_mps2 = found.peak_mps2 * (-cfg.confidence_sigmas * found.rel_error).exp();
         if confident_mps2 > a.peak_mps2 && confident_mps2 <= max_plausible_mps2 {
             a.peak_mps2 = confident_mps2;
-            a.peak_at_ms = found.at_ms;
+            // The fitted pulse's peak, kept inside the episode (the zone and
+            // the "brake inside a turn" rules place an event by its peak).
+            #[allow(clippy::cast_possible_truncation, reason = "Unix ms fit in i64")]
+            let (first_ms, last_ms) = (a.start_ms.ceil() as i64, a.end_ms.floor() as i64);
+            a.peak_at_ms = found.at_ms.clamp(first_ms, last_ms.max(first_ms));
             a.hard = confident_mps2 >= hard_turn_mps2;
         }
     }

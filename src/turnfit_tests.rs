@@ -113,11 +113,7 @@ fn the_fit_recovers_the_parameters_from_exact_fixes() {
     assert!((p[1].to_degrees() - 75.0).abs() < 1.0, "{p:?}");
     assert!((p[2] - c_true).abs() < 0.05, "{p:?}");
     assert!((p[3] - 2.2).abs() < 0.05, "{p:?}");
-    assert!(
-        found.sum_sq < 0.01 * w.t_s.len() as f64,
-        "{}",
-        found.sum_sq
-    );
+    assert!(found.sum_sq < 0.01 * w.t_s.len() as f64, "{}", found.sum_sq);
 }
 
 #[test]
@@ -153,7 +149,7 @@ fn disabled_or_straight_changes_nothing() {
         &a.kinematics,
         &mut episodes,
         &off.turn_fit,
-        (3.5, 10.0),
+        &off.annotate,
     );
     assert_eq!(episodes, a.annotations);
 }

@@ -192,6 +192,8 @@ proptest! {
                 AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
             ));
             prop_assert!(y.peak_mps2 > x.peak_mps2, "{x:?} → {y:?}");
+            let at = y.peak_at_ms as f64;
+            prop_assert!(y.start_ms - 1.0 <= at && at <= y.end_ms + 1.0, "{y:?}");
             prop_assert!(y.peak_mps2 <= on.annotate.max_plausible_mps2);
             prop_assert_eq!(y.hard, y.peak_mps2 >= on.annotate.hard_turn_mps2);
         }
