@@ -111,7 +111,7 @@ pub struct Kinematics {
 }
 
 impl Kinematics {
-    fn with_len(n: usize) -> Self {
+    pub(crate) fn with_len(n: usize) -> Self {
         Self {
             time_ms: vec![0; n],
             speed_mps: vec![f64::NAN; n],
