@@ -208,7 +208,7 @@ pub fn trip_svg(
             * 1.1;
         let mut chart = ChartBuilder::on(&accel_area)
             .caption(
-                "(b) Acceleration: longitudinal (blue), lateral (orange, + = right); bands = annotations, ✕ = hard events",
+                "(b) Acceleration: longitudinal (blue), lateral (orange, + = right); bands = annotations; ✕ = hard events at their peak (a turn's from its shape fit, which this smoothed curve flattens)",
                 (FONT, 16),
             )
             .margin(12)
