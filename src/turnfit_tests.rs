@@ -221,3 +221,56 @@ proptest! {
         prop_assert_eq!(a.hard, b.hard);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// On irregularly sampled, noisy turns (0.3–2 s between fixes, up to a
+    /// metre of jitter, with and without measured speed), the refit still only raises finite peaks up to the
+    /// plausibility limit, keeps `hard` = peak ≥ threshold, and keeps the
+    /// peak time inside the turn.
+    #[test]
+    fn irregular_noisy_turns_keep_the_invariants(
+        steps_ms in prop::collection::vec(300_i64..2000, 30..60),
+        jitter in prop::collection::vec((-1.0_f64..1.0, -1.0_f64..1.0), 60),
+        speed in 3.0_f64..12.0,
+        angle in -150.0_f64..150.0,
+        with_speed in any::<bool>(),
+    ) {
+        let (exact, _) = turning_trip(speed, angle, 1.5, 15.0, 40);
+        let t_exact = exact.time_ms().unwrap();
+        let (mut lat, mut lon, mut time, mut v) = (vec![], vec![], vec![], vec![]);
+        let mut t = T0;
+        for (k, dt) in steps_ms.iter().enumerate() {
+            t += dt;
+            // The exact fix nearest in time, jittered by metres.
+            let i = t_exact.partition_point(|&x| x < t).min(t_exact.len() - 1);
+            let (dx, dy) = jitter[k];
+            lat.push(exact.lat_deg()[i] + (dy / EARTH_RADIUS_M).to_degrees());
+            lon.push(exact.lon_deg()[i] + (dx / (EARTH_RADIUS_M * 45_f64.to_radians().cos())).to_degrees());
+            time.push(t);
+            v.push(exact.speed_kmh(i));
+        }
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: Some(time),
+            speed_kmh: with_speed.then_some(v),
+            ..RawTrip::default()
+        }).unwrap();
+        let cfg = Config::default();
+        let mut off = Config::default();
+        off.turn_fit.enabled = false;
+        let (a, b) = (analyze(&trip, &off), analyze(&trip, &cfg));
+        prop_assert_eq!(a.annotations.len(), b.annotations.len());
+        for (x, y) in a.annotations.iter().zip(&b.annotations) {
+            prop_assert!(y.peak_mps2.is_finite() && y.peak_mps2 >= x.peak_mps2);
+            prop_assert!(y.peak_mps2 <= cfg.annotate.max_plausible_mps2);
+            if x != y {
+                prop_assert_eq!(y.hard, y.peak_mps2 >= cfg.annotate.hard_turn_mps2);
+                let at = y.peak_at_ms as f64;
+                prop_assert!(y.start_ms - 1.0 <= at && at <= y.end_ms + 1.0);
+            }
+        }
+    }
+}
