@@ -149,7 +149,9 @@ pub struct Annotation {
     pub start_ms: f64,
     /// End, Unix ms (interpolated).
     pub end_ms: f64,
-    /// Peak |acceleration| (longitudinal, or lateral for turns), m/s².
+    /// Peak |acceleration| (longitudinal, or lateral for turns), m/s²: the
+    /// kinematics signal's, or for a left or right turn the turn shape
+    /// fit's where that is larger ([`crate::refine_turns`]).
     pub peak_mps2: f64,
     /// Time of the peak, Unix ms.
     pub peak_at_ms: i64,
