@@ -9,24 +9,20 @@ use tripscore::{
 };
 
 fn row(label: &str, ev: &Evaluation) {
-    let get = |m: &std::collections::BTreeMap<&str, tripscore::Counts>, k: &str| {
-        m.get(k).copied().unwrap_or_default()
-    };
-    let pr = |c: tripscore::Counts| format!("{:.3} / {:.3}", c.precision(), c.recall());
     let (v, al, at) = ev.signals.rms();
     println!(
         "| {label} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {v:.2} | {al:.2} | {at:.2} |",
         ev.distance_m / 1000.0,
         ev.unobservable,
-        pr(get(&ev.hard, "hard_accel")),
-        pr(get(&ev.hard, "hard_brake")),
-        pr(get(&ev.hard, "hard_turn")),
-        pr(get(&ev.annotations, "accelerate")),
-        pr(get(&ev.annotations, "brake")),
-        pr(get(&ev.annotations, "coast")),
-        pr(get(&ev.annotations, "left_turn")),
-        pr(get(&ev.annotations, "right_turn")),
-        pr(get(&ev.annotations, "roundabout")),
+        pr(ev.hard.get("hard_accel")),
+        pr(ev.hard.get("hard_brake")),
+        pr(ev.hard.get("hard_turn")),
+        pr(ev.annotations.get("accelerate")),
+        pr(ev.annotations.get("brake")),
+        pr(ev.annotations.get("coast")),
+        pr(ev.annotations.get("left_turn")),
+        pr(ev.annotations.get("right_turn")),
+        pr(ev.annotations.get("roundabout")),
     );
 }
 
@@ -200,10 +196,6 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
         cfg.turn_fit.confidence_sigmas = sigmas.unwrap_or(0.0);
         let ev = evaluate_simulated(base, trips, &cfg);
         let calm_ev = evaluate_simulated(&calm, calm_trips, &cfg);
-        let pr = |c: Option<&tripscore::Counts>| {
-            let c = c.copied().unwrap_or_default();
-            format!("{:.3} / {:.3}", c.precision(), c.recall())
-        };
         println!(
             "| {label} | {} | {} | {} | {} in {:.0} km |",
             pr(ev.hard.get("hard_turn")),
@@ -215,104 +207,128 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
     }
 }
 
-/// Hard events against the measured-speed noise.
-fn speed_noise_sensitivity(base: &SimConfig, trips: u64, pipeline: &Config) {
-    println!("\n## Measured-speed noise (1 s sampling, 5 m drift + all artefacts otherwise)\n");
-    println!(
-        "| speed noise | a_long RMS | hard accel P / R | hard brake P / R | hard turn P / R | calm driving: hard accel / brake / turn |"
+/// "P / R" of a count, "1.000 / 1.000" when absent.
+fn pr(c: Option<&tripscore::Counts>) -> String {
+    let c = c.copied().unwrap_or_default();
+    format!("{:.3} / {:.3}", c.precision(), c.recall())
+}
+
+/// One noise setting's row: hard events on `trips` trips of `noise` and on
+/// calm ones, after the row's own `setting` and `signal` columns.
+fn noise_row(
+    setting: &str,
+    signal: &str,
+    noise: NoiseConfig,
+    base: &SimConfig,
+    trips: u64,
+    pipeline: &Config,
+) {
+    let sim = SimConfig { noise, ..*base };
+    let ev = evaluate_simulated(&sim, trips, pipeline);
+    let calm = evaluate_simulated(
+        &SimConfig {
+            harsh_share: 0.0,
+            ..sim
+        },
+        trips.max(5) * 5 / 2,
+        pipeline,
     );
-    println!("|---|---|---|---|---|---|");
-    let calm_trips = trips.max(5) * 5 / 2;
-    for speed_sigma_mps in [0.1, 0.2, 0.3] {
-        let sim = SimConfig {
-            noise: NoiseConfig {
-                speed_sigma_mps,
-                ..NoiseConfig::default()
-            },
-            ..*base
-        };
-        let ev = evaluate_simulated(&sim, trips, pipeline);
-        let calm = evaluate_simulated(
-            &SimConfig {
-                harsh_share: 0.0,
-                ..sim
-            },
-            calm_trips,
-            pipeline,
-        );
-        let pr = |k: &str| {
-            let c = ev.hard.get(k).copied().unwrap_or_default();
-            format!("{:.3} / {:.3}", c.precision(), c.recall())
-        };
-        let n = |k: &str| calm.hard.get(k).map_or(0, |c| c.detected);
-        println!(
-            "| {speed_sigma_mps} m/s{} | {:.2} m/s² | {} | {} | {} | {} / {} / {} in {:.0} km |",
-            if (speed_sigma_mps - NoiseConfig::default().speed_sigma_mps).abs() < 1e-9 {
-                " (default)"
-            } else {
-                ""
-            },
-            ev.signals.rms().1,
-            pr("hard_accel"),
-            pr("hard_brake"),
-            pr("hard_turn"),
-            n("hard_accel"),
-            n("hard_brake"),
-            n("hard_turn"),
-            calm.distance_m / 1000.0,
-        );
-    }
+    let n = |k: &str| calm.hard.get(k).map_or(0, |c| c.detected);
+    println!(
+        "| {setting} | {signal} | {} | {} | {} | {} / {} / {} in {:.0} km |",
+        pr(ev.hard.get("hard_accel")),
+        pr(ev.hard.get("hard_brake")),
+        pr(ev.hard.get("hard_turn")),
+        n("hard_accel"),
+        n("hard_brake"),
+        n("hard_turn"),
+        calm.distance_m / 1000.0,
+    );
+}
+
+/// One swept noise setting: its table, the values tried, and how each
+/// becomes a noise model.
+struct Sweep {
+    title: &'static str,
+    setting: &'static str,
+    unit: &'static str,
+    signal: &'static str,
+    levels: [f64; 3],
+    default: f64,
+    noise: fn(f64) -> NoiseConfig,
+    /// The signal column from naive two-fix differences of positions (the
+    /// calibrating signal) instead of the pipeline's estimate.
+    two_point: bool,
 }
 
 /// Hard events against the white position noise, with the two-fix
 /// acceleration noise that calibrates it (the issue puts real 1 Hz GPS at
-/// "about 1.2 m/s²").
+/// "about 1.2 m/s²"), and against the measured-speed noise.
 fn noise_sensitivity(base: &SimConfig, trips: u64, pipeline: &Config) {
-    println!("\n## White position noise (1 s sampling, 5 m drift + all artefacts otherwise)\n");
-    println!(
-        "| white noise per axis | two-fix a_long RMS (positions only) | hard accel P / R | hard brake P / R | hard turn P / R | hard events in calm driving |"
-    );
-    println!("|---|---|---|---|---|---|");
-    let calm_trips = trips.max(5) * 5 / 2;
-    for white_sigma_m in [0.2, 0.3, 0.4] {
-        let sim = SimConfig {
-            noise: NoiseConfig {
+    let default = NoiseConfig::default();
+    let sweeps = [
+        Sweep {
+            title: "White position noise",
+            setting: "white noise per axis",
+            unit: "m",
+            signal: "two-fix a_long RMS (positions only)",
+            levels: [0.2, 0.3, 0.4],
+            default: default.white_sigma_m,
+            noise: |white_sigma_m| NoiseConfig {
                 white_sigma_m,
                 ..NoiseConfig::default()
             },
-            ..*base
-        };
-        let mut two_point = *pipeline;
-        two_point.kinematics.estimator = Estimator::TwoPoint;
-        two_point.kinematics.speed_source = SpeedSource::PositionsOnly;
-        let raw = evaluate_simulated(&sim, trips, &two_point);
-        let ev = evaluate_simulated(&sim, trips, pipeline);
-        let calm = evaluate_simulated(
-            &SimConfig {
-                harsh_share: 0.0,
-                ..sim
+            two_point: true,
+        },
+        Sweep {
+            title: "Measured-speed noise",
+            setting: "speed noise",
+            unit: "m/s",
+            signal: "a_long RMS",
+            levels: [0.1, 0.2, 0.3],
+            default: default.speed_sigma_mps,
+            noise: |speed_sigma_mps| NoiseConfig {
+                speed_sigma_mps,
+                ..NoiseConfig::default()
             },
-            calm_trips,
-            pipeline,
-        );
-        let pr = |k: &str| {
-            let c = ev.hard.get(k).copied().unwrap_or_default();
-            format!("{:.3} / {:.3}", c.precision(), c.recall())
-        };
-        let calm_hard: u64 = calm.hard.values().map(|c| c.detected).sum();
+            two_point: false,
+        },
+    ];
+    for sweep in &sweeps {
         println!(
-            "| {white_sigma_m} m{} | {:.2} m/s² | {} | {} | {} | {calm_hard} in {:.0} km |",
-            if (white_sigma_m - NoiseConfig::default().white_sigma_m).abs() < 1e-9 {
+            "\n## {} (1 s sampling, 5 m drift + all artefacts otherwise)\n",
+            sweep.title
+        );
+        println!(
+            "| {} | {} | hard accel P / R | hard brake P / R | hard turn P / R | calm driving: hard accel / brake / turn |",
+            sweep.setting, sweep.signal
+        );
+        println!("|---|---|---|---|---|---|");
+        let mut signal_config = *pipeline;
+        if sweep.two_point {
+            signal_config.kinematics.estimator = Estimator::TwoPoint;
+            signal_config.kinematics.speed_source = SpeedSource::PositionsOnly;
+        }
+        for level in sweep.levels {
+            let noise = (sweep.noise)(level);
+            let rms = evaluate_simulated(&SimConfig { noise, ..*base }, trips, &signal_config)
+                .signals
+                .rms()
+                .1;
+            let mark = if (level - sweep.default).abs() < 1e-9 {
                 " (default)"
             } else {
                 ""
-            },
-            raw.signals.rms().1,
-            pr("hard_accel"),
-            pr("hard_brake"),
-            pr("hard_turn"),
-            calm.distance_m / 1000.0,
-        );
+            };
+            noise_row(
+                &format!("{level} {}{mark}", sweep.unit),
+                &format!("{rms:.2} m/s²"),
+                noise,
+                base,
+                trips,
+                pipeline,
+            );
+        }
     }
 }
 
@@ -394,7 +410,6 @@ fn main() {
     }
     turn_fit_trade(&base, trips, &pipeline);
     noise_sensitivity(&base, trips, &pipeline);
-    speed_noise_sensitivity(&base, trips, &pipeline);
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
     println!("\n## Calm driving (no harsh manoeuvre; 1 s, 5 m drift + all artefacts)\n");
