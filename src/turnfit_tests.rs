@@ -47,6 +47,13 @@ fn turning_trip(
     (trip, speed_mps * theta / half_s)
 }
 
+/// The default pipeline with the turn shape fit off: local-fit peaks.
+fn local_only() -> Config {
+    let mut cfg = Config::default();
+    cfg.turn_fit.enabled = false;
+    cfg
+}
+
 fn only_turn(a: &crate::pipeline::TripAnalysis) -> Annotation {
     let turns: Vec<_> = a
         .annotations
@@ -61,8 +68,7 @@ fn only_turn(a: &crate::pipeline::TripAnalysis) -> Annotation {
 fn a_short_harsh_turn_gets_its_peak_back() {
     // 90° at 6 m/s in 2.4 s: 7.9 m/s², which the ±2 s local fit flattens.
     let (trip, true_peak) = turning_trip(6.0, 90.0, 1.2, 12.0, 24);
-    let mut local_only = Config::default();
-    local_only.turn_fit.enabled = false;
+    let local_only = local_only();
     let a = analyze(&trip, &local_only);
     let local = only_turn(&a);
     assert!(
@@ -102,8 +108,7 @@ fn a_short_harsh_turn_gets_its_peak_back() {
 #[test]
 fn the_fit_recovers_the_parameters_from_exact_fixes() {
     let (trip, _) = turning_trip(9.0, 75.0, 2.2, 10.0, 20);
-    let mut cfg = Config::default();
-    cfg.turn_fit.enabled = false;
+    let cfg = local_only();
     let a = analyze(&trip, &cfg);
     let turn = only_turn(&a);
     let w = window(&trip, &a.clean, &a.kinematics, &turn, 3.0).unwrap();
@@ -139,8 +144,7 @@ fn disabled_or_straight_changes_nothing() {
             .all(|e| !matches!(e.kind, AnnotationKind::Turn(_)))
     );
     let (trip, _) = turning_trip(7.0, 90.0, 1.5, 12.0, 24);
-    let mut off = Config::default();
-    off.turn_fit.enabled = false;
+    let off = local_only();
     let a = analyze(&trip, &off);
     let mut episodes = a.annotations.clone();
     refine_turns(
@@ -259,8 +263,7 @@ proptest! {
             ..RawTrip::default()
         }).unwrap();
         let cfg = Config::default();
-        let mut off = Config::default();
-        off.turn_fit.enabled = false;
+        let off = local_only();
         let (a, b) = (analyze(&trip, &off), analyze(&trip, &cfg));
         prop_assert_eq!(a.annotations.len(), b.annotations.len());
         for (x, y) in a.annotations.iter().zip(&b.annotations) {
