@@ -1,7 +1,9 @@
 //! Prints the tables of docs/SCORING.md: the scores of every shipped real
 //! trip, and of simulated calm and aggressive drivers.
 //!
-//! `cargo run --release --example score_table`
+//! `cargo run --release --example score_table [CONFIG.json]` (a config file
+//! as `tripscore config --default` prints it, or any part of one, scores the
+//! real trips with other settings; the simulated drivers keep the defaults).
 
 use tripscore::{
     Config, RecordOptions, SimConfig, open_input, score_simulated_driver, trip_record,
@@ -13,7 +15,12 @@ fn main() {
         "| trip | km | speeding % | legal | legal_v2 | hard a/b/t | hard_accel | hard_brake | hard_turn | smooth | smooth_v2 | anticipative | anticipative_v2 | focus | overall |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let config = Config::default();
+    let config: Config = std::env::args()
+        .nth(1)
+        .map_or_else(Config::default, |path| {
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("config file"))
+                .expect("a valid config")
+        });
     for file in [
         "data/ndsbr/ndsbr.jsonl",
         "data/driveplotr-nds/nds.jsonl",
