@@ -108,6 +108,11 @@ pub struct Kinematics {
     pub accel_lat_mps2: Vec<f64>,
     /// Jerk, the derivative of longitudinal acceleration, m/s³.
     pub jerk_mps3: Vec<f64>,
+    /// Whether `speed_mps` and `accel_long_mps2` come from the measured
+    /// (Doppler) speed at the fixes that carry one
+    /// ([`SpeedSource::MeasuredWhenGiven`] on a trip with measured speeds);
+    /// `false`: from positions everywhere.
+    pub speed_measured: bool,
 }
 
 impl Kinematics {
@@ -121,6 +126,7 @@ impl Kinematics {
             yaw_rate_dps: vec![f64::NAN; n],
             accel_lat_mps2: vec![f64::NAN; n],
             jerk_mps3: vec![f64::NAN; n],
+            speed_measured: false,
         }
     }
 
@@ -436,6 +442,7 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
         return out;
     }
     let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
+    out.speed_measured = measured;
     for section in &clean.sections {
         if section.end - section.start < 3 {
             continue;

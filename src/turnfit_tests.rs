@@ -122,6 +122,51 @@ fn the_fit_recovers_the_parameters_from_exact_fixes() {
 }
 
 #[test]
+fn a_harsh_turn_without_measured_speed_gets_its_peak_back() {
+    // The short harsh turn of the test above, with positions only: the
+    // kinematics speed dips in the turn, so the fit is carried by the arc
+    // speed of the fixes instead (with the dipped speed it reads 4.5 m/s²).
+    let (with_speed, true_peak) = turning_trip(6.0, 90.0, 1.2, 12.0, 24);
+    let trip = Trajectory::try_from(RawTrip {
+        lat_deg: with_speed.lat_deg().to_vec(),
+        lon_deg: with_speed.lon_deg().to_vec(),
+        time_ms: with_speed.time_ms().map(<[i64]>::to_vec),
+        ..RawTrip::default()
+    })
+    .unwrap();
+    let a = analyze(&trip, &local_only());
+    assert!(!a.kinematics.speed_measured);
+    let local = only_turn(&a);
+    let w = window(&trip, &a.clean, &a.kinematics, &local, 5.0).unwrap();
+    assert!(!w.speed_measured);
+    let dip = a
+        .kinematics
+        .speed_mps
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let arc = w.v_mps.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(dip < 0.85 * 6.0 && arc > 0.98 * 6.0, "{dip} {arc}");
+    let found = fit_turn(
+        &trip,
+        &a.clean,
+        &a.kinematics,
+        &local,
+        &TurnFitConfig::default(),
+    )
+    .expect("a clean turn fits");
+    assert!(
+        (found.peak_mps2 / true_peak - 1.0).abs() < 0.03,
+        "{found:?} vs {true_peak}"
+    );
+    let refined = only_turn(&analyze(&trip, &Config::default()));
+    assert!(
+        refined.peak_mps2 > local.peak_mps2 && refined.hard,
+        "{refined:?}"
+    );
+}
+
+#[test]
 fn a_long_gentle_turn_is_left_to_the_local_fit() {
     // 60° at 20 m/s over 16 s peaks at 2.6 m/s²: the local fit keeps such a
     // long pulse, and with or without the refit the peak stays within 10 %.
@@ -178,6 +223,7 @@ proptest! {
             v_mps: speeds,
             x_m: offsets[..n].to_vec(),
             y_m: offsets[14..14 + n].to_vec(),
+            speed_measured: true,
         };
         let p = Vector4::new(psi0, theta, c, half);
         let (mut r, mut jac, mut r1, mut r2) = (vec![], vec![], vec![], vec![]);
