@@ -246,6 +246,125 @@ fn noise_row(
     );
 }
 
+/// Turn peaks against the vehicle gyro of the driveplotr-nds drives: the
+/// logger's yaw rate × the measured speed is the lateral acceleration of the
+/// car, measured without GPS.
+fn gyro_agreement(pipeline: &Config) {
+    use std::collections::{BTreeMap, HashMap};
+    let root = env!("CARGO_MANIFEST_DIR");
+    let trips = std::fs::read_to_string(format!("{root}/data/driveplotr-nds/nds.jsonl"))
+        .expect("nds.jsonl");
+    let rates = std::fs::read_to_string(format!("{root}/data/driveplotr-nds/yaw_rates.csv"))
+        .expect("yaw_rates.csv");
+    let mut yaw: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    for row in rates.lines().skip(1) {
+        let f: Vec<&str> = row.split(',').collect();
+        if let (Ok(t), Ok(r)) = (f[1].parse::<i64>(), f[2].parse::<f64>()) {
+            yaw.entry(f[0].to_owned()).or_default().push((t, r));
+        }
+    }
+    let hard_mps2 = pipeline.annotate.hard_turn_mps2;
+    let mut local_only = *pipeline;
+    local_only.turn_fit.enabled = false;
+    println!(
+        "| turn peaks | turns the gyro sees (≥ 1 m/s²) | tripscore ÷ gyro peak: median (10th–90th percentile) | hard turns | of them gyro ≥ {hard_mps2} m/s² | gyro peaks at the hard turns | turns with gyro ≥ {hard_mps2} m/s² | of them hard |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (label, cfg) in [
+        ("local fit only (turn fit off)", &local_only),
+        ("with the turn shape fit (default)", pipeline),
+    ] {
+        let (mut ratios, mut hard, mut confirmed) = (Vec::new(), 0, 0);
+        let (mut at_hard, mut gyro_hard, mut found) = (Vec::new(), 0, 0);
+        for line in trips.lines() {
+            let raw = tripscore::parse_line(line).expect("shipped data parses");
+            let trip = tripscore::Trajectory::try_from(raw).expect("shipped data is valid");
+            let speed_kmh: HashMap<i64, f64> = trip
+                .time_ms()
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &t)| Some((t, trip.speed_kmh(i)?)))
+                .collect();
+            // The gyro's lateral acceleration at each of its rows, m/s².
+            let lateral: Vec<(f64, f64)> = yaw
+                .get(trip.event_id())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&(t, r)| {
+                    let v = speed_kmh.get(&t)? / 3.6;
+                    #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+                    Some((t as f64, (v * r.to_radians()).abs()))
+                })
+                .collect();
+            let peak_near = |from_ms: f64, to_ms: f64| {
+                lateral
+                    .iter()
+                    .filter(|(t, _)| (from_ms..=to_ms).contains(t))
+                    .map(|x| x.1)
+                    .fold(0.0, f64::max)
+            };
+            let analysis = tripscore::analyze(&trip, cfg);
+            let turns: Vec<_> = analysis
+                .annotations
+                .iter()
+                .filter(|a| matches!(a.kind, tripscore::AnnotationKind::Turn(_)))
+                .collect();
+            for a in &turns {
+                let gyro = peak_near(a.start_ms - 1000.0, a.end_ms + 1000.0);
+                if gyro >= 1.0 {
+                    ratios.push(a.peak_mps2 / gyro);
+                }
+                if a.hard {
+                    hard += 1;
+                    confirmed += u32::from(gyro >= hard_mps2);
+                    at_hard.push(gyro);
+                }
+            }
+            // The gyro's own hard turns: runs of rows at or above the
+            // threshold, found when a hard turn lies within ±2 s.
+            let mut k = 0;
+            while k < lateral.len() {
+                if lateral[k].1 < hard_mps2 {
+                    k += 1;
+                    continue;
+                }
+                let start = lateral[k].0;
+                while k < lateral.len() && lateral[k].1 >= hard_mps2 {
+                    k += 1;
+                }
+                let end = lateral[k - 1].0;
+                gyro_hard += 1;
+                found +=
+                    u32::from(turns.iter().any(|a| {
+                        a.hard && a.start_ms - 2000.0 <= end && a.end_ms + 2000.0 >= start
+                    }));
+            }
+        }
+        ratios.sort_by(f64::total_cmp);
+        at_hard.sort_by(f64::total_cmp);
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a few hundred turns"
+        )]
+        let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+        let span = match (at_hard.first(), at_hard.last()) {
+            (Some(lo), Some(hi)) => format!("{lo:.1}–{hi:.1} m/s²"),
+            _ => "–".to_owned(),
+        };
+        println!(
+            "| {label} | {} | {:.2} ({:.2}–{:.2}) | {hard} | {confirmed} | {span} | {gyro_hard} | {found} |",
+            ratios.len(),
+            q(0.5),
+            q(0.1),
+            q(0.9),
+        );
+    }
+}
+
 /// One swept noise setting: its table, the values tried, and how each
 /// becomes a noise model.
 struct Sweep {
@@ -412,6 +531,8 @@ fn main() {
     noise_sensitivity(&base, trips, &pipeline);
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
+    println!("\n## Real drives: turn peaks against the driveplotr-nds vehicle gyro\n");
+    gyro_agreement(&pipeline);
     println!("\n## Calm driving (no harsh manoeuvre; 1 s, 5 m drift + all artefacts)\n");
     let calm = SimConfig {
         harsh_share: 0.0,

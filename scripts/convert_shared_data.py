@@ -204,6 +204,16 @@ def driveplotr():
                            round(float(ers[-1]["time_utc"]) * 1000), ers[0]["accel_event_cat"],
                            max(ax, key=abs), max(ay, key=abs)])
     (dst / "nds.jsonl").write_text("\n".join(lines) + "\n")
+    # The vehicle gyro's yaw rate (deg/s over the second before the row; the
+    # logger's gyro_z is positive turning left, written here positive turning
+    # right as tripscore's yaw rate): a reference for lateral acceleration.
+    with open(dst / "yaw_rates.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["event_id", "time_ms", "yaw_rate_dps"])
+        for drive, rs in sorted(drives.items()):
+            for r in rs:
+                if r["gyro_z"]:
+                    w.writerow([f"nds-{drive:02d}", round(float(r["time_utc"]) * 1000), -float(r["gyro_z"]) + 0.0])
     with open(dst / "accel_events.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["event_id", "accel_event", "start_ms", "end_ms", "category", "peak_accel_x_g", "peak_accel_y_g"])
