@@ -123,7 +123,7 @@ pub use trajectory::{
     Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
     Trajectory, TrajectoryError, TrajectoryErrorKind,
 };
-pub use turnfit::{TurnFitConfig, refine_turns};
+pub use turnfit::{TurnFitConfig, check_position_jumps, refine_turns};
 pub use visual::{ReportError, trip_geojson, trip_svg};
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -8,7 +8,7 @@ use crate::clean::{CleanConfig, CleanTrip, clean};
 use crate::kinematics::{Kinematics, KinematicsConfig, kinematics};
 use crate::score::ScoreConfig;
 use crate::trajectory::{Interval, Trajectory};
-use crate::turnfit::{TurnFitConfig, refine_turns};
+use crate::turnfit::{TurnFitConfig, check_position_jumps, refine_turns};
 
 /// Every setting of the pipeline, with documented defaults (`tripscore config --default`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -37,6 +37,9 @@ pub struct TripAnalysis {
     pub annotations: Vec<Annotation>,
     /// Episodes rejected as physically implausible.
     pub implausible_episodes: usize,
+    /// Turns whose fixes jump against the measured speed, their peaks capped
+    /// ([`crate::check_position_jumps`]).
+    pub turns_with_position_jumps: usize,
 }
 
 /// Runs clean → kinematics → annotate → turnfit on one trip.
@@ -65,11 +68,20 @@ pub fn analyze(trip: &Trajectory, cfg: &Config) -> TripAnalysis {
         &cfg.turn_fit,
         &cfg.annotate,
     );
+    let turns_with_position_jumps = check_position_jumps(
+        trip,
+        &clean,
+        &kinematics,
+        &mut found.episodes,
+        &cfg.turn_fit,
+        &cfg.annotate,
+    );
     TripAnalysis {
         clean,
         kinematics,
         annotations: found.episodes,
         implausible_episodes: found.implausible,
+        turns_with_position_jumps,
     }
 }
 

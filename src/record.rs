@@ -48,8 +48,8 @@ pub struct TripRecord {
     pub explanation: Option<Explanation>,
 }
 
-/// How good the trip's data was: the cleaning report and the episodes rejected
-/// as physically implausible.
+/// How good the trip's data was: the cleaning report, the episodes rejected
+/// as physically implausible and the turns whose fixes jump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DataQuality {
     /// Fixes dropped and why, gaps, invalid sections.
@@ -57,6 +57,10 @@ pub struct DataQuality {
     pub clean: CleanReport,
     /// Episodes peaking above the plausible limit, not annotated.
     pub implausible_episodes: usize,
+    /// Turns whose fixes jump against the measured speed: annotated, their
+    /// peaks capped at their mean lateral acceleration
+    /// ([`crate::check_position_jumps`]).
+    pub turns_with_position_jumps: usize,
 }
 
 /// Analyses a trip and builds its result line; `None` for an untimed path.
@@ -95,6 +99,7 @@ pub fn trip_record_of(
         data_quality: DataQuality {
             clean: analysis.clean.report,
             implausible_episodes: analysis.implausible_episodes,
+            turns_with_position_jumps: analysis.turns_with_position_jumps,
         },
         behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),
         trajectory: if options.trajectory {

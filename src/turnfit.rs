@@ -72,6 +72,15 @@ pub struct TurnFitConfig {
     /// 0 takes the fit as it is (more hard turns found, more false ones;
     /// docs/ACCURACY.md tabulates the trade).
     pub confidence_sigmas: f64,
+    /// A fix interval whose chord differs from the distance the measured
+    /// speed drove by more than this, and by more than
+    /// `position_jump_sigmas` × the trip's usual difference, is a position
+    /// jump, m ([`check_position_jumps`]); a huge value turns the check off.
+    pub min_position_jump_m: f64,
+    /// See `min_position_jump_m`: the trip's usual chord − driven
+    /// difference is its robust standard deviation (1.4826 × the median
+    /// absolute difference), so a noisier receiver needs a larger jump.
+    pub position_jump_sigmas: f64,
 }
 
 impl Default for TurnFitConfig {
@@ -84,6 +93,8 @@ impl Default for TurnFitConfig {
             noise_floor_m: 0.5,
             min_half_width_s: 1.0,
             confidence_sigmas: 1.0,
+            min_position_jump_m: 3.0,
+            position_jump_sigmas: 4.0,
         }
     }
 }
@@ -561,6 +572,115 @@ pub fn refine_turns(
             a.hard = confident_mps2 >= hard_turn_mps2;
         }
     }
+}
+
+/// |chord − driven| of the fix interval ending at kept fix `k`, m: the
+/// straight distance between kept fixes `k − 1` and `k` against the
+/// distance the measured speed (mean of the two) drove between them; `None`
+/// without measured speed at either.
+fn position_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64], k: usize) -> Option<f64> {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let (i, j) = (clean.fixes[k - 1], clean.fixes[k]);
+    let (v_i, v_j) = (trip.speed_kmh(i)? / 3.6, trip.speed_kmh(j)? / 3.6);
+    #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
+    let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
+    let mut dlon = lon[j] - lon[i];
+    if dlon > 180.0 {
+        dlon -= 360.0;
+    } else if dlon < -180.0 {
+        dlon += 360.0;
+    }
+    let chord_m = EARTH_RADIUS_M
+        * (lat[j] - lat[i])
+            .to_radians()
+            .hypot(trip.cos_lat(j) * dlon.to_radians());
+    Some((chord_m - driven_m).abs())
+}
+
+/// The trip's robust standard deviation of [`position_jump_m`] over the
+/// intervals inside its sections, m (1.4826 × the median); `None` without
+/// any.
+fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option<f64> {
+    let mut jumps: Vec<f64> = clean
+        .sections
+        .iter()
+        .flat_map(|s| s.start + 1..s.end)
+        .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+        .collect();
+    if jumps.is_empty() {
+        return None;
+    }
+    let mid = jumps.len() / 2;
+    let (_, median, _) = jumps.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(1.4826 * *median)
+}
+
+/// Caps the peaks of left and right turns whose fixes jump: where a fix
+/// interval of the turn (or one either side) covers a distance differing
+/// from what the measured speed drove by more than `cfg.min_position_jump_m`
+/// and than `cfg.position_jump_sigmas` × the trip's usual difference, the
+/// position error changed by metres within a second, and the
+/// curvature of the fixes there is the receiver's, not the car's (on the
+/// driveplotr-nds drives such turns read up to 2.7 × the vehicle gyro,
+/// docs/ACCURACY.md). Such a turn's peak becomes at most its mean lateral
+/// acceleration, mean speed × heading change / duration — a lower bound of
+/// the true peak that a position jump cannot inflate — and `hard` is judged
+/// on that. Returns how many turns were capped.
+///
+/// Turns without measured speed at their fixes, and roundabouts (whose
+/// heading changes cancel), are left alone.
+pub fn check_position_jumps(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    episodes: &mut [Annotation],
+    cfg: &TurnFitConfig,
+    annotate: &AnnotateConfig,
+) -> usize {
+    let Some(time_ms) = trip.time_ms() else {
+        return 0;
+    };
+    if !kin.speed_measured || clean.fixes.len() < 2 {
+        return 0;
+    }
+    // The trip's usual difference, computed once a turn needs it.
+    let mut limit_m: Option<f64> = None;
+    let mut capped = 0;
+    for a in episodes.iter_mut() {
+        let single = matches!(
+            a.kind,
+            AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
+        );
+        if !single || a.last_fix >= kin.speed_mps.len() {
+            continue;
+        }
+        let last = (a.last_fix + 1).min(clean.fixes.len() - 1);
+        let largest_m = (a.first_fix.max(1)..=last)
+            .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+            .fold(0.0, f64::max);
+        if largest_m <= cfg.min_position_jump_m {
+            continue;
+        }
+        let limit_m = *limit_m.get_or_insert_with(|| {
+            let usual_m = usual_jump_m(trip, clean, time_ms).unwrap_or(0.0);
+            cfg.min_position_jump_m
+                .max(cfg.position_jump_sigmas * usual_m)
+        });
+        if largest_m <= limit_m {
+            continue;
+        }
+        let speeds = &kin.speed_mps[a.first_fix..=a.last_fix];
+        #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+        let mean_speed_mps = speeds.iter().sum::<f64>() / speeds.len() as f64;
+        let duration_s = (a.end_ms - a.start_ms) / 1000.0;
+        let mean_mps2 = mean_speed_mps * a.heading_change_deg.abs().to_radians() / duration_s;
+        if mean_mps2.is_finite() && mean_mps2 < a.peak_mps2 {
+            a.peak_mps2 = mean_mps2;
+            a.hard = mean_mps2 >= annotate.hard_turn_mps2;
+        }
+        capped += 1;
+    }
+    capped
 }
 
 #[cfg(test)]

@@ -166,6 +166,60 @@ fn a_harsh_turn_without_measured_speed_gets_its_peak_back() {
     );
 }
 
+/// `trip` with kept fix `k` moved `north_m` metres north, speeds kept.
+fn with_fix_moved(trip: &Trajectory, k: usize, north_m: f64, with_speed: bool) -> Trajectory {
+    let mut lat = trip.lat_deg().to_vec();
+    lat[k] += (north_m / EARTH_RADIUS_M).to_degrees();
+    Trajectory::try_from(RawTrip {
+        lat_deg: lat,
+        lon_deg: trip.lon_deg().to_vec(),
+        time_ms: trip.time_ms().map(<[i64]>::to_vec),
+        speed_kmh: with_speed.then(|| (0..trip.len()).map(|i| trip.speed_kmh(i)).collect()),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_position_jump_in_a_turn_caps_its_peak() {
+    // The short harsh turn, consistent with its measured speed: not capped.
+    let (trip, _) = turning_trip(6.0, 90.0, 1.2, 12.0, 24);
+    let consistent = analyze(&trip, &Config::default());
+    assert_eq!(consistent.turns_with_position_jumps, 0);
+    assert!(only_turn(&consistent).hard);
+    // The fix at the turn's middle 5 m off (the receiver's error jumps): the
+    // chords either side disagree with the measured 6 m/s by ~3.5 m, so the
+    // turn's peak falls to its mean lateral acceleration, which is not hard.
+    let jumped = with_fix_moved(&trip, 12, 5.0, true);
+    let a = analyze(&jumped, &Config::default());
+    assert!(a.turns_with_position_jumps >= 1, "{a:?}");
+    let turns: Vec<_> = a
+        .annotations
+        .iter()
+        .filter(|e| matches!(e.kind, AnnotationKind::Turn(_)))
+        .collect();
+    assert!(!turns.is_empty());
+    for t in &turns {
+        assert!(!t.hard, "{t:?}");
+        assert!(t.peak_mps2 < Config::default().annotate.hard_turn_mps2);
+    }
+    // A larger minimum jump leaves it alone, and hard…
+    let mut lenient = Config::default();
+    lenient.turn_fit.min_position_jump_m = 6.0;
+    let unchecked = analyze(&jumped, &lenient);
+    assert_eq!(unchecked.turns_with_position_jumps, 0);
+    assert!(
+        unchecked.annotations.iter().any(|e| e.hard),
+        "{unchecked:?}"
+    );
+    // …and without measured speed there is nothing to check against.
+    let no_speed = with_fix_moved(&trip, 12, 5.0, false);
+    assert_eq!(
+        analyze(&no_speed, &Config::default()).turns_with_position_jumps,
+        0
+    );
+}
+
 #[test]
 fn a_long_gentle_turn_is_left_to_the_local_fit() {
     // 60° at 20 m/s over 16 s peaks at 2.6 m/s²: the local fit keeps such a
