@@ -5,7 +5,8 @@
 //! --default` prints it tries other settings).
 
 use tripscore::{
-    Config, Estimator, Evaluation, NoiseConfig, SimConfig, SpeedSource, evaluate_simulated,
+    Config, Estimator, Evaluation, NoiseConfig, SimConfig, SpeedSource, TurnFitConfig,
+    evaluate_simulated,
 };
 
 fn row(label: &str, ev: &Evaluation) {
@@ -170,8 +171,9 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
     }
 }
 
-/// Hard turns with the turn shape fit off, and with its fitted peak lowered
-/// by 0–2 standard errors, on the default trips and on calm driving.
+/// Hard turns with the turn shape fit off, with its fitted peak lowered by
+/// 0–2 standard errors, with narrower and wider margins, and without the
+/// position-jump check, on the default trips and on calm driving.
 fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
     println!("\n## Turn shape fit (1 s sampling, 5 m drift + all artefacts)\n");
     println!(
@@ -183,17 +185,28 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
         ..*base
     };
     let calm_trips = trips.max(5) * 5 / 2;
-    for (label, sigmas) in [
-        ("local fit only (turn fit off)", None),
-        ("fitted peak as is", Some(0.0)),
-        ("fitted peak − 0.5 standard errors", Some(0.5)),
-        ("fitted peak − 1 standard error (default)", Some(1.0)),
-        ("fitted peak − 1.5 standard errors", Some(1.5)),
-        ("fitted peak − 2 standard errors", Some(2.0)),
-    ] {
+    let rows: [(&str, fn(&mut TurnFitConfig)); 9] = [
+        ("local fit only (turn fit off)", |c| c.enabled = false),
+        ("fitted peak as is", |c| c.confidence_sigmas = 0.0),
+        ("fitted peak − 0.5 standard errors", |c| {
+            c.confidence_sigmas = 0.5;
+        }),
+        ("fitted peak − 1 standard error (default)", |_| {}),
+        ("fitted peak − 1.5 standard errors", |c| {
+            c.confidence_sigmas = 1.5;
+        }),
+        ("fitted peak − 2 standard errors", |c| {
+            c.confidence_sigmas = 2.0;
+        }),
+        ("margins of 3 s instead of 5 s", |c| c.margin_s = 3.0),
+        ("margins of 8 s instead of 5 s", |c| c.margin_s = 8.0),
+        ("without the position-jump check", |c| {
+            c.min_position_jump_m = f64::MAX;
+        }),
+    ];
+    for (label, change) in rows {
         let mut cfg = *pipeline;
-        cfg.turn_fit.enabled = sigmas.is_some();
-        cfg.turn_fit.confidence_sigmas = sigmas.unwrap_or(0.0);
+        change(&mut cfg.turn_fit);
         let ev = evaluate_simulated(base, trips, &cfg);
         let calm_ev = evaluate_simulated(&calm, calm_trips, &cfg);
         println!(
@@ -270,9 +283,18 @@ fn gyro_agreement(pipeline: &Config) {
         "| turn peaks | turns the gyro sees (≥ 1 m/s²) | tripscore ÷ gyro peak: median (10th–90th percentile) | hard turns | of them gyro ≥ {hard_mps2} m/s² | gyro peaks at the hard turns | turns with gyro ≥ {hard_mps2} m/s² | of them hard |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    let mut margins_3_s = *pipeline;
+    margins_3_s.turn_fit.margin_s = 3.0;
+    let mut no_jump_check = *pipeline;
+    no_jump_check.turn_fit.min_position_jump_m = f64::MAX;
+    let mut neither = local_only;
+    neither.turn_fit.min_position_jump_m = f64::MAX;
     for (label, cfg) in [
+        ("local fit only, no position-jump check", &neither),
         ("local fit only (turn fit off)", &local_only),
-        ("with the turn shape fit (default)", pipeline),
+        ("turn fit with 3 s margins", &margins_3_s),
+        ("turn fit, no position-jump check", &no_jump_check),
+        ("turn fit and position-jump check (default)", pipeline),
     ] {
         let (mut ratios, mut hard, mut confirmed) = (Vec::new(), 0, 0);
         let (mut at_hard, mut gyro_hard, mut found) = (Vec::new(), 0, 0);
