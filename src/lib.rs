@@ -20,8 +20,10 @@
 //!   acceleration, heading, yaw rate, jerk;
 //! - **annotate** ([`annotate`]): accelerate/brake/coast and turn/roundabout
 //!   episodes, hard events;
-//! - **turnfit** ([`refine_turns`]): the peaks of short turns from a fitted
-//!   yaw-pulse model; [`analyze`] runs clean → kinematics → annotate → turnfit;
+//! - **turnfit** ([`refine_turns`], [`check_position_jumps`]): the peaks of
+//!   short turns from a fitted yaw-pulse model, and turns whose fixes jump
+//!   against the measured speed capped; [`analyze`] runs clean → kinematics →
+//!   annotate → turnfit;
 //! - **features** ([`trip_features`]): additive integer features per zone;
 //! - **score** ([`score_features`], [`score_window`]): `CarBehaviorScores`;
 //! - **aggregate** ([`Aggregator`]): per-user l7d/past windows, exact merges;

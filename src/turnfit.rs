@@ -13,9 +13,9 @@
 //! [−1, 1] (0 before, 1 after),
 //!
 //! so the yaw rate is a raised-cosine pulse of area Θ (the heading change),
-//! centred at `c`, lasting `2w` and peaking at Θ/w. The car's speed from the
-//! kinematics stage (measured where given) carries the heading along: the
-//! model path is the integral of speed × (sin ψ, cos ψ), and the residuals
+//! centred at `c`, lasting `2w` and peaking at Θ/w. The car's measured speed
+//! (without one, the fixes' arc speed, [`arc_speeds`]) carries the heading
+//! along, over the turn and `margin_s` (5 s) either side: the model path is the integral of speed × (sin ψ, cos ψ), and the residuals
 //! are the fixes' offsets from it, east and north, after the best offset and
 //! drift velocity per axis are taken out (a receiver's slowly wandering
 //! error, over a turn's few seconds).
@@ -32,6 +32,10 @@
 //! so the fit's scatter seldom makes a calm turn hard (docs/ACCURACY.md
 //! measures both sides of the trade). Roundabouts — several pulses with the
 //! steering held between — keep the local-fit peak.
+//!
+//! [`check_position_jumps`] then caps turns whose fixes jump against the
+//! measured speed: against a vehicle gyro on real drives, such jumps were
+//! where the false hard turns came from (docs/ACCURACY.md).
 
 use nalgebra::{Matrix4, Vector4};
 use serde::{Deserialize, Serialize};
