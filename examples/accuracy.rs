@@ -259,10 +259,15 @@ fn noise_row(
     );
 }
 
-/// Turn peaks against the vehicle gyro of the driveplotr-nds drives: the
-/// logger's yaw rate × the measured speed is the lateral acceleration of the
-/// car, measured without GPS.
-fn gyro_agreement(pipeline: &Config) {
+/// A driveplotr-nds drive with its vehicle gyro: for each gyro row with a
+/// measured speed, (Unix ms, yaw rate in deg/s positive turning right,
+/// lateral acceleration = speed × yaw rate in m/s²).
+struct GyroDrive {
+    trip: tripscore::Trajectory,
+    rows: Vec<(f64, f64, f64)>,
+}
+
+fn gyro_drives() -> Vec<GyroDrive> {
     use std::collections::{BTreeMap, HashMap};
     let root = env!("CARGO_MANIFEST_DIR");
     let trips = std::fs::read_to_string(format!("{root}/data/driveplotr-nds/nds.jsonl"))
@@ -276,6 +281,38 @@ fn gyro_agreement(pipeline: &Config) {
             yaw.entry(f[0].to_owned()).or_default().push((t, r));
         }
     }
+    trips
+        .lines()
+        .map(|line| {
+            let raw = tripscore::parse_line(line).expect("shipped data parses");
+            let trip = tripscore::Trajectory::try_from(raw).expect("shipped data is valid");
+            let speed_kmh: HashMap<i64, f64> = trip
+                .time_ms()
+                .unwrap_or(&[])
+                .iter()
+                .enumerate()
+                .filter_map(|(i, &t)| Some((t, trip.speed_kmh(i)?)))
+                .collect();
+            let rows = yaw
+                .get(trip.event_id())
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|&(t, r)| {
+                    let v = speed_kmh.get(&t)? / 3.6;
+                    #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+                    Some((t as f64, r, v * r.to_radians()))
+                })
+                .collect();
+            GyroDrive { trip, rows }
+        })
+        .collect()
+}
+
+/// Turn peaks against the vehicle gyro of the driveplotr-nds drives: the
+/// logger's yaw rate × the measured speed is the lateral acceleration of the
+/// car, measured without GPS.
+fn gyro_agreement(pipeline: &Config, drives: &[GyroDrive]) {
     let hard_mps2 = pipeline.annotate.hard_turn_mps2;
     let mut local_only = *pipeline;
     local_only.turn_fit.enabled = false;
@@ -298,28 +335,9 @@ fn gyro_agreement(pipeline: &Config) {
     ] {
         let (mut ratios, mut hard, mut confirmed) = (Vec::new(), 0, 0);
         let (mut at_hard, mut gyro_hard, mut found) = (Vec::new(), 0, 0);
-        for line in trips.lines() {
-            let raw = tripscore::parse_line(line).expect("shipped data parses");
-            let trip = tripscore::Trajectory::try_from(raw).expect("shipped data is valid");
-            let speed_kmh: HashMap<i64, f64> = trip
-                .time_ms()
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &t)| Some((t, trip.speed_kmh(i)?)))
-                .collect();
-            // The gyro's lateral acceleration at each of its rows, m/s².
-            let lateral: Vec<(f64, f64)> = yaw
-                .get(trip.event_id())
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|&(t, r)| {
-                    let v = speed_kmh.get(&t)? / 3.6;
-                    #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
-                    Some((t as f64, (v * r.to_radians()).abs()))
-                })
-                .collect();
+        for GyroDrive { trip, rows } in drives {
+            // The gyro's |lateral acceleration| at each of its rows, m/s².
+            let lateral: Vec<(f64, f64)> = rows.iter().map(|&(t, _, a)| (t, a.abs())).collect();
             let peak_near = |from_ms: f64, to_ms: f64| {
                 lateral
                     .iter()
@@ -327,7 +345,7 @@ fn gyro_agreement(pipeline: &Config) {
                     .map(|x| x.1)
                     .fold(0.0, f64::max)
             };
-            let analysis = tripscore::analyze(&trip, cfg);
+            let analysis = tripscore::analyze(trip, cfg);
             let turns: Vec<_> = analysis
                 .annotations
                 .iter()
@@ -385,6 +403,80 @@ fn gyro_agreement(pipeline: &Config) {
             q(0.9),
         );
     }
+}
+
+/// Turn annotations against the gyro's own turns: runs of gyro rows whose
+/// lateral acceleration keeps one sign at ≥ `turn_start_mps2` (the
+/// annotate stage's own definition), turning ≥ `turn_min_heading_deg` over
+/// ≥ `min_turn_ms` and peaking at ≥ 1 m/s². One is found when a turn
+/// annotation turning the same way (a roundabout: either way) overlaps it
+/// within ±3 s (the receiver's track lags the gyro by 1–3 s); an annotation
+/// is right when such a run — of any size — lies within ±3 s of it.
+fn gyro_turn_annotations(pipeline: &Config, drives: &[GyroDrive]) {
+    use tripscore::{AnnotationKind, api::Maneuver};
+    let cfg = &pipeline.annotate;
+    let pad_ms = 3000.0;
+    let (mut truth, mut found, mut detected, mut right) = (0, 0, 0, 0);
+    for GyroDrive { trip, rows } in drives {
+        // (start ms, end ms, heading change deg, peak |lateral| m/s²); a row's
+        // rate is the mean over the second before it.
+        let mut runs: Vec<(f64, f64, f64, f64)> = Vec::new();
+        let mut k = 0;
+        while k < rows.len() {
+            let sign = rows[k].2.signum();
+            if rows[k].2.abs() < cfg.turn_start_mps2 {
+                k += 1;
+                continue;
+            }
+            let first = k;
+            let (mut heading_deg, mut peak_mps2) = (0.0, 0.0_f64);
+            while k < rows.len()
+                && rows[k].2 * sign >= cfg.turn_start_mps2
+                && (k == first || rows[k].0 - rows[k - 1].0 <= 1500.0)
+            {
+                heading_deg += rows[k].1;
+                peak_mps2 = peak_mps2.max(rows[k].2.abs());
+                k += 1;
+            }
+            runs.push((
+                rows[first].0 - 1000.0,
+                rows[k - 1].0,
+                heading_deg,
+                peak_mps2,
+            ));
+        }
+        let analysis = tripscore::analyze(trip, pipeline);
+        let turns: Vec<_> = analysis
+            .annotations
+            .iter()
+            .filter(|a| matches!(a.kind, AnnotationKind::Turn(_)))
+            .collect();
+        let agree = |a: &tripscore::Annotation, run: &(f64, f64, f64, f64)| {
+            a.start_ms - pad_ms <= run.1
+                && a.end_ms + pad_ms >= run.0
+                && (a.kind == AnnotationKind::Turn(Maneuver::Roundabout)
+                    || a.heading_change_deg * run.2 > 0.0)
+        };
+        #[allow(clippy::cast_precision_loss, reason = "ms")]
+        let min_turn_ms = cfg.min_turn_ms as f64;
+        for run in runs.iter().filter(|r| {
+            r.2.abs() >= cfg.turn_min_heading_deg && r.3 >= 1.0 && r.1 - r.0 >= min_turn_ms
+        }) {
+            truth += 1;
+            found += u32::from(turns.iter().any(|a| agree(a, run)));
+        }
+        for a in &turns {
+            detected += 1;
+            right += u32::from(runs.iter().any(|run| agree(a, run)));
+        }
+    }
+    println!(
+        "\nTurn annotations against the gyro's turns (≥ {}°, ≥ {} s, peaking ≥ 1 m/s²): {found} of {truth} found (recall {:.3}); {right} of tripscore's {detected} turns match a gyro turn (precision {:.3}).",
+        cfg.turn_min_heading_deg,
+        cfg.min_turn_ms / 1000,
+        f64::from(found) / f64::from(truth.max(1)),
+        f64::from(right) / f64::from(detected.max(1)),
+    );
 }
 
 /// One swept noise setting: its table, the values tried, and how each
@@ -554,7 +646,9 @@ fn main() {
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
     println!("\n## Real drives: turn peaks against the driveplotr-nds vehicle gyro\n");
-    gyro_agreement(&pipeline);
+    let drives = gyro_drives();
+    gyro_agreement(&pipeline, &drives);
+    gyro_turn_annotations(&pipeline, &drives);
     println!("\n## Calm driving (no harsh manoeuvre; 1 s, 5 m drift + all artefacts)\n");
     let calm = SimConfig {
         harsh_share: 0.0,
