@@ -629,7 +629,7 @@ fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option
 /// docs/ACCURACY.md). Such a turn's peak becomes at most its mean lateral
 /// acceleration, mean speed × heading change / duration — a lower bound of
 /// the true peak that a position jump cannot inflate — and `hard` is judged
-/// on that. Returns how many turns were capped.
+/// on that. Returns how many turns had such a jump (capped or not).
 ///
 /// Turns without measured speed at their fixes, and roundabouts (whose
 /// heading changes cancel), are left alone.

@@ -64,6 +64,22 @@ fn only_turn(a: &crate::pipeline::TripAnalysis) -> Annotation {
     *turns[0]
 }
 
+/// The default turn fit of `turn`, which must be trusted.
+fn fit_default(
+    trip: &Trajectory,
+    a: &crate::pipeline::TripAnalysis,
+    turn: &Annotation,
+) -> TurnPeak {
+    fit_turn(
+        trip,
+        &a.clean,
+        &a.kinematics,
+        turn,
+        &TurnFitConfig::default(),
+    )
+    .expect("a clean turn fits")
+}
+
 #[test]
 fn a_short_harsh_turn_gets_its_peak_back() {
     // 90° at 6 m/s in 2.4 s: 7.9 m/s², which the ±2 s local fit flattens.
@@ -76,14 +92,7 @@ fn a_short_harsh_turn_gets_its_peak_back() {
         "{local:?} vs {true_peak}"
     );
     // On exact fixes the fit finds the peak and where it is…
-    let found = fit_turn(
-        &trip,
-        &a.clean,
-        &a.kinematics,
-        &local,
-        &TurnFitConfig::default(),
-    )
-    .expect("a clean turn fits");
+    let found = fit_default(&trip, &a, &local);
     assert!(
         (found.peak_mps2 / true_peak - 1.0).abs() < 0.02,
         "{found:?} vs {true_peak}"
@@ -147,14 +156,7 @@ fn a_harsh_turn_without_measured_speed_gets_its_peak_back() {
         .fold(f64::INFINITY, f64::min);
     let arc = w.v_mps.iter().copied().fold(f64::INFINITY, f64::min);
     assert!(dip < 0.85 * 6.0 && arc > 0.98 * 6.0, "{dip} {arc}");
-    let found = fit_turn(
-        &trip,
-        &a.clean,
-        &a.kinematics,
-        &local,
-        &TurnFitConfig::default(),
-    )
-    .expect("a clean turn fits");
+    let found = fit_default(&trip, &a, &local);
     assert!(
         (found.peak_mps2 / true_peak - 1.0).abs() < 0.03,
         "{found:?} vs {true_peak}"
