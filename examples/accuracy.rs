@@ -171,6 +171,9 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
     }
 }
 
+/// A change to the default turn fit settings, for one row of a table.
+type TurnFitChange = fn(&mut TurnFitConfig);
+
 /// Hard turns with the turn shape fit off, with its fitted peak lowered by
 /// 0–2 standard errors, with narrower and wider margins, and without the
 /// position-jump check, on the default trips and on calm driving.
@@ -185,7 +188,7 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
         ..*base
     };
     let calm_trips = trips.max(5) * 5 / 2;
-    let rows: [(&str, fn(&mut TurnFitConfig)); 9] = [
+    let rows: [(&str, TurnFitChange); 9] = [
         ("local fit only (turn fit off)", |c| c.enabled = false),
         ("fitted peak as is", |c| c.confidence_sigmas = 0.0),
         ("fitted peak − 0.5 standard errors", |c| {
