@@ -146,6 +146,10 @@ struct SimulateArgs {
     /// White position noise, σ per axis, m.
     #[arg(long, default_value_t = 0.4)]
     white_m: f64,
+    /// Time constant of the receiver's own track filter, s (0: none): turns
+    /// and speed changes come out later and gentler, as from real receivers.
+    #[arg(long, default_value_t = 0.0)]
+    receiver_lag_s: f64,
     /// No noise and no artefacts at all.
     #[arg(long)]
     clean: bool,
@@ -473,6 +477,7 @@ fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
         NoiseConfig {
             position_sigma_m: args.drift_m,
             white_sigma_m: args.white_m,
+            receiver_lag_s: args.receiver_lag_s,
             ..NoiseConfig::default()
         }
     };

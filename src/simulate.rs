@@ -55,6 +55,16 @@ pub struct NoiseConfig {
     pub spike_prob: f64,
     /// Whether the trip has one tunnel gap of 60–300 s.
     pub tunnel: bool,
+    /// Time constant of the receiver's own track filter, s (0: none). Real
+    /// receivers smooth their velocity and track: the reported velocity
+    /// follows the car's through a first-order lag of this time constant,
+    /// the reported position integrates it and is pulled to the car's with
+    /// the same time constant, and the reported speed is the lagged
+    /// velocity's length — so turns come out later, wider and gentler
+    /// ([`receiver_track`]; docs/ACCURACY.md compares it with a vehicle
+    /// gyro).
+    #[serde(default)]
+    pub receiver_lag_s: f64,
 }
 
 impl Default for NoiseConfig {
@@ -69,6 +79,7 @@ impl Default for NoiseConfig {
             stale_prob: 0.01,
             spike_prob: 0.002,
             tunnel: true,
+            receiver_lag_s: 0.0,
         }
     }
 }
@@ -87,6 +98,7 @@ impl NoiseConfig {
             stale_prob: 0.0,
             spike_prob: 0.0,
             tunnel: false,
+            receiver_lag_s: 0.0,
         }
     }
 }
@@ -643,6 +655,54 @@ fn simulate_path(
     (d.states, d.truth)
 }
 
+/// What the receiver reports at one 10 Hz step: position, m, and speed, m/s.
+#[derive(Clone, Copy, Debug)]
+struct Reported {
+    x_m: f64,
+    y_m: f64,
+    speed_mps: f64,
+}
+
+/// The receiver's own track of `states` with the track-filter time
+/// constant `lag_s` (see [`NoiseConfig::receiver_lag_s`]); the true states
+/// when `lag_s` is 0.
+fn receiver_track(states: &[State], lag_s: f64) -> Vec<Reported> {
+    let exact = |s: &State| Reported {
+        x_m: s.x_m,
+        y_m: s.y_m,
+        speed_mps: s.speed_mps,
+    };
+    if lag_s <= 0.0 {
+        return states.iter().map(exact).collect();
+    }
+    let gain = (STEP_S / lag_s).min(1.0);
+    let Some(first) = states.first() else {
+        return Vec::new();
+    };
+    let mut at = exact(first);
+    let (mut vx, mut vy) = (
+        first.speed_mps * first.heading_rad.sin(),
+        first.speed_mps * first.heading_rad.cos(),
+    );
+    let mut out = vec![at];
+    for w in states.windows(2) {
+        let (true_vx, true_vy) = (
+            (w[1].x_m - w[0].x_m) / STEP_S,
+            (w[1].y_m - w[0].y_m) / STEP_S,
+        );
+        vx += gain * (true_vx - vx);
+        vy += gain * (true_vy - vy);
+        // Predict with the lagged velocity, then pull towards the car.
+        at.x_m += vx * STEP_S;
+        at.y_m += vy * STEP_S;
+        at.x_m += gain * (w[1].x_m - at.x_m);
+        at.y_m += gain * (w[1].y_m - at.y_m);
+        at.speed_mps = vx.hypot(vy);
+        out.push(at);
+    }
+    out
+}
+
 /// Simulates trip `index` of the set `cfg` describes.
 ///
 /// # Panics
@@ -685,6 +745,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         })
         .collect();
     let noise = cfg.noise;
+    let track = receiver_track(&states, noise.receiver_lag_s);
     let normal = |sigma: f64| Normal::new(0.0, sigma.max(0.0)).expect("finite sigma");
     let (white, speed_err, jitter) = (
         normal(noise.white_sigma_m),
@@ -726,7 +787,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
     let mut times = Vec::new();
     let mut speeds = Vec::new();
     let mut roads = Vec::new();
-    for s in states.iter().step_by(step) {
+    for (s, reported) in states.iter().zip(&track).step_by(step) {
         for (e, v) in &mut drift {
             *v = rho * *v + drift_step.sample(&mut rng);
             *e += (*v - *e / tau) * dt_s;
@@ -751,8 +812,8 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             continue;
         }
         let (mut x, mut y) = (
-            s.x_m + drift[0].0 + white.sample(&mut rng),
-            s.y_m + drift[1].0 + white.sample(&mut rng),
+            reported.x_m + drift[0].0 + white.sample(&mut rng),
+            reported.y_m + drift[1].0 + white.sample(&mut rng),
         );
         if rng.random_bool(noise.spike_prob) {
             let r = rng.random_range(200.0..2000.0);
@@ -763,7 +824,8 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         lat.push(origin_lat + (y / EARTH_RADIUS_M).to_degrees());
         lon.push(origin_lon + (x / (EARTH_RADIUS_M * cos_lat)).to_degrees());
         speeds.push(
-            ((s.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round() / 100.0,
+            ((reported.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round()
+                / 100.0,
         );
         roads.push(s.road);
         times.push(t);
@@ -818,6 +880,61 @@ mod tests {
             (measured - truth).abs() / truth < 0.01,
             "{measured} vs {truth}"
         );
+    }
+
+    /// A car at 8 m/s going north for 10 s, then turning right by 90° at
+    /// 0.5 rad/s, then east for 20 s, at 10 Hz.
+    fn corner() -> Vec<State> {
+        let road = CITY_50;
+        let mut states = vec![State {
+            t_s: 0.0,
+            x_m: 0.0,
+            y_m: 0.0,
+            heading_rad: 0.0,
+            speed_mps: 8.0,
+            road,
+        }];
+        let turn_steps = (std::f64::consts::FRAC_PI_2 / 0.5 / STEP_S).round() as usize;
+        for k in 0..300 + turn_steps {
+            let s = *states.last().unwrap();
+            let yaw = if (100..100 + turn_steps).contains(&k) {
+                0.5
+            } else {
+                0.0
+            };
+            let h_mid = s.heading_rad + 0.5 * yaw * STEP_S;
+            states.push(State {
+                t_s: s.t_s + STEP_S,
+                x_m: s.x_m + 8.0 * STEP_S * h_mid.sin(),
+                y_m: s.y_m + 8.0 * STEP_S * h_mid.cos(),
+                heading_rad: s.heading_rad + yaw * STEP_S,
+                speed_mps: 8.0,
+                road,
+            });
+        }
+        states
+    }
+
+    #[test]
+    fn the_receiver_track_filter_lags_turns_but_not_straights() {
+        let states = corner();
+        let exact = receiver_track(&states, 0.0);
+        for (r, s) in exact.iter().zip(&states) {
+            assert_eq!((r.x_m, r.y_m, r.speed_mps), (s.x_m, s.y_m, s.speed_mps));
+        }
+        let lagged = receiver_track(&states, 2.0);
+        let off = |k: usize| (lagged[k].x_m - states[k].x_m).hypot(lagged[k].y_m - states[k].y_m);
+        // On the straight before the turn it reports the car exactly…
+        assert!(off(90) < 1e-9, "{}", off(90));
+        // …through the corner it cuts inside and lags by metres, and its
+        // speed dips (the lagged velocity turns through the corner)…
+        let worst = (100..160).map(off).fold(0.0, f64::max);
+        assert!(worst > 2.0, "{worst}");
+        assert!(lagged[125..150].iter().any(|r| r.speed_mps < 7.5));
+        // …and twenty seconds later it is back on the car.
+        let last = states.len() - 1;
+        assert!(off(last) < 0.1, "{}", off(last));
+        assert!((lagged[last].speed_mps - 8.0).abs() < 0.01);
     }
 
     #[test]
