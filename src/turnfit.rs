@@ -15,7 +15,8 @@
 //! so the yaw rate is a raised-cosine pulse of area Θ (the heading change),
 //! centred at `c`, lasting `2w` and peaking at Θ/w. The car's measured speed
 //! (without one, the fixes' arc speed, [`arc_speeds`]) carries the heading
-//! along, over the turn and `margin_s` (5 s) either side: the model path is the integral of speed × (sin ψ, cos ψ), and the residuals
+//! along, over the turn and `margin_s` (5 s) either side: the model path is
+//! the integral of speed × (sin ψ, cos ψ), and the residuals
 //! are the fixes' offsets from it, east and north, after the best offset and
 //! drift velocity per axis are taken out (a receiver's slowly wandering
 //! error, over a turn's few seconds).
@@ -583,22 +584,11 @@ pub fn refine_turns(
 /// distance the measured speed (mean of the two) drove between them; `None`
 /// without measured speed at either.
 fn position_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64], k: usize) -> Option<f64> {
-    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
     let (i, j) = (clean.fixes[k - 1], clean.fixes[k]);
     let (v_i, v_j) = (trip.speed_kmh(i)? / 3.6, trip.speed_kmh(j)? / 3.6);
     #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
     let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
-    let mut dlon = lon[j] - lon[i];
-    if dlon > 180.0 {
-        dlon -= 360.0;
-    } else if dlon < -180.0 {
-        dlon += 360.0;
-    }
-    let chord_m = EARTH_RADIUS_M
-        * (lat[j] - lat[i])
-            .to_radians()
-            .hypot(trip.cos_lat(j) * dlon.to_radians());
-    Some((chord_m - driven_m).abs())
+    Some((trip.step_between_m(i, j) - driven_m).abs())
 }
 
 /// The trip's robust standard deviation of [`position_jump_m`] over the
@@ -631,6 +621,7 @@ fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option
 /// the true peak that a position jump cannot inflate — and `hard` is judged
 /// on that. Returns how many turns had such a jump (capped or not).
 ///
+/// Only intervals inside the turn's section count (not one across a gap).
 /// Turns without measured speed at their fixes, and roundabouts (whose
 /// heading changes cancel), are left alone.
 pub fn check_position_jumps(
@@ -649,17 +640,28 @@ pub fn check_position_jumps(
     }
     // The trip's usual difference, computed once a turn needs it.
     let mut limit_m: Option<f64> = None;
-    let mut capped = 0;
+    let mut jumps = 0;
     for a in episodes.iter_mut() {
         let single = matches!(
             a.kind,
             AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
         );
+        let Some(section) = clean
+            .sections
+            .iter()
+            .find(|s| s.start <= a.first_fix && a.last_fix < s.end)
+        else {
+            continue;
+        };
         if !single || a.last_fix >= kin.speed_mps.len() {
             continue;
         }
-        let last = (a.last_fix + 1).min(clean.fixes.len() - 1);
-        let largest_m = (a.first_fix.max(1)..=last)
+        // The intervals ending at the turn's first fix … one after its last.
+        let (first, last) = (
+            a.first_fix.max(section.start + 1),
+            (a.last_fix + 1).min(section.end - 1),
+        );
+        let largest_m = (first..=last)
             .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
             .fold(0.0, f64::max);
         if largest_m <= cfg.min_position_jump_m {
@@ -682,9 +684,9 @@ pub fn check_position_jumps(
             a.peak_mps2 = mean_mps2;
             a.hard = mean_mps2 >= annotate.hard_turn_mps2;
         }
-        capped += 1;
+        jumps += 1;
     }
-    capped
+    jumps
 }
 
 #[cfg(test)]
