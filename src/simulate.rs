@@ -61,7 +61,7 @@ pub struct NoiseConfig {
     /// the reported position integrates it and is pulled to the car's with
     /// the same time constant, and the reported speed is the lagged
     /// velocity's length — so turns come out later, wider and gentler
-    /// ([`receiver_track`]; docs/ACCURACY.md compares it with a vehicle
+    /// (docs/ACCURACY.md sweeps it and compares real receivers with a vehicle
     /// gyro).
     #[serde(default)]
     pub receiver_lag_s: f64,
