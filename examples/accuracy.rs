@@ -171,6 +171,44 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
     }
 }
 
+/// Hard turns against position jumps of the receiver (NoiseConfig::jump_prob),
+/// with and without the position-jump check.
+fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &Config) {
+    println!("\n## Position jumps (1 s sampling, 5 m drift + all artefacts otherwise)\n");
+    println!(
+        "| jumps per fix | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for jump_prob in [0.0, 0.005, 0.01, 0.02] {
+        let noise = NoiseConfig {
+            jump_prob,
+            ..NoiseConfig::default()
+        };
+        let sim = SimConfig { noise, ..*base };
+        let calm = SimConfig {
+            harsh_share: 0.0,
+            ..sim
+        };
+        for check in [true, false] {
+            let mut cfg = *pipeline;
+            if !check {
+                cfg.turn_fit.min_position_jump_m = f64::MAX;
+            }
+            let ev = evaluate_simulated(&sim, trips, &cfg);
+            let calm_ev = evaluate_simulated(&calm, trips.max(5) * 5 / 2, &cfg);
+            println!(
+                "| {jump_prob} | {} | {} | {} | {} | {} in {:.0} km |",
+                if check { "on (default)" } else { "off" },
+                pr(ev.hard.get("hard_turn")),
+                pr(ev.annotations.get("left_turn")),
+                pr(ev.annotations.get("right_turn")),
+                calm_ev.hard.get("hard_turn").map_or(0, |c| c.detected),
+                calm_ev.distance_m / 1000.0,
+            );
+        }
+    }
+}
+
 /// A change to the default turn fit settings, for one row of a table.
 type TurnFitChange = fn(&mut TurnFitConfig);
 
@@ -666,6 +704,7 @@ fn main() {
     }
     turn_fit_trade(&base, trips, &pipeline);
     noise_sensitivity(&base, trips, &pipeline);
+    position_jump_table(&base, trips, &pipeline);
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
     println!("\n## Real drives: turn peaks against the driveplotr-nds vehicle gyro\n");

@@ -150,6 +150,10 @@ struct SimulateArgs {
     /// and speed changes come out later and gentler, as from real receivers.
     #[arg(long, default_value_t = 0.0)]
     receiver_lag_s: f64,
+    /// Probability per fix that the position error jumps by 3–10 m and
+    /// decays back over about 3 s (0: never), as real receivers' do.
+    #[arg(long, default_value_t = 0.0)]
+    jump_prob: f64,
     /// No noise and no artefacts at all.
     #[arg(long)]
     clean: bool,
@@ -478,6 +482,7 @@ fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
             position_sigma_m: args.drift_m,
             white_sigma_m: args.white_m,
             receiver_lag_s: args.receiver_lag_s,
+            jump_prob: args.jump_prob,
             ..NoiseConfig::default()
         }
     };

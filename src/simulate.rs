@@ -65,6 +65,13 @@ pub struct NoiseConfig {
     /// gyro).
     #[serde(default)]
     pub receiver_lag_s: f64,
+    /// Probability that a fix's position error jumps (0: never): the error
+    /// steps by 3–10 m in a random direction and decays back with a time
+    /// constant of 3 s — a receiver re-solving its position. On the
+    /// driveplotr-nds drives 1.2 % of fix intervals disagree with the
+    /// measured speed by more than 3 m (docs/ACCURACY.md).
+    #[serde(default)]
+    pub jump_prob: f64,
 }
 
 impl Default for NoiseConfig {
@@ -80,6 +87,7 @@ impl Default for NoiseConfig {
             spike_prob: 0.002,
             tunnel: true,
             receiver_lag_s: 0.0,
+            jump_prob: 0.0,
         }
     }
 }
@@ -99,6 +107,7 @@ impl NoiseConfig {
             spike_prob: 0.0,
             tunnel: false,
             receiver_lag_s: 0.0,
+            jump_prob: 0.0,
         }
     }
 }
@@ -283,6 +292,9 @@ impl SimTrip {
         serde_json::json!({"user_id": self.user_id, "event_id": self.event_id, "waypoints": waypoints})
     }
 }
+
+/// Time constant with which a position jump decays, s.
+const JUMP_DECAY_S: f64 = 3.0;
 
 /// Shortest speed-change pulse, s.
 const MIN_PULSE_S: f64 = 2.0;
@@ -787,10 +799,20 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
     let mut times = Vec::new();
     let mut speeds = Vec::new();
     let mut roads = Vec::new();
+    // Position jumps: an offset that steps and decays back (time constant
+    // JUMP_DECAY_S); no random draw at all when they are off.
+    let mut jump = (0.0, 0.0);
+    let jump_decay = (-dt_s / JUMP_DECAY_S).exp();
     for (s, reported) in states.iter().zip(&track).step_by(step) {
         for (e, v) in &mut drift {
             *v = rho * *v + drift_step.sample(&mut rng);
             *e += (*v - *e / tau) * dt_s;
+        }
+        jump = (jump.0 * jump_decay, jump.1 * jump_decay);
+        if noise.jump_prob > 0.0 && rng.random_bool(noise.jump_prob.min(1.0)) {
+            let r = rng.random_range(3.0..10.0);
+            let a: f64 = rng.random_range(0.0..std::f64::consts::TAU);
+            jump = (jump.0 + r * a.sin(), jump.1 + r * a.cos());
         }
         if tunnel.is_some_and(|(a, b)| (a..b).contains(&s.t_s))
             || rng.random_bool(noise.dropout_prob)
@@ -812,8 +834,8 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             continue;
         }
         let (mut x, mut y) = (
-            reported.x_m + drift[0].0 + white.sample(&mut rng),
-            reported.y_m + drift[1].0 + white.sample(&mut rng),
+            reported.x_m + drift[0].0 + jump.0 + white.sample(&mut rng),
+            reported.y_m + drift[1].0 + jump.1 + white.sample(&mut rng),
         );
         if rng.random_bool(noise.spike_prob) {
             let r = rng.random_range(200.0..2000.0);
@@ -880,6 +902,74 @@ mod tests {
             (measured - truth).abs() / truth < 0.01,
             "{measured} vs {truth}"
         );
+    }
+
+    /// The fix intervals of simulated trip `index` whose chord differs from
+    /// the distance the measured speed drove by more than 3 m.
+    fn position_jumps(noise: NoiseConfig, index: u64) -> usize {
+        let cfg = SimConfig {
+            noise,
+            precision: 6,
+            ..SimConfig::default()
+        };
+        let trip = simulate_trip(&cfg, index);
+        let pts = crate::decode_polyline(&trip.encoded, crate::Precision::P6).unwrap();
+        let speeds = trip.speeds_kmh.unwrap();
+        let t = &trip.timestamps_ms;
+        let raw = crate::RawTrip {
+            lat_deg: pts.lat_deg,
+            lon_deg: pts.lon_deg,
+            time_ms: Some(t.clone()),
+            ..crate::RawTrip::default()
+        };
+        let path = crate::Trajectory::try_from(raw).unwrap();
+        (1..t.len())
+            .filter(|&k| {
+                let driven =
+                    0.5 * (speeds[k] + speeds[k - 1]) / 3.6 * (t[k] - t[k - 1]) as f64 / 1000.0;
+                (path.step_m(k - 1) - driven).abs() > 3.0
+            })
+            .count()
+    }
+
+    #[test]
+    fn position_jumps_are_off_by_default_and_decay_back() {
+        assert_eq!(position_jumps(NoiseConfig::none(), 2), 0);
+        let jumpy = NoiseConfig {
+            jump_prob: 0.02,
+            ..NoiseConfig::none()
+        };
+        // About 24 jumps in 1,200 fixes, most of them with an along-track
+        // part over 3 m on the way out or back.
+        let n = position_jumps(jumpy, 2);
+        assert!((5..=80).contains(&n), "{n}");
+        // Decaying back, they leave most fixes where they were.
+        let fixes = |noise| {
+            let cfg = SimConfig {
+                noise,
+                precision: 6,
+                ..SimConfig::default()
+            };
+            crate::decode_polyline(&simulate_trip(&cfg, 2).encoded, crate::Precision::P6).unwrap()
+        };
+        let (a, b) = (fixes(jumpy), fixes(NoiseConfig::none()));
+        assert_eq!(a.lat_deg.len(), b.lat_deg.len());
+        let mut off_m: Vec<f64> = (0..a.lat_deg.len())
+            .map(|k| {
+                let dy = (a.lat_deg[k] - b.lat_deg[k]).to_radians() * EARTH_RADIUS_M;
+                let dx = (a.lon_deg[k] - b.lon_deg[k]).to_radians()
+                    * EARTH_RADIUS_M
+                    * b.lat_deg[k].to_radians().cos();
+                dx.hypot(dy)
+            })
+            .collect();
+        off_m.sort_by(f64::total_cmp);
+        assert!(
+            off_m[off_m.len() / 2] < 1.0,
+            "median {}",
+            off_m[off_m.len() / 2]
+        );
+        assert!(off_m[off_m.len() - 1] > 3.0);
     }
 
     /// A car at 8 m/s going north for 10 s, then turning right by 90° at
