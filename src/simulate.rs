@@ -68,8 +68,9 @@ pub struct NoiseConfig {
     /// Probability that a fix's position error jumps (0: never): the error
     /// steps by 3–10 m in a random direction and decays back with a time
     /// constant of 3 s — a receiver re-solving its position. On the
-    /// driveplotr-nds drives 1.2 % of fix intervals disagree with the
-    /// measured speed by more than 3 m (docs/ACCURACY.md).
+    /// driveplotr-nds drives 1.5 % of fix intervals disagree with the
+    /// measured speed by more than 3 m, and 2 % gives about that
+    /// (`scripts/receiver_noise.py`, docs/ACCURACY.md).
     #[serde(default)]
     pub jump_prob: f64,
 }

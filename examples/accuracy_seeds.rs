@@ -1,0 +1,72 @@
+//! Hard turns, roundabouts and calm-driving hard events over several
+//! simulator seeds (docs/ACCURACY.md quotes its totals).
+//!
+//! `cargo run --release --example accuracy_seeds [SEEDS] [TRIPS] [CONFIG.json]`:
+//! SEEDS a comma-separated list (default 1,2,3,4,5,7,11,13), TRIPS per seed
+//! (default 400; calm driving gets 2.5 × as many), and a config file as
+//! `tripscore config --default` prints it (partial files work). About 10 s
+//! on 2 cores.
+
+use tripscore::{Config, Evaluation, SimConfig, evaluate_simulated};
+
+fn main() {
+    let seeds: Vec<u64> = std::env::args().nth(1).map_or_else(
+        || vec![1, 2, 3, 4, 5, 7, 11, 13],
+        |s| s.split(',').filter_map(|x| x.parse().ok()).collect(),
+    );
+    let trips: u64 = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(400);
+    let config: Config = std::env::args()
+        .nth(3)
+        .map_or_else(Config::default, |path| {
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("config file"))
+                .expect("a valid config")
+        });
+    println!(
+        "| seed | hard turn P / R | roundabout R | calm km | calm hard accel / brake / turn |"
+    );
+    println!("|---|---|---|---|---|");
+    let (mut all, mut all_calm) = (Evaluation::default(), Evaluation::default());
+    for seed in seeds {
+        let sim = SimConfig {
+            seed,
+            ..SimConfig::default()
+        };
+        let ev = evaluate_simulated(&sim, trips, &config);
+        let calm = evaluate_simulated(
+            &SimConfig {
+                harsh_share: 0.0,
+                ..sim
+            },
+            trips * 5 / 2,
+            &config,
+        );
+        row(&seed.to_string(), &ev, &calm);
+        all.merge(&ev);
+        all_calm.merge(&calm);
+    }
+    row("all", &all, &all_calm);
+}
+
+/// One table row: hard turns and roundabouts of `ev`, hard events of `calm`.
+fn row(label: &str, ev: &Evaluation, calm: &Evaluation) {
+    let t = ev.hard.get("hard_turn").copied().unwrap_or_default();
+    let r = ev
+        .annotations
+        .get("roundabout")
+        .copied()
+        .unwrap_or_default();
+    let n = |k: &str| calm.hard.get(k).map_or(0, |c| c.detected);
+    println!(
+        "| {label} | {:.3} / {:.3} | {:.3} | {:.0} | {} / {} / {} |",
+        t.precision(),
+        t.recall(),
+        r.recall(),
+        calm.distance_m / 1000.0,
+        n("hard_accel"),
+        n("hard_brake"),
+        n("hard_turn"),
+    );
+}
