@@ -31,35 +31,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def decode(s, precision):
-    """Google polyline → [(lat, lon)]."""
-    idx = lat = lon = 0
-    out, f = [], 10**precision
-    while idx < len(s):
-        vals = []
-        for _ in range(2):
-            shift = res = 0
-            while True:
-                b = ord(s[idx]) - 63
-                idx += 1
-                res |= (b & 0x1F) << shift
-                shift += 5
-                if b < 0x20:
-                    break
-            vals.append(~(res >> 1) if res & 1 else res >> 1)
-        lat += vals[0]
-        lon += vals[1]
-        out.append((lat / f, lon / f))
-    return out
+sys.path.insert(0, str(ROOT / "scripts"))
+from convert_shared_data import decode_polyline  # noqa: E402  (the one polyline decoder)
 
 
 def compact_trips(path):
     """(points, times ms, speeds m/s or None) per compact JSONL trip."""
     for line in open(path):
         t = json.loads(line)
-        pts = decode(t["encoded"], t.get("precision", 5))
+        pts = decode_polyline(t["encoded"], t.get("precision", 5))
         speeds = [None if v is None else v / 3.6 for v in t.get("speeds_kmh") or []]
         yield pts, t["timestamps_ms"], speeds
 

@@ -646,6 +646,9 @@ pub fn check_position_jumps(
             a.kind,
             AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
         );
+        if !single || a.last_fix >= kin.speed_mps.len() {
+            continue;
+        }
         let Some(section) = clean
             .sections
             .iter()
@@ -653,9 +656,6 @@ pub fn check_position_jumps(
         else {
             continue;
         };
-        if !single || a.last_fix >= kin.speed_mps.len() {
-            continue;
-        }
         // The intervals ending at the turn's first fix … one after its last.
         let (first, last) = (
             a.first_fix.max(section.start + 1),
