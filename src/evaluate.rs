@@ -24,6 +24,7 @@ use crate::api::AccelerationKind;
 use crate::api::CarBehaviorScores;
 use crate::features::{Features, trip_features};
 use crate::io::{InputRecord, Payload, RecordPos, parse_line};
+use crate::labels::TripLabels;
 use crate::pipeline::{Config, TripAnalysis, analyze};
 use crate::score::score_window;
 use crate::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
@@ -273,6 +274,35 @@ pub fn evaluate_trip(
         }
     }
     ev
+}
+
+/// Runs the pipeline with `config` on a real trip and judges it against its
+/// labels (see [`TripLabels`]): harsh from the labelled peaks and `config`'s
+/// hard thresholds where the labels do not say, the trip's own GPS length
+/// where they give none. Labelled manoeuvres outside every valid section
+/// are counted in `unobservable`, not in recall; there are no signal errors.
+///
+/// # Example
+/// ```
+/// use tripscore::{evaluate_labelled, parse_line, Config, Trajectory, TripLabels};
+/// let trip = Trajectory::try_from(parse_line(
+///     r#"{"event_id":"t1","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#,
+/// )?)?;
+/// let labels = TripLabels::parse_line(r#"{"event_id":"t1","maneuvers":[]}"#)?;
+/// let ev = evaluate_labelled(&trip, &labels, &Config::default(), 1.0, 1000);
+/// assert_eq!(ev.trips, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn evaluate_labelled(
+    trip: &Trajectory,
+    labels: &TripLabels,
+    config: &Config,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> Evaluation {
+    let truth = labels.truth(&config.annotate, trip.distance_m());
+    evaluate_trip(&truth, &analyze(trip, config), min_peak_mps2, tolerance_ms)
 }
 
 /// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each

@@ -32,6 +32,8 @@
 //!   record gives one output line ([`trip_record`] is the `score` line);
 //! - **simulate** ([`simulate_trip`]) and **evaluate** ([`evaluate_simulated`]):
 //!   trips with known manoeuvres, and detection accuracy against them;
+//! - **labels** ([`TripLabels`], [`evaluate_labelled`]): a user's labelled
+//!   real trips as ground truth, judged the same way (`tripscore evaluate`);
 //! - **api**: serde types of every API shape.
 //!
 //! ```
@@ -81,6 +83,7 @@ mod explain;
 mod features;
 mod io;
 mod kinematics;
+mod labels;
 mod pipeline;
 mod record;
 mod score;
@@ -101,7 +104,8 @@ pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use evaluate::{
-    Counts, Evaluation, SignalErrors, evaluate_simulated, evaluate_trip, score_simulated_driver,
+    Counts, Evaluation, SignalErrors, evaluate_labelled, evaluate_simulated, evaluate_trip,
+    score_simulated_driver,
 };
 pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
 pub use features::{
@@ -113,6 +117,7 @@ pub use io::{
     parse_line_reference, read_gpx,
 };
 pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
+pub use labels::{LabelledManeuver, TripLabels};
 pub use pipeline::{Config, TripAnalysis, analyze};
 pub use record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
 pub use score::{

@@ -51,6 +51,8 @@ enum Command {
     Config(ConfigArgs),
     /// Write simulated trips with known manoeuvres, and their ground truth.
     Simulate(SimulateArgs),
+    /// Judge detection against labelled trips: precision and recall per annotation kind and for hard events.
+    Evaluate(EvaluateArgs),
 }
 
 #[derive(Args)]
@@ -175,6 +177,30 @@ struct SimulateArgs {
     /// Write the ground truth here (JSONL, one line per trip).
     #[arg(long, value_name = "FILE")]
     truth: Option<String>,
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// The trips (as for `score`). Output: one line per trip record, its
+    /// counts, or its error line (a trip without labels is one).
+    #[command(flatten)]
+    batch: BatchArgs,
+    /// The labels: JSONL, one line per trip, as `tripscore simulate --truth` writes
+    /// (`event_id`, `maneuvers`: `kind`, `start_ms`, `end_ms`, optional `peak_mps2`, `harsh`).
+    #[arg(long, value_name = "FILE")]
+    labels: String,
+    /// Write the totals with precision and recall here (JSON); a table goes to stderr.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<String>,
+    /// A detection matches a label of its kind when their spans, each widened by this, overlap, ms.
+    #[arg(long, default_value_t = 1000)]
+    tolerance_ms: i64,
+    /// Labelled manoeuvres peaking below this do not count for annotation recall, m/s².
+    #[arg(long, default_value_t = 1.0)]
+    min_peak_mps2: f64,
+    /// Read settings from this JSON file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<String>,
 }
 
 /// Inputs, output and parallelism shared by the batch commands.
@@ -520,6 +546,10 @@ fn run_simulate(args: &SimulateArgs) -> Result<(), Fatal> {
     Ok(())
 }
 
+/// `tripscore evaluate`, in its own file: main.rs holds the other commands.
+#[path = "cli/evaluate.rs"]
+mod evaluate;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (result, quiet) = match &cli.command {
@@ -530,6 +560,7 @@ fn main() -> ExitCode {
         Command::Report(args) => (run_report(args).map(|()| BatchSummary::default()), true),
         Command::Config(args) => (run_config(args).map(|()| BatchSummary::default()), true),
         Command::Simulate(args) => (run_simulate(args).map(|()| BatchSummary::default()), true),
+        Command::Evaluate(args) => (evaluate::run(args), args.batch.quiet),
     };
     match result {
         Ok(summary) => {

@@ -6,6 +6,7 @@ mod accuracy;
 mod aggregate;
 mod annotations;
 mod api_examples;
+mod cli_evaluate;
 mod cli_score;
 mod cli_trajectory;
 mod golden;

@@ -1,0 +1,260 @@
+//! `tripscore evaluate`: detection judged against a user's labelled trips.
+//!
+//! The trips stream through [`run_batch`] like `score` (one output line per
+//! trip record: its counts, or its error line); the labels file is read into
+//! memory first (labelled sets are thousands of trips, not millions). The
+//! totals add integer counts and whole millimetres, so they do not depend on
+//! the order the workers finish in: the output is the same with 1 or N threads.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::{Value, json};
+use tripscore::{
+    BatchOptions, BatchSummary, Counts, ErrorKind, Evaluation, InputError, TripLabels,
+    evaluate_labelled, run_batch,
+};
+
+use super::{EvaluateArgs, Fatal, Progress, load_config, open_all, output};
+
+/// One trip's labels, with the line they came from and whether a trip used them.
+struct Labelled {
+    line: u64,
+    labels: TripLabels,
+    used: AtomicBool,
+}
+
+/// A labels file: the trips' labels by `event_id`, and the lines that could not be used.
+struct LabelSet {
+    by_id: HashMap<String, Labelled>,
+    errors: Vec<String>,
+}
+
+fn read_labels(path: &str) -> Result<LabelSet, Fatal> {
+    let file = File::open(path).map_err(|e| Fatal(format!("{path}: {e}")))?;
+    let mut set = LabelSet {
+        by_id: HashMap::new(),
+        errors: Vec::new(),
+    };
+    for (n, line) in (1_u64..).zip(BufReader::new(file).lines()) {
+        let line = line.map_err(|e| Fatal(format!("{path}: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match TripLabels::parse_line(&line) {
+            Ok(labels) => match set.by_id.entry(labels.event_id.clone()) {
+                Entry::Occupied(first) => set.errors.push(format!(
+                    "{path}:{n}: [{}] event_id: already labelled on line {}",
+                    labels.event_id,
+                    first.get().line
+                )),
+                Entry::Vacant(slot) => {
+                    slot.insert(Labelled {
+                        line: n,
+                        labels,
+                        used: AtomicBool::new(false),
+                    });
+                }
+            },
+            Err(e) => {
+                let id = e
+                    .event_id
+                    .as_ref()
+                    .map(|id| format!("[{id}] "))
+                    .unwrap_or_default();
+                set.errors.push(format!("{path}:{n}: {id}{e}"));
+            }
+        }
+    }
+    Ok(set)
+}
+
+/// Totals over the judged trips: counts, and the length in whole millimetres.
+#[derive(Default)]
+struct Totals {
+    evaluation: Evaluation,
+    distance_mm: u64,
+}
+
+/// A ratio, or null when there is nothing to divide by.
+fn rate(a: u64, b: u64) -> Value {
+    #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+    let r = (b > 0).then(|| a as f64 / b as f64);
+    json!(r)
+}
+
+fn counts_json(c: &Counts) -> Value {
+    json!({
+        "truth": c.truth,
+        "truth_matched": c.truth_matched,
+        "recall": rate(c.truth_matched, c.truth),
+        "detected": c.detected,
+        "detected_matched": c.detected_matched,
+        "precision": rate(c.detected_matched, c.detected),
+    })
+}
+
+fn ratio_cell(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+}
+
+fn table(totals: &Totals, args: &EvaluateArgs) -> String {
+    let ev = &totals.evaluation;
+    #[allow(clippy::cast_precision_loss, reason = "a length for display")]
+    let km = totals.distance_mm as f64 / 1e6;
+    let mut s = format!(
+        "tripscore evaluate: {} trips, {km:.1} km, against {} (matched within ±{} ms; \
+         annotation recall of manoeuvres peaking ≥ {} m/s²; {} labelled manoeuvres outside valid sections)\n",
+        ev.trips, args.labels, args.tolerance_ms, args.min_peak_mps2, ev.unobservable
+    );
+    s.push_str(&format!(
+        "{:<12} {:>9} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
+        "kind", "labelled", "found", "recall", "detected", "matched", "precision"
+    ));
+    for (name, c) in ev.annotations.iter().chain(&ev.hard) {
+        s.push_str(&format!(
+            "{name:<12} {:>9} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
+            c.truth,
+            c.truth_matched,
+            ratio_cell(&rate(c.truth_matched, c.truth)),
+            c.detected,
+            c.detected_matched,
+            ratio_cell(&rate(c.detected_matched, c.detected)),
+        ));
+    }
+    s
+}
+
+/// Runs `tripscore evaluate`. Label lines that cannot be used and labels no
+/// trip matched are reported on stderr and in the summary, and count as
+/// errors in the returned summary (exit status 1).
+pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
+    let config = load_config(args.config.as_deref())?;
+    let labels = read_labels(&args.labels)?;
+    let inputs = open_all(&args.batch.inputs)?;
+    let progress = Progress::new(&inputs, args.batch.quiet);
+    let mut out = output(args.batch.output.as_deref())?;
+    let totals = Mutex::new(Totals::default());
+    let options = BatchOptions {
+        threads: args.batch.jobs,
+        ..BatchOptions::default()
+    };
+    let mut summary = run_batch(
+        inputs.records,
+        options,
+        |trip| {
+            let Some(labelled) = labels.by_id.get(trip.event_id()) else {
+                return Err(InputError::new(
+                    ErrorKind::Processing,
+                    format!("no labels for this trip in {}", args.labels),
+                )
+                .with_field("event_id"));
+            };
+            labelled.used.store(true, Ordering::Relaxed);
+            let mut ev = evaluate_labelled(
+                trip,
+                &labelled.labels,
+                &config,
+                args.min_peak_mps2,
+                args.tolerance_ms,
+            );
+            let line = json!({
+                "event_id": trip.event_id(),
+                "user_id": trip.user_id(),
+                "labels_line": labelled.line,
+                "distance_m": ev.distance_m,
+                "unobservable": ev.unobservable,
+                "annotations": ev.annotations,
+                "hard": ev.hard,
+            });
+            // Whole millimetres add the same in any order; f64 metres do not.
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a trip length in mm is finite, ≥ 0 and far below 2^63"
+            )]
+            let mm = (ev.distance_m * 1000.0).round().max(0.0) as u64;
+            ev.distance_m = 0.0;
+            let mut t = totals
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            t.evaluation.merge(&ev);
+            t.distance_mm += mm;
+            drop(t);
+            serde_json::to_string(&line)
+                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+        },
+        &mut out,
+        |s| progress.update(s),
+    )?;
+    progress.finish();
+    let totals = totals
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut unused: Vec<&str> = labels
+        .by_id
+        .iter()
+        .filter(|(_, l)| !l.used.load(Ordering::Relaxed))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    unused.sort_unstable();
+    let ev = &totals.evaluation;
+    let map = |m: &std::collections::BTreeMap<&str, Counts>| -> Value {
+        m.iter()
+            .map(|(k, c)| ((*k).to_owned(), counts_json(c)))
+            .collect()
+    };
+    #[allow(clippy::cast_precision_loss, reason = "a length in km")]
+    let distance_km = totals.distance_mm as f64 / 1e6;
+    let report = json!({
+        "labels": args.labels,
+        "tolerance_ms": args.tolerance_ms,
+        "min_peak_mps2": args.min_peak_mps2,
+        "trip_records": summary.records,
+        "trip_errors": summary.errors,
+        "trips": ev.trips,
+        "distance_km": distance_km,
+        "unobservable": ev.unobservable,
+        "annotations": map(&ev.annotations),
+        "hard": map(&ev.hard),
+        "label_errors": labels.errors,
+        "labels_without_trip": unused,
+    });
+    if let Some(path) = &args.summary {
+        let mut w = output(Some(path))?;
+        writeln!(w, "{}", serde_json::to_string_pretty(&report)?)?;
+        w.flush()?;
+    }
+    let problems = labels.errors.len() + unused.len();
+    if !args.batch.quiet || problems > 0 {
+        let mut err = io::stderr().lock();
+        for e in &labels.errors {
+            writeln!(err, "tripscore: {e}")?;
+        }
+        if !unused.is_empty() {
+            let shown: Vec<&str> = unused.iter().copied().take(10).collect();
+            writeln!(
+                err,
+                "tripscore: {}: {} labelled trips are not in the input: {}{}",
+                args.labels,
+                unused.len(),
+                shown.join(", "),
+                if unused.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        if !args.batch.quiet {
+            write!(err, "{}", table(&totals, args))?;
+        }
+    }
+    summary.errors += problems as u64;
+    Ok(summary)
+}

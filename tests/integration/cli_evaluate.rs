@@ -1,0 +1,190 @@
+//! `tripscore evaluate` end to end: labelled trips judged as the library judges
+//! simulated ones; bad labels, unlabelled trips and unused labels reported.
+
+use std::path::PathBuf;
+
+use tripscore::{Config, SimConfig, evaluate_simulated};
+
+use crate::util::{json_lines, tripscore};
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tripscore-eval-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn s(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Simulates `trips` trips (seed 5, 30 % harsh) with the CLI; returns (trips, truth) paths.
+fn simulate(dir: &std::path::Path, trips: u64) -> (String, String) {
+    let (t, l) = (dir.join("trips.jsonl"), dir.join("truth.jsonl"));
+    let out = tripscore(&[
+        "simulate",
+        "--trips",
+        &trips.to_string(),
+        "--seed",
+        "5",
+        "--harsh-share",
+        "0.3",
+        "-o",
+        &s(&t),
+        "--truth",
+        &s(&l),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (s(&t), s(&l))
+}
+
+#[test]
+fn the_simulators_truth_as_labels_gives_the_librarys_evaluation() {
+    let dir = scratch("sim");
+    let (trips, labels) = simulate(&dir, 6);
+    let summary = |j: &str| {
+        let path = dir.join(format!("summary-{j}.json"));
+        let out = tripscore(&[
+            "evaluate",
+            &trips,
+            "--labels",
+            &labels,
+            "--summary",
+            &s(&path),
+            "-j",
+            j,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let table = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(table.contains("hard_brake"), "{table}");
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 6);
+        (std::fs::read_to_string(path).expect("summary"), out.stdout)
+    };
+    let (one, one_lines) = summary("1");
+    let (two, two_lines) = summary("2");
+    assert_eq!(one, two, "the summary does not depend on the thread count");
+    assert_eq!(one_lines, two_lines);
+    let got: serde_json::Value = serde_json::from_str(&one).expect("JSON summary");
+
+    let sim = SimConfig {
+        seed: 5,
+        harsh_share: 0.3,
+        ..SimConfig::default()
+    };
+    let want = evaluate_simulated(&sim, 6, &Config::default());
+    assert_eq!(got["trips"], 6);
+    assert_eq!(got["unobservable"], want.unobservable);
+    assert!((got["distance_km"].as_f64().unwrap() - want.distance_m / 1000.0).abs() < 1e-3);
+    for (section, counts) in [("annotations", &want.annotations), ("hard", &want.hard)] {
+        for (kind, c) in counts {
+            let g = &got[section][*kind];
+            assert_eq!(g["truth"], c.truth, "{kind}");
+            assert_eq!(g["truth_matched"], c.truth_matched, "{kind}");
+            assert_eq!(g["detected"], c.detected, "{kind}");
+            assert_eq!(g["detected_matched"], c.detected_matched, "{kind}");
+            assert!((g["recall"].as_f64().unwrap() - c.recall()).abs() < 1e-12);
+        }
+    }
+    assert!(
+        want.hard["hard_brake"].truth > 0,
+        "the trips have hard brakes to find"
+    );
+    assert_eq!(got["label_errors"], serde_json::json!([]));
+    assert_eq!(got["labels_without_trip"], serde_json::json!([]));
+}
+
+#[test]
+fn unlabelled_trips_bad_label_lines_and_unused_labels_are_each_reported() {
+    let dir = scratch("bad");
+    let (trips, truth) = simulate(&dir, 2);
+    let truth = std::fs::read_to_string(truth).expect("truth");
+    let first = truth.lines().next().expect("a truth line");
+    let labels = dir.join("labels.jsonl");
+    std::fs::write(
+        &labels,
+        format!(
+            "{first}\n\
+             {{\"event_id\":\"x\",\"maneuvers\":[{{\"kind\":\"brake\",\"start_ms\":9,\"end_ms\":2}}]}}\n\
+             \n\
+             {first}\n\
+             {{\"event_id\":\"ghost\",\"maneuvers\":[]}}\n"
+        ),
+    )
+    .expect("labels");
+    let summary = dir.join("summary.json");
+    let out = tripscore(&[
+        "evaluate",
+        "-q",
+        &trips,
+        "--labels",
+        &s(&labels),
+        "--summary",
+        &s(&summary),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "one line per trip record");
+    assert_eq!(lines[0]["event_id"], "sim-5-0");
+    assert_eq!(lines[0]["labels_line"], 1);
+    assert_eq!(lines[1]["event_id"], "sim-5-1");
+    assert_eq!(lines[1]["error"]["field"], "event_id");
+    assert!(
+        lines[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no labels")
+    );
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("labels.jsonl:2: [x] maneuvers[0].end_ms: is before start_ms"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("labels.jsonl:4: [sim-5-0] event_id: already labelled on line 1"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 labelled trips are not in the input: ghost"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("precision"),
+        "-q leaves out the table: {stderr}"
+    );
+
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON");
+    assert_eq!(got["trips"], 1);
+    assert_eq!(
+        (got["trip_records"].as_u64(), got["trip_errors"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(got["label_errors"].as_array().map(Vec::len), Some(2));
+    assert_eq!(got["labels_without_trip"], serde_json::json!(["ghost"]));
+}
+
+#[test]
+fn a_trip_labelled_as_uneventful_counts_every_detection_against_precision() {
+    let dir = scratch("calm");
+    let (trips, _) = simulate(&dir, 1);
+    let labels = dir.join("labels.jsonl");
+    std::fs::write(&labels, "{\"event_id\":\"sim-5-0\",\"maneuvers\":[]}\n").expect("labels");
+    let out = tripscore(&["evaluate", "-q", &trips, "--labels", &s(&labels)]);
+    assert_eq!(out.status.code(), Some(0));
+    let line = &json_lines(&out)[0];
+    let brake = &line["annotations"]["brake"];
+    assert!(brake["detected"].as_u64().unwrap() > 0);
+    assert_eq!(brake["detected_matched"], 0);
+    assert_eq!(brake["truth"], 0);
+}
