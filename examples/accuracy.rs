@@ -446,77 +446,47 @@ fn gyro_agreement(pipeline: &Config, drives: &[GyroDrive]) {
     }
 }
 
-/// Turn annotations against the gyro's own turns: runs of gyro rows whose
-/// lateral acceleration keeps one sign at ≥ `turn_start_mps2` (the
-/// annotate stage's own definition), turning ≥ `turn_min_heading_deg` over
-/// ≥ `min_turn_ms` and peaking at ≥ 1 m/s². One is found when a turn
-/// annotation turning the same way (a roundabout: either way) overlaps it
-/// within ±3 s (the receiver's track lags the gyro by 1–3 s); an annotation
-/// is right when such a run — of any size — lies within ±3 s of it.
+/// Turn annotations judged against the gyro's own turns
+/// (`data/driveplotr-nds/gyro_turn_labels.jsonl`, from `scripts/gyro_labels.py`),
+/// exactly as `tripscore evaluate --tolerance-ms 3000` judges them.
 fn gyro_turn_annotations(pipeline: &Config, drives: &[GyroDrive]) {
-    use tripscore::{AnnotationKind, api::Maneuver};
-    let cfg = &pipeline.annotate;
-    let pad_ms = 3000.0;
-    let (mut truth, mut found, mut detected, mut right) = (0, 0, 0, 0);
-    for GyroDrive { trip, rows } in drives {
-        // (start ms, end ms, heading change deg, peak |lateral| m/s²); a row's
-        // rate is the mean over the second before it.
-        let mut runs: Vec<(f64, f64, f64, f64)> = Vec::new();
-        let mut k = 0;
-        while k < rows.len() {
-            let sign = rows[k].2.signum();
-            if rows[k].2.abs() < cfg.turn_start_mps2 {
-                k += 1;
-                continue;
-            }
-            let first = k;
-            let (mut heading_deg, mut peak_mps2) = (0.0, 0.0_f64);
-            while k < rows.len()
-                && rows[k].2 * sign >= cfg.turn_start_mps2
-                && (k == first || rows[k].0 - rows[k - 1].0 <= 1500.0)
-            {
-                heading_deg += rows[k].1;
-                peak_mps2 = peak_mps2.max(rows[k].2.abs());
-                k += 1;
-            }
-            runs.push((
-                rows[first].0 - 1000.0,
-                rows[k - 1].0,
-                heading_deg,
-                peak_mps2,
-            ));
-        }
-        let analysis = tripscore::analyze(trip, pipeline);
-        let turns: Vec<_> = analysis
-            .annotations
-            .iter()
-            .filter(|a| matches!(a.kind, AnnotationKind::Turn(_)))
-            .collect();
-        let agree = |a: &tripscore::Annotation, run: &(f64, f64, f64, f64)| {
-            a.start_ms - pad_ms <= run.1
-                && a.end_ms + pad_ms >= run.0
-                && (a.kind == AnnotationKind::Turn(Maneuver::Roundabout)
-                    || a.heading_change_deg * run.2 > 0.0)
-        };
-        #[allow(clippy::cast_precision_loss, reason = "ms")]
-        let min_turn_ms = cfg.min_turn_ms as f64;
-        for run in runs.iter().filter(|r| {
-            r.2.abs() >= cfg.turn_min_heading_deg && r.3 >= 1.0 && r.1 - r.0 >= min_turn_ms
-        }) {
-            truth += 1;
-            found += u32::from(turns.iter().any(|a| agree(a, run)));
-        }
-        for a in &turns {
-            detected += 1;
-            right += u32::from(runs.iter().any(|run| agree(a, run)));
-        }
+    use std::collections::HashMap;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text =
+        std::fs::read_to_string(format!("{root}/data/driveplotr-nds/gyro_turn_labels.jsonl"))
+            .expect("gyro_turn_labels.jsonl");
+    let labels: HashMap<String, tripscore::TripLabels> = text
+        .lines()
+        .map(|l| {
+            let labels = tripscore::TripLabels::parse_line(l).expect("shipped labels parse");
+            (labels.event_id.clone(), labels)
+        })
+        .collect();
+    let mut ev = Evaluation::default();
+    for GyroDrive { trip, .. } in drives {
+        ev.merge(&tripscore::evaluate_labelled(
+            trip,
+            &labels[trip.event_id()],
+            pipeline,
+            1.0,
+            3000,
+        ));
     }
+    let count = |c: Option<&tripscore::Counts>| {
+        let c = c.copied().unwrap_or_default();
+        format!(
+            "{} of {} found, {} of {} right",
+            c.truth_matched, c.truth, c.detected_matched, c.detected
+        )
+    };
     println!(
-        "\nTurn annotations against the gyro's turns (≥ {}°, ≥ {} s, peaking ≥ 1 m/s²): {found} of {truth} found (recall {:.3}); {right} of tripscore's {detected} turns match a gyro turn (precision {:.3}).",
-        cfg.turn_min_heading_deg,
-        cfg.min_turn_ms / 1000,
-        f64::from(found) / f64::from(truth.max(1)),
-        f64::from(right) / f64::from(detected.max(1)),
+        "\nTurn annotations against the gyro's turns (`tripscore evaluate --tolerance-ms 3000` with `data/driveplotr-nds/gyro_turn_labels.jsonl`; recall of turns peaking ≥ 1 m/s², P / R): left {} ({}), right {} ({}), hard turns {} ({}).",
+        pr(ev.annotations.get("left_turn")),
+        count(ev.annotations.get("left_turn")),
+        pr(ev.annotations.get("right_turn")),
+        count(ev.annotations.get("right_turn")),
+        pr(ev.hard.get("hard_turn")),
+        count(ev.hard.get("hard_turn")),
     );
 }
 

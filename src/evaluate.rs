@@ -132,6 +132,15 @@ impl Evaluation {
     }
 }
 
+const ALL_TRUTH_KINDS: [TruthKind; 6] = [
+    TruthKind::Accelerate,
+    TruthKind::Brake,
+    TruthKind::Coast,
+    TruthKind::LeftTurn,
+    TruthKind::RightTurn,
+    TruthKind::Roundabout,
+];
+
 fn truth_name(kind: TruthKind) -> &'static str {
     match kind {
         TruthKind::Accelerate => "accelerate",
@@ -193,15 +202,8 @@ pub fn evaluate_trip(
         distance_m: truth.distance_m,
         ..Evaluation::default()
     };
-    for name in [
-        "accelerate",
-        "brake",
-        "coast",
-        "left_turn",
-        "right_turn",
-        "roundabout",
-    ] {
-        ev.annotations.insert(name, Counts::default());
+    for kind in ALL_TRUTH_KINDS {
+        ev.annotations.insert(truth_name(kind), Counts::default());
     }
     for name in ["hard_accel", "hard_brake", "hard_turn"] {
         ev.hard.insert(name, Counts::default());
@@ -279,8 +281,10 @@ pub fn evaluate_trip(
 /// Runs the pipeline with `config` on a real trip and judges it against its
 /// labels (see [`TripLabels`]): harsh from the labelled peaks and `config`'s
 /// hard thresholds where the labels do not say, the trip's own GPS length
-/// where they give none. Labelled manoeuvres outside every valid section
-/// are counted in `unobservable`, not in recall; there are no signal errors.
+/// where they give none. Only the kinds and hard classes the labels cover
+/// are judged ([`TripLabels::covers`]). Labelled manoeuvres outside every
+/// valid section are counted in `unobservable`, not in recall; there are no
+/// signal errors.
 ///
 /// # Example
 /// ```
@@ -302,7 +306,14 @@ pub fn evaluate_labelled(
     tolerance_ms: i64,
 ) -> Evaluation {
     let truth = labels.truth(&config.annotate, trip.distance_m());
-    evaluate_trip(&truth, &analyze(trip, config), min_peak_mps2, tolerance_ms)
+    let mut ev = evaluate_trip(&truth, &analyze(trip, config), min_peak_mps2, tolerance_ms);
+    ev.annotations.retain(|name, _| {
+        ALL_TRUTH_KINDS
+            .iter()
+            .any(|&k| truth_name(k) == *name && labels.covers(k))
+    });
+    ev.hard.retain(|class, _| labels.covers_hard(class));
+    ev
 }
 
 /// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each

@@ -20,7 +20,13 @@
 //!   (`hard_accel_mps2`, `hard_brake_mps2`, `hard_turn_mps2`) is harsh; coasts
 //!   never are;
 //! - `distance_m` (optional): the trip's length; the trip's own GPS length
-//!   otherwise.
+//!   otherwise;
+//! - `kinds` (optional): the manoeuvre kinds the labels cover, all when left
+//!   out. Detections of other kinds are not judged, so a set with only a
+//!   gyro's turns, say, does not count the trip's brakes against precision.
+//!   A hard class is judged when its kinds are covered: `hard_accel` with
+//!   `accelerate`, `hard_brake` with `brake`, `hard_turn` with `left_turn`
+//!   and `right_turn` (a hard roundabout counts as a hard turn).
 //!
 //! A trip labelled with no manoeuvres (`"maneuvers": []`) is a trip in which
 //! nothing happened: every detection in it counts against precision. A trip
@@ -62,7 +68,10 @@ pub struct TripLabels {
     /// The trip's length, m, when known.
     #[serde(default)]
     pub distance_m: Option<f64>,
-    /// The labelled manoeuvres (none: nothing happened on the trip).
+    /// The manoeuvre kinds the labels cover; all when `None`.
+    #[serde(default)]
+    pub kinds: Option<Vec<TruthKind>>,
+    /// The labelled manoeuvres (none: nothing of the covered kinds happened).
     pub maneuvers: Vec<LabelledManeuver>,
 }
 
@@ -113,11 +122,20 @@ impl TripLabels {
         {
             return Err(value("distance_m".into(), "must be a finite length ≥ 0"));
         }
+        if self.kinds.as_ref().is_some_and(Vec::is_empty) {
+            return Err(value("kinds".into(), "must name at least one kind"));
+        }
         for (i, m) in self.maneuvers.iter().enumerate() {
             if m.end_ms < m.start_ms {
                 return Err(value(
                     format!("maneuvers[{i}].end_ms"),
                     "is before start_ms",
+                ));
+            }
+            if !self.covers(m.kind) {
+                return Err(value(
+                    format!("maneuvers[{i}].kind"),
+                    "is not among the labelled `kinds`",
                 ));
             }
             if m.peak_mps2.is_some_and(|p| !(p.is_finite() && p >= 0.0)) {
@@ -128,6 +146,24 @@ impl TripLabels {
             }
         }
         Ok(())
+    }
+
+    /// Whether the labels cover manoeuvres of `kind`.
+    #[must_use]
+    pub fn covers(&self, kind: TruthKind) -> bool {
+        self.kinds.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+
+    /// Whether the labels judge the hard class `class` (`hard_accel`,
+    /// `hard_brake`, `hard_turn`; see the module docs).
+    #[must_use]
+    pub fn covers_hard(&self, class: &str) -> bool {
+        match class {
+            "hard_accel" => self.covers(TruthKind::Accelerate),
+            "hard_brake" => self.covers(TruthKind::Brake),
+            "hard_turn" => self.covers(TruthKind::LeftTurn) && self.covers(TruthKind::RightTurn),
+            _ => false,
+        }
     }
 
     /// The labels as ground truth for [`crate::evaluate_trip`]: `harsh` from

@@ -49,6 +49,7 @@ fn harsh_follows_the_labelled_peak_and_the_hard_thresholds() {
     let labels = TripLabels {
         event_id: "t".into(),
         distance_m: None,
+        kinds: None,
         maneuvers: vec![
             brake(Some(cfg.hard_brake_mps2), None),
             brake(Some(cfg.hard_brake_mps2 - 0.01), None),
@@ -129,4 +130,31 @@ fn bad_label_lines_name_their_field() {
     )
     .expect_err("end before start");
     assert_eq!(e.event_id.as_deref(), Some("t9"));
+}
+
+#[test]
+fn kinds_say_what_the_labels_cover() {
+    let all = TripLabels::parse_line(r#"{"event_id":"t","maneuvers":[]}"#).expect("all kinds");
+    assert!(all.covers(TruthKind::Coast) && all.covers_hard("hard_turn"));
+    let turns = TripLabels::parse_line(
+        r#"{"event_id":"t","kinds":["left_turn","right_turn"],"maneuvers":[{"kind":"left_turn","start_ms":0,"end_ms":4000,"peak_mps2":2.0}]}"#,
+    )
+    .expect("turn labels");
+    assert!(turns.covers(TruthKind::LeftTurn) && !turns.covers(TruthKind::Brake));
+    assert!(turns.covers_hard("hard_turn"));
+    assert!(!turns.covers_hard("hard_brake") && !turns.covers_hard("hard_accel"));
+    let left_only =
+        TripLabels::parse_line(r#"{"event_id":"t","kinds":["left_turn"],"maneuvers":[]}"#)
+            .expect("left only");
+    assert!(!left_only.covers_hard("hard_turn"));
+    for (line, field) in [
+        (r#"{"event_id":"t","kinds":[],"maneuvers":[]}"#, "kinds"),
+        (
+            r#"{"event_id":"t","kinds":["brake"],"maneuvers":[{"kind":"left_turn","start_ms":0,"end_ms":1}]}"#,
+            "maneuvers[0].kind",
+        ),
+    ] {
+        let e = TripLabels::parse_line(line).expect_err(line);
+        assert_eq!(e.field.as_deref(), Some(field), "{line}");
+    }
 }

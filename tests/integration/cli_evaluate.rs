@@ -188,3 +188,110 @@ fn a_trip_labelled_as_uneventful_counts_every_detection_against_precision() {
     assert_eq!(brake["detected_matched"], 0);
     assert_eq!(brake["truth"], 0);
 }
+
+#[test]
+fn labels_covering_only_turns_judge_only_turns() {
+    let dir = scratch("kinds");
+    let (trips, truth) = simulate(&dir, 3);
+    // The simulator's own truth, cut down to its left and right turns.
+    let mut labels = String::new();
+    for line in std::fs::read_to_string(truth).expect("truth").lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).expect("truth line");
+        let turns: Vec<serde_json::Value> = v["maneuvers"]
+            .as_array()
+            .expect("maneuvers")
+            .iter()
+            .filter(|m| m["kind"] == "left_turn" || m["kind"] == "right_turn")
+            .cloned()
+            .collect();
+        v["maneuvers"] = serde_json::Value::Array(turns);
+        v["kinds"] = serde_json::json!(["left_turn", "right_turn"]);
+        labels.push_str(&format!("{v}\n"));
+    }
+    let (cut, full) = (dir.join("turns.jsonl"), dir.join("full.json"));
+    std::fs::write(&cut, labels).expect("labels");
+    let run = |labels: &str, summary: &std::path::Path| {
+        let out = tripscore(&[
+            "evaluate",
+            "-q",
+            &trips,
+            "--labels",
+            labels,
+            "--summary",
+            &s(summary),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(summary).expect("summary"))
+                .expect("JSON");
+        v
+    };
+    let got = run(&s(&cut), &dir.join("cut.json"));
+    let want = run(&s(&dir.join("truth.jsonl")), &full);
+    let kinds: Vec<&String> = got["annotations"]
+        .as_object()
+        .expect("map")
+        .keys()
+        .collect();
+    assert_eq!(kinds, ["left_turn", "right_turn"]);
+    let classes: Vec<&String> = got["hard"].as_object().expect("map").keys().collect();
+    assert_eq!(classes, ["hard_turn"]);
+    for kind in ["left_turn", "right_turn"] {
+        assert_eq!(
+            got["annotations"][kind], want["annotations"][kind],
+            "{kind}"
+        );
+    }
+    // Hard turns lose only the harsh roundabouts they no longer have labels for.
+    let (g, w) = (&got["hard"]["hard_turn"], &want["hard"]["hard_turn"]);
+    assert!(g["truth"].as_u64() <= w["truth"].as_u64());
+    assert_eq!(g["detected"], w["detected"]);
+}
+
+/// The shipped real drives against their vehicle gyro's turns
+/// (`data/driveplotr-nds/gyro_turn_labels.jsonl`, docs/ACCURACY.md): a
+/// regression guard on real data, not a target.
+#[test]
+fn real_turns_against_the_gyro_labels() {
+    let dir = scratch("gyro");
+    let summary = dir.join("summary.json");
+    let out = tripscore(&[
+        "evaluate",
+        "-q",
+        &s(&crate::util::fixture("data/driveplotr-nds/nds.jsonl")),
+        "--labels",
+        &s(&crate::util::fixture(
+            "data/driveplotr-nds/gyro_turn_labels.jsonl",
+        )),
+        "--tolerance-ms",
+        "3000",
+        "--summary",
+        &s(&summary),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON");
+    assert_eq!(got["trips"], 28);
+    for kind in ["left_turn", "right_turn"] {
+        let c = &got["annotations"][kind];
+        let (p, r) = (
+            c["precision"].as_f64().unwrap(),
+            c["recall"].as_f64().unwrap(),
+        );
+        assert!(r >= 0.8 && p >= 0.75, "{kind}: P {p} R {r}");
+    }
+    assert_eq!(
+        got["hard"]["hard_turn"]["truth"], 5,
+        "the gyro's hard turns"
+    );
+}
