@@ -11,13 +11,17 @@
 //!
 //! A **turn episode** is a run of one-signed lateral acceleration of at least
 //! `turn_start_mps2`, lasting at least `min_turn_ms`, that turns the heading by
-//! at least `turn_min_heading_deg`; right turns are positive. A **roundabout**
-//! is a group of turn episodes (less than `roundabout_gap_ms` apart) that
-//! circles at least `roundabout_min_circle_deg` the way traffic goes round
-//! (left in right-hand traffic) between two turns of at least
-//! `turn_min_heading_deg` the other way (entry and exit) — or next to one of
-//! them when it circles at least 150°, as noise can hide the other — or a
-//! single circling turn of at least 300°.
+//! at least `turn_min_heading_deg`; right turns are positive. The heading
+//! change integrates the yaw rate over the run and a fix either side, inside
+//! the run's valid section. A **roundabout** is found in a group of turn
+//! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
+//! least `roundabout_min_circle_deg` the way traffic goes round (left in
+//! right-hand traffic) between two turns the other way (entry and exit, each
+//! `turn_min_heading_deg` to 75°: a veer onto or off the circle, not a
+//! junction's right angle) — or next to one of them when it circles at least
+//! 150°, as noise can hide the other — or a single circling turn of at least
+//! 300°. The roundabout is that turn, the turns the same way next to it, and
+//! its entry and exit; the group's other turns stay left and right turns.
 //!
 //! An episode is **hard** when its peak reaches the threshold of its kind
 //! (SPEC §5). Episode start and end are the times the signal crosses the start
@@ -270,10 +274,13 @@ fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
 }
 
 /// Heading change over a run, integrating the yaw rate (trapezoids), degrees.
-fn heading_change(kin: &Kinematics, lo: usize, hi: usize) -> f64 {
+/// The heading change over fixes `lo..=hi` and one fix either side, deg:
+/// the integrated yaw rate. The padding stays inside `section` (the valid
+/// section of the run): across a gap the yaw rate says nothing of the heading.
+fn heading_change(kin: &Kinematics, lo: usize, hi: usize, section: &std::ops::Range<usize>) -> f64 {
     let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
-    let lo = lo.saturating_sub(1);
-    let hi = (hi + 1).min(t.len() - 1);
+    let lo = lo.saturating_sub(1).max(section.start);
+    let hi = (hi + 1).min(section.end.saturating_sub(1)).min(t.len() - 1);
     (lo..hi)
         .filter(|&k| w[k].is_finite() && w[k + 1].is_finite())
         .map(|k| 0.5 * (w[k] + w[k + 1]) * t_f(t[k + 1] - t[k]) / 1000.0)
@@ -327,11 +334,12 @@ fn turn_episodes(
     cfg: &AnnotateConfig,
 ) -> Vec<Annotation> {
     let (t, lat) = (&kin.time_ms, &kin.accel_lat_mps2);
+    let section = range.clone();
     // Turn runs are not merged here: a sign change inside a roundabout matters.
     let turns: Vec<(Run, f64)> = runs(t, lat, range, cfg.turn_start_mps2, 0)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
-        .map(|r| (r, heading_change(kin, r.lo, r.hi)))
+        .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))
         .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg)
         .collect();
     let circling_sign = match cfg.traffic {
@@ -349,20 +357,16 @@ fn turn_episodes(
             j += 1;
         }
         let group = &turns[i..j];
-        let circles = |k: usize| {
-            let dh = group[k].1;
-            dh * circling_sign >= cfg.roundabout_min_circle_deg
-        };
-        let is_roundabout = (0..group.len()).any(|k| {
-            let counter = |m: usize| group[m].1 * -circling_sign >= cfg.turn_min_heading_deg;
-            let before = k > 0 && counter(k - 1);
-            let after = k + 1 < group.len() && counter(k + 1);
-            circles(k)
-                && ((before && after) || ((before || after) && group[k].1 * circling_sign >= 150.0))
-        }) || group.iter().any(|(_, dh)| dh * circling_sign >= 300.0);
-        if is_roundabout {
-            let (first, last) = (&group[0].0, &group[group.len() - 1].0);
-            let (peak_mps2, peak_at_ms) = group
+        // Roundabouts in the group, as index spans; the other turns stay turns.
+        let mut from = 0;
+        for (a, b) in roundabout_spans(group, cfg, circling_sign) {
+            out.extend(
+                group[from..a]
+                    .iter()
+                    .map(|(r, dh)| turn_annotation(kin, r, *dh, cfg)),
+            );
+            let (first, last) = (&group[a].0, &group[b].0);
+            let (peak_mps2, peak_at_ms) = group[a..=b]
                 .iter()
                 .map(|(r, _)| peak(lat, t, r))
                 .fold((0.0, t[first.lo]), |b, x| if x.0 > b.0 { x } else { b });
@@ -373,34 +377,108 @@ fn turn_episodes(
                 peak_mps2,
                 peak_at_ms,
                 hard: peak_mps2 >= cfg.hard_turn_mps2,
-                heading_change_deg: group.iter().map(|(_, dh)| dh).sum(),
+                heading_change_deg: group[a..=b].iter().map(|(_, dh)| dh).sum(),
                 first_fix: first.lo,
                 last_fix: last.hi,
             });
-        } else {
-            for (r, dh) in group {
-                let (peak_mps2, peak_at_ms) = peak(lat, t, r);
-                let maneuver = if *dh > 0.0 {
-                    Maneuver::RightTurn
-                } else {
-                    Maneuver::LeftTurn
-                };
-                out.push(Annotation {
-                    kind: AnnotationKind::Turn(maneuver),
-                    start_ms: r.start_ms,
-                    end_ms: r.end_ms,
-                    peak_mps2,
-                    peak_at_ms,
-                    hard: peak_mps2 >= cfg.hard_turn_mps2,
-                    heading_change_deg: *dh,
-                    first_fix: r.lo,
-                    last_fix: r.hi,
-                });
-            }
+            from = b + 1;
         }
+        out.extend(
+            group[from..]
+                .iter()
+                .map(|(r, dh)| turn_annotation(kin, r, *dh, cfg)),
+        );
         i = j;
     }
     out
+}
+
+/// A left or right turn episode.
+fn turn_annotation(kin: &Kinematics, r: &Run, dh: f64, cfg: &AnnotateConfig) -> Annotation {
+    let (peak_mps2, peak_at_ms) = peak(&kin.accel_lat_mps2, &kin.time_ms, r);
+    let maneuver = if dh > 0.0 {
+        Maneuver::RightTurn
+    } else {
+        Maneuver::LeftTurn
+    };
+    Annotation {
+        kind: AnnotationKind::Turn(maneuver),
+        start_ms: r.start_ms,
+        end_ms: r.end_ms,
+        peak_mps2,
+        peak_at_ms,
+        hard: peak_mps2 >= cfg.hard_turn_mps2,
+        heading_change_deg: dh,
+        first_fix: r.lo,
+        last_fix: r.hi,
+    }
+}
+
+/// The most a roundabout's entry or exit turns the other way, degrees: the
+/// deflection onto and off the circle is 30–60° by design, a junction turn
+/// 90°, read at 0.9–1.0 of that (the tails of the yaw pulse fall below the
+/// start level); 75° is half way. A turn the other way by more is a
+/// junction (or a car-park manoeuvre) of its own, not an entry or exit.
+const MAX_DEFLECTION_DEG: f64 = 75.0;
+
+/// The roundabouts of a group of turns (each with its heading change, deg),
+/// as inclusive index spans in order: a circling turn that qualifies (see
+/// the module docs), with the turns the same way next to it (a circle that
+/// smoothing split) and the counter-turns that enter and leave it (one or
+/// more, while together they deflect at most [`MAX_DEFLECTION_DEG`]). Turns
+/// before and after are other junctions, not part of the roundabout.
+fn roundabout_spans(
+    group: &[(Run, f64)],
+    cfg: &AnnotateConfig,
+    circling_sign: f64,
+) -> Vec<(usize, usize)> {
+    let circling = |m: usize| group[m].1 * circling_sign > 0.0;
+    // An entry or exit: a turn the other way, by less than a junction's.
+    let counter = |m: usize| {
+        let deflection_deg = group[m].1 * -circling_sign;
+        (cfg.turn_min_heading_deg..=MAX_DEFLECTION_DEG).contains(&deflection_deg)
+    };
+    let core = |k: usize| {
+        let circle_deg = group[k].1 * circling_sign;
+        let before = k > 0 && counter(k - 1);
+        let after = k + 1 < group.len() && counter(k + 1);
+        circle_deg >= 300.0
+            || (circle_deg >= cfg.roundabout_min_circle_deg
+                && ((before && after) || ((before || after) && circle_deg >= 150.0)))
+    };
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < group.len() {
+        if !core(k) {
+            k += 1;
+            continue;
+        }
+        let floor = spans.last().map_or(0, |&(_, b): &(usize, usize)| b + 1);
+        let (mut a, mut b) = (k, k);
+        while a > floor && circling(a - 1) {
+            a -= 1;
+        }
+        let mut entry_deg = 0.0;
+        while a > floor && counter(a - 1) && entry_deg + group[a - 1].1.abs() <= MAX_DEFLECTION_DEG
+        {
+            a -= 1;
+            entry_deg += group[a].1.abs();
+        }
+        while b + 1 < group.len() && circling(b + 1) {
+            b += 1;
+        }
+        let mut exit_deg = 0.0;
+        while b + 1 < group.len()
+            && counter(b + 1)
+            && exit_deg + group[b + 1].1.abs() <= MAX_DEFLECTION_DEG
+        {
+            b += 1;
+            exit_deg += group[b].1.abs();
+        }
+        spans.push((a, b));
+        k = b + 1;
+    }
+    spans
 }
 
 /// Detected episodes, and how many were rejected as physically implausible.

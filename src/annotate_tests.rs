@@ -235,3 +235,78 @@ fn invalid_sections_are_not_annotated() {
             .is_empty()
     );
 }
+
+#[test]
+fn turns_before_and_after_a_roundabout_stay_turns() {
+    let speed = 6.0;
+    // A right turn at a junction, the roundabout (45° in, 120° round, 45°
+    // out) and a left turn at the next junction, each less than
+    // roundabout_gap_ms from the next: one group, one roundabout, two turns.
+    let lat = [
+        turn(6.0, 90.0, 1.8, speed),
+        turn(16.0, 45.0, 1.8, speed),
+        turn(23.0, -120.0, 1.8, speed),
+        turn(32.0, 45.0, 1.8, speed),
+        turn(42.0, -90.0, 1.8, speed),
+    ];
+    let (clean, kin) = signals(50.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(
+        kinds(&found),
+        [
+            ("right_turn", false),
+            ("roundabout", false),
+            ("left_turn", false)
+        ]
+    );
+    let r = found.episodes[1];
+    assert!((r.heading_change_deg - (-30.0)).abs() < 5.0, "{r:?}");
+}
+
+#[test]
+fn a_right_angle_the_other_way_is_no_roundabout_entry() {
+    // Right 90°, left 180°: a junction and a U-turn (a car park, a
+    // hairpin), not a circle entered by a 90° veer.
+    let speed = 5.0;
+    let lat = [turn(6.0, 90.0, 1.5, speed), turn(19.0, -180.0, 2.5, speed)];
+    let (clean, kin) = signals(30.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("right_turn", false), ("left_turn", false)]);
+    // Veering 45° in, it is one.
+    let lat = [turn(6.0, 45.0, 1.5, speed), turn(16.0, -180.0, 2.5, speed)];
+    let (clean, kin) = signals(30.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("roundabout", false)]);
+}
+
+#[test]
+fn the_heading_change_of_a_turn_stops_at_its_section() {
+    let speed = 7.0;
+    // A right turn right at the start of a section after a 150 s gap (a
+    // tunnel): the fix before the gap, turning the other way, is not padding.
+    let (mut clean, mut kin) = signals(30.0, speed, &[], &[turn(5.0, 60.0, 2.0, speed)]);
+    let n = kin.time_ms.len();
+    let first = 8; // 4 s in: the turn is under way when the section starts
+    for k in 0..first {
+        kin.time_ms[k] -= 150_000;
+        kin.yaw_rate_dps[k] = -10.0;
+        kin.accel_lat_mps2[k] = 0.0;
+    }
+    clean.sections = vec![
+        Section {
+            start: 0,
+            end: first,
+            valid: true,
+        },
+        Section {
+            start: first,
+            end: n,
+            valid: true,
+        },
+    ];
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("right_turn", false)]);
+    let dh = found.episodes[0].heading_change_deg;
+    // The part of the 60° turn after the gap, not 150 s of the yaw before it.
+    assert!((20.0..=60.0).contains(&dh), "{dh}");
+}
