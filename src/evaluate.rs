@@ -175,6 +175,54 @@ fn overlaps(a: &Annotation, m: &TruthManeuver, tolerance_ms: i64) -> bool {
     a.start_ms <= (m.end_ms + tolerance_ms) as f64 && a.end_ms >= (m.start_ms - tolerance_ms) as f64
 }
 
+/// A detection, as [`Mismatches`] lists it.
+///
+/// # Units
+/// Unix ms (rounded), m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Detection {
+    /// The annotation kind (`brake`, `left_turn`, …).
+    pub kind: &'static str,
+    /// Start, Unix ms.
+    pub start_ms: i64,
+    /// End, Unix ms.
+    pub end_ms: i64,
+    /// Peak acceleration, m/s².
+    pub peak_mps2: f64,
+    /// Whether it is a hard event.
+    pub hard: bool,
+}
+
+impl Detection {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "annotation times are Unix ms, far inside i64"
+    )]
+    fn of(a: &Annotation) -> Self {
+        Self {
+            kind: a.kind.name(),
+            start_ms: a.start_ms.round() as i64,
+            end_ms: a.end_ms.round() as i64,
+            peak_mps2: a.peak_mps2,
+            hard: a.hard,
+        }
+    }
+}
+
+/// What did not match in one judged trip, case by case: the detail behind
+/// the counts of its [`Evaluation`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Mismatches {
+    /// True manoeuvres counted for recall that no detection of their kind matched.
+    pub missed: Vec<TruthManeuver>,
+    /// Harsh true manoeuvres that no hard detection of their class matched.
+    pub missed_hard: Vec<TruthManeuver>,
+    /// Detections that match no true manoeuvre of their kind.
+    pub unmatched: Vec<Detection>,
+    /// Hard detections that match no harsh true manoeuvre of their class.
+    pub unmatched_hard: Vec<Detection>,
+}
+
 /// Evaluates the detections of one simulated trip against its truth.
 ///
 /// True manoeuvres that did not happen inside a valid section (in a tunnel
@@ -186,6 +234,17 @@ pub fn evaluate_trip(
     analysis: &TripAnalysis,
     min_peak_mps2: f64,
     tolerance_ms: i64,
+) -> Evaluation {
+    judge(truth, analysis, min_peak_mps2, tolerance_ms, None)
+}
+
+/// [`evaluate_trip`], listing what did not match in `mismatches` when given.
+fn judge(
+    truth: &SimTruth,
+    analysis: &TripAnalysis,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+    mut mismatches: Option<&mut Mismatches>,
 ) -> Evaluation {
     let (detections, kin) = (&analysis.annotations, &analysis.kinematics);
     let spans: Vec<(i64, i64)> = analysis
@@ -222,6 +281,8 @@ pub fn evaluate_trip(
                 .any(|a| a.kind.name() == name && overlaps(a, m, tolerance_ms))
             {
                 c.truth_matched += 1;
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.missed.push(*m);
             }
         }
         if let (true, Some(class)) = (m.harsh, hard_class_of_truth(m.kind)) {
@@ -233,6 +294,8 @@ pub fn evaluate_trip(
                     && overlaps(a, m, tolerance_ms)
             }) {
                 c.truth_matched += 1;
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.missed_hard.push(*m);
             }
         }
     }
@@ -246,6 +309,8 @@ pub fn evaluate_trip(
             .any(|m| truth_name(m.kind) == name && overlaps(a, m, tolerance_ms))
         {
             c.detected_matched += 1;
+        } else if let Some(mm) = mismatches.as_deref_mut() {
+            mm.unmatched.push(Detection::of(a));
         }
         if let (true, Some(class)) = (a.hard, hard_class_of_detection(a.kind)) {
             let c = ev.hard.entry(class).or_default();
@@ -256,6 +321,8 @@ pub fn evaluate_trip(
                     && overlaps(a, m, tolerance_ms)
             }) {
                 c.detected_matched += 1;
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.unmatched_hard.push(Detection::of(a));
             }
         }
     }
@@ -284,7 +351,7 @@ pub fn evaluate_trip(
 /// where they give none. Only the kinds and hard classes the labels cover
 /// are judged ([`TripLabels::covers`]). Labelled manoeuvres outside every
 /// valid section are counted in `unobservable`, not in recall; there are no
-/// signal errors.
+/// signal errors. [`judge_labelled`] also lists what did not match.
 ///
 /// # Example
 /// ```
@@ -305,15 +372,58 @@ pub fn evaluate_labelled(
     min_peak_mps2: f64,
     tolerance_ms: i64,
 ) -> Evaluation {
+    judge_labelled(trip, labels, config, min_peak_mps2, tolerance_ms).0
+}
+
+/// [`evaluate_labelled`], with the [`Mismatches`] behind its counts: the
+/// labels missed and the detections that match none, for a look at each.
+///
+/// # Example
+/// ```
+/// use tripscore::{judge_labelled, parse_line, simulate_trip, Config, SimConfig, Trajectory, TripLabels, TruthKind};
+/// // A simulated trip, labelled with its own ground truth.
+/// let sim = simulate_trip(&SimConfig::default(), 0);
+/// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
+/// let labels = TripLabels::parse_line(&serde_json::to_string(&sim.truth.expect("truth"))?)?;
+/// let (ev, mismatches) = judge_labelled(&trip, &labels, &Config::default(), 1.0, 1000);
+/// let brakes = ev.annotations["brake"];
+/// let missed = mismatches.missed.iter().filter(|m| m.kind == TruthKind::Brake).count();
+/// assert_eq!(missed as u64, brakes.truth - brakes.truth_matched);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn judge_labelled(
+    trip: &Trajectory,
+    labels: &TripLabels,
+    config: &Config,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> (Evaluation, Mismatches) {
     let truth = labels.truth(&config.annotate, trip.distance_m());
-    let mut ev = evaluate_trip(&truth, &analyze(trip, config), min_peak_mps2, tolerance_ms);
-    ev.annotations.retain(|name, _| {
+    let mut mismatches = Mismatches::default();
+    let mut ev = judge(
+        &truth,
+        &analyze(trip, config),
+        min_peak_mps2,
+        tolerance_ms,
+        Some(&mut mismatches),
+    );
+    let covered = |name: &str| {
         ALL_TRUTH_KINDS
             .iter()
-            .any(|&k| truth_name(k) == *name && labels.covers(k))
-    });
+            .any(|&k| truth_name(k) == name && labels.covers(k))
+    };
+    ev.annotations.retain(|name, _| covered(name));
     ev.hard.retain(|class, _| labels.covers_hard(class));
-    ev
+    mismatches.unmatched.retain(|d| covered(d.kind));
+    mismatches.unmatched_hard.retain(|d| {
+        ALL_TRUTH_KINDS
+            .iter()
+            .find(|&&k| truth_name(k) == d.kind)
+            .and_then(|&k| hard_class_of_truth(k))
+            .is_some_and(|class| labels.covers_hard(class))
+    });
+    (ev, mismatches)
 }
 
 /// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each

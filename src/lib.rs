@@ -32,7 +32,7 @@
 //!   record gives one output line ([`trip_record`] is the `score` line);
 //! - **simulate** ([`simulate_trip`]) and **evaluate** ([`evaluate_simulated`]):
 //!   trips with known manoeuvres, and detection accuracy against them;
-//! - **labels** ([`TripLabels`], [`evaluate_labelled`]): a user's labelled
+//! - **labels** ([`TripLabels`], [`judge_labelled`]): a user's labelled
 //!   real trips as ground truth, judged the same way (`tripscore evaluate`);
 //! - **api**: serde types of every API shape.
 //!
@@ -104,8 +104,8 @@ pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use evaluate::{
-    Counts, Evaluation, SignalErrors, evaluate_labelled, evaluate_simulated, evaluate_trip,
-    score_simulated_driver,
+    Counts, Detection, Evaluation, Mismatches, SignalErrors, evaluate_labelled, evaluate_simulated,
+    evaluate_trip, judge_labelled, score_simulated_driver,
 };
 pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
 pub use features::{

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::{Value, json};
 use tripscore::{
     BatchOptions, BatchSummary, Counts, ErrorKind, Evaluation, InputError, TripLabels,
-    evaluate_labelled, run_batch,
+    judge_labelled, run_batch,
 };
 
 use super::{EvaluateArgs, Fatal, Progress, load_config, open_all, output};
@@ -156,7 +156,7 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
                 .with_field("event_id"));
             };
             labelled.used.store(true, Ordering::Relaxed);
-            let mut ev = evaluate_labelled(
+            let (mut ev, mismatches) = judge_labelled(
                 trip,
                 &labelled.labels,
                 &config,
@@ -171,6 +171,7 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
                 "unobservable": ev.unobservable,
                 "annotations": ev.annotations,
                 "hard": ev.hard,
+                "mismatches": mismatches,
             });
             // Whole millimetres add the same in any order; f64 metres do not.
             #[allow(

@@ -42,6 +42,35 @@ fn simulate(dir: &std::path::Path, trips: u64) -> (String, String) {
     (s(&t), s(&l))
 }
 
+/// A per-trip line's `mismatches` list exactly what its counts leave unmatched.
+fn mismatches_add_up(line: &serde_json::Value) {
+    let short = |section: &str, of: &str, matched: &str| -> u64 {
+        line[section]
+            .as_object()
+            .expect("counts")
+            .values()
+            .map(|c| c[of].as_u64().unwrap() - c[matched].as_u64().unwrap())
+            .sum()
+    };
+    let listed = |name: &str| line["mismatches"][name].as_array().expect(name).len() as u64;
+    assert_eq!(
+        short("annotations", "truth", "truth_matched"),
+        listed("missed")
+    );
+    assert_eq!(
+        short("annotations", "detected", "detected_matched"),
+        listed("unmatched")
+    );
+    assert_eq!(
+        short("hard", "truth", "truth_matched"),
+        listed("missed_hard")
+    );
+    assert_eq!(
+        short("hard", "detected", "detected_matched"),
+        listed("unmatched_hard")
+    );
+}
+
 #[test]
 fn the_simulators_truth_as_labels_gives_the_librarys_evaluation() {
     let dir = scratch("sim");
@@ -68,6 +97,9 @@ fn the_simulators_truth_as_labels_gives_the_librarys_evaluation() {
         assert!(table.contains("hard_brake"), "{table}");
         let lines = json_lines(&out);
         assert_eq!(lines.len(), 6);
+        for line in &lines {
+            mismatches_add_up(line);
+        }
         (std::fs::read_to_string(path).expect("summary"), out.stdout)
     };
     let (one, one_lines) = summary("1");
@@ -231,6 +263,16 @@ fn labels_covering_only_turns_judge_only_turns() {
                 .expect("JSON");
         v
     };
+    let out = tripscore(&["evaluate", "-q", &trips, "--labels", &s(&cut)]);
+    for line in json_lines(&out) {
+        mismatches_add_up(&line);
+        for d in line["mismatches"]["unmatched"]
+            .as_array()
+            .expect("unmatched")
+        {
+            assert!(d["kind"] == "left_turn" || d["kind"] == "right_turn", "{d}");
+        }
+    }
     let got = run(&s(&cut), &dir.join("cut.json"));
     let want = run(&s(&dir.join("truth.jsonl")), &full);
     let kinds: Vec<&String> = got["annotations"]
