@@ -17,8 +17,8 @@
 //! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
 //! least `roundabout_min_circle_deg` the way traffic goes round (left in
 //! right-hand traffic) between two turns the other way (entry and exit, each
-//! `turn_min_heading_deg` to 75°: a veer onto or off the circle, not a
-//! junction's right angle) — or next to one of them when it circles at least
+//! `turn_min_heading_deg` to `roundabout_max_deflection_deg`: a veer onto or
+//! off the circle, not a junction's right angle) — or next to one of them when it circles at least
 //! 150°, as noise can hide the other — or a single circling turn of at least
 //! 300°. The roundabout is that turn, the turns the same way next to it, and
 //! its entry and exit; the group's other turns stay left and right turns.
@@ -86,6 +86,13 @@ pub struct AnnotateConfig {
     pub roundabout_min_circle_deg: f64,
     /// Turns less than this apart can be parts of one roundabout, ms.
     pub roundabout_gap_ms: i64,
+    /// A roundabout's entry or exit turns the other way by at most this,
+    /// degrees: the deflection onto and off the circle is 30–60° by design, a
+    /// junction turn 90°, read at 0.9–1.0 of that (the tails of the yaw
+    /// pulse fall below the start level), and the default is half way. A
+    /// turn the other way by more is a junction (or a car-park manoeuvre) of
+    /// its own, not an entry or exit.
+    pub roundabout_max_deflection_deg: f64,
     /// Traffic side.
     pub traffic: Traffic,
     /// Episodes peaking above this are artefacts of inconsistent data (tyres
@@ -109,6 +116,7 @@ impl Default for AnnotateConfig {
             min_turn_ms: 2000,
             roundabout_min_circle_deg: 60.0,
             roundabout_gap_ms: 6000,
+            roundabout_max_deflection_deg: 75.0,
             traffic: Traffic::RightHand,
             max_plausible_mps2: 10.0,
         }
@@ -273,10 +281,10 @@ fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
         )
 }
 
-/// Heading change over a run, integrating the yaw rate (trapezoids), degrees.
-/// The heading change over fixes `lo..=hi` and one fix either side, deg:
-/// the integrated yaw rate. The padding stays inside `section` (the valid
-/// section of the run): across a gap the yaw rate says nothing of the heading.
+/// The heading change over fixes `lo..=hi` and one fix either side, degrees:
+/// the yaw rate integrated by trapezoids. The padding stays inside `section`
+/// (the run's valid section): across a gap the yaw rate says nothing of the
+/// heading.
 fn heading_change(kin: &Kinematics, lo: usize, hi: usize, section: &std::ops::Range<usize>) -> f64 {
     let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
     let lo = lo.saturating_sub(1).max(section.start);
@@ -414,19 +422,12 @@ fn turn_annotation(kin: &Kinematics, r: &Run, dh: f64, cfg: &AnnotateConfig) -> 
     }
 }
 
-/// The most a roundabout's entry or exit turns the other way, degrees: the
-/// deflection onto and off the circle is 30–60° by design, a junction turn
-/// 90°, read at 0.9–1.0 of that (the tails of the yaw pulse fall below the
-/// start level); 75° is half way. A turn the other way by more is a
-/// junction (or a car-park manoeuvre) of its own, not an entry or exit.
-const MAX_DEFLECTION_DEG: f64 = 75.0;
-
 /// The roundabouts of a group of turns (each with its heading change, deg),
 /// as inclusive index spans in order: a circling turn that qualifies (see
 /// the module docs), with the turns the same way next to it (a circle that
 /// smoothing split) and the counter-turns that enter and leave it (one or
-/// more, while together they deflect at most [`MAX_DEFLECTION_DEG`]). Turns
-/// before and after are other junctions, not part of the roundabout.
+/// more, while together they deflect at most `roundabout_max_deflection_deg`).
+/// Turns before and after are other junctions, not part of the roundabout.
 fn roundabout_spans(
     group: &[(Run, f64)],
     cfg: &AnnotateConfig,
@@ -436,7 +437,7 @@ fn roundabout_spans(
     // An entry or exit: a turn the other way, by less than a junction's.
     let counter = |m: usize| {
         let deflection_deg = group[m].1 * -circling_sign;
-        (cfg.turn_min_heading_deg..=MAX_DEFLECTION_DEG).contains(&deflection_deg)
+        (cfg.turn_min_heading_deg..=cfg.roundabout_max_deflection_deg).contains(&deflection_deg)
     };
     let core = |k: usize| {
         let circle_deg = group[k].1 * circling_sign;
@@ -459,7 +460,9 @@ fn roundabout_spans(
             a -= 1;
         }
         let mut entry_deg = 0.0;
-        while a > floor && counter(a - 1) && entry_deg + group[a - 1].1.abs() <= MAX_DEFLECTION_DEG
+        while a > floor
+            && counter(a - 1)
+            && entry_deg + group[a - 1].1.abs() <= cfg.roundabout_max_deflection_deg
         {
             a -= 1;
             entry_deg += group[a].1.abs();
@@ -470,7 +473,7 @@ fn roundabout_spans(
         let mut exit_deg = 0.0;
         while b + 1 < group.len()
             && counter(b + 1)
-            && exit_deg + group[b + 1].1.abs() <= MAX_DEFLECTION_DEG
+            && exit_deg + group[b + 1].1.abs() <= cfg.roundabout_max_deflection_deg
         {
             b += 1;
             exit_deg += group[b].1.abs();
