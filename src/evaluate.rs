@@ -141,17 +141,6 @@ const ALL_TRUTH_KINDS: [TruthKind; 6] = [
     TruthKind::Roundabout,
 ];
 
-fn truth_name(kind: TruthKind) -> &'static str {
-    match kind {
-        TruthKind::Accelerate => "accelerate",
-        TruthKind::Brake => "brake",
-        TruthKind::Coast => "coast",
-        TruthKind::LeftTurn => "left_turn",
-        TruthKind::RightTurn => "right_turn",
-        TruthKind::Roundabout => "roundabout",
-    }
-}
-
 fn hard_class_of_detection(kind: AnnotationKind) -> Option<&'static str> {
     match kind {
         AnnotationKind::Acceleration(AccelerationKind::Accelerate) => Some("hard_accel"),
@@ -223,6 +212,32 @@ pub struct Mismatches {
     pub unmatched_hard: Vec<Detection>,
 }
 
+/// A true manoeuvre with a known peak, and the peak tripscore read for it.
+///
+/// # Units
+/// m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PeakPair {
+    /// The kind of both.
+    pub kind: TruthKind,
+    /// The true (labelled) peak, m/s².
+    pub label_mps2: f64,
+    /// The largest peak among the detections of its kind that match it, m/s².
+    pub detected_mps2: f64,
+}
+
+/// One labelled trip, judged: the counts, what did not match, and the peaks
+/// of what did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Judgement {
+    /// The counts.
+    pub evaluation: Evaluation,
+    /// The labels missed and the detections matching none.
+    pub mismatches: Mismatches,
+    /// Each matched label with a known peak, against the peak read for it.
+    pub peaks: Vec<PeakPair>,
+}
+
 /// Evaluates the detections of one simulated trip against its truth.
 ///
 /// True manoeuvres that did not happen inside a valid section (in a tunnel
@@ -235,16 +250,18 @@ pub fn evaluate_trip(
     min_peak_mps2: f64,
     tolerance_ms: i64,
 ) -> Evaluation {
-    judge(truth, analysis, min_peak_mps2, tolerance_ms, None)
+    judge(truth, analysis, min_peak_mps2, tolerance_ms, None, None)
 }
 
-/// [`evaluate_trip`], listing what did not match in `mismatches` when given.
+/// [`evaluate_trip`], listing what did not match in `mismatches` and the
+/// peaks of what did in `peaks`, when given.
 fn judge(
     truth: &SimTruth,
     analysis: &TripAnalysis,
     min_peak_mps2: f64,
     tolerance_ms: i64,
     mut mismatches: Option<&mut Mismatches>,
+    mut peaks: Option<&mut Vec<PeakPair>>,
 ) -> Evaluation {
     let (detections, kin) = (&analysis.annotations, &analysis.kinematics);
     let spans: Vec<(i64, i64)> = analysis
@@ -262,7 +279,7 @@ fn judge(
         ..Evaluation::default()
     };
     for kind in ALL_TRUTH_KINDS {
-        ev.annotations.insert(truth_name(kind), Counts::default());
+        ev.annotations.insert(kind.name(), Counts::default());
     }
     for name in ["hard_accel", "hard_brake", "hard_turn"] {
         ev.hard.insert(name, Counts::default());
@@ -272,15 +289,27 @@ fn judge(
             ev.unobservable += 1;
             continue;
         }
-        let name = truth_name(m.kind);
+        let name = m.kind.name();
         if m.kind == TruthKind::Coast || m.peak_mps2 >= min_peak_mps2 {
             let c = ev.annotations.entry(name).or_default();
             c.truth += 1;
-            if detections
+            let read_mps2 = detections
                 .iter()
-                .any(|a| a.kind.name() == name && overlaps(a, m, tolerance_ms))
-            {
+                .filter(|a| a.kind.name() == name && overlaps(a, m, tolerance_ms))
+                .map(|a| a.peak_mps2)
+                .reduce(f64::max);
+            if let Some(detected_mps2) = read_mps2 {
                 c.truth_matched += 1;
+                if let Some(p) = peaks.as_deref_mut()
+                    && m.peak_mps2.is_finite()
+                    && m.peak_mps2 > 0.0
+                {
+                    p.push(PeakPair {
+                        kind: m.kind,
+                        label_mps2: m.peak_mps2,
+                        detected_mps2,
+                    });
+                }
             } else if let Some(mm) = mismatches.as_deref_mut() {
                 mm.missed.push(*m);
             }
@@ -306,7 +335,7 @@ fn judge(
         if truth
             .maneuvers
             .iter()
-            .any(|m| truth_name(m.kind) == name && overlaps(a, m, tolerance_ms))
+            .any(|m| m.kind.name() == name && overlaps(a, m, tolerance_ms))
         {
             c.detected_matched += 1;
         } else if let Some(mm) = mismatches.as_deref_mut() {
@@ -326,6 +355,13 @@ fn judge(
             }
         }
     }
+    ev.signals = signal_errors(truth, kin);
+    ev
+}
+
+/// The estimated signals against the true ones at every kept fix.
+fn signal_errors(truth: &SimTruth, kin: &crate::kinematics::Kinematics) -> SignalErrors {
+    let mut e = SignalErrors::default();
     for k in 0..kin.time_ms.len() {
         let (v, al, at) = (
             kin.speed_mps[k],
@@ -336,13 +372,13 @@ fn judge(
             continue;
         }
         if let Some(s) = truth.signal_at(kin.time_ms[k]) {
-            ev.signals.samples += 1;
-            ev.signals.speed_sq += (v - s.speed_mps).powi(2);
-            ev.signals.accel_long_sq += (al - s.accel_long_mps2).powi(2);
-            ev.signals.accel_lat_sq += (at - s.accel_lat_mps2).powi(2);
+            e.samples += 1;
+            e.speed_sq += (v - s.speed_mps).powi(2);
+            e.accel_long_sq += (al - s.accel_long_mps2).powi(2);
+            e.accel_lat_sq += (at - s.accel_lat_mps2).powi(2);
         }
     }
-    ev
+    e
 }
 
 /// Runs the pipeline with `config` on a real trip and judges it against its
@@ -351,7 +387,7 @@ fn judge(
 /// where they give none. Only the kinds and hard classes the labels cover
 /// are judged ([`TripLabels::covers`]). Labelled manoeuvres outside every
 /// valid section are counted in `unobservable`, not in recall; there are no
-/// signal errors. [`judge_labelled`] also lists what did not match.
+/// signal errors. [`judge_labelled`] also gives the detail.
 ///
 /// # Example
 /// ```
@@ -372,11 +408,12 @@ pub fn evaluate_labelled(
     min_peak_mps2: f64,
     tolerance_ms: i64,
 ) -> Evaluation {
-    judge_labelled(trip, labels, config, min_peak_mps2, tolerance_ms).0
+    judge_labelled(trip, labels, config, min_peak_mps2, tolerance_ms).evaluation
 }
 
-/// [`evaluate_labelled`], with the [`Mismatches`] behind its counts: the
-/// labels missed and the detections that match none, for a look at each.
+/// [`evaluate_labelled`], with the detail behind its counts: the labels
+/// missed and the detections that match none ([`Mismatches`]), and for each
+/// matched label with a peak the peak tripscore read ([`PeakPair`]).
 ///
 /// # Example
 /// ```
@@ -385,10 +422,12 @@ pub fn evaluate_labelled(
 /// let sim = simulate_trip(&SimConfig::default(), 0);
 /// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
 /// let labels = TripLabels::parse_line(&serde_json::to_string(&sim.truth.expect("truth"))?)?;
-/// let (ev, mismatches) = judge_labelled(&trip, &labels, &Config::default(), 1.0, 1000);
-/// let brakes = ev.annotations["brake"];
-/// let missed = mismatches.missed.iter().filter(|m| m.kind == TruthKind::Brake).count();
+/// let judged = judge_labelled(&trip, &labels, &Config::default(), 1.0, 1000);
+/// let brakes = judged.evaluation.annotations["brake"];
+/// let missed = judged.mismatches.missed.iter().filter(|m| m.kind == TruthKind::Brake).count();
 /// assert_eq!(missed as u64, brakes.truth - brakes.truth_matched);
+/// let read = judged.peaks.iter().filter(|p| p.kind == TruthKind::Brake).count();
+/// assert_eq!(read as u64, brakes.truth_matched);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
@@ -398,20 +437,21 @@ pub fn judge_labelled(
     config: &Config,
     min_peak_mps2: f64,
     tolerance_ms: i64,
-) -> (Evaluation, Mismatches) {
+) -> Judgement {
     let truth = labels.truth(&config.annotate, trip.distance_m());
-    let mut mismatches = Mismatches::default();
+    let (mut mismatches, mut peaks) = (Mismatches::default(), Vec::new());
     let mut ev = judge(
         &truth,
         &analyze(trip, config),
         min_peak_mps2,
         tolerance_ms,
         Some(&mut mismatches),
+        Some(&mut peaks),
     );
     let covered = |name: &str| {
         ALL_TRUTH_KINDS
             .iter()
-            .any(|&k| truth_name(k) == name && labels.covers(k))
+            .any(|&k| k.name() == name && labels.covers(k))
     };
     ev.annotations.retain(|name, _| covered(name));
     ev.hard.retain(|class, _| labels.covers_hard(class));
@@ -419,11 +459,15 @@ pub fn judge_labelled(
     mismatches.unmatched_hard.retain(|d| {
         ALL_TRUTH_KINDS
             .iter()
-            .find(|&&k| truth_name(k) == d.kind)
+            .find(|&&k| k.name() == d.kind)
             .and_then(|&k| hard_class_of_truth(k))
             .is_some_and(|class| labels.covers_hard(class))
     });
-    (ev, mismatches)
+    Judgement {
+        evaluation: ev,
+        mismatches,
+        peaks,
+    }
 }
 
 /// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each

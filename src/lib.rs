@@ -104,8 +104,8 @@ pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use evaluate::{
-    Counts, Detection, Evaluation, Mismatches, SignalErrors, evaluate_labelled, evaluate_simulated,
-    evaluate_trip, judge_labelled, score_simulated_driver,
+    Counts, Detection, Evaluation, Judgement, Mismatches, PeakPair, SignalErrors,
+    evaluate_labelled, evaluate_simulated, evaluate_trip, judge_labelled, score_simulated_driver,
 };
 pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
 pub use features::{

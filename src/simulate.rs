@@ -174,6 +174,21 @@ pub enum TruthKind {
     Roundabout,
 }
 
+impl TruthKind {
+    /// The name, as the annotation kinds and the labels spell it (`left_turn`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accelerate => "accelerate",
+            Self::Brake => "brake",
+            Self::Coast => "coast",
+            Self::LeftTurn => "left_turn",
+            Self::RightTurn => "right_turn",
+            Self::Roundabout => "roundabout",
+        }
+    }
+}
+
 /// One manoeuvre the simulated driver made.
 ///
 /// # Units

@@ -6,8 +6,8 @@
 //! totals add integer counts and whole millimetres, so they do not depend on
 //! the order the workers finish in: the output is the same with 1 or N threads.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::sync::Mutex;
@@ -73,11 +73,45 @@ fn read_labels(path: &str) -> Result<LabelSet, Fatal> {
     Ok(set)
 }
 
-/// Totals over the judged trips: counts, and the length in whole millimetres.
+/// Totals over the judged trips: counts, the length in whole millimetres,
+/// and per kind the ratios read ÷ labelled peak (sorted before use, so their
+/// order of arrival does not matter).
 #[derive(Default)]
 struct Totals {
     evaluation: Evaluation,
     distance_mm: u64,
+    peak_ratios: BTreeMap<&'static str, Vec<f64>>,
+}
+
+/// The median and 10th and 90th percentiles of `sorted` (nearest rank).
+fn quantiles(sorted: &[f64]) -> Option<(f64, f64, f64)> {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a non-empty slice"
+    )]
+    let at =
+        |q: f64| sorted[((q * (sorted.len() - 1) as f64).round() as usize).min(sorted.len() - 1)];
+    (!sorted.is_empty()).then(|| (at(0.5), at(0.1), at(0.9)))
+}
+
+fn peaks_json(ratios: &BTreeMap<&'static str, Vec<f64>>) -> Value {
+    ratios
+        .iter()
+        .map(|(kind, r)| {
+            let q = quantiles(r);
+            (
+                (*kind).to_owned(),
+                json!({
+                    "matched": r.len(),
+                    "median": q.map(|q| q.0),
+                    "p10": q.map(|q| q.1),
+                    "p90": q.map(|q| q.2),
+                }),
+            )
+        })
+        .collect()
 }
 
 /// A ratio, or null when there is nothing to divide by.
@@ -127,6 +161,21 @@ fn table(totals: &Totals, args: &EvaluateArgs) -> String {
             ratio_cell(&rate(c.detected_matched, c.detected)),
         ));
     }
+    if !totals.peak_ratios.is_empty() {
+        s.push_str("peaks read ÷ labelled, of matched labels with a peak:\n");
+        s.push_str(&format!(
+            "{:<12} {:>9} {:>7} {:>7} {:>7}\n",
+            "kind", "matched", "median", "10th", "90th"
+        ));
+        for (kind, r) in &totals.peak_ratios {
+            if let Some((m, lo, hi)) = quantiles(r) {
+                s.push_str(&format!(
+                    "{kind:<12} {:>9} {m:>7.2} {lo:>7.2} {hi:>7.2}\n",
+                    r.len()
+                ));
+            }
+        }
+    }
     s
 }
 
@@ -156,13 +205,14 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
                 .with_field("event_id"));
             };
             labelled.used.store(true, Ordering::Relaxed);
-            let (mut ev, mismatches) = judge_labelled(
+            let judged = judge_labelled(
                 trip,
                 &labelled.labels,
                 &config,
                 args.min_peak_mps2,
                 args.tolerance_ms,
             );
+            let mut ev = judged.evaluation;
             let line = json!({
                 "event_id": trip.event_id(),
                 "user_id": trip.user_id(),
@@ -171,7 +221,8 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
                 "unobservable": ev.unobservable,
                 "annotations": ev.annotations,
                 "hard": ev.hard,
-                "mismatches": mismatches,
+                "mismatches": judged.mismatches,
+                "peaks": judged.peaks,
             });
             // Whole millimetres add the same in any order; f64 metres do not.
             #[allow(
@@ -186,6 +237,12 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             t.evaluation.merge(&ev);
             t.distance_mm += mm;
+            for p in &judged.peaks {
+                t.peak_ratios
+                    .entry(p.kind.name())
+                    .or_default()
+                    .push(p.detected_mps2 / p.label_mps2);
+            }
             drop(t);
             serde_json::to_string(&line)
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
@@ -194,9 +251,12 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         |s| progress.update(s),
     )?;
     progress.finish();
-    let totals = totals
+    let mut totals = totals
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for r in totals.peak_ratios.values_mut() {
+        r.sort_by(f64::total_cmp);
+    }
     let mut unused: Vec<&str> = labels
         .by_id
         .iter()
@@ -223,6 +283,7 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         "unobservable": ev.unobservable,
         "annotations": map(&ev.annotations),
         "hard": map(&ev.hard),
+        "peaks": peaks_json(&totals.peak_ratios),
         "label_errors": labels.errors,
         "labels_without_trip": unused,
     });

@@ -69,6 +69,14 @@ fn mismatches_add_up(line: &serde_json::Value) {
         short("hard", "detected", "detected_matched"),
         listed("unmatched_hard")
     );
+    // Every label these tests use has a peak: each one found has its peak read.
+    let found: u64 = line["annotations"]
+        .as_object()
+        .expect("counts")
+        .values()
+        .map(|c| c["truth_matched"].as_u64().unwrap())
+        .sum();
+    assert_eq!(line["peaks"].as_array().expect("peaks").len() as u64, found);
 }
 
 #[test]
@@ -131,6 +139,15 @@ fn the_simulators_truth_as_labels_gives_the_librarys_evaluation() {
         want.hard["hard_brake"].truth > 0,
         "the trips have hard brakes to find"
     );
+    for (kind, c) in &want.annotations {
+        let p = &got["peaks"][*kind];
+        assert_eq!(p["matched"], c.truth_matched, "{kind}");
+        let q = |name: &str| p[name].as_f64().unwrap();
+        assert!(
+            q("p10") <= q("median") && q("median") <= q("p90"),
+            "{kind}: {p}"
+        );
+    }
     assert_eq!(got["label_errors"], serde_json::json!([]));
     assert_eq!(got["labels_without_trip"], serde_json::json!([]));
 }
