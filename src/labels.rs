@@ -10,8 +10,9 @@
 //! ```
 //!
 //! - `kind`: `accelerate`, `brake`, `coast`, `left_turn`, `right_turn`, `roundabout`;
-//! - `start_ms` ≤ `end_ms`, Unix ms (an instant label, e.g. an accelerometer
-//!   trigger, has `start_ms` = `end_ms`; the matching tolerance widens it);
+//! - `start_ms` ≤ `end_ms`, Unix ms, or RFC 3339 text with an offset (also
+//!   named `start` and `end`); an instant label, e.g. an accelerometer
+//!   trigger, has `start_ms` = `end_ms` (the matching tolerance widens it);
 //! - `peak_mps2` (optional): the peak |longitudinal| or |lateral| acceleration,
 //!   m/s², as a reference sensor measured it. Without it the manoeuvre counts
 //!   for annotation recall whatever the minimum peak;
@@ -35,6 +36,7 @@
 use serde::Deserialize;
 
 use crate::annotate::AnnotateConfig;
+use crate::api::time::rfc3339_epoch_ms;
 use crate::io::{ErrorKind, InputError};
 use crate::simulate::{SimTruth, TruthKind, TruthManeuver};
 
@@ -47,9 +49,12 @@ use crate::simulate::{SimTruth, TruthKind, TruthManeuver};
 pub struct LabelledManeuver {
     /// What it was.
     pub kind: TruthKind,
-    /// Start, Unix ms.
+    /// Start, Unix ms (in a labels line: Unix ms, or RFC 3339 with an
+    /// offset; also as `start`).
+    #[serde(alias = "start", deserialize_with = "instant_ms")]
     pub start_ms: i64,
-    /// End, Unix ms (≥ `start_ms`).
+    /// End, Unix ms (≥ `start_ms`; in a labels line as `start_ms`; also as `end`).
+    #[serde(alias = "end", deserialize_with = "instant_ms")]
     pub end_ms: i64,
     /// Peak acceleration from a reference sensor, m/s², when known.
     #[serde(default)]
@@ -57,6 +62,30 @@ pub struct LabelledManeuver {
     /// Whether it is a hard event; from `peak_mps2` and the thresholds when left out.
     #[serde(default)]
     pub harsh: Option<bool>,
+}
+
+/// An instant as a labels line may give it: Unix ms, or RFC 3339 text with
+/// an offset (as the trip input's `timestamp` and intervals take it).
+fn instant_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct Instant;
+    impl serde::de::Visitor<'_> for Instant {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Unix ms (an integer) or RFC 3339 text with an offset")
+        }
+        fn visit_i64<E: serde::de::Error>(self, ms: i64) -> Result<i64, E> {
+            Ok(ms)
+        }
+        fn visit_u64<E: serde::de::Error>(self, ms: u64) -> Result<i64, E> {
+            i64::try_from(ms).map_err(|_| E::custom(format!("{ms} ms is out of range")))
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<i64, E> {
+            rfc3339_epoch_ms(text)
+                .map(|(ms, _)| ms)
+                .map_err(|e| E::custom(format!("{text:?} is not RFC 3339 with an offset: {e}")))
+        }
+    }
+    d.deserialize_any(Instant)
 }
 
 /// The labels of one real trip: one line of a labels file.

@@ -158,3 +158,30 @@ fn kinds_say_what_the_labels_cover() {
         assert_eq!(e.field.as_deref(), Some(field), "{line}");
     }
 }
+
+#[test]
+fn label_times_read_as_unix_ms_or_rfc3339() {
+    let ms = TripLabels::parse_line(
+        r#"{"event_id":"t","maneuvers":[{"kind":"brake","start_ms":1553240270000,"end_ms":1553240274000}]}"#,
+    )
+    .expect("Unix ms");
+    let text = TripLabels::parse_line(
+        r#"{"event_id":"t","maneuvers":[{"kind":"brake","start":"2019-03-22T08:37:50+01:00","end":"2019-03-22T07:37:54.000Z"}]}"#,
+    )
+    .expect("RFC 3339");
+    assert_eq!(ms, text);
+    for (line, message) in [
+        (
+            r#"{"event_id":"t","maneuvers":[{"kind":"brake","start":"2019-03-22 08:37:50","end_ms":1}]}"#,
+            "is not RFC 3339",
+        ),
+        (
+            r#"{"event_id":"t","maneuvers":[{"kind":"brake","start_ms":1.5,"end_ms":2}]}"#,
+            "expected Unix ms (an integer) or RFC 3339",
+        ),
+    ] {
+        let e = TripLabels::parse_line(line).expect_err(line);
+        assert_eq!(e.kind, ErrorKind::Field, "{line}");
+        assert!(e.message.contains(message), "{line}: {}", e.message);
+    }
+}
