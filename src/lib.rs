@@ -4,7 +4,7 @@
 //! JSON shapes of a legacy telematics REST API ([`api`]).
 //!
 //! ```text
-//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► turnfit ─► features ─► score ─► aggregate
+//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► turnfit ─► brakefit ─► features ─► score ─► aggregate
 //! ```
 //!
 //! The stages, each a module with its own input, config and error:
@@ -22,8 +22,10 @@
 //!   episodes, hard events;
 //! - **turnfit** ([`refine_turns`], [`check_position_jumps`]): the peaks of
 //!   short turns from a fitted yaw-pulse model, and turns whose fixes jump
-//!   against the measured speed capped; [`analyze`] runs clean → kinematics →
-//!   annotate → turnfit;
+//!   against the measured speed capped;
+//! - **brakefit** ([`refine_brakes`]): the peaks of short brakes from a
+//!   fitted deceleration pulse; [`analyze`] runs clean → kinematics →
+//!   annotate → turnfit → brakefit;
 //! - **features** ([`trip_features`]): additive integer features per zone;
 //! - **score** ([`score_features`], [`score_window`]): `CarBehaviorScores`;
 //! - **aggregate** ([`Aggregator`]): per-user l7d/past windows, exact merges;
@@ -76,6 +78,7 @@ mod aggregate;
 mod annotate;
 pub mod api;
 mod batch;
+mod brakefit;
 mod clean;
 mod encoded;
 mod evaluate;
@@ -101,6 +104,7 @@ pub use annotate::{
 };
 pub use api::{ApiTime, SubsecDigits};
 pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
+pub use brakefit::{BrakeFitConfig, refine_brakes};
 pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
 pub use evaluate::{

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::annotate::{AnnotateConfig, Annotation, annotate, api_annotations};
 use crate::api::{self, ApiTime, SubsecDigits};
+use crate::brakefit::{BrakeFitConfig, refine_brakes};
 use crate::clean::{CleanConfig, CleanTrip, clean};
 use crate::kinematics::{Kinematics, KinematicsConfig, kinematics};
 use crate::score::ScoreConfig;
@@ -22,6 +23,8 @@ pub struct Config {
     pub annotate: AnnotateConfig,
     /// The turn shape fit that refines turn peaks.
     pub turn_fit: TurnFitConfig,
+    /// The brake pulse fit that refines the peaks of short brakes.
+    pub brake_fit: BrakeFitConfig,
     /// Score scales and minimums.
     pub score: ScoreConfig,
 }
@@ -42,7 +45,8 @@ pub struct TripAnalysis {
     pub turns_with_position_jumps: usize,
 }
 
-/// Runs clean → kinematics → annotate → turnfit on one trip.
+/// Runs clean → kinematics → annotate → turnfit → brakefit (and the
+/// position-jump check) on one trip.
 ///
 /// # Example
 /// ```
@@ -66,6 +70,14 @@ pub fn analyze(trip: &Trajectory, cfg: &Config) -> TripAnalysis {
         &kinematics,
         &mut found.episodes,
         &cfg.turn_fit,
+        &cfg.annotate,
+    );
+    refine_brakes(
+        trip,
+        &clean,
+        &kinematics,
+        &mut found.episodes,
+        &cfg.brake_fit,
         &cfg.annotate,
     );
     let turns_with_position_jumps = check_position_jumps(
