@@ -32,7 +32,7 @@ use crate::api::AccelerationKind;
 use crate::clean::CleanTrip;
 use crate::kinematics::Kinematics;
 use crate::trajectory::Trajectory;
-use crate::turnfit::{Params, levenberg_marquardt};
+use crate::turnfit::{Params, levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step};
 
 /// Settings of the brake pulse fit.
 ///
@@ -84,7 +84,6 @@ struct Samples {
 
 /// Residuals (observed − model speed) and their Jacobian by (v₀, Δv, c, w).
 fn model(s: &Samples, p: &Params, r: &mut Vec<f64>, jac: Option<&mut Vec<Vector4<f64>>>) {
-    use std::f64::consts::PI;
     r.clear();
     let mut rows = jac;
     if let Some(j) = rows.as_deref_mut() {
@@ -92,14 +91,7 @@ fn model(s: &Samples, p: &Params, r: &mut Vec<f64>, jac: Option<&mut Vec<Vector4
     }
     for (&t, &v) in s.t_s.iter().zip(&s.v_mps) {
         let u = (t - p[2]) / p[3];
-        let (shape, slope) = if u <= -1.0 {
-            (0.0, 0.0)
-        } else if u >= 1.0 {
-            (1.0, 0.0)
-        } else {
-            let (sin, cos) = (PI * u).sin_cos();
-            (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
-        };
+        let (shape, slope) = pulse_step(u);
         r.push(v - (p[0] + p[1] * shape));
         if let Some(j) = rows.as_deref_mut() {
             j.push(-Vector4::new(
@@ -149,9 +141,7 @@ fn fit_brake(
     if n < 6 {
         return None;
     }
-    let mut steps: Vec<f64> = s.t_s.windows(2).map(|p| p[1] - p[0]).collect();
-    steps.sort_by(f64::total_cmp);
-    let min_w = cfg.min_half_width_s.max(steps[steps.len() / 2]);
+    let min_w = min_half_width_s(&s.t_s, cfg.min_half_width_s);
     let half_s = 0.5 * (brake.end_ms - brake.start_ms) / 1000.0;
     let dv = s.v_mps[n - 1] - s.v_mps[0];
     let found = levenberg_marquardt(
@@ -169,18 +159,32 @@ fn fit_brake(
     if rms > cfg.max_rms_mps || p[3] <= min_w * 1.001 || p[1] >= 0.0 {
         return None;
     }
-    let sigma = rms.max(cfg.noise_floor_mps);
-    let cov = found.normal.try_inverse()? * (sigma * sigma);
-    let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
-        - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
-    let rel = rel_var.max(0.0).sqrt();
-    (rel <= 1.0).then(|| (p[1].abs() / p[3], rel))
+    let rel = peak_rel_error(&found, rms, cfg.noise_floor_mps)?;
+    Some((p[1].abs() / p[3], rel))
 }
 
 /// Refits the peak of every brake in `episodes` that could be hard (module
 /// docs): a trusted fit raises the peak to the fitted peak lowered by
 /// `confidence_sigmas` standard errors when that is higher and plausible,
 /// and `hard` follows the thresholds of `annotate`.
+///
+/// # Example
+/// ```
+/// use tripscore::{analyze, simulate_trip, Config, InputRecord, Payload, RecordPos, SimConfig};
+/// let sim = simulate_trip(&SimConfig::default(), 3);
+/// let line = serde_json::to_string(&sim)?;
+/// let trip = InputRecord { pos: RecordPos { source: "sim".into(), line: 1 }, payload: Payload::JsonLine(line) }
+///     .into_trajectory()?;
+/// let mut cfg = Config::default();
+/// cfg.brake_fit.enabled = false;
+/// let line_only = analyze(&trip, &cfg);
+/// // `analyze` runs the refit; it only ever raises a brake's peak.
+/// let refined = analyze(&trip, &Config::default());
+/// for (a, b) in line_only.annotations.iter().zip(&refined.annotations) {
+///     assert!(b.peak_mps2 >= a.peak_mps2);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn refine_brakes(
     trip: &Trajectory,
     clean: &CleanTrip,

@@ -150,7 +150,6 @@ fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
 /// ∂ψ/∂c = −Θ·S′(u)/w, ∂ψ/∂w = −Θ·S′(u)·u/w, S′(u) = (1 + cos πu)/2 —
 /// one pass gives both, instead of five passes for finite differences.
 fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vector4<f64>>>) {
-    use std::f64::consts::PI;
     r.clear();
     r.reserve(2 * w.t_s.len());
     r.extend([w.x_m[0], w.y_m[0]]);
@@ -171,14 +170,13 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         for f in NODES {
             let u = (t0 + f * (t1 - t0) - p[2]) / p[3];
             // S(u), S′(u) and the heading's sine and cosine.
-            let (shape, slope, (sin, cos)) = if u <= -1.0 {
-                (0.0, 0.0, before)
+            let (shape, slope) = pulse_step(u);
+            let (sin, cos) = if u <= -1.0 {
+                before
             } else if u >= 1.0 {
-                (1.0, 0.0, after)
+                after
             } else {
-                let (sin, cos) = (PI * u).sin_cos();
-                let shape = 0.5 * (u + 1.0) + sin / (2.0 * PI);
-                (shape, 0.5 * (1.0 + cos), (p[0] + p[1] * shape).sin_cos())
+                (p[0] + p[1] * shape).sin_cos()
             };
             let vh = (v0 + f * (v1 - v0)).max(0.0) * h;
             px += vh * sin;
@@ -233,6 +231,47 @@ where
     for (k, t) in t_s.iter().enumerate() {
         values[at(k)] = values[at(k)] - (mean + slope * (t - t_mean));
     }
+}
+
+/// The raised-cosine pulse's step S(u) = (u + 1)/2 + sin(πu)/(2π) on
+/// [−1, 1] (0 before, 1 after) and its slope S′(u): the share of the
+/// pulse's area reached at u (heading for a yaw pulse, speed for an
+/// acceleration pulse).
+pub(crate) fn pulse_step(u: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    if u <= -1.0 {
+        (0.0, 0.0)
+    } else if u >= 1.0 {
+        (1.0, 0.0)
+    } else {
+        let (sin, cos) = (PI * u).sin_cos();
+        (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
+    }
+}
+
+/// The shortest half-width a pulse fit may use: `floor_s`, and at least
+/// the median interval of the times `t_s` (a pulse narrower than that is
+/// not resolved by the sampling), s.
+pub(crate) fn min_half_width_s(t_s: &[f64], floor_s: f64) -> f64 {
+    let mut steps: Vec<f64> = t_s.windows(2).map(|p| p[1] - p[0]).collect();
+    steps.sort_by(f64::total_cmp);
+    steps
+        .get(steps.len() / 2)
+        .map_or(floor_s, |&m| floor_s.max(m))
+}
+
+/// The relative standard error of a pulse's peak p₁/p₃ (area / half-width)
+/// from the covariance σ²(JᵀJ)⁻¹ of `fit`, with σ the residual RMS but not
+/// below `noise_floor` (few residuals estimate σ poorly); `None` when it is
+/// not finite or above 1.
+pub(crate) fn peak_rel_error(fit: &Fit, rms: f64, noise_floor: f64) -> Option<f64> {
+    let p = fit.p;
+    let sigma = rms.max(noise_floor);
+    let cov = fit.normal.try_inverse()? * (sigma * sigma);
+    let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
+        - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
+    let rel_error = rel_var.max(0.0).sqrt();
+    (rel_error <= 1.0).then_some(rel_error)
 }
 
 fn cost(r: &[f64]) -> f64 {
@@ -460,9 +499,7 @@ fn fit_turn(
     let psi0 = (w.x_m[1] - w.x_m[0]).atan2(w.y_m[1] - w.y_m[0]);
     let theta = turn.heading_change_deg.to_radians();
     let half_s = 0.5 * (turn.end_ms - turn.start_ms) / 1000.0;
-    let mut steps: Vec<f64> = w.t_s.windows(2).map(|p| p[1] - p[0]).collect();
-    steps.sort_by(f64::total_cmp);
-    let min_w = cfg.min_half_width_s.max(steps[steps.len() / 2]);
+    let min_w = min_half_width_s(&w.t_s, cfg.min_half_width_s);
     let found = fit(
         &w,
         Vector4::new(psi0, theta, 0.0, (half_s + 0.5).max(min_w)),
@@ -476,16 +513,7 @@ fn fit_turn(
     if rms_m > cfg.max_rms_m || p[3] <= min_w * 1.001 || !same_way {
         return None;
     }
-    // Standard errors from the covariance σ²(JᵀJ)⁻¹, σ the residual RMS but
-    // not below the per-fix noise floor (few residuals estimate σ poorly).
-    let sigma_m = rms_m.max(cfg.noise_floor_m);
-    let cov = found.normal.try_inverse()? * (sigma_m * sigma_m);
-    let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
-        - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
-    let rel_error = rel_var.max(0.0).sqrt();
-    if rel_error.is_nan() || rel_error > 1.0 {
-        return None;
-    }
+    let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m)?;
     // The peak of speed × yaw rate over the pulse, on a grid of 64 steps.
     let v_at = |ts: f64| {
         let k = w.t_s.partition_point(|&x| x < ts).clamp(1, n - 1);
