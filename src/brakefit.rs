@@ -32,7 +32,9 @@ use crate::api::AccelerationKind;
 use crate::clean::CleanTrip;
 use crate::kinematics::Kinematics;
 use crate::trajectory::Trajectory;
-use crate::turnfit::{Params, levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step};
+use crate::turnfit::{
+    Params, levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step, with_margins,
+};
 
 /// Settings of the brake pulse fit.
 ///
@@ -112,22 +114,9 @@ fn fit_brake(
     brake: &Annotation,
     cfg: &BrakeFitConfig,
 ) -> Option<(f64, f64)> {
-    let section = clean
-        .sections
-        .iter()
-        .find(|s| s.start <= brake.first_fix && brake.last_fix < s.end)?;
-    let t = &kin.time_ms;
+    let (lo, hi) = with_margins(clean, &kin.time_ms, brake, cfg.margin_s)?;
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
-    let ms = |k: usize| t[k] as f64;
-    let margin_ms = cfg.margin_s * 1000.0;
-    let mut lo = brake.first_fix;
-    while lo > section.start && ms(lo - 1) >= brake.start_ms - margin_ms {
-        lo -= 1;
-    }
-    let mut hi = brake.last_fix;
-    while hi + 1 < section.end && ms(hi + 1) <= brake.end_ms + margin_ms {
-        hi += 1;
-    }
+    let ms = |k: usize| kin.time_ms[k] as f64;
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = brake.peak_at_ms as f64;
     let mut s = Samples::default();

@@ -233,6 +233,32 @@ where
     }
 }
 
+/// The kept fixes of `episode` and of up to `margin_s` either side, inside
+/// its valid section: (first, last), or `None` when no section holds it.
+pub(crate) fn with_margins(
+    clean: &CleanTrip,
+    time_ms: &[i64],
+    episode: &Annotation,
+    margin_s: f64,
+) -> Option<(usize, usize)> {
+    let section = clean
+        .sections
+        .iter()
+        .find(|s| s.start <= episode.first_fix && episode.last_fix < s.end)?;
+    let margin_ms = margin_s * 1000.0;
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let ms = |k: usize| time_ms[k] as f64;
+    let mut lo = episode.first_fix;
+    while lo > section.start && ms(lo - 1) >= episode.start_ms - margin_ms {
+        lo -= 1;
+    }
+    let mut hi = episode.last_fix;
+    while hi + 1 < section.end && ms(hi + 1) <= episode.end_ms + margin_ms {
+        hi += 1;
+    }
+    Some((lo, hi))
+}
+
 /// The raised-cosine pulse's step S(u) = (u + 1)/2 + sin(πu)/(2π) on
 /// [−1, 1] (0 before, 1 after) and its slope S′(u): the share of the
 /// pulse's area reached at u (heading for a yaw pulse, speed for an
@@ -408,22 +434,9 @@ fn window(
     turn: &Annotation,
     margin_s: f64,
 ) -> Option<Window> {
-    let section = clean
-        .sections
-        .iter()
-        .find(|s| s.start <= turn.first_fix && turn.last_fix < s.end)?;
-    let t = &kin.time_ms;
-    let margin_ms = margin_s * 1000.0;
+    let (lo, hi) = with_margins(clean, &kin.time_ms, turn, margin_s)?;
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
-    let ms = |k: usize| t[k] as f64;
-    let mut lo = turn.first_fix;
-    while lo > section.start && ms(lo - 1) >= turn.start_ms - margin_ms {
-        lo -= 1;
-    }
-    let mut hi = turn.last_fix;
-    while hi + 1 < section.end && ms(hi + 1) <= turn.end_ms + margin_ms {
-        hi += 1;
-    }
+    let ms = |k: usize| kin.time_ms[k] as f64;
     let xy = plane(trip, clean, lo);
     let mut w = Window::default();
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
