@@ -7,10 +7,11 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
+use tripscore::detect::{annotate, clean, kinematics};
+use tripscore::score::{AggregateConfig, ScoreScope, score_features, trip_features};
 use tripscore::{
-    Aggregator, Config, Features, PastWindow, RecordOptions, ScoreScope, SimConfig, Trajectory,
-    analyze, annotate, clean, kinematics, parse_line, score_features, simulate_trip, trip_features,
-    trip_record,
+    Aggregator, Config, Features, PastWindow, RecordOptions, SimConfig, Trajectory, analyze,
+    parse_line, simulate_trip, trip_record,
 };
 
 /// `n` simulated 20-minute trips (1 Hz, noise and artefacts) plus, when
@@ -45,45 +46,45 @@ fn fixes(trips: &[Trajectory]) -> u64 {
 fn stages(c: &mut Criterion) {
     let config = Config::default();
     let set = trips(20, true);
-    let analyses: Vec<_> = set.iter().map(|t| analyze(t, &config)).collect();
-    let cleaned: Vec<_> = set.iter().map(|t| clean(t, &config.clean)).collect();
+    let analyses: Vec<_> = set.iter().map(|t| analyze(t, &config.detect)).collect();
+    let cleaned: Vec<_> = set.iter().map(|t| clean(t, &config.detect.clean)).collect();
     let kins: Vec<_> = set
         .iter()
         .zip(&cleaned)
-        .map(|(t, c)| kinematics(t, c, &config.kinematics))
+        .map(|(t, c)| kinematics(t, c, &config.detect.kinematics))
         .collect();
     let features: Vec<Features> = set
         .iter()
         .zip(&analyses)
-        .map(|(t, a)| trip_features(t, a))
+        .map(|(t, a)| trip_features(t, a, &config.features))
         .collect();
     let mut group = c.benchmark_group("stage");
     group.throughput(Throughput::Elements(fixes(&set)));
     group.bench_function("clean", |b| {
         b.iter(|| {
             for t in &set {
-                black_box(clean(black_box(t), &config.clean));
+                black_box(clean(black_box(t), &config.detect.clean));
             }
         });
     });
     group.bench_function("kinematics", |b| {
         b.iter(|| {
             for (t, c) in set.iter().zip(&cleaned) {
-                black_box(kinematics(black_box(t), c, &config.kinematics));
+                black_box(kinematics(black_box(t), c, &config.detect.kinematics));
             }
         });
     });
     group.bench_function("annotate", |b| {
         b.iter(|| {
             for (c, k) in cleaned.iter().zip(&kins) {
-                black_box(annotate(black_box(c), k, &config.annotate));
+                black_box(annotate(black_box(c), k, &config.detect.annotate));
             }
         });
     });
     group.bench_function("features", |b| {
         b.iter(|| {
             for (t, a) in set.iter().zip(&analyses) {
-                black_box(trip_features(black_box(t), a));
+                black_box(trip_features(black_box(t), a, &config.features));
             }
         });
     });
@@ -101,7 +102,11 @@ fn stages(c: &mut Criterion) {
     });
     group.bench_function("aggregate", |b| {
         b.iter(|| {
-            let mut agg = Aggregator::new(i64::MAX, PastWindow::AllTime);
+            let windows = AggregateConfig {
+                past: PastWindow::AllTime,
+                ..config.aggregate
+            };
+            let mut agg = Aggregator::new(i64::MAX, &windows);
             for (i, f) in features.iter().enumerate() {
                 agg.add(&format!("u{}", i % 4), 0, black_box(f));
             }

@@ -5,7 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tripscore::{Precision, Trajectory, decode_polyline, parse_line};
+use tripscore::input::{Precision, decode_polyline};
+use tripscore::{Trajectory, parse_line};
 
 fn fixture(rel: &str) -> String {
     std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")

@@ -4,10 +4,9 @@
 //! trips of 20 min, default config; a config file as `tripscore config
 //! --default` prints it tries other settings).
 
-use tripscore::{
-    Config, Estimator, Evaluation, NoiseConfig, SimConfig, SpeedSource, TurnFitConfig,
-    evaluate_simulated,
-};
+use tripscore::detect::{Estimator, SpeedSource};
+use tripscore::sim::{Evaluation, NoiseConfig, evaluate_simulated};
+use tripscore::{Config, DetectConfig, SimConfig};
 
 fn row(label: &str, ev: &Evaluation) {
     let (v, al, at) = ev.signals.rms();
@@ -42,7 +41,7 @@ fn real_data_agreement() {
         .expect("nds.jsonl");
     let events = std::fs::read_to_string(format!("{root}/data/driveplotr-nds/accel_events.csv"))
         .expect("accel_events.csv");
-    let config = Config::default();
+    let config = DetectConfig::default();
     let mut analyses = BTreeMap::new();
     for line in trips.lines() {
         let raw = tripscore::parse_line(line).expect("shipped data parses");
@@ -140,7 +139,7 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
         ("local fit only (turn fit off)", false),
         ("with the turn shape fit (default)", true),
     ] {
-        let mut config = Config::default();
+        let mut config = DetectConfig::default();
         config.turn_fit.enabled = enabled;
         let mut turns: Vec<(String, i64)> = Vec::new();
         for line in trips.lines() {
@@ -173,7 +172,7 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
 
 /// Hard turns against position jumps of the receiver (NoiseConfig::jump_prob),
 /// with and without the position-jump check.
-fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &Config) {
+fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     println!("\n## Position jumps (1 s sampling, 5 m drift + all artefacts otherwise)\n");
     println!(
         "| jumps per fix | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
@@ -192,7 +191,7 @@ fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &Config) {
         for check in [true, false] {
             let mut cfg = *pipeline;
             if !check {
-                cfg.turn_fit.min_position_jump_m = f64::MAX;
+                cfg.position_jumps.enabled = false;
             }
             let ev = evaluate_simulated(&sim, trips, &cfg);
             let calm_ev = evaluate_simulated(&calm, trips.max(5) * 5 / 2, &cfg);
@@ -209,13 +208,13 @@ fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &Config) {
     }
 }
 
-/// A change to the default turn fit settings, for one row of a table.
-type TurnFitChange = fn(&mut TurnFitConfig);
+/// A change to the default detection settings, for one row of a table.
+type TurnFitChange = fn(&mut DetectConfig);
 
 /// Hard turns with the turn shape fit off, with its fitted peak lowered by
 /// 0–2 standard errors, with narrower and wider margins, and without the
 /// position-jump check, on the default trips and on calm driving.
-fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
+fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     println!("\n## Turn shape fit (1 s sampling, 5 m drift + all artefacts)\n");
     println!(
         "| turn peaks | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
@@ -227,27 +226,33 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
     };
     let calm_trips = trips.max(5) * 5 / 2;
     let rows: [(&str, TurnFitChange); 9] = [
-        ("local fit only (turn fit off)", |c| c.enabled = false),
-        ("fitted peak as is", |c| c.confidence_sigmas = 0.0),
+        ("local fit only (turn fit off)", |c| {
+            c.turn_fit.enabled = false
+        }),
+        ("fitted peak as is", |c| c.turn_fit.confidence_sigmas = 0.0),
         ("fitted peak − 0.5 standard errors", |c| {
-            c.confidence_sigmas = 0.5;
+            c.turn_fit.confidence_sigmas = 0.5;
         }),
         ("fitted peak − 1 standard error (default)", |_| {}),
         ("fitted peak − 1.5 standard errors", |c| {
-            c.confidence_sigmas = 1.5;
+            c.turn_fit.confidence_sigmas = 1.5;
         }),
         ("fitted peak − 2 standard errors", |c| {
-            c.confidence_sigmas = 2.0;
+            c.turn_fit.confidence_sigmas = 2.0;
         }),
-        ("margins of 3 s instead of 5 s", |c| c.margin_s = 3.0),
-        ("margins of 8 s instead of 5 s", |c| c.margin_s = 8.0),
+        ("margins of 3 s instead of 5 s", |c| {
+            c.turn_fit.margin_s = 3.0
+        }),
+        ("margins of 8 s instead of 5 s", |c| {
+            c.turn_fit.margin_s = 8.0
+        }),
         ("without the position-jump check", |c| {
-            c.min_position_jump_m = f64::MAX;
+            c.position_jumps.enabled = false;
         }),
     ];
     for (label, change) in rows {
         let mut cfg = *pipeline;
-        change(&mut cfg.turn_fit);
+        change(&mut cfg);
         let ev = evaluate_simulated(base, trips, &cfg);
         let calm_ev = evaluate_simulated(&calm, calm_trips, &cfg);
         println!(
@@ -263,7 +268,7 @@ fn turn_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
 
 /// Hard brakes with the brake pulse fit off and with its fitted peak
 /// lowered by 0–2 standard errors, on the default trips and on calm driving.
-fn brake_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
+fn brake_fit_trade(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     println!("\n## Brake pulse fit (1 s sampling, 5 m drift + all artefacts)\n");
     println!("| brake peaks | hard brake P / R | brake P / R | hard brakes in calm driving |");
     println!("|---|---|---|---|");
@@ -294,7 +299,7 @@ fn brake_fit_trade(base: &SimConfig, trips: u64, pipeline: &Config) {
 }
 
 /// "P / R" of a count, "1.000 / 1.000" when absent.
-fn pr(c: Option<&tripscore::Counts>) -> String {
+fn pr(c: Option<&tripscore::sim::Counts>) -> String {
     let c = c.copied().unwrap_or_default();
     format!("{:.3} / {:.3}", c.precision(), c.recall())
 }
@@ -307,7 +312,7 @@ fn noise_row(
     noise: NoiseConfig,
     base: &SimConfig,
     trips: u64,
-    pipeline: &Config,
+    pipeline: &DetectConfig,
 ) {
     let sim = SimConfig { noise, ..*base };
     let ev = evaluate_simulated(&sim, trips, pipeline);
@@ -385,7 +390,7 @@ fn gyro_drives() -> Vec<GyroDrive> {
 /// Turn peaks against the vehicle gyro of the driveplotr-nds drives: the
 /// logger's yaw rate × the measured speed is the lateral acceleration of the
 /// car, measured without GPS.
-fn gyro_agreement(pipeline: &Config, drives: &[GyroDrive]) {
+fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     let hard_mps2 = pipeline.annotate.hard_turn_mps2;
     let mut local_only = *pipeline;
     local_only.turn_fit.enabled = false;
@@ -396,9 +401,9 @@ fn gyro_agreement(pipeline: &Config, drives: &[GyroDrive]) {
     let mut margins_3_s = *pipeline;
     margins_3_s.turn_fit.margin_s = 3.0;
     let mut no_jump_check = *pipeline;
-    no_jump_check.turn_fit.min_position_jump_m = f64::MAX;
+    no_jump_check.position_jumps.enabled = false;
     let mut neither = local_only;
-    neither.turn_fit.min_position_jump_m = f64::MAX;
+    neither.position_jumps.enabled = false;
     for (label, cfg) in [
         ("local fit only, no position-jump check", &neither),
         ("local fit only (turn fit off)", &local_only),
@@ -481,22 +486,22 @@ fn gyro_agreement(pipeline: &Config, drives: &[GyroDrive]) {
 /// Turn annotations judged against the gyro's own turns
 /// (`data/driveplotr-nds/gyro_turn_labels.jsonl`, from `scripts/gyro_labels.py`),
 /// exactly as `tripscore evaluate --tolerance-ms 3000` judges them.
-fn gyro_turn_annotations(pipeline: &Config, drives: &[GyroDrive]) {
+fn gyro_turn_annotations(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     use std::collections::HashMap;
     let root = env!("CARGO_MANIFEST_DIR");
     let text =
         std::fs::read_to_string(format!("{root}/data/driveplotr-nds/gyro_turn_labels.jsonl"))
             .expect("gyro_turn_labels.jsonl");
-    let labels: HashMap<String, tripscore::TripLabels> = text
+    let labels: HashMap<String, tripscore::sim::TripLabels> = text
         .lines()
         .map(|l| {
-            let labels = tripscore::TripLabels::parse_line(l).expect("shipped labels parse");
+            let labels = tripscore::sim::TripLabels::parse_line(l).expect("shipped labels parse");
             (labels.event_id.clone(), labels)
         })
         .collect();
     let mut ev = Evaluation::default();
     for GyroDrive { trip, .. } in drives {
-        ev.merge(&tripscore::evaluate_labelled(
+        ev.merge(&tripscore::sim::evaluate_labelled(
             trip,
             &labels[trip.event_id()],
             pipeline,
@@ -504,7 +509,7 @@ fn gyro_turn_annotations(pipeline: &Config, drives: &[GyroDrive]) {
             3000,
         ));
     }
-    let count = |c: Option<&tripscore::Counts>| {
+    let count = |c: Option<&tripscore::sim::Counts>| {
         let c = c.copied().unwrap_or_default();
         format!(
             "{} of {} found, {} of {} right",
@@ -543,7 +548,7 @@ struct Sweep {
 /// acceleration noise that calibrates it (the issue puts real 1 Hz GPS at
 /// "about 1.2 m/s²"), against the measured-speed noise, and against a receiver
 /// that filters its own track (real ones do; docs/ACCURACY.md).
-fn noise_sensitivity(base: &SimConfig, trips: u64, pipeline: &Config) {
+fn noise_sensitivity(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     let default = NoiseConfig::default();
     let sweeps = [
         Sweep {
@@ -634,12 +639,16 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
     let base = SimConfig::default();
-    let pipeline: Config = std::env::args()
-        .nth(2)
-        .map_or_else(Config::default, |path| {
-            serde_json::from_str(&std::fs::read_to_string(&path).expect("config file"))
+    let pipeline: DetectConfig =
+        std::env::args()
+            .nth(2)
+            .map_or_else(DetectConfig::default, |path| {
+                serde_json::from_str::<Config>(
+                    &std::fs::read_to_string(&path).expect("config file"),
+                )
                 .expect("a valid config")
-        });
+                .detect
+            });
     println!(
         "## Sampling and noise ({trips} trips of 20 min each, 15 % harsh manoeuvres, default pipeline)\n"
     );

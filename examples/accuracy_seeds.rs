@@ -8,7 +8,8 @@
 //! defaults), and the simulated Doppler speed noise, m/s (default the
 //! simulator's 0.3). About 10 s on 2 cores.
 
-use tripscore::{Config, Evaluation, NoiseConfig, SimConfig, evaluate_simulated};
+use tripscore::sim::{Evaluation, NoiseConfig, evaluate_simulated};
+use tripscore::{Config, SimConfig};
 
 fn main() {
     let seeds: Vec<u64> = std::env::args().nth(1).map_or_else(
@@ -45,14 +46,14 @@ fn main() {
             },
             ..SimConfig::default()
         };
-        let ev = evaluate_simulated(&sim, trips, &config);
+        let ev = evaluate_simulated(&sim, trips, &config.detect);
         let calm = evaluate_simulated(
             &SimConfig {
                 harsh_share: 0.0,
                 ..sim
             },
             trips * 5 / 2,
-            &config,
+            &config.detect,
         );
         row(&seed.to_string(), &ev, &calm);
         all.merge(&ev);

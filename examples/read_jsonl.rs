@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         let file = std::fs::File::open(&path)?;
         let reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let records = tripscore::JsonlReader::new(reader, &path).count();
+        let records = tripscore::input::JsonlReader::new(reader, &path).count();
         println!(
             "{records} records read in {:.3} s",
             start.elapsed().as_secs_f64()

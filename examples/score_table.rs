@@ -5,9 +5,8 @@
 //! as `tripscore config --default` prints it, or any part of one, scores the
 //! real trips with other settings; the simulated drivers keep the defaults).
 
-use tripscore::{
-    Config, RecordOptions, SimConfig, open_input, score_simulated_driver, trip_record,
-};
+use tripscore::sim::score_simulated_driver;
+use tripscore::{Config, RecordOptions, SimConfig, open_input, trip_record};
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");

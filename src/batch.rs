@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::io::{InputError, InputRecord, RecordError};
-use crate::trajectory::Trajectory;
+use crate::input::Trajectory;
+use crate::input::{InputError, InputRecord, RecordError};
 
 /// How a batch runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +137,8 @@ where
 ///
 /// # Example
 /// ```
-/// use tripscore::{run_batch, BatchOptions, JsonlReader};
+/// use tripscore::input::JsonlReader;
+/// use tripscore::{run_batch, BatchOptions};
 /// let input = concat!(
 ///     r#"{"encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#, "\n",
 ///     "not json\n",

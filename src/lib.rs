@@ -1,56 +1,53 @@
 //! # tripscore
 //!
-//! A trip analytics engine: car trips come in as GPS trajectories; out come the
-//! JSON shapes of a legacy telematics REST API ([`api`]).
+//! A trip analytics engine: car trips come in as GPS trajectories; out come
+//! driving-behaviour annotations, per-trip `CarBehaviorScores` and per-user
+//! aggregates, in the JSON shapes of a legacy telematics REST API ([`api`],
+//! specified in docs/API.md).
 //!
-//! ```text
-//! input record ─► decode ─► clean ─► kinematics ─► annotate ─► turnfit ─► brakefit ─► features ─► score ─► aggregate
-//! ```
-//!
-//! The stages, each a module with its own input, config and error:
-//! - **input** ([`open_input`], [`JsonlReader`], [`CsvReader`], [`read_gpx`],
-//!   [`parse_line`]): JSONL (waypoint and compact forms), CSV and GPX records
-//!   into [`RawTrip`]s, each with its [`RecordPos`];
-//! - **decode** ([`decode_polyline`], [`encode_polyline`], [`Precision`]);
-//! - **validation** ([`Trajectory::try_from`]): the trusted domain trip, or a
-//!   [`TrajectoryError`] naming the field;
-//! - **clean** ([`clean`]): order, duplicates, stale fixes, spikes, gaps,
-//!   parked jitter, valid sections, a [`CleanReport`];
-//! - **kinematics** ([`kinematics`]): speed, longitudinal and lateral
-//!   acceleration, heading, yaw rate, jerk;
-//! - **annotate** ([`annotate`]): accelerate/brake/coast and turn/roundabout
-//!   episodes, hard events;
-//! - **turnfit** ([`refine_turns`], [`check_position_jumps`]): the peaks of
-//!   short turns from a fitted yaw-pulse model, and turns whose fixes jump
-//!   against the measured speed capped;
-//! - **brakefit** ([`refine_brakes`]): the peaks of short brakes from a
-//!   fitted deceleration pulse; [`analyze`] runs clean → kinematics →
-//!   annotate → turnfit → brakefit;
-//! - **features** ([`trip_features`]): additive integer features per zone;
-//! - **score** ([`score_features`], [`score_window`]): `CarBehaviorScores`;
-//! - **aggregate** ([`Aggregator`]): per-user l7d/past windows, exact merges;
-//! - **explain** ([`explain`]), **visual** ([`trip_geojson`], [`trip_svg`]);
-//! - **batch** ([`run_batch`]): streaming, parallel, order-preserving; every
-//!   record gives one output line ([`trip_record`] is the `score` line);
-//! - **simulate** ([`simulate_trip`]) and **evaluate** ([`evaluate_simulated`]):
-//!   trips with known manoeuvres, and detection accuracy against them;
-//! - **labels** ([`TripLabels`], [`judge_labelled`]): a user's labelled
-//!   real trips as ground truth, judged the same way (`tripscore evaluate`);
-//! - **api**: serde types of every API shape.
+//! ## From a file to a scored trip
 //!
 //! ```
-//! use tripscore::{InputRecord, Payload, RecordPos};
-//! let line = r#"{"user_id":"u1","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#;
-//! let record = InputRecord {
-//!     pos: RecordPos { source: "example".into(), line: 1 },
-//!     payload: Payload::JsonLine(line.to_owned()),
-//! };
-//! let trip = record.into_trajectory()?;
-//! let api = trip.to_api().expect("timed trip");
-//! assert_eq!(api.waypoints.len(), 2);
-//! assert_eq!(api.encoded, "_p~iF~ps|U_ulLnnqC");
+//! use tripscore::{Config, RecordOptions, open_input, trip_record};
+//!
+//! let config = Config::default();
+//! for record in open_input("data/seed/seed_trip.jsonl")? {
+//!     // One record per trip; a bad one is an error naming its line and field.
+//!     let trip = record?.into_trajectory()?;
+//!     let scored = trip_record(&trip, &config, RecordOptions::default())
+//!         .expect("the trip has timestamps");
+//!     let scores = &scored.behavior_scores;
+//!     assert!((0.0..=1.0).contains(&scores.overall)); // -1 would mean "not enough data"
+//!     println!("{}", serde_json::to_string(&scored)?); // the `tripscore score` line
+//! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! [`run_batch`] does the same over millions of records on every core, in
+//! input order; [`Aggregator`] sums the scored trips per user into
+//! last-7-days and past windows.
+//!
+//! ## The pipeline
+//!
+//! ```text
+//! input ──► detect ─────────────────────────────────────► score ─────────────────────► output
+//! read,     clean → kinematics → annotate → pulse fits     features → scores            result line,
+//! validate          (speed, accel., yaw)    → jump check   → aggregate, explain         GeoJSON, SVG
+//! ```
+//!
+//! Each stage is a public module with its own input type, config and
+//! errors, and imports only from the stages before it (a test checks it):
+//! - [`input`]: JSONL, CSV and GPX records into validated [`Trajectory`]s;
+//! - [`detect`]: [`analyze`] runs cleaning, kinematics, annotation and the
+//!   peak refinements into a [`TripAnalysis`];
+//! - [`score`]: additive [`Features`] per zone, scores, windows, explanations;
+//! - [`output`]: the result line ([`trip_record`]), GeoJSON, SVG;
+//! - [`batch`]: streaming, parallel, order-preserving processing;
+//! - [`sim`]: the trip simulator and accuracy against simulated or labelled
+//!   ground truth;
+//! - [`geodesy`]: the Earth radius and local tangent plane every stage uses.
+//!
+//! [`Config`] holds every stage's settings (`tripscore config --default`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, clippy::pedantic)]
 #![cfg_attr(
@@ -66,7 +63,7 @@
 )]
 #![allow(
     clippy::module_name_repetitions,
-    reason = "types are re-exported flat; their names must stand alone"
+    reason = "types are re-exported at the crate root; their names must stand alone"
 )]
 #![allow(
     clippy::many_single_char_names,
@@ -74,68 +71,28 @@
     reason = "numeric code follows the notation of its maths (t, v, a; p, i, q; d_in, d_out)"
 )]
 
-mod aggregate;
-mod annotate;
 pub mod api;
-mod batch;
-mod brakefit;
-mod clean;
-mod encoded;
-mod evaluate;
-mod explain;
-mod features;
-mod io;
-mod kinematics;
-mod labels;
-mod pipeline;
-mod record;
-mod score;
-mod simulate;
-mod trajectory;
-mod turnfit;
-mod visual;
+pub mod batch;
+mod config;
+pub mod detect;
+pub mod geodesy;
+pub mod input;
+pub mod output;
+pub mod score;
+pub mod sim;
 
-pub use aggregate::{
-    Aggregator, LineOutcome, PastWindow, SEVEN_DAYS_MS, ScoredLineError, UserWindows,
-    user_car_behavior,
+pub use batch::{BatchOptions, BatchSummary, run_batch};
+pub use config::Config;
+pub use detect::{Annotation, AnnotationKind, DetectConfig, TripAnalysis, analyze};
+pub use input::{
+    ErrorKind, InputError, InputRecord, Payload, RawTrip, RecordError, RecordPos, Records,
+    Trajectory, TrajectoryError, open_input, parse_line,
 };
-pub use annotate::{
-    AnnotateConfig, Annotation, AnnotationKind, Traffic, annotate, api_annotations,
-};
-pub use api::{ApiTime, SubsecDigits};
-pub use batch::{BatchError, BatchOptions, BatchSummary, ProcessResult, run_batch};
-pub use brakefit::{BrakeFitConfig, refine_brakes};
-pub use clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
-pub use encoded::{LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline};
-pub use evaluate::{
-    Counts, Detection, Evaluation, Judgement, Mismatches, PeakPair, SignalErrors,
-    evaluate_labelled, evaluate_simulated, evaluate_trip, judge_labelled, score_simulated_driver,
-};
-pub use explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};
-pub use features::{
-    Features, Zone, ZoneFeatures, speeding_threshold_kmh, step_speed_mps, trip_features,
-};
-pub use io::{
-    CsvReader, ErrorKind, InputError, InputFormat, InputRecord, JsonlReader, Payload, RecordError,
-    RecordErrorBody, RecordPos, Records, open_input, open_input_counted, parse_line,
-    parse_line_reference, read_gpx,
-};
-pub use kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
-pub use labels::{LabelledManeuver, TripLabels};
-pub use pipeline::{Config, TripAnalysis, analyze};
-pub use record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
+pub use output::{RecordOptions, TripRecord, trip_record};
 pub use score::{
-    NOT_AVAILABLE, ScoreConfig, ScoreScope, mean_available, score_features, score_window,
+    Aggregator, Features, NOT_AVAILABLE, PastWindow, ScoreConfig, Zone, ZoneFeatures, score_window,
 };
-pub use simulate::{
-    NoiseConfig, SimConfig, SimTrip, SimTruth, TruthKind, TruthManeuver, simulate_trip,
-};
-pub use trajectory::{
-    Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
-    Trajectory, TrajectoryError, TrajectoryErrorKind,
-};
-pub use turnfit::{TurnFitConfig, check_position_jumps, refine_turns};
-pub use visual::{ReportError, trip_geojson, trip_svg};
+pub use sim::{SimConfig, simulate_trip};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

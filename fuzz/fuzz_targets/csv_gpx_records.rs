@@ -2,7 +2,7 @@
 //! yield becomes a trajectory or an error, without a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tripscore::{CsvReader, read_gpx};
+use tripscore::input::{CsvReader, read_gpx};
 
 fuzz_target!(|data: &[u8]| {
     for record in CsvReader::new(data, "fuzz.csv").flatten() {

@@ -3,7 +3,7 @@
 //! trip or the same error, bit for bit (Debug text tells -0.0 from 0.0).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tripscore::{parse_line, parse_line_reference};
+use tripscore::input::{parse_line, parse_line_reference};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else { return };

@@ -2,7 +2,7 @@
 //! and decodes to the same points.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tripscore::{Precision, decode_polyline, encode_polyline};
+use tripscore::input::{Precision, decode_polyline, encode_polyline};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

@@ -13,6 +13,10 @@ pub use time::{ApiTime, SubsecDigits, rfc3339_epoch_ms};
 
 use serde::{Deserialize, Serialize};
 
+/// The API's annotation `magnitude` per m/s² of peak acceleration: the
+/// reference writes 0.2 × the peak (its own unit; docs/API.md).
+pub const MAGNITUDE_PER_MPS2: f64 = 0.2;
+
 /// One point of a [`Trajectory`].
 ///
 /// # Units

@@ -49,7 +49,7 @@ impl SubsecDigits {
 ///
 /// # Example
 /// ```
-/// use tripscore::{ApiTime, SubsecDigits};
+/// use tripscore::api::{ApiTime, SubsecDigits};
 /// let t = ApiTime::from_epoch_ms(1_553_240_265_000, 3600, SubsecDigits::Millis).unwrap();
 /// assert_eq!(t.to_string(), "2019-03-22T08:37:45.000+01:00");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

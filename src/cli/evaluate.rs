@@ -14,12 +14,36 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
-use tripscore::{
-    BatchOptions, BatchSummary, Counts, ErrorKind, Evaluation, InputError, TripLabels,
-    judge_labelled, run_batch,
-};
+use tripscore::sim::{Counts, Evaluation, TripLabels, judge_labelled};
+use tripscore::{BatchOptions, BatchSummary, ErrorKind, InputError, run_batch};
 
-use super::{EvaluateArgs, Fatal, Progress, load_config, open_all, output};
+use clap::Args;
+
+use super::{BatchArgs, Fatal, Progress, load_config, open_all, output};
+
+#[derive(Args)]
+pub(crate) struct EvaluateArgs {
+    /// The trips (as for `score`). Output: one line per trip record, its
+    /// counts, or its error line (a trip without labels is one).
+    #[command(flatten)]
+    pub(crate) batch: BatchArgs,
+    /// The labels: JSONL, one line per trip, as `tripscore simulate --truth` writes
+    /// (`event_id`, `maneuvers`: `kind`, `start_ms`, `end_ms`, optional `peak_mps2`, `harsh`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: String,
+    /// Write the totals with precision and recall here (JSON); a table goes to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) summary: Option<String>,
+    /// A detection matches a label of its kind when their spans, each widened by this, overlap, ms.
+    #[arg(long, default_value_t = 1000)]
+    pub(crate) tolerance_ms: i64,
+    /// Labelled manoeuvres peaking below this do not count for annotation recall, m/s².
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) min_peak_mps2: f64,
+    /// Read settings from this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<String>,
+}
 
 /// One trip's labels, with the line they came from and whether a trip used them.
 struct Labelled {
@@ -182,7 +206,7 @@ fn table(totals: &Totals, args: &EvaluateArgs) -> String {
 /// Runs `tripscore evaluate`. Label lines that cannot be used and labels no
 /// trip matched are reported on stderr and in the summary, and count as
 /// errors in the returned summary (exit status 1).
-pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
+pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
     let labels = read_labels(&args.labels)?;
     let inputs = open_all(&args.batch.inputs)?;
@@ -208,7 +232,7 @@ pub(super) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
             let judged = judge_labelled(
                 trip,
                 &labelled.labels,
-                &config,
+                &config.detect,
                 args.min_peak_mps2,
                 args.tolerance_ms,
             );

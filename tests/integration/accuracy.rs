@@ -2,7 +2,8 @@
 //! (A regression guard on a small set; the published numbers come from
 //! `cargo run --release --example accuracy`.)
 
-use tripscore::{Config, SimConfig, evaluate_simulated};
+use tripscore::sim::evaluate_simulated;
+use tripscore::{DetectConfig, SimConfig};
 
 #[test]
 fn one_hertz_with_noise_and_artefacts() {
@@ -12,7 +13,7 @@ fn one_hertz_with_noise_and_artefacts() {
             ..SimConfig::default()
         },
         60,
-        &Config::default(),
+        &DetectConfig::default(),
     );
     let hard = |k: &str| ev.hard[k];
     let ann = |k: &str| ev.annotations[k];
@@ -52,7 +53,7 @@ fn calm_driving_has_almost_no_hard_event() {
         harsh_share: 0.0,
         ..SimConfig::default()
     };
-    let ev = evaluate_simulated(&calm, 40, &Config::default());
+    let ev = evaluate_simulated(&calm, 40, &DetectConfig::default());
     let hard: u64 = ev.hard.values().map(|c| c.detected).sum();
     assert!(ev.distance_m > 500_000.0);
     assert!(

@@ -1,7 +1,11 @@
 //! User aggregation: exact merges, order-free, and the score → aggregate pipe.
 
 use proptest::prelude::*;
-use tripscore::{Aggregator, Features, PastWindow, SEVEN_DAYS_MS, ScoreConfig, ZoneFeatures};
+use tripscore::score::AggregateConfig;
+use tripscore::{Aggregator, Features, PastWindow, ScoreConfig, ZoneFeatures};
+
+/// The recent (l7d) window, ms.
+const SEVEN_DAYS_MS: i64 = 7 * 24 * 3600 * 1000;
 
 use crate::util::tripscore;
 
@@ -47,7 +51,12 @@ fn trip() -> impl Strategy<Value = (String, i64, Features)> {
 }
 
 fn aggregate(trips: &[(String, i64, Features)], past: PastWindow) -> Aggregator {
-    let mut agg = Aggregator::new(AS_OF, past);
+    let cfg = AggregateConfig {
+        past,
+        ..AggregateConfig::default()
+    };
+    assert_eq!(cfg.recent_ms, SEVEN_DAYS_MS);
+    let mut agg = Aggregator::new(AS_OF, &cfg);
     for (u, t, f) in trips {
         agg.add(u, *t, f);
     }
@@ -173,7 +182,8 @@ fn score_then_aggregate_through_a_pipe() {
 
 #[test]
 fn aggressive_drivers_score_below_calm_ones() {
-    use tripscore::{Config, SimConfig, score_simulated_driver};
+    use tripscore::sim::score_simulated_driver;
+    use tripscore::{Config, SimConfig};
     // Ten 20-minute trips per driver: calm (no harsh manoeuvres, 5 % speeding)
     // against aggressive (40 % harsh manoeuvres, 40 % speeding stretches).
     let driver = |harsh_share: f64, speeding_share: f64, seed: u64| {

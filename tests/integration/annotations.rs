@@ -4,9 +4,10 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use tripscore::api::{BehaviorAnnotation, Maneuver};
+use tripscore::detect::Traffic;
 use tripscore::{
-    AnnotationKind, Config, InputRecord, Payload, RawTrip, RecordPos, SimConfig, Traffic,
-    Trajectory, analyze, simulate_trip,
+    AnnotationKind, DetectConfig, InputRecord, Payload, RawTrip, RecordPos, SimConfig, Trajectory,
+    analyze, simulate_trip,
 };
 
 fn sim_trajectory(sim: &SimConfig, index: u64) -> Trajectory {
@@ -43,7 +44,7 @@ proptest! {
         sampling_ms in prop::sample::select(vec![1000_i64, 2000]),
     ) {
         let trip = sim_trajectory(&short_sim(seed, harsh, sampling_ms), 0);
-        let a = analyze(&trip, &Config::default());
+        let a = analyze(&trip, &DetectConfig::default());
         let t = &a.kinematics.time_ms;
         let spans: Vec<(f64, f64)> = a.clean.sections.iter().filter(|s| s.valid)
             .map(|s| (t[s.start] as f64, t[s.end - 1] as f64)).collect();
@@ -86,7 +87,7 @@ proptest! {
             speed_kmh: Some((0..trip.len()).map(|i| trip.speed_kmh(i)).collect()),
             ..RawTrip::default()
         }).unwrap();
-        let cfg = Config::default();
+        let cfg = DetectConfig::default();
         // A mirrored roundabout turns the other way round: left-hand traffic.
         let mut mirror_cfg = cfg;
         mirror_cfg.annotate.traffic = Traffic::LeftHand;
@@ -117,7 +118,7 @@ proptest! {
         // peak; docs/ACCURACY.md).
         let count = |with_brake: bool| {
             let trip = straight_drive(seed, cruise_mps, with_brake.then_some((brake_at_s, peak_mps2, duration_s)));
-            analyze(&trip, &Config::default()).annotations.iter()
+            analyze(&trip, &DetectConfig::default()).annotations.iter()
                 .filter(|e| e.hard && e.kind == AnnotationKind::Acceleration(tripscore::api::AccelerationKind::Brake))
                 .count()
         };
@@ -175,8 +176,8 @@ proptest! {
         harsh in 0.0_f64..0.5,
     ) {
         let trip = sim_trajectory(&short_sim(seed, harsh, 1000), 0);
-        let on = Config::default();
-        let mut off = Config::default();
+        let on = DetectConfig::default();
+        let mut off = DetectConfig::default();
         off.turn_fit.enabled = false;
         let (a, b) = (analyze(&trip, &off), analyze(&trip, &on));
         prop_assert_eq!(a.annotations.len(), b.annotations.len());

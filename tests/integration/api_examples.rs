@@ -45,7 +45,8 @@ fn timeline_events_round_trip() {
 fn seed_polyline_is_677_points_and_51_86_km() {
     let text = std::fs::read_to_string(fixture("tests/data/api/trajectory.json")).unwrap();
     let body: Trajectory = serde_json::from_str(&text).unwrap();
-    let pts = tripscore::decode_polyline(&body.encoded, tripscore::Precision::P5).unwrap();
+    let pts =
+        tripscore::input::decode_polyline(&body.encoded, tripscore::input::Precision::P5).unwrap();
     assert_eq!(pts.lat_deg.len(), 677);
     let raw = tripscore::RawTrip {
         lat_deg: pts.lat_deg,

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use tripscore::{Config, SimConfig, evaluate_simulated};
+use tripscore::sim::evaluate_simulated;
+use tripscore::{DetectConfig, SimConfig};
 
 use crate::util::{json_lines, tripscore};
 
@@ -121,7 +122,7 @@ fn the_simulators_truth_as_labels_gives_the_librarys_evaluation() {
         harsh_share: 0.3,
         ..SimConfig::default()
     };
-    let want = evaluate_simulated(&sim, 6, &Config::default());
+    let want = evaluate_simulated(&sim, 6, &DetectConfig::default());
     assert_eq!(got["trips"], 6);
     assert_eq!(got["unobservable"], want.unobservable);
     assert!((got["distance_km"].as_f64().unwrap() - want.distance_m / 1000.0).abs() < 1e-3);

@@ -11,6 +11,7 @@ mod cli_score;
 mod cli_trajectory;
 mod golden;
 mod inputs;
+mod layering;
 mod pathologies;
 mod robustness;
 mod visual;

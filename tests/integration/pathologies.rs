@@ -362,7 +362,7 @@ fn r_nds16_position_jump_is_not_a_20_mps2_turn() {
         std::fs::read_to_string(crate::util::fixture("data/driveplotr-nds/nds.jsonl")).unwrap();
     let line = text.lines().find(|l| l.contains("\"nds-16\"")).unwrap();
     let trip = Trajectory::try_from(tripscore::parse_line(line).unwrap()).unwrap();
-    let a = tripscore::analyze(&trip, &Config::default());
+    let a = tripscore::analyze(&trip, &tripscore::DetectConfig::default());
     assert!(a.implausible_episodes >= 1);
     assert!(a.annotations.iter().all(|e| e.peak_mps2 <= 10.0));
 }

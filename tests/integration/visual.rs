@@ -1,8 +1,7 @@
 //! GeoJSON and SVG: valid, complete, and the same bytes as the committed picture.
 
-use tripscore::{
-    Config, RecordOptions, analyze, open_input, simulate_trip, trip_geojson, trip_record, trip_svg,
-};
+use tripscore::output::{trip_geojson, trip_svg};
+use tripscore::{Config, RecordOptions, analyze, open_input, simulate_trip, trip_record};
 
 use crate::util::{fixture, tripscore};
 
@@ -40,7 +39,7 @@ fn well_formed(svg: &str) -> Result<(), String> {
 fn geojson_of_every_trip_parses_and_round_trips() {
     let config = Config::default();
     for trip in trips() {
-        let analysis = analyze(&trip, &config);
+        let analysis = analyze(&trip, &config.detect);
         let record = trip_record(&trip, &config, RecordOptions::default()).unwrap();
         let text = serde_json::to_string(&trip_geojson(&trip, &analysis, &record)).unwrap();
         let parsed: geojson::GeoJson = text
@@ -80,7 +79,7 @@ fn geojson_of_every_trip_parses_and_round_trips() {
 fn svg_of_every_trip_is_well_formed_with_every_panel() {
     let config = Config::default();
     for trip in trips() {
-        let analysis = analyze(&trip, &config);
+        let analysis = analyze(&trip, &config.detect);
         let options = RecordOptions {
             explain: true,
             ..RecordOptions::default()
@@ -91,6 +90,7 @@ fn svg_of_every_trip_is_well_formed_with_every_panel() {
             &analysis,
             &record,
             record.explanation.as_ref().unwrap(),
+            &config.features,
         )
         .unwrap();
         well_formed(&svg).unwrap_or_else(|e| panic!("{}: {e}", trip.event_id()));

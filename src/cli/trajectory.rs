@@ -1,0 +1,9 @@
+//! `tripscore trajectory`: one API `Trajectory` per trip.
+
+use tripscore::{BatchSummary, Trajectory};
+
+use super::{BatchArgs, Fatal, run_batch_command};
+
+pub(crate) fn run(args: &BatchArgs) -> Result<BatchSummary, Fatal> {
+    run_batch_command(args, "a trajectory", Trajectory::to_api)
+}

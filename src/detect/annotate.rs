@@ -1,0 +1,654 @@
+//! Annotation: acceleration, brake, coast and turn episodes, hard events, and
+//! the valid boundaries, from the [`Kinematics`] of a cleaned trip.
+//!
+//! Only valid sections are annotated. An **acceleration episode** is a run of
+//! fixes whose longitudinal acceleration keeps one sign with magnitude at
+//! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
+//! `merge_gap_ms` apart are one episode, and episodes shorter than
+//! `min_episode_ms` or changing the speed by less than `min_speed_change_mps`
+//! are dropped (noise blips). A decelerating episode is a `brake` when its
+//! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
+//!
+//! A **turn episode** is a run of one-signed lateral acceleration of at least
+//! `turn_start_mps2`, lasting at least `min_turn_ms`, that turns the heading by
+//! at least `turn_min_heading_deg`; right turns are positive. The heading
+//! change integrates the yaw rate over the run and a fix either side, inside
+//! the run's valid section. A **roundabout** is found in a group of turn
+//! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
+//! least `roundabout_min_circle_deg` the way traffic goes round (left in
+//! right-hand traffic) between two turns the other way (entry and exit, each
+//! `turn_min_heading_deg` to `roundabout_max_deflection_deg`: a veer onto or
+//! off the circle, not a junction's right angle) — or next to one of them
+//! when it circles at least `roundabout_one_side_circle_deg` (150°), as
+//! noise can hide the other — or a single circling turn of at least
+//! `roundabout_alone_circle_deg` (300°). The roundabout is that turn, the turns the same way next to it, and
+//! its entry and exit; the group's other turns stay left and right turns.
+//!
+//! An episode is **hard** when its peak reaches the threshold of its kind
+//! ([`AnnotateConfig::is_hard`], the one place that decides it; docs/API.md
+//! lists the defaults). Episode start and end are the times the signal crosses the start
+//! level, interpolated between fixes. Episodes peaking above
+//! `max_plausible_mps2` (10 m/s², about 1 g, more than a road car's tyres give)
+//! come from inconsistent data — positions jumping against the measured speed —
+//! and are counted, not annotated.
+//!
+//! Lane switches are not annotated: at 1 Hz a lane change (3.5 m sideways over
+//! 3–6 s, peak lateral ≈ 0.5–1 m/s²) is the size of GPS noise, so they cannot be
+//! told apart reliably (docs/ACCURACY.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{
+    self, AccelerationKind, ApiTime, MAGNITUDE_PER_MPS2, Maneuver, PathWaypoint, SubsecDigits,
+};
+use crate::detect::clean::CleanTrip;
+use crate::detect::kinematics::Kinematics;
+use crate::input::Trajectory;
+
+/// Which side traffic drives on (decides which way roundabouts circle).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Traffic {
+    /// Drive on the right; roundabouts go counter-clockwise.
+    #[default]
+    RightHand,
+    /// Drive on the left; roundabouts go clockwise.
+    LeftHand,
+}
+
+/// Thresholds of the annotation stage (defaults in docs/API.md, "Defaults").
+///
+/// # Units
+/// m/s², ms, degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnnotateConfig {
+    /// |longitudinal acceleration| that starts and ends an episode, m/s².
+    pub episode_start_mps2: f64,
+    /// A deceleration whose peak stays below this is `coast`, m/s².
+    pub coast_max_peak_mps2: f64,
+    /// Hard acceleration: peak ≥ this, m/s².
+    pub hard_accel_mps2: f64,
+    /// Hard brake: peak deceleration ≥ this (`a_long ≤ −this`), m/s².
+    pub hard_brake_mps2: f64,
+    /// Hard turn: peak |lateral acceleration| ≥ this, m/s².
+    pub hard_turn_mps2: f64,
+    /// Episodes shorter than this are dropped, ms.
+    pub min_episode_ms: i64,
+    /// Episodes that change the speed by less than this are dropped, m/s.
+    pub min_speed_change_mps: f64,
+    /// Same-kind episodes closer than this are merged, ms.
+    pub merge_gap_ms: i64,
+    /// |lateral acceleration| that starts and ends a turn episode, m/s².
+    pub turn_start_mps2: f64,
+    /// A turn episode turns the heading by at least this, degrees.
+    pub turn_min_heading_deg: f64,
+    /// A turn episode lasts at least this long, ms (heading noise near stops
+    /// makes short wiggles).
+    pub min_turn_ms: i64,
+    /// A roundabout circles at least this much between its entry and exit,
+    /// degrees.
+    pub roundabout_min_circle_deg: f64,
+    /// A circling turn next to only one entry or exit is a roundabout when
+    /// it circles at least this much, degrees (noise can hide the other).
+    pub roundabout_one_side_circle_deg: f64,
+    /// A circling turn with neither entry nor exit is a roundabout when it
+    /// circles at least this much, degrees.
+    pub roundabout_alone_circle_deg: f64,
+    /// Turns less than this apart can be parts of one roundabout, ms.
+    pub roundabout_gap_ms: i64,
+    /// A roundabout's entry or exit turns the other way by at most this,
+    /// degrees: the deflection onto and off the circle is 30–60° by design, a
+    /// junction turn 90°, read at 0.9–1.0 of that (the tails of the yaw
+    /// pulse fall below the start level), and the default is half way. A
+    /// turn the other way by more is a junction (or a car-park manoeuvre) of
+    /// its own, not an entry or exit.
+    pub roundabout_max_deflection_deg: f64,
+    /// Traffic side.
+    pub traffic: Traffic,
+    /// Episodes peaking above this are artefacts of inconsistent data (tyres
+    /// cannot give a road car much more than 1 g) and are not annotated, m/s².
+    pub max_plausible_mps2: f64,
+}
+
+impl Default for AnnotateConfig {
+    fn default() -> Self {
+        Self {
+            episode_start_mps2: 0.3,
+            coast_max_peak_mps2: 1.0,
+            hard_accel_mps2: 2.25,
+            hard_brake_mps2: 3.0,
+            hard_turn_mps2: 3.5,
+            min_episode_ms: 1000,
+            min_speed_change_mps: 0.8,
+            merge_gap_ms: 1500,
+            turn_start_mps2: 0.6,
+            turn_min_heading_deg: 15.0,
+            min_turn_ms: 2000,
+            roundabout_min_circle_deg: 60.0,
+            roundabout_one_side_circle_deg: 150.0,
+            roundabout_alone_circle_deg: 300.0,
+            roundabout_gap_ms: 6000,
+            roundabout_max_deflection_deg: 75.0,
+            traffic: Traffic::RightHand,
+            max_plausible_mps2: 10.0,
+        }
+    }
+}
+
+impl AnnotateConfig {
+    /// The hard threshold of `kind`, m/s²: `hard_accel_mps2`,
+    /// `hard_brake_mps2`, or `hard_turn_mps2` for every turn kind; infinite
+    /// for a coast (a coast is never hard).
+    #[must_use]
+    pub fn hard_threshold_mps2(&self, kind: AnnotationKind) -> f64 {
+        match kind {
+            AnnotationKind::Acceleration(AccelerationKind::Accelerate) => self.hard_accel_mps2,
+            AnnotationKind::Acceleration(AccelerationKind::Brake) => self.hard_brake_mps2,
+            AnnotationKind::Acceleration(AccelerationKind::Coast) => f64::INFINITY,
+            AnnotationKind::Turn(_) => self.hard_turn_mps2,
+        }
+    }
+
+    /// Whether an episode of `kind` peaking at `peak_mps2` is hard: its peak
+    /// reaches the hard threshold of its kind. The one place that decides
+    /// it: annotation, the pulse fits, the position-jump check and labelled
+    /// ground truth all ask here.
+    ///
+    /// # Example
+    /// ```
+    /// use tripscore::detect::{AnnotateConfig, AnnotationKind};
+    /// use tripscore::api::AccelerationKind;
+    /// let cfg = AnnotateConfig::default();
+    /// let brake = AnnotationKind::Acceleration(AccelerationKind::Brake);
+    /// assert!(cfg.is_hard(brake, 3.0));
+    /// assert!(!cfg.is_hard(brake, 2.99));
+    /// assert!(!cfg.is_hard(AnnotationKind::Acceleration(AccelerationKind::Coast), 9.0));
+    /// ```
+    #[must_use]
+    pub fn is_hard(&self, kind: AnnotationKind, peak_mps2: f64) -> bool {
+        peak_mps2 >= self.hard_threshold_mps2(kind)
+    }
+}
+
+/// What an annotation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnnotationKind {
+    /// An acceleration, brake or coast episode.
+    Acceleration(AccelerationKind),
+    /// A turn or roundabout.
+    Turn(Maneuver),
+}
+
+impl AnnotationKind {
+    /// The API name of the kind (`accelerate`, `brake`, `coast`, `left_turn`, …).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Acceleration(AccelerationKind::Accelerate) => "accelerate",
+            Self::Acceleration(AccelerationKind::Brake) => "brake",
+            Self::Acceleration(AccelerationKind::Coast) => "coast",
+            Self::Turn(Maneuver::LeftTurn) => "left_turn",
+            Self::Turn(Maneuver::RightTurn) => "right_turn",
+            Self::Turn(Maneuver::Roundabout) => "roundabout",
+            Self::Turn(Maneuver::LaneSwitch) => "lane_switch",
+        }
+    }
+}
+
+/// One detected episode.
+///
+/// # Units
+/// Unix ms (fractional: start and end are interpolated), m/s², degrees.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// What it is.
+    pub kind: AnnotationKind,
+    /// Start, Unix ms (interpolated).
+    pub start_ms: f64,
+    /// End, Unix ms (interpolated).
+    pub end_ms: f64,
+    /// Peak |acceleration| (longitudinal, or lateral for turns), m/s²: the
+    /// kinematics signal's, or for a left or right turn the turn shape
+    /// fit's where that is larger ([`crate::detect::refine_turns`]).
+    pub peak_mps2: f64,
+    /// Time of the peak, Unix ms.
+    pub peak_at_ms: i64,
+    /// Whether the peak reaches the hard threshold of its kind.
+    pub hard: bool,
+    /// Heading change (turns; positive = right), degrees; 0 for accelerations.
+    pub heading_change_deg: f64,
+    /// First kept-fix position inside it (into `CleanTrip::fixes`).
+    pub first_fix: usize,
+    /// Last kept-fix position inside it.
+    pub last_fix: usize,
+}
+
+impl Annotation {
+    /// `end - start` in whole milliseconds, from the microsecond times the API
+    /// writes (so it equals the written `end - start`, rounded).
+    #[must_use]
+    pub fn duration_ms(&self) -> i64 {
+        let us = epoch_us(self.end_ms) - epoch_us(self.start_ms);
+        (us + 500).div_euclid(1000)
+    }
+
+    /// The API magnitude: [`MAGNITUDE_PER_MPS2`] × peak m/s².
+    #[must_use]
+    pub fn magnitude(&self) -> f64 {
+        MAGNITUDE_PER_MPS2 * self.peak_mps2
+    }
+
+    /// Sets the peak and, from it, whether the episode is hard
+    /// ([`AnnotateConfig::is_hard`]): the refinements that move a peak
+    /// after annotation change both together.
+    pub fn set_peak(&mut self, peak_mps2: f64, cfg: &AnnotateConfig) {
+        self.peak_mps2 = peak_mps2;
+        self.hard = cfg.is_hard(self.kind, peak_mps2);
+    }
+
+    /// Whether this is a left or right turn (not a roundabout, not an
+    /// acceleration).
+    #[must_use]
+    pub fn is_single_turn(&self) -> bool {
+        matches!(
+            self.kind,
+            AnnotationKind::Turn(Maneuver::LeftTurn | Maneuver::RightTurn)
+        )
+    }
+}
+
+/// A run of one-signed signal at or above a level.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    lo: usize,
+    hi: usize,
+    sign: f64,
+    start_ms: f64,
+    end_ms: f64,
+}
+
+#[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+fn t_f(t: i64) -> f64 {
+    t as f64
+}
+
+/// Time at which `sign * s` crosses `level` between fixes `a` and `b` (linear).
+fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64) -> f64 {
+    let (sa, sb) = (sign * s[a], sign * s[b]);
+    if !sa.is_finite() || !sb.is_finite() || (sb - sa).abs() < 1e-12 {
+        return t_f(t[b]);
+    }
+    let f = ((level - sa) / (sb - sa)).clamp(0.0, 1.0);
+    t_f(t[a]) + f * t_f(t[b] - t[a])
+}
+
+/// Runs in `range` where `sign * s >= level`, merged across gaps below `merge_gap_ms`.
+fn runs(
+    t: &[i64],
+    s: &[f64],
+    range: std::ops::Range<usize>,
+    level: f64,
+    merge_gap_ms: i64,
+) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    for sign in [1.0, -1.0] {
+        let mut k = range.start;
+        let mut found: Vec<Run> = Vec::new();
+        while k < range.end {
+            // NaN (no estimate) is below every level.
+            if s[k].is_nan() || s[k] * sign < level {
+                k += 1;
+                continue;
+            }
+            let lo = k;
+            while k < range.end && s[k] * sign >= level {
+                k += 1;
+            }
+            let hi = k - 1;
+            let start_ms = if lo > range.start {
+                crossing(t, s, sign, (lo - 1, lo), level)
+            } else {
+                t_f(t[lo])
+            };
+            let end_ms = if hi + 1 < range.end {
+                crossing(t, s, sign, (hi, hi + 1), level)
+            } else {
+                t_f(t[hi])
+            };
+            match found.last_mut() {
+                Some(prev) if start_ms - prev.end_ms < t_f(merge_gap_ms) => {
+                    prev.hi = hi;
+                    prev.end_ms = end_ms;
+                }
+                _ => found.push(Run {
+                    lo,
+                    hi,
+                    sign,
+                    start_ms,
+                    end_ms,
+                }),
+            }
+        }
+        out.extend(found);
+    }
+    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    out
+}
+
+fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
+    (run.lo..=run.hi)
+        .filter(|&k| s[k].is_finite())
+        .map(|k| (s[k] * run.sign, t[k]))
+        .fold(
+            (0.0, t[run.lo]),
+            |best, x| if x.0 > best.0 { x } else { best },
+        )
+}
+
+/// The heading change over fixes `lo..=hi` and one fix either side, degrees:
+/// the yaw rate integrated by trapezoids. The padding stays inside `section`
+/// (the run's valid section): across a gap the yaw rate says nothing of the
+/// heading.
+fn heading_change(kin: &Kinematics, lo: usize, hi: usize, section: &std::ops::Range<usize>) -> f64 {
+    let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
+    let lo = lo.saturating_sub(1).max(section.start);
+    let hi = (hi + 1).min(section.end.saturating_sub(1)).min(t.len() - 1);
+    (lo..hi)
+        .filter(|&k| w[k].is_finite() && w[k + 1].is_finite())
+        .map(|k| 0.5 * (w[k] + w[k + 1]) * t_f(t[k + 1] - t[k]) / 1000.0)
+        .sum()
+}
+
+fn acceleration_episodes(
+    kin: &Kinematics,
+    range: std::ops::Range<usize>,
+    cfg: &AnnotateConfig,
+) -> Vec<Annotation> {
+    let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
+    runs(t, a, range, cfg.episode_start_mps2, cfg.merge_gap_ms)
+        .into_iter()
+        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
+        .filter(|r| {
+            let lo = r.lo.saturating_sub(1);
+            let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
+            (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= cfg.min_speed_change_mps
+        })
+        .map(|r| {
+            let (peak_mps2, peak_at_ms) = peak(a, t, &r);
+            let kind = AnnotationKind::Acceleration(if r.sign > 0.0 {
+                AccelerationKind::Accelerate
+            } else if peak_mps2 >= cfg.coast_max_peak_mps2 {
+                AccelerationKind::Brake
+            } else {
+                AccelerationKind::Coast
+            });
+            Annotation {
+                kind,
+                start_ms: r.start_ms,
+                end_ms: r.end_ms,
+                peak_mps2,
+                peak_at_ms,
+                hard: cfg.is_hard(kind, peak_mps2),
+                heading_change_deg: 0.0,
+                first_fix: r.lo,
+                last_fix: r.hi,
+            }
+        })
+        .collect()
+}
+
+fn turn_episodes(
+    kin: &Kinematics,
+    range: std::ops::Range<usize>,
+    cfg: &AnnotateConfig,
+) -> Vec<Annotation> {
+    let (t, lat) = (&kin.time_ms, &kin.accel_lat_mps2);
+    let section = range.clone();
+    // Turn runs are not merged here: a sign change inside a roundabout matters.
+    let turns: Vec<(Run, f64)> = runs(t, lat, range, cfg.turn_start_mps2, 0)
+        .into_iter()
+        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
+        .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))
+        .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg)
+        .collect();
+    let circling_sign = match cfg.traffic {
+        Traffic::RightHand => -1.0,
+        Traffic::LeftHand => 1.0,
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < turns.len() {
+        // A group: turns less than roundabout_gap_ms apart.
+        let mut j = i + 1;
+        while j < turns.len()
+            && turns[j].0.start_ms - turns[j - 1].0.end_ms < t_f(cfg.roundabout_gap_ms)
+        {
+            j += 1;
+        }
+        let group = &turns[i..j];
+        // Roundabouts in the group, as index spans; the other turns stay turns.
+        let mut from = 0;
+        for (a, b) in roundabout_spans(group, cfg, circling_sign) {
+            out.extend(
+                group[from..a]
+                    .iter()
+                    .map(|(r, dh)| turn_annotation(kin, r, *dh, cfg)),
+            );
+            let (first, last) = (&group[a].0, &group[b].0);
+            let (peak_mps2, peak_at_ms) = group[a..=b]
+                .iter()
+                .map(|(r, _)| peak(lat, t, r))
+                .fold((0.0, t[first.lo]), |b, x| if x.0 > b.0 { x } else { b });
+            let kind = AnnotationKind::Turn(Maneuver::Roundabout);
+            out.push(Annotation {
+                kind,
+                start_ms: first.start_ms,
+                end_ms: last.end_ms,
+                peak_mps2,
+                peak_at_ms,
+                hard: cfg.is_hard(kind, peak_mps2),
+                heading_change_deg: group[a..=b].iter().map(|(_, dh)| dh).sum(),
+                first_fix: first.lo,
+                last_fix: last.hi,
+            });
+            from = b + 1;
+        }
+        out.extend(
+            group[from..]
+                .iter()
+                .map(|(r, dh)| turn_annotation(kin, r, *dh, cfg)),
+        );
+        i = j;
+    }
+    out
+}
+
+/// A left or right turn episode.
+fn turn_annotation(kin: &Kinematics, r: &Run, dh: f64, cfg: &AnnotateConfig) -> Annotation {
+    let (peak_mps2, peak_at_ms) = peak(&kin.accel_lat_mps2, &kin.time_ms, r);
+    let kind = AnnotationKind::Turn(if dh > 0.0 {
+        Maneuver::RightTurn
+    } else {
+        Maneuver::LeftTurn
+    });
+    Annotation {
+        kind,
+        start_ms: r.start_ms,
+        end_ms: r.end_ms,
+        peak_mps2,
+        peak_at_ms,
+        hard: cfg.is_hard(kind, peak_mps2),
+        heading_change_deg: dh,
+        first_fix: r.lo,
+        last_fix: r.hi,
+    }
+}
+
+/// The roundabouts of a group of turns (each with its heading change, deg),
+/// as inclusive index spans in order: a circling turn that qualifies (see
+/// the module docs), with the turns the same way next to it (a circle that
+/// smoothing split) and the counter-turns that enter and leave it (one or
+/// more, while together they deflect at most `roundabout_max_deflection_deg`).
+/// Turns before and after are other junctions, not part of the roundabout.
+fn roundabout_spans(
+    group: &[(Run, f64)],
+    cfg: &AnnotateConfig,
+    circling_sign: f64,
+) -> Vec<(usize, usize)> {
+    let circling = |m: usize| group[m].1 * circling_sign > 0.0;
+    // An entry or exit: a turn the other way, by less than a junction's.
+    let counter = |m: usize| {
+        let deflection_deg = group[m].1 * -circling_sign;
+        (cfg.turn_min_heading_deg..=cfg.roundabout_max_deflection_deg).contains(&deflection_deg)
+    };
+    let core = |k: usize| {
+        let circle_deg = group[k].1 * circling_sign;
+        let before = k > 0 && counter(k - 1);
+        let after = k + 1 < group.len() && counter(k + 1);
+        circle_deg >= cfg.roundabout_alone_circle_deg
+            || (circle_deg >= cfg.roundabout_min_circle_deg
+                && ((before && after)
+                    || ((before || after) && circle_deg >= cfg.roundabout_one_side_circle_deg)))
+    };
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < group.len() {
+        if !core(k) {
+            k += 1;
+            continue;
+        }
+        let floor = spans.last().map_or(0, |&(_, b): &(usize, usize)| b + 1);
+        let (mut a, mut b) = (k, k);
+        while a > floor && circling(a - 1) {
+            a -= 1;
+        }
+        let mut entry_deg = 0.0;
+        while a > floor
+            && counter(a - 1)
+            && entry_deg + group[a - 1].1.abs() <= cfg.roundabout_max_deflection_deg
+        {
+            a -= 1;
+            entry_deg += group[a].1.abs();
+        }
+        while b + 1 < group.len() && circling(b + 1) {
+            b += 1;
+        }
+        let mut exit_deg = 0.0;
+        while b + 1 < group.len()
+            && counter(b + 1)
+            && exit_deg + group[b + 1].1.abs() <= cfg.roundabout_max_deflection_deg
+        {
+            b += 1;
+            exit_deg += group[b].1.abs();
+        }
+        spans.push((a, b));
+        k = b + 1;
+    }
+    spans
+}
+
+/// Detected episodes, and how many were rejected as physically implausible.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Annotations {
+    /// Episodes in start order.
+    pub episodes: Vec<Annotation>,
+    /// Episodes peaking above `max_plausible_mps2`, left out.
+    pub implausible: usize,
+}
+
+/// Detects the annotations of a cleaned trip, in start order (see the module docs).
+#[must_use]
+pub fn annotate(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> Annotations {
+    let mut episodes = Vec::new();
+    for section in clean.sections.iter().filter(|s| s.valid) {
+        episodes.extend(acceleration_episodes(kin, section.range(), cfg));
+        episodes.extend(turn_episodes(kin, section.range(), cfg));
+    }
+    let before = episodes.len();
+    episodes.retain(|a| a.peak_mps2 <= cfg.max_plausible_mps2);
+    episodes.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms).then(a.kind.cmp(&b.kind)));
+    Annotations {
+        implausible: before - episodes.len(),
+        episodes,
+    }
+}
+
+/// Fractional Unix ms to whole Unix µs.
+fn epoch_us(ms: f64) -> i64 {
+    #[allow(clippy::cast_possible_truncation, reason = "Unix µs fit in i64")]
+    let us = (ms * 1000.0).round() as i64;
+    us
+}
+
+/// An instant of the trip in the offset of kept fix `k`, with microseconds.
+fn api_time(trip: &Trajectory, clean: &CleanTrip, k: usize, ms: f64) -> Option<ApiTime> {
+    let offset = trip.utc_offset_s()[clean.fixes[k]];
+    ApiTime::from_epoch_us(epoch_us(ms), offset, SubsecDigits::Micros)
+}
+
+/// The API annotations of a trip: each valid boundary, then each episode, in
+/// time order (docs/API.md, "Annotations").
+#[must_use]
+pub fn api_annotations(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    annotations: &[Annotation],
+) -> Vec<api::BehaviorAnnotation> {
+    let mut items: Vec<(f64, Option<api::BehaviorAnnotation>)> = Vec::new();
+    for s in clean.sections.iter().filter(|s| s.valid) {
+        let (t0, t1) = (t_f(kin.time_ms[s.start]), t_f(kin.time_ms[s.end - 1]));
+        let b = api_time(trip, clean, s.start, t0)
+            .zip(api_time(trip, clean, s.end - 1, t1))
+            .map(|(start, end)| api::BehaviorAnnotation::Boundary {
+                start,
+                end,
+                quality: api::Quality::Valid,
+            });
+        items.push((t0, b));
+    }
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    for a in annotations {
+        let path = (a.first_fix..=a.last_fix)
+            .map(|k| PathWaypoint {
+                latitude: lat[clean.fixes[k]],
+                longitude: lon[clean.fixes[k]],
+            })
+            .collect();
+        let (Some(start), Some(end)) = (
+            api_time(trip, clean, a.first_fix, a.start_ms),
+            api_time(trip, clean, a.last_fix, a.end_ms),
+        ) else {
+            continue;
+        };
+        let duration = a.duration_ms();
+        let magnitude = a.magnitude();
+        let item = match a.kind {
+            AnnotationKind::Acceleration(acceleration) => api::BehaviorAnnotation::Acceleration {
+                start,
+                end,
+                acceleration,
+                duration,
+                magnitude,
+                path,
+            },
+            AnnotationKind::Turn(maneuver) => api::BehaviorAnnotation::Turn {
+                start,
+                end,
+                duration,
+                maneuver,
+                magnitude,
+                path,
+            },
+        };
+        items.push((a.start_ms, Some(item)));
+    }
+    items.sort_by(|a, b| a.0.total_cmp(&b.0));
+    items.into_iter().filter_map(|(_, i)| i).collect()
+}
+
+#[cfg(test)]
+#[path = "annotate_tests.rs"]
+mod tests;

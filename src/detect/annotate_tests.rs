@@ -1,0 +1,312 @@
+//! Unit tests of the annotation rules on constructed signals; the
+//! properties on simulated trips are in `tests/integration/annotations.rs`.
+
+use super::*;
+use crate::detect::clean::{CleanReport, Section};
+
+const T0: i64 = 1_553_240_265_000;
+const DT_S: f64 = 0.5;
+
+/// One raised-cosine pulse: `peak` at `at_s`, lasting `2 × half_s`.
+#[derive(Clone, Copy)]
+struct Pulse {
+    at_s: f64,
+    half_s: f64,
+    peak: f64,
+}
+
+fn bell(pulses: &[Pulse], t: f64) -> f64 {
+    pulses
+        .iter()
+        .map(|p| {
+            let u = (t - p.at_s) / p.half_s;
+            if u.abs() < 1.0 {
+                0.5 * p.peak * (1.0 + (std::f64::consts::PI * u).cos())
+            } else {
+                0.0
+            }
+        })
+        .sum()
+}
+
+/// A valid section sampled every 0.5 s for `secs` s at `speed_mps` (plus
+/// the integral of the longitudinal pulses), with the given longitudinal
+/// and lateral (positive right) acceleration pulses.
+fn signals(secs: f64, speed_mps: f64, long: &[Pulse], lat: &[Pulse]) -> (CleanTrip, Kinematics) {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let n = (secs / DT_S) as usize + 1;
+    let mut k = Kinematics::with_len(n);
+    let mut v = speed_mps;
+    for i in 0..n {
+        let t = i as f64 * DT_S;
+        let a_long = bell(long, t);
+        let a_lat = bell(lat, t);
+        k.time_ms[i] = T0 + (t * 1000.0) as i64;
+        k.speed_mps[i] = v;
+        k.accel_long_mps2[i] = a_long;
+        k.accel_lat_mps2[i] = a_lat;
+        k.yaw_rate_dps[i] = (a_lat / v).to_degrees();
+        v += a_long * DT_S;
+    }
+    let clean = CleanTrip {
+        fixes: (0..n).collect(),
+        sections: vec![Section {
+            start: 0,
+            end: n,
+            valid: true,
+        }],
+        step_m: vec![0.0; n.saturating_sub(1)],
+        report: CleanReport::default(),
+    };
+    (clean, k)
+}
+
+/// A turn of `angle_deg` (positive right) at `speed_mps` peaking at `peak`:
+/// the raised cosine whose area is the heading change.
+fn turn(at_s: f64, angle_deg: f64, peak: f64, speed_mps: f64) -> Pulse {
+    // Area of the yaw-rate pulse = peak/v × half_s (raised cosine).
+    let half_s = angle_deg.abs().to_radians() * speed_mps / peak;
+    Pulse {
+        at_s,
+        half_s,
+        peak: peak * angle_deg.signum(),
+    }
+}
+
+fn kinds(found: &Annotations) -> Vec<(&'static str, bool)> {
+    found
+        .episodes
+        .iter()
+        .map(|a| (a.kind.name(), a.hard))
+        .collect()
+}
+
+#[test]
+fn runs_interpolate_their_crossings_and_merge_across_short_gaps() {
+    let t: Vec<i64> = (0..10).map(|i| 1000 * i).collect();
+    let s = [0.0, 0.4, 0.8, 0.8, 0.0, 0.7, 0.9, 0.0, -0.9, 0.0];
+    let found = runs(&t, &s, 0..10, 0.6, 0);
+    assert_eq!(found.len(), 3);
+    // 0.4 → 0.8 crosses 0.6 half way: 1,500 ms; 0.8 → 0.0 at a quarter: 3,250 ms.
+    assert_eq!((found[0].lo, found[0].hi), (2, 3));
+    assert!((found[0].start_ms - 1500.0).abs() < 1e-9);
+    assert!((found[0].end_ms - 3250.0).abs() < 1e-9);
+    assert_eq!(found[2].sign, -1.0);
+    // Runs of one sign less than 3 s apart merge.
+    let merged = runs(&t, &s, 0..10, 0.6, 3000);
+    assert_eq!(merged.len(), 2);
+    assert_eq!((merged[0].lo, merged[0].hi), (2, 6));
+}
+
+#[test]
+fn a_junction_turn_is_a_turn_with_its_heading_change_and_hard_flag() {
+    let speed = 7.0;
+    for (angle, peak, kind, hard) in [
+        (-90.0, 2.5, "left_turn", false),
+        (90.0, 2.5, "right_turn", false),
+        (90.0, 4.0, "right_turn", true),
+    ] {
+        let (clean, kin) = signals(30.0, speed, &[], &[turn(15.0, angle, peak, speed)]);
+        let found = annotate(&clean, &kin, &AnnotateConfig::default());
+        assert_eq!(kinds(&found), [(kind, hard)], "{angle} {peak}");
+        let a = found.episodes[0];
+        // The yaw rate is integrated over the run above the start level (and
+        // a fix either side): the pulse's faint tails are left out.
+        let share = a.heading_change_deg / angle;
+        assert!((0.9..=1.0).contains(&share), "{a:?}");
+        assert!((a.peak_mps2 - peak).abs() < 1e-9);
+        assert_eq!(a.peak_at_ms, T0 + 15_000);
+    }
+}
+
+#[test]
+fn entry_circle_exit_is_a_roundabout_the_way_traffic_goes() {
+    let speed = 6.0;
+    // Veer right 45°, circle left 120°, veer right 45°: a right-hand roundabout.
+    let lat = [
+        turn(6.0, 45.0, 1.8, speed),
+        turn(13.0, -120.0, 1.8, speed),
+        turn(22.0, 45.0, 1.8, speed),
+    ];
+    let (clean, kin) = signals(30.0, speed, &[], &lat);
+    let right_hand = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&right_hand), [("roundabout", false)]);
+    let r = right_hand.episodes[0];
+    assert!((r.heading_change_deg - (-30.0)).abs() < 5.0, "{r:?}");
+    // Where traffic drives on the left, roundabouts circle clockwise: the
+    // same path is three turns.
+    let left_hand = annotate(
+        &clean,
+        &kin,
+        &AnnotateConfig {
+            traffic: Traffic::LeftHand,
+            ..AnnotateConfig::default()
+        },
+    );
+    assert_eq!(
+        kinds(&left_hand),
+        [
+            ("right_turn", false),
+            ("left_turn", false),
+            ("right_turn", false)
+        ]
+    );
+}
+
+#[test]
+fn a_left_turn_after_a_right_bend_is_not_a_roundabout() {
+    // One counter-turn only: circling must reach 150° to count.
+    let speed = 6.0;
+    let lat = [turn(6.0, 40.0, 1.5, speed), turn(14.0, -90.0, 2.0, speed)];
+    let (clean, kin) = signals(25.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("right_turn", false), ("left_turn", false)]);
+}
+
+#[test]
+fn short_or_shallow_wiggles_are_not_turns() {
+    let speed = 15.0;
+    // 1.5 s above the start level: shorter than min_turn_ms.
+    let short = Pulse {
+        at_s: 10.0,
+        half_s: 1.0,
+        peak: 2.0,
+    };
+    // Long enough, but 8° of heading.
+    let shallow = Pulse {
+        at_s: 25.0,
+        half_s: 2.0,
+        peak: 1.0,
+    };
+    let (clean, kin) = signals(35.0, speed, &[], &[short, shallow]);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert!(found.episodes.is_empty(), "{:?}", found.episodes);
+}
+
+#[test]
+fn speed_changes_are_accelerations_brakes_or_coasts() {
+    let pulse = |at_s, peak| Pulse {
+        at_s,
+        half_s: 2.5,
+        peak,
+    };
+    let long = [
+        pulse(10.0, 1.5),  // accelerate
+        pulse(25.0, 2.6),  // hard accelerate (≥ 2.25)
+        pulse(40.0, -0.8), // coast (< 1 m/s²)
+        pulse(55.0, -2.0), // brake
+        pulse(70.0, -3.3), // hard brake (≥ 3)
+    ];
+    let (clean, kin) = signals(80.0, 10.0, &long, &[]);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(
+        kinds(&found),
+        [
+            ("accelerate", false),
+            ("accelerate", true),
+            ("coast", false),
+            ("brake", false),
+            ("brake", true)
+        ]
+    );
+    for (a, p) in found.episodes.iter().zip(&long) {
+        assert!((a.peak_mps2 - p.peak.abs()).abs() < 1e-9, "{a:?}");
+        assert!(a.end_ms - a.start_ms > 2000.0 && a.end_ms - a.start_ms < 5000.0);
+    }
+}
+
+#[test]
+fn implausible_peaks_are_counted_not_annotated() {
+    let speed = 15.0;
+    let (clean, kin) = signals(30.0, speed, &[], &[turn(15.0, 90.0, 14.0, speed)]);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert!(found.episodes.is_empty());
+    assert_eq!(found.implausible, 1);
+}
+
+#[test]
+fn invalid_sections_are_not_annotated() {
+    let speed = 7.0;
+    let (mut clean, kin) = signals(30.0, speed, &[], &[turn(15.0, 90.0, 3.0, speed)]);
+    clean.sections[0].valid = false;
+    assert!(
+        annotate(&clean, &kin, &AnnotateConfig::default())
+            .episodes
+            .is_empty()
+    );
+}
+
+#[test]
+fn turns_before_and_after_a_roundabout_stay_turns() {
+    let speed = 6.0;
+    // A right turn at a junction, the roundabout (45° in, 120° round, 45°
+    // out) and a left turn at the next junction, each less than
+    // roundabout_gap_ms from the next: one group, one roundabout, two turns.
+    let lat = [
+        turn(6.0, 90.0, 1.8, speed),
+        turn(16.0, 45.0, 1.8, speed),
+        turn(23.0, -120.0, 1.8, speed),
+        turn(32.0, 45.0, 1.8, speed),
+        turn(42.0, -90.0, 1.8, speed),
+    ];
+    let (clean, kin) = signals(50.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(
+        kinds(&found),
+        [
+            ("right_turn", false),
+            ("roundabout", false),
+            ("left_turn", false)
+        ]
+    );
+    let r = found.episodes[1];
+    assert!((r.heading_change_deg - (-30.0)).abs() < 5.0, "{r:?}");
+}
+
+#[test]
+fn a_right_angle_the_other_way_is_no_roundabout_entry() {
+    // Right 90°, left 180°: a junction and a U-turn (a car park, a
+    // hairpin), not a circle entered by a 90° veer.
+    let speed = 5.0;
+    let lat = [turn(6.0, 90.0, 1.5, speed), turn(19.0, -180.0, 2.5, speed)];
+    let (clean, kin) = signals(30.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("right_turn", false), ("left_turn", false)]);
+    // Veering 45° in, it is one.
+    let lat = [turn(6.0, 45.0, 1.5, speed), turn(16.0, -180.0, 2.5, speed)];
+    let (clean, kin) = signals(30.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("roundabout", false)]);
+}
+
+#[test]
+fn the_heading_change_of_a_turn_stops_at_its_section() {
+    let speed = 7.0;
+    // A right turn right at the start of a section after a 150 s gap (a
+    // tunnel): the fix before the gap, turning the other way, is not padding.
+    let (mut clean, mut kin) = signals(30.0, speed, &[], &[turn(5.0, 60.0, 2.0, speed)]);
+    let n = kin.time_ms.len();
+    let first = 8; // 4 s in: the turn is under way when the section starts
+    for k in 0..first {
+        kin.time_ms[k] -= 150_000;
+        kin.yaw_rate_dps[k] = -10.0;
+        kin.accel_lat_mps2[k] = 0.0;
+    }
+    clean.sections = vec![
+        Section {
+            start: 0,
+            end: first,
+            valid: true,
+        },
+        Section {
+            start: first,
+            end: n,
+            valid: true,
+        },
+    ];
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(kinds(&found), [("right_turn", false)]);
+    let dh = found.episodes[0].heading_change_deg;
+    // The part of the 60° turn after the gap, not 150 s of the yaw before it.
+    assert!((20.0..=60.0).contains(&dh), "{dh}");
+}

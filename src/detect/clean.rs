@@ -1,0 +1,516 @@
+//! Cleaning: order, deduplicate, drop stale fixes and spikes, split at gaps.
+//!
+//! Input: a validated [`Trajectory`] (fixes in input order). Output: a
+//! [`CleanTrip`] — indices of the kept fixes in time order, cut into
+//! [`Section`]s at gaps, each marked valid or not for event detection — and a
+//! [`CleanReport`] counting everything removed. Nothing is silently dropped:
+//! every removed fix is counted under its reason.
+//!
+//! Rules, in order (thresholds in [`CleanConfig`]):
+//! 1. **order** by time (stable; the count of fixes that came out of order is reported);
+//! 2. **duplicates**: a fix with the same time as the one before is dropped;
+//! 3. **stale fixes**: a run of fixes repeating the previous position exactly is
+//!    dropped when the car was moving across it (implied speed from the fix
+//!    before the run to the next new position above `stale_min_speed_mps`) —
+//!    receivers repeat their last fix when they lose lock; a parked car keeps its repeats;
+//! 4. **spikes**: a fix that would need an impossible speed (above
+//!    `max_speed_mps`) or an impossible swerve (implied acceleration above
+//!    `max_accel_mps2` with a detour of at least `spike_min_detour_m`) to visit
+//!    between its neighbours is dropped, repeatedly until none is left;
+//! 5. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
+//!    a section is valid for event detection with at least
+//!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
+//!    `max_valid_interval_ms` (median);
+//! 6. **parked**: a step taken while the car stands keeps its fixes but
+//!    counts no distance — a standing car's fix wanders by metres, kilometres
+//!    over a long stop. Standing means a measured speed under
+//!    `parked_max_speed_mps` at both ends, or, without measured speed, the
+//!    fixes `parked_window_ms` before and after the step closer than that
+//!    speed would carry the car.
+
+use serde::{Deserialize, Serialize};
+
+use crate::input::Trajectory;
+
+/// Thresholds of the cleaning stage.
+///
+/// # Units
+/// Milliseconds, metres, m/s, m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CleanConfig {
+    /// Fixes further apart than this start a new section, ms.
+    pub max_gap_ms: i64,
+    /// Implied speed above which a fix is a spike (or, between two sections of
+    /// plausible fixes, a jump that splits them), m/s. 83 m/s = 300 km/h.
+    pub max_speed_mps: f64,
+    /// A fix is a spike when reaching it and coming back needs more speed than
+    /// skipping it by more than this acceleration over the time involved, m/s².
+    pub max_accel_mps2: f64,
+    /// Smallest detour (extra path through the fix) that can be a spike, m.
+    pub spike_min_detour_m: f64,
+    /// Repeated positions are stale when the car moved faster than this across them, m/s.
+    pub stale_min_speed_mps: f64,
+    /// A valid section has at least this many fixes.
+    pub min_section_fixes: usize,
+    /// A valid section lasts at least this long, ms.
+    pub min_section_ms: i64,
+    /// A valid section's median sampling interval is at most this, ms.
+    pub max_valid_interval_ms: i64,
+    /// Slower than this, a car is parked: the jitter of its fixes is not distance, m/s.
+    pub parked_max_speed_mps: f64,
+    /// Without measured speed, "parked" is judged over this long before and after a step, ms.
+    pub parked_window_ms: i64,
+}
+
+impl Default for CleanConfig {
+    fn default() -> Self {
+        Self {
+            max_gap_ms: 12_000,
+            max_speed_mps: 83.0,
+            max_accel_mps2: 15.0,
+            spike_min_detour_m: 30.0,
+            stale_min_speed_mps: 2.0,
+            min_section_fixes: 5,
+            min_section_ms: 10_000,
+            max_valid_interval_ms: 5_500,
+            parked_max_speed_mps: 0.5,
+            parked_window_ms: 10_000,
+        }
+    }
+}
+
+/// What cleaning removed and found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CleanReport {
+    /// Fixes in the input.
+    pub input_fixes: usize,
+    /// Fixes whose time was earlier than the fix before them in the input.
+    pub out_of_order: usize,
+    /// Fixes dropped for repeating the time of the fix before.
+    pub duplicate_times: usize,
+    /// Fixes dropped as stale repeats while moving.
+    pub stale: usize,
+    /// Fixes dropped as spikes.
+    pub spikes: usize,
+    /// Gaps that split the trip.
+    pub gaps: usize,
+    /// Fixes kept.
+    pub kept_fixes: usize,
+    /// Fixes in sections too short or too sparse for event detection.
+    pub fixes_in_invalid_sections: usize,
+    /// Steps while parked (GPS jitter of a standing car), counted as no distance.
+    pub parked_steps: usize,
+}
+
+/// A run of kept fixes without a gap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// First kept-fix position (into [`CleanTrip::fixes`]).
+    pub start: usize,
+    /// One past the last.
+    pub end: usize,
+    /// Good enough to detect events.
+    pub valid: bool,
+}
+
+impl Section {
+    /// The positions of its fixes.
+    #[must_use]
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// A cleaned trip: kept fixes in time order, cut into sections.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CleanTrip {
+    /// Indices into the trajectory's fixes, in time order.
+    pub fixes: Vec<usize>,
+    /// Consecutive runs of `fixes` without a gap.
+    pub sections: Vec<Section>,
+    /// Length of each step `fixes[k] → fixes[k + 1]`, metres; 0 while parked.
+    pub step_m: Vec<f64>,
+    /// What was removed.
+    pub report: CleanReport,
+}
+
+fn dist_m(trip: &Trajectory, a: usize, b: usize) -> f64 {
+    trip.step_between_m(a, b)
+}
+
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "time differences in ms are far below 2^52"
+)]
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// Drops stale repeats: runs of identical positions the car moved across.
+fn drop_stale(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    cfg: &CleanConfig,
+) -> (Vec<usize>, usize) {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    // Stale fixes repeat the previous position bit for bit.
+    let same = |a: usize, b: usize| {
+        lat[a].to_bits() == lat[b].to_bits() && lon[a].to_bits() == lon[b].to_bits()
+    };
+    let mut out = Vec::with_capacity(kept.len());
+    let mut dropped = 0;
+    let mut i = 0;
+    while i < kept.len() {
+        let p = kept[i];
+        out.push(p);
+        let mut j = i + 1;
+        while j < kept.len() && same(p, kept[j]) {
+            j += 1;
+        }
+        if j > i + 1 {
+            // kept[i+1..j] repeat p; kept[j] (if any) is the next new position.
+            let moving = j < kept.len() && {
+                let q = kept[j];
+                let dt = secs(t[q] - t[p]);
+                dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
+            };
+            if moving {
+                dropped += j - i - 1;
+            } else {
+                out.extend_from_slice(&kept[i + 1..j]);
+            }
+        }
+        i = j;
+    }
+    (out, dropped)
+}
+
+/// Whether fix `i`, between `p` and `q`, is a spike; `d_in` and `d_out` are
+/// the lengths of the steps p → i and i → q.
+fn is_spike(
+    trip: &Trajectory,
+    t: &[i64],
+    (p, i, q): (usize, usize, usize),
+    d_in: f64,
+    d_out: f64,
+    cfg: &CleanConfig,
+) -> bool {
+    let (dt_in, dt_out) = (secs(t[i] - t[p]), secs(t[q] - t[i]));
+    if dt_in <= 0.0 || dt_out <= 0.0 {
+        return false;
+    }
+    // d_skip ≥ 0, so a short path through the fix cannot detour enough:
+    // the skip distance is needed only past this test.
+    if d_in + d_out < cfg.spike_min_detour_m {
+        return false;
+    }
+    let d_skip = dist_m(trip, p, q);
+    let detour = d_in + d_out - d_skip;
+    if detour < cfg.spike_min_detour_m {
+        return false;
+    }
+    let skip_speed = d_skip / (dt_in + dt_out);
+    if (d_in / dt_in > cfg.max_speed_mps || d_out / dt_out > cfg.max_speed_mps)
+        && skip_speed <= cfg.max_speed_mps
+    {
+        return true;
+    }
+    // Both legs must be faster than skipping the fix by more than the car could
+    // gain and lose again: a real fix beside a spike has one ordinary leg.
+    let excess_mps = (d_in / dt_in).min(d_out / dt_out) - skip_speed;
+    excess_mps > cfg.max_accel_mps2 * 0.5 * (dt_in + dt_out)
+}
+
+/// The length of each step `kept[k] → kept[k + 1]`, metres.
+fn steps_of(trip: &Trajectory, kept: &[usize]) -> Vec<f64> {
+    kept.windows(2).map(|w| dist_m(trip, w[0], w[1])).collect()
+}
+
+/// Drops spikes until none is left (a spike hides its neighbour's). Returns
+/// the kept fixes, the count dropped and the step lengths between the kept
+/// fixes (computed once, shared by every test, and after a pass recomputed
+/// only where a dropped fix is bridged).
+fn drop_spikes(
+    trip: &Trajectory,
+    t: &[i64],
+    mut kept: Vec<usize>,
+    cfg: &CleanConfig,
+) -> (Vec<usize>, usize, Vec<f64>) {
+    let mut dropped = 0;
+    let mut steps = steps_of(trip, &kept);
+    for _ in 0..4 {
+        let n = kept.len();
+        if n < 3 {
+            return (kept, dropped, steps);
+        }
+        let mut keep = vec![true; n];
+        let mut any = false;
+        let mut prev = 0;
+        for k in 1..n - 1 {
+            let d_in = if prev + 1 == k {
+                steps[prev]
+            } else {
+                dist_m(trip, kept[prev], kept[k])
+            };
+            if is_spike(
+                trip,
+                t,
+                (kept[prev], kept[k], kept[k + 1]),
+                d_in,
+                steps[k],
+                cfg,
+            ) {
+                keep[k] = false;
+                any = true;
+            } else {
+                prev = k;
+            }
+        }
+        // The ends have one neighbour: too fast to reach it is a spike, if the
+        // next step along is plausible.
+        for (end, next, after) in [(0, 1, 2), (n - 1, n - 2, n - 3)] {
+            let dt = secs((t[kept[end]] - t[kept[next]]).abs());
+            let dt2 = secs((t[kept[next]] - t[kept[after]]).abs());
+            if keep[next]
+                && dt > 0.0
+                && dt2 > 0.0
+                && dist_m(trip, kept[end], kept[next]) / dt > cfg.max_speed_mps
+                && dist_m(trip, kept[next], kept[after]) / dt2 <= cfg.max_speed_mps
+            {
+                keep[end] = false;
+                any = true;
+            }
+        }
+        // Clusters of 2–3 spikes: jumps in and out too fast, while skipping the
+        // cluster is plausible.
+        let speed = |x: usize, y: usize, d: f64| {
+            let dt = secs(t[y] - t[x]);
+            if dt > 0.0 { d / dt } else { f64::INFINITY }
+        };
+        // Whether each step is too fast: most are not, and a cluster needs a
+        // too-fast step in and out.
+        let too_fast: Vec<bool> = (0..n - 1)
+            .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
+            .collect();
+        for len in 2..=3 {
+            for a in 1..n.saturating_sub(len) {
+                if !too_fast[a - 1] || !too_fast[a + len - 1] {
+                    continue;
+                }
+                let (p, q) = (kept[a - 1], kept[a + len]);
+                if !keep[a - 1] || !keep[a + len] || !(a..a + len).all(|k| keep[k]) {
+                    continue;
+                }
+                if speed(p, q, dist_m(trip, p, q)) <= cfg.max_speed_mps {
+                    keep[a..a + len].fill(false);
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return (kept, dropped, steps);
+        }
+        // The survivors and their steps: a step between fixes that were
+        // neighbours already is the same computation, so it is reused.
+        let mut survivors = Vec::with_capacity(n);
+        let mut survivor_steps = Vec::with_capacity(n);
+        let mut last: Option<usize> = None;
+        for k in (0..n).filter(|&k| keep[k]) {
+            if let Some(p) = last {
+                survivor_steps.push(if p + 1 == k {
+                    steps[p]
+                } else {
+                    dist_m(trip, kept[p], kept[k])
+                });
+            }
+            survivors.push(kept[k]);
+            last = Some(k);
+        }
+        dropped += n - survivors.len();
+        kept = survivors;
+        steps = survivor_steps;
+    }
+    (kept, dropped, steps)
+}
+
+/// Cleans a trip (see the module docs for the rules).
+///
+/// An untimed trajectory has nothing to order or detect: all its fixes are kept
+/// in one invalid section.
+///
+/// # Example
+/// ```
+/// use tripscore::detect::{clean, CleanConfig};
+/// use tripscore::{RawTrip, Trajectory};
+/// let t0 = 1_553_240_265_000;
+/// let raw = RawTrip {
+///     lat_deg: vec![50.0, 50.0001, 50.0001, 50.0002, 50.05, 50.0003],
+///     lon_deg: vec![4.0; 6],
+///     time_ms: Some(vec![t0, t0 + 1000, t0 + 1000, t0 + 2000, t0 + 3000, t0 + 4000]),
+///     ..RawTrip::default()
+/// };
+/// let trip = Trajectory::try_from(raw)?;
+/// let c = clean(&trip, &CleanConfig::default());
+/// assert_eq!(c.report.duplicate_times, 1);
+/// assert_eq!(c.report.spikes, 1); // 50.05 is 5.5 km off
+/// assert_eq!(c.fixes, vec![0, 1, 3, 5]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
+    let n = trip.len();
+    let mut report = CleanReport {
+        input_fixes: n,
+        ..CleanReport::default()
+    };
+    let Some(t) = trip.time_ms() else {
+        report.kept_fixes = n;
+        report.fixes_in_invalid_sections = n;
+        return CleanTrip {
+            fixes: (0..n).collect(),
+            sections: vec![Section {
+                start: 0,
+                end: n,
+                valid: false,
+            }],
+            step_m: (0..n - 1).map(|i| trip.step_m(i)).collect(),
+            report,
+        };
+    };
+    report.out_of_order = t.windows(2).filter(|w| w[1] < w[0]).count();
+    let mut order: Vec<usize> = (0..n).collect();
+    if report.out_of_order > 0 {
+        order.sort_by_key(|&i| t[i]);
+    }
+    let mut kept = Vec::with_capacity(n);
+    for &i in &order {
+        if kept.last().is_some_and(|&p: &usize| t[p] == t[i]) {
+            report.duplicate_times += 1;
+        } else {
+            kept.push(i);
+        }
+    }
+    let (kept, stale) = drop_stale(trip, t, &kept, cfg);
+    report.stale = stale;
+    let (kept, spikes, steps) = drop_spikes(trip, t, kept, cfg);
+    report.spikes = spikes;
+    report.kept_fixes = kept.len();
+
+    let mut sections = Vec::new();
+    let mut start = 0;
+    for k in 1..=kept.len() {
+        let split = k == kept.len() || {
+            let dt = t[kept[k]] - t[kept[k - 1]];
+            dt > cfg.max_gap_ms || steps[k - 1] / secs(dt) > cfg.max_speed_mps
+        };
+        if split {
+            if k < kept.len() {
+                report.gaps += 1;
+            }
+            let mut dts: Vec<i64> = kept[start..k]
+                .windows(2)
+                .map(|w| t[w[1]] - t[w[0]])
+                .collect();
+            let median = if dts.is_empty() {
+                i64::MAX
+            } else {
+                let mid = dts.len() / 2;
+                *dts.select_nth_unstable(mid).1
+            };
+            let valid = k - start >= cfg.min_section_fixes
+                && t[kept[k - 1]] - t[kept[start]] >= cfg.min_section_ms
+                && median <= cfg.max_valid_interval_ms;
+            if !valid {
+                report.fixes_in_invalid_sections += k - start;
+            }
+            sections.push(Section {
+                start,
+                end: k,
+                valid,
+            });
+            start = k;
+        }
+    }
+    let step_m = step_lengths(trip, t, &kept, steps, cfg, &mut report);
+    CleanTrip {
+        fixes: kept,
+        sections,
+        step_m,
+        report,
+    }
+}
+
+/// The length of every step between kept fixes, with steps taken while
+/// parked set to 0: a standing car's fixes jitter by metres, which would add
+/// up to kilometres over a long stop. Parked means both ends measured slower
+/// than `parked_max_speed_mps`, or, without measured speed, the fixes
+/// `parked_window_ms` before and after the step less than that speed apart.
+fn step_lengths(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    mut steps: Vec<f64>,
+    cfg: &CleanConfig,
+    report: &mut CleanReport,
+) -> Vec<f64> {
+    let n = kept.len();
+    let (mut lo, mut hi) = (0, 0);
+    for (k, step) in steps.iter_mut().enumerate() {
+        let (a, b) = (kept[k], kept[k + 1]);
+        let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
+            va.max(vb) / 3.6 < cfg.parked_max_speed_mps
+        } else {
+            while t[kept[lo]] < t[a] - cfg.parked_window_ms {
+                lo += 1;
+            }
+            hi = hi.max(k + 1);
+            while hi + 1 < n && t[kept[hi + 1]] <= t[b] + cfg.parked_window_ms {
+                hi += 1;
+            }
+            let span_s = secs(t[kept[hi]] - t[kept[lo]]);
+            span_s > 0.0 && dist_m(trip, kept[lo], kept[hi]) / span_s < cfg.parked_max_speed_mps
+        };
+        if parked {
+            report.parked_steps += 1;
+            *step = 0.0;
+        }
+    }
+    steps
+}
+
+impl CleanTrip {
+    /// The section holding kept fixes `first..=last`, if one does.
+    #[must_use]
+    pub fn section_of(&self, first: usize, last: usize) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.start <= first && last < s.end)
+    }
+
+    /// Path length through the kept fixes, across gaps too, metres (parked
+    /// jitter excluded).
+    #[must_use]
+    pub fn distance_m(&self) -> f64 {
+        self.step_m.iter().sum()
+    }
+
+    /// Path length inside valid sections, metres.
+    #[must_use]
+    pub fn valid_distance_m(&self) -> f64 {
+        self.sections
+            .iter()
+            .filter(|s| s.valid)
+            .map(|s| {
+                self.step_m[s.start..s.end.saturating_sub(1).max(s.start)]
+                    .iter()
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+#[path = "clean_tests.rs"]
+mod tests;

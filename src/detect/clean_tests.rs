@@ -1,0 +1,130 @@
+use super::*;
+use crate::input::RawTrip;
+
+const T0: i64 = 1_553_240_265_000;
+
+/// A straight drive north at `speed_mps`, one fix per second.
+fn drive(n: usize, speed_mps: f64) -> RawTrip {
+    let dlat = speed_mps / 111_195.0;
+    RawTrip {
+        lat_deg: (0..n).map(|i| 50.0 + dlat * i as f64).collect(),
+        lon_deg: vec![4.0; n],
+        time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+        ..RawTrip::default()
+    }
+}
+
+fn run(raw: RawTrip) -> (Trajectory, CleanTrip) {
+    let trip = Trajectory::try_from(raw).unwrap();
+    let c = clean(&trip, &CleanConfig::default());
+    (trip, c)
+}
+
+#[test]
+fn clean_drive_is_one_valid_section() {
+    let (_, c) = run(drive(60, 15.0));
+    assert_eq!(c.fixes.len(), 60);
+    assert_eq!(
+        c.sections,
+        vec![Section {
+            start: 0,
+            end: 60,
+            valid: true
+        }]
+    );
+    assert!((c.valid_distance_m() - 59.0 * 15.0).abs() < 0.5);
+}
+
+#[test]
+fn reorders_and_counts() {
+    let mut r = drive(20, 15.0);
+    r.time_ms.as_mut().unwrap().swap(5, 6);
+    r.lat_deg.swap(5, 6);
+    let (_, c) = run(r);
+    assert_eq!(c.report.out_of_order, 1);
+    assert_eq!(c.fixes[5], 6);
+    assert_eq!(c.fixes[6], 5);
+}
+
+#[test]
+fn spike_is_dropped_and_its_neighbours_kept() {
+    let mut r = drive(30, 15.0);
+    r.lat_deg[10] += 0.02; // 2.2 km off
+    let (_, c) = run(r);
+    assert_eq!(c.report.spikes, 1);
+    assert!(!c.fixes.contains(&10));
+    assert_eq!(c.fixes.len(), 29);
+}
+
+#[test]
+fn two_spikes_in_a_row_are_both_dropped() {
+    let mut r = drive(30, 15.0);
+    r.lat_deg[10] += 0.01;
+    r.lat_deg[11] += 0.01;
+    let (_, c) = run(r);
+    assert_eq!(c.report.spikes, 2, "{:?}", c.report);
+}
+
+#[test]
+fn stale_fixes_while_moving_are_dropped_but_parked_repeats_kept() {
+    let mut r = drive(30, 15.0);
+    r.lat_deg[11] = r.lat_deg[10];
+    r.lat_deg[12] = r.lat_deg[10];
+    let (_, c) = run(r);
+    assert_eq!(c.report.stale, 2);
+    let parked = RawTrip {
+        lat_deg: vec![50.0; 20],
+        ..drive(20, 0.0)
+    };
+    let (_, c) = run(parked);
+    assert_eq!(c.report.stale, 0);
+    assert_eq!(c.fixes.len(), 20);
+}
+
+#[test]
+fn a_gap_splits_and_short_sections_are_invalid() {
+    let mut r = drive(60, 15.0);
+    let t = r.time_ms.as_mut().unwrap();
+    for v in t.iter_mut().skip(50) {
+        *v += 300_000; // a 5-minute tunnel before fix 50
+    }
+    let (_, c) = run(r);
+    assert_eq!(c.report.gaps, 1);
+    assert_eq!(c.sections.len(), 2);
+    assert!(c.sections[0].valid);
+    assert_eq!(
+        c.sections[1],
+        Section {
+            start: 50,
+            end: 60,
+            valid: false
+        },
+        "10 fixes over 9 s is too short"
+    );
+}
+
+#[test]
+fn sparse_sampling_is_invalid() {
+    let mut r = drive(30, 15.0);
+    for (i, v) in r.time_ms.as_mut().unwrap().iter_mut().enumerate() {
+        *v = T0 + 10_000 * i as i64;
+    }
+    let cfg = CleanConfig {
+        max_gap_ms: 20_000,
+        ..CleanConfig::default()
+    };
+    let trip = Trajectory::try_from(r).unwrap();
+    let c = clean(&trip, &cfg);
+    assert!(!c.sections[0].valid);
+}
+
+#[test]
+fn sharp_slow_u_turn_is_not_a_spike() {
+    // 5 m/s north for 10 s, then back south.
+    let mut r = drive(21, 5.0);
+    for i in 11..21 {
+        r.lat_deg[i] = r.lat_deg[20 - i];
+    }
+    let (_, c) = run(r);
+    assert_eq!(c.report.spikes, 0);
+}

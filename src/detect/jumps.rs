@@ -1,0 +1,150 @@
+//! The position-jump check: turns whose fixes jump against the measured
+//! speed are capped.
+//!
+//! On real drives, receivers' positions sometimes jump by metres within a
+//! second while the measured (Doppler) speed stays smooth; the curvature of
+//! the fixes there is the receiver's, not the car's. Against the
+//! driveplotr-nds vehicle gyro such turns read up to 2.7 × the gyro, and
+//! they were where the false hard turns came from (docs/ACCURACY.md). The
+//! check runs after the turn fit, whether or not that fit is enabled.
+
+use serde::{Deserialize, Serialize};
+
+use crate::detect::annotate::{AnnotateConfig, Annotation};
+use crate::detect::clean::CleanTrip;
+use crate::detect::kinematics::Kinematics;
+use crate::input::Trajectory;
+
+/// Settings of the position-jump check.
+///
+/// # Units
+/// Metres, robust standard deviations.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PositionJumpConfig {
+    /// Whether turns are checked at all.
+    pub enabled: bool,
+    /// A fix interval whose chord differs from the distance the measured
+    /// speed drove by more than this, and by more than `sigmas` × the trip's
+    /// usual difference, is a position jump, m.
+    pub min_jump_m: f64,
+    /// See `min_jump_m`: the trip's usual chord − driven difference is its
+    /// robust standard deviation (1.4826 × the median absolute difference),
+    /// so a noisier receiver needs a larger jump.
+    pub sigmas: f64,
+}
+
+impl Default for PositionJumpConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_jump_m: 3.0,
+            sigmas: 4.0,
+        }
+    }
+}
+
+/// The robust standard deviation of a normal sample per median absolute
+/// deviation (1 / Φ⁻¹(3/4)).
+const MAD_TO_SIGMA: f64 = 1.4826;
+
+/// |chord − driven| of the fix interval ending at kept fix `k`, m: the
+/// straight distance between kept fixes `k − 1` and `k` against the
+/// distance the measured speed (mean of the two) drove between them; `None`
+/// without measured speed at either.
+fn position_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64], k: usize) -> Option<f64> {
+    let (i, j) = (clean.fixes[k - 1], clean.fixes[k]);
+    let (v_i, v_j) = (trip.speed_kmh(i)? / 3.6, trip.speed_kmh(j)? / 3.6);
+    #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
+    let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
+    Some((trip.step_between_m(i, j) - driven_m).abs())
+}
+
+/// The trip's robust standard deviation of [`position_jump_m`] over the
+/// intervals inside its sections, m ([`MAD_TO_SIGMA`] × the median); `None` without
+/// any.
+fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option<f64> {
+    let mut jumps: Vec<f64> = clean
+        .sections
+        .iter()
+        .flat_map(|s| s.start + 1..s.end)
+        .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+        .collect();
+    if jumps.is_empty() {
+        return None;
+    }
+    let mid = jumps.len() / 2;
+    let (_, median, _) = jumps.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(MAD_TO_SIGMA * *median)
+}
+
+/// Caps the peaks of left and right turns whose fixes jump: where a fix
+/// interval of the turn (or one either side) covers a distance differing
+/// from what the measured speed drove by more than `cfg.min_jump_m`
+/// and than `cfg.sigmas` × the trip's usual difference, the
+/// position error changed by metres within a second, and the
+/// curvature of the fixes there is the receiver's, not the car's (on the
+/// driveplotr-nds drives such turns read up to 2.7 × the vehicle gyro,
+/// docs/ACCURACY.md). Such a turn's peak becomes at most its mean lateral
+/// acceleration, mean speed × heading change / duration — a lower bound of
+/// the true peak that a position jump cannot inflate — and `hard` is judged
+/// on that. Returns how many turns had such a jump (capped or not).
+///
+/// Only intervals inside the turn's section count (not one across a gap).
+/// Turns without measured speed at their fixes, and roundabouts (whose
+/// heading changes cancel), are left alone; nothing is checked when
+/// `cfg.enabled` is off.
+pub fn check_position_jumps(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    episodes: &mut [Annotation],
+    cfg: &PositionJumpConfig,
+    annotate: &AnnotateConfig,
+) -> usize {
+    let Some(time_ms) = trip.time_ms() else {
+        return 0;
+    };
+    if !cfg.enabled || !kin.speed_measured || clean.fixes.len() < 2 {
+        return 0;
+    }
+    // The trip's usual difference, computed once a turn needs it.
+    let mut limit_m: Option<f64> = None;
+    let mut jumps = 0;
+    for a in episodes.iter_mut() {
+        if !a.is_single_turn() || a.last_fix >= kin.speed_mps.len() {
+            continue;
+        }
+        let Some(section) = clean.section_of(a.first_fix, a.last_fix) else {
+            continue;
+        };
+        // The intervals ending at the turn's first fix … one after its last.
+        let (first, last) = (
+            a.first_fix.max(section.start + 1),
+            (a.last_fix + 1).min(section.end - 1),
+        );
+        let largest_m = (first..=last)
+            .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+            .fold(0.0, f64::max);
+        if largest_m <= cfg.min_jump_m {
+            continue;
+        }
+        let limit_m = *limit_m.get_or_insert_with(|| {
+            let usual_m = usual_jump_m(trip, clean, time_ms).unwrap_or(0.0);
+            cfg.min_jump_m.max(cfg.sigmas * usual_m)
+        });
+        if largest_m <= limit_m {
+            continue;
+        }
+        let speeds = &kin.speed_mps[a.first_fix..=a.last_fix];
+        #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+        let mean_speed_mps = speeds.iter().sum::<f64>() / speeds.len() as f64;
+        let duration_s = (a.end_ms - a.start_ms) / 1000.0;
+        let mean_mps2 = mean_speed_mps * a.heading_change_deg.abs().to_radians() / duration_s;
+        if mean_mps2.is_finite() && mean_mps2 < a.peak_mps2 {
+            a.set_peak(mean_mps2, annotate);
+        }
+        jumps += 1;
+    }
+    jumps
+}

@@ -1,0 +1,469 @@
+//! Kinematics: smoothed speed, longitudinal and lateral acceleration, heading,
+//! yaw rate and jerk for every kept fix of a [`CleanTrip`].
+//!
+//! Each section is laid out in a local tangent plane (east/north metres, built
+//! from per-step equirectangular offsets, exact at the scale of neighbouring
+//! fixes). Around every fix a least-squares polynomial in time is fitted to the
+//! fixes within a window (a Savitzky–Golay filter that also works for
+//! irregular sampling): position by a quadratic (velocity and acceleration
+//! vectors), measured speed, when given, by a line (speed and its slope).
+//! Then, with `v` the velocity and `a` the acceleration vector:
+//! - speed = measured speed fit, else |v|;
+//! - longitudinal acceleration = slope of the measured speed fit, else a·v/|v|;
+//! - yaw rate ψ̇ = (v × a)/|v|² (positive = clockwise = right turn);
+//! - lateral acceleration = speed · ψ̇ (positive to the right);
+//! - jerk = the time derivative of the longitudinal acceleration.
+//!
+//! docs/ACCURACY.md compares this estimator with naive two-fix differences on
+//! simulated trips with known truth; [`Estimator::TwoPoint`] is kept for that
+//! comparison.
+
+use nalgebra::{Matrix2x3, Vector3};
+use serde::{Deserialize, Serialize};
+
+use crate::detect::clean::CleanTrip;
+use crate::geodesy::east_north_m;
+use crate::input::Trajectory;
+
+/// How derivatives are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// Local polynomial fits over a time window (the default).
+    #[default]
+    LocalFit,
+    /// Differences of neighbouring fixes (what simple trackers do; for comparison).
+    TwoPoint,
+}
+
+/// Whether measured (Doppler) speed is used where the input has it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpeedSource {
+    /// Measured speed where given, positions elsewhere.
+    #[default]
+    MeasuredWhenGiven,
+    /// Positions only.
+    PositionsOnly,
+}
+
+/// Settings of the kinematics stage.
+///
+/// # Units
+/// Seconds, m/s.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KinematicsConfig {
+    /// The estimator.
+    pub estimator: Estimator,
+    /// Measured speed or positions.
+    pub speed_source: SpeedSource,
+    /// Half-width of the position fit window, s.
+    pub position_window_s: f64,
+    /// Half-width of the measured-speed fit window, s.
+    pub speed_window_s: f64,
+    /// A window is widened until it holds at least this many fixes.
+    pub min_window_fixes: usize,
+    /// Below this speed heading is undefined: yaw rate and lateral acceleration are 0, m/s.
+    pub min_heading_speed_mps: f64,
+}
+
+impl Default for KinematicsConfig {
+    fn default() -> Self {
+        Self {
+            estimator: Estimator::LocalFit,
+            speed_source: SpeedSource::MeasuredWhenGiven,
+            position_window_s: 2.0,
+            speed_window_s: 1.0,
+            min_window_fixes: 5,
+            min_heading_speed_mps: 2.0,
+        }
+    }
+}
+
+/// Kinematic signals, one value per kept fix of the [`CleanTrip`] (parallel to
+/// `CleanTrip::fixes`). Fixes in sections of fewer than 3 fixes are `NaN`.
+///
+/// # Units
+/// Unix ms, m/s, m/s², degrees clockwise from north, degrees/s, m/s³.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Kinematics {
+    /// Fix time, Unix ms.
+    pub time_ms: Vec<i64>,
+    /// Speed, m/s.
+    pub speed_mps: Vec<f64>,
+    /// Longitudinal acceleration (positive = speeding up), m/s².
+    pub accel_long_mps2: Vec<f64>,
+    /// Velocity east, m/s: the direction of travel (with
+    /// `velocity_north_mps`); `NaN` where the car is slower than
+    /// `min_heading_speed_mps` and heading is undefined. See
+    /// [`Kinematics::heading_deg`].
+    pub velocity_east_mps: Vec<f64>,
+    /// Velocity north, m/s (see `velocity_east_mps`).
+    pub velocity_north_mps: Vec<f64>,
+    /// Yaw rate (positive = turning right), degrees/s.
+    pub yaw_rate_dps: Vec<f64>,
+    /// Lateral acceleration (positive = to the right), m/s².
+    pub accel_lat_mps2: Vec<f64>,
+    /// Jerk, the derivative of longitudinal acceleration, m/s³.
+    pub jerk_mps3: Vec<f64>,
+    /// Whether `speed_mps` and `accel_long_mps2` come from the measured
+    /// (Doppler) speed at the fixes that carry one
+    /// ([`SpeedSource::MeasuredWhenGiven`] on a trip with measured speeds);
+    /// `false`: from positions everywhere.
+    pub speed_measured: bool,
+}
+
+impl Kinematics {
+    pub(crate) fn with_len(n: usize) -> Self {
+        Self {
+            time_ms: vec![0; n],
+            speed_mps: vec![f64::NAN; n],
+            accel_long_mps2: vec![f64::NAN; n],
+            velocity_east_mps: vec![f64::NAN; n],
+            velocity_north_mps: vec![f64::NAN; n],
+            yaw_rate_dps: vec![f64::NAN; n],
+            accel_lat_mps2: vec![f64::NAN; n],
+            jerk_mps3: vec![f64::NAN; n],
+            speed_measured: false,
+        }
+    }
+
+    /// Heading of fix `k`, degrees clockwise from north in [0, 360); `NaN`
+    /// where it is undefined (too slow, or no estimate). Computed on demand:
+    /// no stage needs it, and an `atan2` per fix cost 5 % of scoring.
+    ///
+    /// # Panics
+    /// If `k` is not a kept-fix position.
+    #[must_use]
+    pub fn heading_deg(&self, k: usize) -> f64 {
+        heading_deg(self.velocity_east_mps[k], self.velocity_north_mps[k])
+    }
+}
+
+/// A section in the local plane: seconds from its first fix, east and north metres.
+struct Local {
+    t_s: Vec<f64>,
+    x_m: Vec<f64>,
+    y_m: Vec<f64>,
+    speed_mps: Vec<Option<f64>>,
+}
+
+fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let t = trip.time_ms().unwrap_or(&[]);
+    let t0 = fixes.first().map_or(0, |&i| t[i]);
+    let n = fixes.len();
+    let mut local = Local {
+        t_s: Vec::with_capacity(n),
+        x_m: Vec::with_capacity(n),
+        y_m: Vec::with_capacity(n),
+        speed_mps: Vec::with_capacity(n),
+    };
+    let (mut x, mut y) = (0.0, 0.0);
+    for (k, &i) in fixes.iter().enumerate() {
+        if k > 0 {
+            let p = fixes[k - 1];
+            // Each step in the plane of its ends: the mean of their cached cos(latitude).
+            let (dx, dy) = east_north_m(
+                lat[i] - lat[p],
+                lon[i] - lon[p],
+                0.5 * (trip.cos_lat(i) + trip.cos_lat(p)),
+            );
+            x += dx;
+            y += dy;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
+        local.t_s.push((t[i] - t0) as f64 / 1000.0);
+        local.x_m.push(x);
+        local.y_m.push(y);
+        local.speed_mps.push(if measured {
+            trip.speed_kmh(i).map(|v| v / 3.6)
+        } else {
+            None
+        });
+    }
+    local
+}
+
+/// The fixes within `half_s` of fix `k` (indices `lo..hi`), widened to at
+/// least `min_fixes`, for k = 0, 1, 2, … in turn: the bounds only move
+/// forward, so a whole section costs one pass instead of a search per fix.
+struct SlidingWindow {
+    half_s: f64,
+    min_fixes: usize,
+    lo: usize,
+    hi: usize,
+}
+
+impl SlidingWindow {
+    fn new(half_s: f64, min_fixes: usize) -> Self {
+        Self {
+            half_s: half_s + 1e-9,
+            min_fixes,
+            lo: 0,
+            hi: 0,
+        }
+    }
+
+    /// The window of fix `k`; `k` must not decrease between calls.
+    fn at(&mut self, t: &[f64], k: usize) -> (usize, usize) {
+        let n = t.len();
+        while t[k] - t[self.lo] > self.half_s {
+            self.lo += 1;
+        }
+        self.hi = self.hi.max(k + 1);
+        while self.hi < n && t[self.hi] - t[k] <= self.half_s {
+            self.hi += 1;
+        }
+        widen(t, k, (self.lo, self.hi), self.min_fixes)
+    }
+}
+
+/// Widens the window `lo..hi` of fix `k` to at least `min_fixes` fixes (or
+/// all of them), taking the nearer neighbour in time first.
+fn widen(
+    t: &[f64],
+    k: usize,
+    (mut lo, mut hi): (usize, usize),
+    min_fixes: usize,
+) -> (usize, usize) {
+    let n = t.len();
+    while hi - lo < min_fixes.min(n) {
+        let left = if lo > 0 {
+            t[k] - t[lo - 1]
+        } else {
+            f64::INFINITY
+        };
+        let right = if hi < n { t[hi] - t[k] } else { f64::INFINITY };
+        if left <= right {
+            lo -= 1;
+        } else {
+            hi += 1;
+        }
+    }
+    (lo, hi)
+}
+
+/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to
+/// `t0`: returns the velocity and acceleration `(vx, ax, vy, ay)`, or `None`
+/// when the times do not determine a quadratic. The normal equations are
+/// built from the moments Στ⁰…Στ⁴ and solved with the rows of the inverse
+/// that give the slope and curvature ([`normal_rows_12`]).
+fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut bx, mut by) = (Vector3::zeros(), Vector3::zeros());
+    for j in 0..t.len() {
+        let tau = t[j] - t0;
+        let tau2 = tau * tau;
+        s0 += 1.0;
+        s1 += tau;
+        s2 += tau2;
+        s3 += tau * tau2;
+        s4 += tau2 * tau2;
+        bx += Vector3::new(x[j], tau * x[j], tau2 * x[j]);
+        by += Vector3::new(y[j], tau * y[j], tau2 * y[j]);
+    }
+    let rows = normal_rows_12([s0, s1, s2, s3, s4])?;
+    let (cx, cy) = (rows * bx, rows * by);
+    let fit = (cx[0], 2.0 * cx[1], cy[0], 2.0 * cy[1]);
+    [fit.0, fit.1, fit.2, fit.3]
+        .iter()
+        .all(|c| c.is_finite())
+        .then_some(fit)
+}
+
+/// Rows 1 and 2 of the inverse of the moment matrix
+/// `[[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]]`, or `None` when it is
+/// singular: the expressions of nalgebra's closed-form 3×3 inverse for those
+/// rows, operation for operation, so the fit is bit-identical to
+/// `Matrix3::try_inverse` (a property test holds them equal) without the
+/// three divisions of row 0, which the fit does not use.
+fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
+    let (m11, m12, m13) = (s0, s1, s2);
+    let (m21, m22, m23) = (s1, s2, s3);
+    let (m31, m32, m33) = (s2, s3, s4);
+    let minor_m12_m23 = m22 * m33 - m32 * m23;
+    let minor_m11_m23 = m21 * m33 - m31 * m23;
+    let minor_m11_m22 = m21 * m32 - m31 * m22;
+    let determinant = m11 * minor_m12_m23 - m12 * minor_m11_m23 + m13 * minor_m11_m22;
+    if determinant == 0.0 {
+        return None;
+    }
+    Some(Matrix2x3::new(
+        -minor_m11_m23 / determinant,
+        (m11 * m33 - m31 * m13) / determinant,
+        (m13 * m21 - m23 * m11) / determinant,
+        minor_m11_m22 / determinant,
+        (m12 * m31 - m32 * m11) / determinant,
+        (m11 * m22 - m21 * m12) / determinant,
+    ))
+}
+
+/// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
+fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, f64)> {
+    let (mut n, mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (tj, vj) in samples {
+        n += 1.0;
+        let tau = tj - t0;
+        st += tau;
+        sv += vj;
+        stt += tau * tau;
+        stv += tau * vj;
+    }
+    let det = n * stt - st * st;
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let slope = (n * stv - st * sv) / det;
+    Some(((sv - slope * st) / n, slope))
+}
+
+fn heading_deg(vx: f64, vy: f64) -> f64 {
+    // atan2 is within ±180°, so the wrap into [0°, 360°) is one add (the same
+    // value rem_euclid gives, without its fmod).
+    let deg = vx.atan2(vy).to_degrees();
+    if deg < 0.0 { deg + 360.0 } else { deg }
+}
+
+fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
+    let n = l.t_s.len();
+    let mut position_window =
+        SlidingWindow::new(cfg.position_window_s, cfg.min_window_fixes.max(3));
+    let mut speed_window = SlidingWindow::new(cfg.speed_window_s, 3);
+    for k in 0..n {
+        let (lo, hi) = position_window.at(&l.t_s, k);
+        let Some((vx, ax, vy, ay)) =
+            fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
+        else {
+            continue;
+        };
+        let pos_speed = (vx * vx + vy * vy).sqrt();
+        let (mut speed, mut a_long) = (
+            pos_speed,
+            if pos_speed > 1e-6 {
+                (ax * vx + ay * vy) / pos_speed
+            } else {
+                0.0
+            },
+        );
+        if l.speed_mps[k].is_some() {
+            let (slo, shi) = speed_window.at(&l.t_s, k);
+            let samples = (slo..shi).filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)));
+            if let Some((v0, slope)) = fit_line(samples, l.t_s[k]) {
+                speed = v0.max(0.0);
+                a_long = slope;
+            }
+        }
+        let (yaw_rps, velocity) = if pos_speed >= cfg.min_heading_speed_mps {
+            ((vx * ay - vy * ax) / (pos_speed * pos_speed), (vx, vy))
+        } else {
+            (0.0, (f64::NAN, f64::NAN))
+        };
+        // With heading clockwise from north (x east, y north), v × a > 0 is a
+        // counter-clockwise (left) turn; the sign is flipped so right is positive.
+        let yaw_rps = -yaw_rps;
+        let i = base + k;
+        out.speed_mps[i] = speed;
+        out.accel_long_mps2[i] = a_long;
+        (out.velocity_east_mps[i], out.velocity_north_mps[i]) = velocity;
+        out.yaw_rate_dps[i] = yaw_rps.to_degrees();
+        out.accel_lat_mps2[i] = speed * yaw_rps;
+    }
+}
+
+fn two_point(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
+    let n = l.t_s.len();
+    // Speed and heading of each step, placed at the step's midpoint.
+    let step = |j: usize| {
+        let dt = l.t_s[j + 1] - l.t_s[j];
+        let (dx, dy) = (l.x_m[j + 1] - l.x_m[j], l.y_m[j + 1] - l.y_m[j]);
+        let v = l.speed_mps[j].unwrap_or_else(|| dx.hypot(dy) / dt);
+        (v, heading_deg(dx, dy), dx.hypot(dy) / dt)
+    };
+    for k in 1..n - 1 {
+        let (v0, h0, p0) = step(k - 1);
+        let (v1, h1, p1) = step(k);
+        let dt = 0.5 * (l.t_s[k + 1] - l.t_s[k - 1]);
+        let speed = 0.5 * (v0 + v1);
+        let dh = (h1 - h0 + 540.0).rem_euclid(360.0) - 180.0;
+        let moving = p0.min(p1) >= cfg.min_heading_speed_mps;
+        let yaw_dps = if moving { dh / dt } else { 0.0 };
+        let i = base + k;
+        out.speed_mps[i] = speed;
+        out.accel_long_mps2[i] = (v1 - v0) / dt;
+        (out.velocity_east_mps[i], out.velocity_north_mps[i]) = if moving {
+            let dt1 = l.t_s[k + 1] - l.t_s[k];
+            (
+                (l.x_m[k + 1] - l.x_m[k]) / dt1,
+                (l.y_m[k + 1] - l.y_m[k]) / dt1,
+            )
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        out.yaw_rate_dps[i] = yaw_dps;
+        out.accel_lat_mps2[i] = speed * yaw_dps.to_radians();
+    }
+}
+
+/// Computes the kinematic signals of every kept fix (see the module docs).
+///
+/// # Example
+/// ```
+/// use tripscore::detect::{clean, kinematics, CleanConfig, KinematicsConfig};
+/// use tripscore::{RawTrip, Trajectory};
+/// // Braking from 20 m/s at 2 m/s², one fix a second, heading north.
+/// let t0 = 1_553_240_265_000_i64;
+/// let (mut lat, mut time) = (Vec::new(), Vec::new());
+/// for k in 0..10 {
+///     let s = 20.0 * k as f64 - k as f64 * k as f64; // s = v0·t − a·t²/2
+///     lat.push(50.0 + s / 111_195.0);
+///     time.push(t0 + 1000 * k);
+/// }
+/// let trip = Trajectory::try_from(RawTrip {
+///     lon_deg: vec![4.0; lat.len()], lat_deg: lat, time_ms: Some(time), ..RawTrip::default()
+/// })?;
+/// let c = clean(&trip, &CleanConfig::default());
+/// let k = kinematics(&trip, &c, &KinematicsConfig::default());
+/// assert!((k.accel_long_mps2[5] + 2.0).abs() < 0.05);
+/// assert!((k.speed_mps[5] - 10.0).abs() < 0.1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) -> Kinematics {
+    let n = clean.fixes.len();
+    let mut out = Kinematics::with_len(n);
+    if let Some(t) = trip.time_ms() {
+        for (k, &i) in clean.fixes.iter().enumerate() {
+            out.time_ms[k] = t[i];
+        }
+    } else {
+        return out;
+    }
+    let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
+    out.speed_measured = measured;
+    for section in &clean.sections {
+        if section.end - section.start < 3 {
+            continue;
+        }
+        let local = local_plane(trip, &clean.fixes[section.range()], measured);
+        match cfg.estimator {
+            Estimator::LocalFit => local_fit(&local, cfg, &mut out, section.start),
+            Estimator::TwoPoint => two_point(&local, cfg, &mut out, section.start),
+        }
+        // Jerk: central differences of the longitudinal acceleration.
+        for k in section.start + 1..section.end - 1 {
+            let dt = out.time_ms[k + 1] - out.time_ms[k - 1];
+            if dt > 0 {
+                #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
+                let dt_s = dt as f64 / 1000.0;
+                out.jerk_mps3[k] = (out.accel_long_mps2[k + 1] - out.accel_long_mps2[k - 1]) / dt_s;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "kinematics_tests.rs"]
+mod tests;

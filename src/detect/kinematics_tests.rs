@@ -1,0 +1,243 @@
+use super::*;
+use crate::detect::clean::{CleanConfig, clean};
+use crate::geodesy::MEAN_EARTH_RADIUS_M as EARTH_RADIUS_M;
+use crate::input::RawTrip;
+
+const T0: i64 = 1_553_240_265_000;
+
+/// Drives a circle of `radius_m` at `speed_mps`, clockwise (right turn) when `right`.
+fn circle(radius_m: f64, speed_mps: f64, right: bool, n: usize) -> Trajectory {
+    let w = speed_mps / radius_m;
+    let (mut lat, mut lon, mut time) = (Vec::new(), Vec::new(), Vec::new());
+    for k in 0..n {
+        let a = w * k as f64 * if right { 1.0 } else { -1.0 };
+        // Start heading north at the west side of the circle's centre (for a right turn).
+        let (x, y) = if right {
+            (-radius_m * a.cos(), radius_m * a.sin())
+        } else {
+            (radius_m * a.cos(), -radius_m * a.sin())
+        };
+        lat.push(45.0 + (y / EARTH_RADIUS_M).to_degrees());
+        lon.push(7.0 + (x / (EARTH_RADIUS_M * 45_f64.to_radians().cos())).to_degrees());
+        time.push(T0 + 1000 * k as i64);
+    }
+    Trajectory::try_from(RawTrip {
+        lat_deg: lat,
+        lon_deg: lon,
+        time_ms: Some(time),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
+
+fn run(trip: &Trajectory, cfg: &KinematicsConfig) -> Kinematics {
+    kinematics(trip, &clean(trip, &CleanConfig::default()), cfg)
+}
+
+#[test]
+fn right_circle_has_positive_yaw_and_lateral_acceleration() {
+    let trip = circle(50.0, 10.0, true, 40);
+    let k = run(&trip, &KinematicsConfig::default());
+    for i in 5..35 {
+        // A quadratic over ±2 s cuts the chord of a 0.8 rad arc: ~2.5 % low.
+        assert!(
+            (k.speed_mps[i] - 10.0).abs() < 0.3,
+            "speed {}",
+            k.speed_mps[i]
+        );
+        assert!(
+            (k.accel_lat_mps2[i] - 2.0).abs() < 0.1,
+            "a_lat {}",
+            k.accel_lat_mps2[i]
+        );
+        assert!(
+            (k.yaw_rate_dps[i] - 11.46).abs() < 0.3,
+            "yaw {}",
+            k.yaw_rate_dps[i]
+        );
+        assert!(k.accel_long_mps2[i].abs() < 0.1);
+    }
+}
+
+#[test]
+fn left_circle_is_negative() {
+    let trip = circle(50.0, 10.0, false, 40);
+    let k = run(&trip, &KinematicsConfig::default());
+    assert!(
+        (k.accel_lat_mps2[20] + 2.0).abs() < 0.15,
+        "{}",
+        k.accel_lat_mps2[20]
+    );
+}
+
+#[test]
+fn two_point_sees_the_same_circle() {
+    let trip = circle(50.0, 10.0, true, 40);
+    let cfg = KinematicsConfig {
+        estimator: Estimator::TwoPoint,
+        ..KinematicsConfig::default()
+    };
+    let k = run(&trip, &cfg);
+    assert!(
+        (k.accel_lat_mps2[20] - 2.0).abs() < 0.15,
+        "{}",
+        k.accel_lat_mps2[20]
+    );
+    assert!(k.accel_lat_mps2[0].is_nan(), "ends have no neighbours");
+}
+
+#[test]
+fn measured_speed_drives_longitudinal_acceleration() {
+    // Positions say 10 m/s constant; the measured speed ramps up at 1 m/s².
+    let n = 20;
+    let raw = RawTrip {
+        lat_deg: (0..n).map(|i| 50.0 + 10.0 * i as f64 / 111_195.0).collect(),
+        lon_deg: vec![4.0; n],
+        time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+        speed_kmh: Some((0..n).map(|i| Some((5.0 + i as f64) * 3.6)).collect()),
+        ..RawTrip::default()
+    };
+    let trip = Trajectory::try_from(raw).unwrap();
+    let k = run(&trip, &KinematicsConfig::default());
+    assert!((k.accel_long_mps2[10] - 1.0).abs() < 1e-6);
+    assert!((k.speed_mps[10] - 15.0).abs() < 1e-6);
+    let positions = KinematicsConfig {
+        speed_source: SpeedSource::PositionsOnly,
+        ..KinematicsConfig::default()
+    };
+    let k = run(&trip, &positions);
+    assert!(k.accel_long_mps2[10].abs() < 1e-6);
+    assert!((k.jerk_mps3[10]).abs() < 1e-6);
+}
+
+#[test]
+fn heading_follows_the_direction_of_travel_on_both_estimators() {
+    // A right circle starts heading north and turns clockwise: after a
+    // quarter of the circle the car heads east, after half south.
+    let (radius_m, speed_mps) = (50.0, 10.0);
+    let quarter_s = std::f64::consts::FRAC_PI_2 * radius_m / speed_mps;
+    let trip = circle(radius_m, speed_mps, true, 40);
+    for estimator in [Estimator::LocalFit, Estimator::TwoPoint] {
+        let cfg = KinematicsConfig {
+            estimator,
+            ..KinematicsConfig::default()
+        };
+        let k = run(&trip, &cfg);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let at = |s: f64| s.round() as usize;
+        // Two-point headings are those of the step after the fix: half a step ahead.
+        let lead_deg = if estimator == Estimator::TwoPoint {
+            5.7
+        } else {
+            0.0
+        };
+        let east = k.heading_deg(at(quarter_s));
+        let south = k.heading_deg(at(2.0 * quarter_s));
+        assert!(
+            (east - 90.0 - lead_deg).abs() < 6.0,
+            "{estimator:?}: {east}"
+        );
+        assert!(
+            (south - 180.0 - lead_deg).abs() < 6.0,
+            "{estimator:?}: {south}"
+        );
+    }
+    // Standing still: no heading.
+    let parked = Trajectory::try_from(RawTrip {
+        lat_deg: vec![45.0; 8],
+        lon_deg: vec![7.0; 8],
+        time_ms: Some((0..8).map(|k| T0 + 1000 * k).collect()),
+        ..RawTrip::default()
+    })
+    .unwrap();
+    let k = run(&parked, &KinematicsConfig::default());
+    assert!(k.heading_deg(4).is_nan());
+}
+
+/// The window of fix `k` searched from scratch (then widened alike): what
+/// `SlidingWindow` must find without searching.
+fn window_by_search(t: &[f64], k: usize, half_s: f64, min_fixes: usize) -> (usize, usize) {
+    let n = t.len();
+    let inside = |j: usize| (t[k] - t[j]).abs() <= half_s + 1e-9;
+    let lo = (0..=k).find(|&j| inside(j)).unwrap_or(k);
+    let hi = (k..n).rev().find(|&j| inside(j)).map_or(k + 1, |j| j + 1);
+    widen(t, k, (lo, hi), min_fixes)
+}
+
+proptest::proptest! {
+    #[test]
+    fn sliding_windows_match_a_search_per_fix(
+        steps in proptest::collection::vec(0.05_f64..8.0, 1..80),
+        half_s in 0.5_f64..4.0,
+        min_fixes in 1_usize..8,
+        stride in 1_usize..4,
+    ) {
+        let t: Vec<f64> = std::iter::once(0.0)
+            .chain(steps.iter().scan(0.0, |acc, s| { *acc += s; Some(*acc) }))
+            .collect();
+        let mut w = SlidingWindow::new(half_s, min_fixes);
+        // Fixes may be skipped (a failed fit skips the speed window): any rising k.
+        for k in (0..t.len()).step_by(stride) {
+            proptest::prop_assert_eq!(w.at(&t, k), window_by_search(&t, k, half_s, min_fixes));
+        }
+    }
+
+    #[test]
+    fn moment_fit_matches_an_lu_solve(
+        points in proptest::collection::vec((0.2_f64..1.5, -50.0_f64..50.0, -50.0_f64..50.0), 3..9),
+    ) {
+        let mut t = vec![0.0];
+        for (dt, _, _) in &points[1..] {
+            t.push(t.last().unwrap() + dt);
+        }
+        let x: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let y: Vec<f64> = points.iter().map(|p| p.2).collect();
+        let t0 = t[t.len() / 2];
+        let (vx, ax, vy, ay) = fit_quadratic(&t, &x, &y, t0).unwrap();
+        let design = nalgebra::DMatrix::from_fn(t.len(), 3, |r, c| (t[r] - t0).powi(c as i32));
+        let lu = (design.transpose() * &design).lu();
+        for (v, a, obs) in [(vx, ax, &x), (vy, ay, &y)] {
+            let c = lu.solve(&(design.transpose() * nalgebra::DVector::from_column_slice(obs))).unwrap();
+            proptest::prop_assert!((v - c[1]).abs() < 1e-6 * (1.0 + c[1].abs()), "{} vs {}", v, c[1]);
+            proptest::prop_assert!((a - 2.0 * c[2]).abs() < 1e-6 * (1.0 + c[2].abs()), "{} vs {}", a, c[2]);
+        }
+    }
+}
+
+proptest::proptest! {
+    /// The two rows the fit uses are nalgebra's inverse rows bit for bit,
+    /// and so are their products with the right-hand sides.
+    #[test]
+    fn normal_rows_are_nalgebras_inverse_rows(
+        taus in proptest::collection::vec(
+            proptest::prop_oneof![-3.0_f64..3.0, proptest::strategy::Strategy::prop_map(-3_i32..=3, f64::from)],
+            1..9,
+        ),
+        b in proptest::collection::vec(-1e4_f64..1e4, 3),
+    ) {
+        let mut s = [0.0; 5];
+        for tau in &taus {
+            let tau2 = tau * tau;
+            s[0] += 1.0;
+            s[1] += tau;
+            s[2] += tau2;
+            s[3] += tau * tau2;
+            s[4] += tau2 * tau2;
+        }
+        let m = nalgebra::Matrix3::new(s[0], s[1], s[2], s[1], s[2], s[3], s[2], s[3], s[4]);
+        let rhs = nalgebra::Vector3::new(b[0], b[1], b[2]);
+        match (m.try_inverse(), normal_rows_12(s)) {
+            (None, None) => {}
+            (Some(inverse), Some(rows)) => {
+                let (full, ours) = (inverse * rhs, rows * rhs);
+                for r in 0..2 {
+                    for c in 0..3 {
+                        proptest::prop_assert_eq!(inverse[(r + 1, c)].to_bits(), rows[(r, c)].to_bits());
+                    }
+                    proptest::prop_assert_eq!(full[r + 1].to_bits(), ours[r].to_bits());
+                }
+            }
+            (a, b) => proptest::prop_assert!(false, "{:?} vs {:?}", a, b),
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The pulse model and solver the turn and brake fits share.
+//!
+//! A turn is one smooth pulse of yaw rate, a brake one smooth pulse of
+//! deceleration: both are a raised-cosine pulse whose integral is the step
+//! S(u) = (u + 1)/2 + sin(πu)/(2π) on [−1, 1] (0 before, 1 after),
+//! u = (t − c)/w, scaled by the pulse's area (a heading change, a speed
+//! change). Each fit has four parameters (an offset, the area, the centre
+//! `c` and the half-width `w`) found by [`levenberg_marquardt`]; the fit's
+//! covariance gives the relative standard error of the peak area / w
+//! ([`peak_rel_error`]), and [`confident_peak_mps2`] is the one rule both
+//! fits use to take a fitted peak.
+
+use nalgebra::{Matrix4, Vector4};
+
+use crate::detect::annotate::Annotation;
+use crate::detect::clean::CleanTrip;
+
+/// The parameters ψ₀, Θ (rad), c, w (s).
+pub(super) type Params = Vector4<f64>;
+
+/// The kept fixes of `episode` and of up to `margin_s` either side, inside
+/// its valid section: (first, last), or `None` when no section holds it.
+pub(super) fn with_margins(
+    clean: &CleanTrip,
+    time_ms: &[i64],
+    episode: &Annotation,
+    margin_s: f64,
+) -> Option<(usize, usize)> {
+    let section = clean.section_of(episode.first_fix, episode.last_fix)?;
+    let margin_ms = margin_s * 1000.0;
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let ms = |k: usize| time_ms[k] as f64;
+    let mut lo = episode.first_fix;
+    while lo > section.start && ms(lo - 1) >= episode.start_ms - margin_ms {
+        lo -= 1;
+    }
+    let mut hi = episode.last_fix;
+    while hi + 1 < section.end && ms(hi + 1) <= episode.end_ms + margin_ms {
+        hi += 1;
+    }
+    Some((lo, hi))
+}
+
+/// The raised-cosine pulse's step S(u) = (u + 1)/2 + sin(πu)/(2π) on
+/// [−1, 1] (0 before, 1 after) and its slope S′(u): the share of the
+/// pulse's area reached at u (heading for a yaw pulse, speed for an
+/// acceleration pulse).
+pub(super) fn pulse_step(u: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    if u <= -1.0 {
+        (0.0, 0.0)
+    } else if u >= 1.0 {
+        (1.0, 0.0)
+    } else {
+        let (sin, cos) = (PI * u).sin_cos();
+        (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
+    }
+}
+
+/// The shortest half-width a pulse fit may use: `floor_s`, and at least
+/// the median interval of the times `t_s` (a pulse narrower than that is
+/// not resolved by the sampling), s.
+pub(super) fn min_half_width_s(t_s: &[f64], floor_s: f64) -> f64 {
+    let mut steps: Vec<f64> = t_s.windows(2).map(|p| p[1] - p[0]).collect();
+    steps.sort_by(f64::total_cmp);
+    steps
+        .get(steps.len() / 2)
+        .map_or(floor_s, |&m| floor_s.max(m))
+}
+
+/// The relative standard error of a pulse's peak p₁/p₃ (area / half-width)
+/// from the covariance σ²(JᵀJ)⁻¹ of `fit`, with σ the residual RMS but not
+/// below `noise_floor` (few residuals estimate σ poorly); `None` when it is
+/// not finite or above 1.
+pub(super) fn peak_rel_error(fit: &Fit, rms: f64, noise_floor: f64) -> Option<f64> {
+    let p = fit.p;
+    let sigma = rms.max(noise_floor);
+    let cov = fit.normal.try_inverse()? * (sigma * sigma);
+    let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
+        - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
+    let rel_error = rel_var.max(0.0).sqrt();
+    (rel_error <= 1.0).then_some(rel_error)
+}
+
+fn cost(r: &[f64]) -> f64 {
+    r.iter().map(|x| x * x).sum()
+}
+
+/// The normal matrix `JᵀJ` and gradient `Jᵀr`.
+fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f64>) {
+    let mut a = Matrix4::zeros();
+    let mut g = Vector4::zeros();
+    for (row, rj) in jac.iter().zip(r) {
+        a += row * row.transpose();
+        g += row * *rj;
+    }
+    (a, g)
+}
+
+/// A converged fit: parameters, sum of squared residuals, and `JᵀJ` there.
+pub(super) struct Fit {
+    /// The parameters.
+    pub(super) p: Params,
+    /// Σ residual².
+    pub(super) sum_sq: f64,
+    /// `JᵀJ` at `p`.
+    pub(super) normal: Matrix4<f64>,
+}
+
+/// Levenberg–Marquardt on four parameters from `start`: `model(p, r, jac)`
+/// writes the residuals at `p` (and their Jacobian when asked), `clamp`
+/// keeps a step inside the allowed region. Stops when a step gains less
+/// than 1e-4 of the cost, or after 30 steps. Written here rather than taken
+/// from the `levenberg-marquardt` crate: that crate wants a
+/// `LeastSquaresProblem` type owning its parameters and a nalgebra Jacobian
+/// matrix sized per problem, where these fits need four parameters, a
+/// Jacobian of 4-vectors in a reused buffer, and a clamp after every step —
+/// forty lines of textbook damping (Marquardt's diagonal scaling).
+pub(super) fn levenberg_marquardt(
+    model: impl Fn(&Params, &mut Vec<f64>, Option<&mut Vec<Vector4<f64>>>),
+    start: Params,
+    clamp: impl Fn(Params) -> Params,
+) -> Option<Fit> {
+    let mut p = clamp(start);
+    let (mut r, mut jac) = (Vec::new(), Vec::new());
+    let (mut r_try, mut jac_try) = (Vec::new(), Vec::new());
+    model(&p, &mut r, Some(&mut jac));
+    let mut c = cost(&r);
+    let mut lambda = 1e-3;
+    for _ in 0..30 {
+        let (a, g) = normal_equations(&jac, &r);
+        let mut improved = false;
+        while lambda < 1e8 {
+            let mut damped = a;
+            for i in 0..4 {
+                damped[(i, i)] += lambda * a[(i, i)].max(1e-9);
+            }
+            let Some(delta) = damped.lu().solve(&(-g)) else {
+                lambda *= 10.0;
+                continue;
+            };
+            let q = clamp(p + delta);
+            model(&q, &mut r_try, Some(&mut jac_try));
+            let c_new = cost(&r_try);
+            if c_new < c {
+                improved = c - c_new > 1e-4 * c_new.max(1e-6);
+                p = q;
+                std::mem::swap(&mut r, &mut r_try);
+                std::mem::swap(&mut jac, &mut jac_try);
+                c = c_new;
+                lambda = (lambda / 3.0).max(1e-9);
+                break;
+            }
+            lambda *= 4.0;
+        }
+        if !improved {
+            break;
+        }
+    }
+    c.is_finite().then(|| Fit {
+        p,
+        sum_sq: c,
+        normal: normal_equations(&jac, &r).0,
+    })
+}
+
+/// The fitted peak lowered by `sigmas` standard errors (× e^(−kε)): the
+/// largest peak the data show with confidence. It replaces an episode's
+/// peak only when it is larger than `current_mps2` and at most
+/// `max_plausible_mps2`; `None` otherwise.
+pub(super) fn confident_peak_mps2(
+    fitted_mps2: f64,
+    rel_error: f64,
+    sigmas: f64,
+    current_mps2: f64,
+    max_plausible_mps2: f64,
+) -> Option<f64> {
+    let confident_mps2 = fitted_mps2 * (-sigmas * rel_error).exp();
+    (confident_mps2 > current_mps2 && confident_mps2 <= max_plausible_mps2)
+        .then_some(confident_mps2)
+}

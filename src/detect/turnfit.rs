@@ -1,0 +1,455 @@
+//! Turn shape fit: the peak lateral acceleration of a turn from a model of
+//! the whole turn fitted to its fixes.
+//!
+//! The kinematics stage's local fit (a quadratic over ±2 s) is a linear
+//! smoother: at 1 Hz it keeps only 50–85 % of the lateral peak of a 3–5 s
+//! junction turn, and no linear kernel narrow enough to keep that peak stays
+//! quiet on 0.5 m of per-fix position noise (docs/ACCURACY.md). A turn,
+//! though, is one smooth pulse of yaw rate: the heading swings from one
+//! straight road to another. Fitting that shape to all the turn's fixes
+//! spends them on four numbers instead of one derivative per fix:
+//!
+//! ψ(t) = ψ₀ + Θ · S((t − c) / w),  S(u) = (u + 1)/2 + sin(πu)/(2π) on
+//! [−1, 1] (0 before, 1 after),
+//!
+//! so the yaw rate is a raised-cosine pulse of area Θ (the heading change),
+//! centred at `c`, lasting `2w` and peaking at Θ/w. The car's measured speed
+//! (without one, the fixes' arc speed, [`arc_speeds`]) carries the heading
+//! along, over the turn and `margin_s` (5 s) either side: the model path is
+//! the integral of speed × (sin ψ, cos ψ), and the residuals
+//! are the fixes' offsets from it, east and north, after the best offset and
+//! drift velocity per axis are taken out (a receiver's slowly wandering
+//! error, over a turn's few seconds).
+//! Levenberg–Marquardt finds the parameters; the covariance of the fit gives
+//! the relative standard error `ε` of the peak yaw rate Θ/w.
+//!
+//! A fit is used when it converged with residuals no larger than GPS noise
+//! (`max_rms_m`), a pulse the sampling resolves (`w` above both
+//! `min_half_width_s` and the median fix interval), a heading change the
+//! same way as the turn's and within a factor 2 of it, and `ε ≤ 1`. The
+//! turn's peak is then the larger of the local fit's and the fitted peak
+//! lowered by one standard error (× e^−ε, `confidence_sigmas`): the largest
+//! peak the data show with confidence. Hard turns are judged on that peak,
+//! so the fit's scatter seldom makes a calm turn hard (docs/ACCURACY.md
+//! measures both sides of the trade). Roundabouts — several pulses with the
+//! steering held between — keep the local-fit peak.
+//!
+//! The pulse model, the solver and the rule for taking a fitted peak are
+//! shared with the brake fit (`pulse`).
+
+use nalgebra::Vector4;
+use serde::{Deserialize, Serialize};
+
+use crate::detect::annotate::{AnnotateConfig, Annotation};
+use crate::detect::clean::CleanTrip;
+use crate::detect::kinematics::Kinematics;
+use crate::detect::pulse::{
+    Fit, Params, confident_peak_mps2, levenberg_marquardt, min_half_width_s, peak_rel_error,
+    pulse_step, with_margins,
+};
+use crate::geodesy::east_north_m;
+use crate::input::Trajectory;
+
+/// Settings of the turn shape fit.
+///
+/// # Units
+/// Seconds, metres, m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TurnFitConfig {
+    /// Whether turn peaks are refitted at all.
+    pub enabled: bool,
+    /// Fixes this long before and after the turn episode join the fit, s.
+    pub margin_s: f64,
+    /// Only turns whose local-fit peak reaches this share of the hard-turn
+    /// threshold are refitted: the local fit keeps about half of the
+    /// shortest turns' peaks and more of longer ones (docs/ACCURACY.md), so
+    /// a turn below that share is not hard, and the refit would only move
+    /// its magnitude a little.
+    pub min_local_share: f64,
+    /// The fit is used only when its RMS residual per coordinate is at most this, m.
+    pub max_rms_m: f64,
+    /// The least per-coordinate noise assumed when standard errors are
+    /// computed (a few residuals underestimate it), m.
+    pub noise_floor_m: f64,
+    /// The shortest pulse half-width `w` the fit may use, s; a fit that ends
+    /// there is not resolved by the sampling and is not used.
+    pub min_half_width_s: f64,
+    /// The fitted peak is lowered by this many standard errors (× e^(−kε))
+    /// before it is used: 1 keeps the peaks the data show with confidence;
+    /// 0 takes the fit as it is (more hard turns found, more false ones;
+    /// docs/ACCURACY.md tabulates the trade).
+    pub confidence_sigmas: f64,
+}
+
+impl Default for TurnFitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            margin_s: 5.0,
+            min_local_share: 0.5,
+            max_rms_m: 2.0,
+            noise_floor_m: 0.5,
+            min_half_width_s: 1.0,
+            confidence_sigmas: 1.0,
+        }
+    }
+}
+
+/// The fixes of one turn and its margins, in a local plane.
+#[derive(Clone, Debug, Default)]
+struct Window {
+    /// Fix times, s from the turn's reference time.
+    t_s: Vec<f64>,
+    /// Speed at each fix, m/s.
+    v_mps: Vec<f64>,
+    /// East and north, m.
+    x_m: Vec<f64>,
+    y_m: Vec<f64>,
+    /// Whether every speed in `v_mps` is the measured (Doppler) speed; if
+    /// not, `v_mps` is the arc speed of the fixes ([`arc_speeds`]).
+    speed_measured: bool,
+}
+
+/// Sub-steps per fix interval when the model is integrated along it.
+const SUBSTEPS: usize = 2;
+
+/// Where in a fix interval (as a share of it) the model is sampled: the
+/// two-point Gauss–Legendre nodes, exact for cubics, so two samples cost
+/// what two midpoints would and integrate a sharp turn's swing far better.
+const NODES: [f64; SUBSTEPS] = [0.5 - 0.288_675_134_594_812_9, 0.5 + 0.288_675_134_594_812_9];
+
+/// The model yaw rate at `t_s`, rad/s.
+fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
+    let u = (t_s - p[2]) / p[3];
+    if u.abs() >= 1.0 {
+        0.0
+    } else {
+        p[1] / (2.0 * p[3]) * (1.0 + (std::f64::consts::PI * u).cos())
+    }
+}
+
+/// Residuals and their Jacobian at `p`: each fix's offset from the model
+/// path, east then north, m, with the best offset and drift taken out, and the
+/// derivatives of those offsets by ψ₀, Θ, c and w (when `jac` is given).
+///
+/// With ψ = ψ₀ + Θ·S(u), u = (t − c)/w, the model path is Σ v·h·(sin ψ, cos ψ)
+/// over sub-steps of length h, so its derivative by a parameter q is
+/// Σ v·h·(cos ψ, −sin ψ)·∂ψ/∂q with ∂ψ/∂ψ₀ = 1, ∂ψ/∂Θ = S(u),
+/// ∂ψ/∂c = −Θ·S′(u)/w, ∂ψ/∂w = −Θ·S′(u)·u/w, S′(u) = (1 + cos πu)/2 —
+/// one pass gives both, instead of five passes for finite differences.
+fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vector4<f64>>>) {
+    r.clear();
+    r.reserve(2 * w.t_s.len());
+    r.extend([w.x_m[0], w.y_m[0]]);
+    if let Some(j) = jac.as_deref_mut() {
+        j.clear();
+        j.reserve(2 * w.t_s.len());
+        j.extend([Vector4::zeros(), Vector4::zeros()]);
+    }
+    let (mut px, mut py) = (0.0, 0.0);
+    let (mut dx, mut dy) = (Vector4::zeros(), Vector4::zeros());
+    // Before and after the pulse the heading is constant.
+    let (before, after) = (p[0].sin_cos(), (p[0] + p[1]).sin_cos());
+    for k in 1..w.t_s.len() {
+        let (t0, t1) = (w.t_s[k - 1], w.t_s[k]);
+        let (v0, v1) = (w.v_mps[k - 1], w.v_mps[k]);
+        #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
+        let h = (t1 - t0) / SUBSTEPS as f64;
+        for f in NODES {
+            let u = (t0 + f * (t1 - t0) - p[2]) / p[3];
+            // S(u), S′(u) and the heading's sine and cosine.
+            let (shape, slope) = pulse_step(u);
+            let (sin, cos) = if u <= -1.0 {
+                before
+            } else if u >= 1.0 {
+                after
+            } else {
+                (p[0] + p[1] * shape).sin_cos()
+            };
+            let vh = (v0 + f * (v1 - v0)).max(0.0) * h;
+            px += vh * sin;
+            py += vh * cos;
+            if jac.is_some() {
+                let dpsi = Vector4::new(1.0, shape, -p[1] * slope / p[3], -p[1] * slope * u / p[3]);
+                dx += dpsi * (vh * cos);
+                dy -= dpsi * (vh * sin);
+            }
+        }
+        r.extend([w.x_m[k] - px, w.y_m[k] - py]);
+        if let Some(j) = jac.as_deref_mut() {
+            j.extend([-dx, -dy]);
+        }
+    }
+    // Take out the best offset and drift per axis (a least-squares line in
+    // time): the receiver's slowly wandering error is, over a turn's few
+    // seconds, an offset moving at a nearly constant velocity. Projecting
+    // the Jacobian's columns the same way eliminates those four linear
+    // parameters exactly (variable projection).
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let n = w.t_s.len() as f64;
+    let t_mean = w.t_s.iter().sum::<f64>() / n;
+    let s_tt: f64 = w.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
+    for axis in 0..2 {
+        detrend(&w.t_s, t_mean, s_tt, r, axis);
+        if let Some(j) = jac.as_deref_mut() {
+            detrend(&w.t_s, t_mean, s_tt, j, axis);
+        }
+    }
+}
+
+/// Subtracts from the `axis` entries of the east/north pairs in `values`
+/// (one pair per time of `t_s`) their least-squares line in time.
+fn detrend<T>(t_s: &[f64], t_mean: f64, s_tt: f64, values: &mut [T], axis: usize)
+where
+    T: Copy
+        + std::ops::Sub<Output = T>
+        + std::ops::Add<Output = T>
+        + std::ops::Mul<f64, Output = T>
+        + std::ops::Div<f64, Output = T>
+        + std::iter::Sum<T>,
+{
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let n = t_s.len() as f64;
+    let at = |k: usize| 2 * k + axis;
+    let mean = (0..t_s.len()).map(|k| values[at(k)]).sum::<T>() / n;
+    let slope = (0..t_s.len())
+        .map(|k| values[at(k)] * (t_s[k] - t_mean))
+        .sum::<T>()
+        / s_tt;
+    for (k, t) in t_s.iter().enumerate() {
+        values[at(k)] = values[at(k)] - (mean + slope * (t - t_mean));
+    }
+}
+
+/// The turn model fitted from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`.
+fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
+    levenberg_marquardt(
+        |p, r, jac| model(w, p, r, jac),
+        start,
+        |mut p| {
+            p[3] = p[3].max(min_w);
+            p[2] = p[2].clamp(-max_c, max_c);
+            p
+        },
+    )
+}
+
+/// A local plane around kept fix `k0`: east/north metres of kept fix `k`.
+fn plane(trip: &Trajectory, clean: &CleanTrip, k0: usize) -> impl Fn(usize) -> (f64, f64) {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let i0 = clean.fixes[k0];
+    let (lat0, lon0, cos0) = (lat[i0], lon[i0], trip.cos_lat(i0));
+    move |k: usize| {
+        let i = clean.fixes[k];
+        east_north_m(lat[i] - lat0, lon[i] - lon0, cos0)
+    }
+}
+
+/// What the shape fit found for one turn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TurnPeak {
+    /// Fitted peak |lateral acceleration|, m/s².
+    peak_mps2: f64,
+    /// Its time, Unix ms.
+    at_ms: i64,
+    /// Relative standard error of the peak.
+    rel_error: f64,
+}
+
+/// The kept fixes `lo..=hi` around `turn` in a local plane, times relative to its peak.
+fn window(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    turn: &Annotation,
+    margin_s: f64,
+) -> Option<Window> {
+    let (lo, hi) = with_margins(clean, &kin.time_ms, turn, margin_s)?;
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let ms = |k: usize| kin.time_ms[k] as f64;
+    let xy = plane(trip, clean, lo);
+    let mut w = Window::default();
+    #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+    let t_ref = turn.peak_at_ms as f64;
+    w.speed_measured =
+        kin.speed_measured && (lo..=hi).all(|k| trip.speed_kmh(clean.fixes[k]).is_some());
+    for k in lo..=hi {
+        let (x, y) = xy(k);
+        w.t_s.push((ms(k) - t_ref) / 1000.0);
+        w.v_mps.push(kin.speed_mps[k]);
+        w.x_m.push(x);
+        w.y_m.push(y);
+    }
+    if !w.speed_measured {
+        w.v_mps = arc_speeds(&w.t_s, &w.x_m, &w.y_m);
+    }
+    w.v_mps.iter().all(|v| v.is_finite()).then_some(w)
+}
+
+/// Fixes either side of a fix whose path gives its arc speed.
+const ARC_HALF_FIXES: usize = 2;
+
+/// The speed along the path the fixes trace: for each fix, the length of
+/// the polyline through the fixes up to [`ARC_HALF_FIXES`] either side
+/// (within the window) over its duration, m/s.
+///
+/// Without measured speed the kinematics speed is the length of a velocity
+/// fitted to positions over ±2 s, and across a sharp turn that fit averages
+/// velocities of different directions: its length dips (to 80 % of the
+/// true speed in a 90° turn of 2.4 s at 6 m/s), and a model carried by it
+/// reads the turn 40 % too gentle. The arc speed follows the corner: it
+/// reads chords for arcs (1.3 % low at the apex of that turn) and position
+/// noise σ lengthens each step of length d by about σ²/d (under 0.1 m/s at
+/// 0.5 m noise and 3 m steps), both small beside the dip.
+fn arc_speeds(t_s: &[f64], x_m: &[f64], y_m: &[f64]) -> Vec<f64> {
+    let n = t_s.len();
+    // Cumulative path length at each fix.
+    let mut path_m = Vec::with_capacity(n);
+    let mut total = 0.0;
+    for k in 0..n {
+        if k > 0 {
+            total += (x_m[k] - x_m[k - 1]).hypot(y_m[k] - y_m[k - 1]);
+        }
+        path_m.push(total);
+    }
+    (0..n)
+        .map(|k| {
+            let (lo, hi) = (
+                k.saturating_sub(ARC_HALF_FIXES),
+                (k + ARC_HALF_FIXES).min(n - 1),
+            );
+            (path_m[hi] - path_m[lo]) / (t_s[hi] - t_s[lo])
+        })
+        .collect()
+}
+
+/// Fits the turn shape to `turn` and its margins (module docs); `None` when
+/// the fit cannot be trusted.
+fn fit_turn(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    turn: &Annotation,
+    cfg: &TurnFitConfig,
+) -> Option<TurnPeak> {
+    let w = window(trip, clean, kin, turn, cfg.margin_s)?;
+    let n = w.t_s.len();
+    if n < 7 {
+        return None;
+    }
+    // Start: the heading of the first step, the turn's own heading change,
+    // centred on its local-fit peak, as wide as its episode.
+    let psi0 = (w.x_m[1] - w.x_m[0]).atan2(w.y_m[1] - w.y_m[0]);
+    let theta = turn.heading_change_deg.to_radians();
+    let half_s = 0.5 * (turn.end_ms - turn.start_ms) / 1000.0;
+    let min_w = min_half_width_s(&w.t_s, cfg.min_half_width_s);
+    let found = fit(
+        &w,
+        Vector4::new(psi0, theta, 0.0, (half_s + 0.5).max(min_w)),
+        min_w,
+        half_s + 1.0,
+    )?;
+    let p = found.p;
+    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+    let rms_m = (found.sum_sq / (2 * n) as f64).sqrt();
+    let same_way = p[1] * theta > 0.0 && (0.5..=2.0).contains(&(p[1] / theta));
+    if rms_m > cfg.max_rms_m || p[3] <= min_w * 1.001 || !same_way {
+        return None;
+    }
+    let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m)?;
+    // The peak of speed × yaw rate over the pulse, on a grid of 64 steps.
+    let v_at = |ts: f64| {
+        let k = w.t_s.partition_point(|&x| x < ts).clamp(1, n - 1);
+        let (a, b) = (w.t_s[k - 1], w.t_s[k]);
+        let f = ((ts - a) / (b - a)).clamp(0.0, 1.0);
+        w.v_mps[k - 1] + f * (w.v_mps[k] - w.v_mps[k - 1])
+    };
+    let grid = 64.0;
+    let mut best = (0.0, 0.0);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "w is seconds"
+    )]
+    for s in 0..=grid as usize {
+        #[allow(clippy::cast_precision_loss, reason = "a small grid")]
+        let ts = p[2] - p[3] + 2.0 * p[3] * s as f64 / grid;
+        let a = (v_at(ts) * yaw_rate_rps(&p, ts)).abs();
+        if a > best.0 {
+            best = (a, ts);
+        }
+    }
+    #[allow(clippy::cast_possible_truncation, reason = "Unix ms fit in i64")]
+    let at_ms = turn.peak_at_ms + (best.1 * 1000.0).round() as i64;
+    Some(TurnPeak {
+        peak_mps2: best.0,
+        at_ms,
+        rel_error,
+    })
+}
+
+/// Refits every left and right turn in `episodes` whose local-fit peak
+/// reaches `min_local_share` × `annotate.hard_turn_mps2` (module docs):
+/// where the fit is trusted and its peak lowered by `confidence_sigmas`
+/// standard errors exceeds the local-fit peak, that becomes the turn's peak
+/// (and its time, kept inside the turn), and `hard` is set from it and
+/// `annotate` ([`AnnotateConfig::is_hard`]). Peaks above
+/// `annotate.max_plausible_mps2` are not taken.
+///
+/// # Example
+/// ```
+/// use tripscore::{analyze, parse_line, simulate_trip, DetectConfig, SimConfig, Trajectory};
+/// let sim = simulate_trip(&SimConfig::default(), 3);
+/// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
+/// let mut cfg = DetectConfig::default();
+/// cfg.turn_fit.enabled = false;
+/// let local_only = analyze(&trip, &cfg);
+/// // `analyze` runs the refit; it only ever raises a turn's peak.
+/// let refined = analyze(&trip, &DetectConfig::default());
+/// for (a, b) in local_only.annotations.iter().zip(&refined.annotations) {
+///     assert!(b.peak_mps2 >= a.peak_mps2);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn refine_turns(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    episodes: &mut [Annotation],
+    cfg: &TurnFitConfig,
+    annotate: &AnnotateConfig,
+) {
+    if !cfg.enabled {
+        return;
+    }
+    for a in episodes.iter_mut() {
+        if !a.is_single_turn()
+            || a.peak_mps2 < cfg.min_local_share * annotate.hard_threshold_mps2(a.kind)
+        {
+            continue;
+        }
+        let Some(found) = fit_turn(trip, clean, kin, a, cfg) else {
+            continue;
+        };
+        let Some(confident_mps2) = confident_peak_mps2(
+            found.peak_mps2,
+            found.rel_error,
+            cfg.confidence_sigmas,
+            a.peak_mps2,
+            annotate.max_plausible_mps2,
+        ) else {
+            continue;
+        };
+        a.set_peak(confident_mps2, annotate);
+        // The fitted pulse's peak, kept inside the episode (the zone and
+        // the "brake inside a turn" rules place an event by its peak).
+        #[allow(clippy::cast_possible_truncation, reason = "Unix ms fit in i64")]
+        let (first_ms, last_ms) = (a.start_ms.ceil() as i64, a.end_ms.floor() as i64);
+        a.peak_at_ms = found.at_ms.clamp(first_ms, last_ms.max(first_ms));
+    }
+}
+
+#[cfg(test)]
+#[path = "turnfit_tests.rs"]
+mod tests;

@@ -1,0 +1,339 @@
+//! CSV trips: one row per fix, columns named in a header, a trip per run of
+//! consecutive rows with the same `user_id` + `event_id`.
+//!
+//! Columns (case-insensitive; `latitude`/`longitude` and a time column required):
+//! `user_id`, `event_id`, `latitude`|`lat`, `longitude`|`lon`|`lng`,
+//! `timestamp` (RFC 3339 with offset) or `timestamp_ms` (Unix ms),
+//! `speed`|`speed_kmh` (km/h), `speed_limit`|`speed_limit_kmh` (km/h),
+//! `road_type` (OSM `highway`), `accuracy`|`accuracy_m` (m). Other columns are
+//! ignored; empty cells mean "unknown". A trip's rows must be contiguous: a key
+//! that comes back after another trip is reported as an error record, so
+//! memory stays bounded by one trip.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use crate::api::rfc3339_epoch_ms;
+use crate::input::trajectory::{FieldLayout, RawTrip};
+
+use super::{ErrorKind, Fix, FixColumns, InputError, InputRecord, Payload, RecordPos};
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Columns {
+    user_id: Option<usize>,
+    event_id: Option<usize>,
+    lat: usize,
+    lon: usize,
+    time_rfc3339: Option<usize>,
+    time_ms: Option<usize>,
+    speed: Option<usize>,
+    limit: Option<usize>,
+    road: Option<usize>,
+    accuracy: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(header: &csv::StringRecord) -> Result<Self, InputError> {
+        let find = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+        };
+        let missing = |what: &str| {
+            InputError::new(ErrorKind::Csv, format!("the header has no {what} column"))
+                .with_field("header")
+        };
+        let cols = Self {
+            user_id: find(&["user_id"]),
+            event_id: find(&["event_id"]),
+            lat: find(&["latitude", "lat"]).ok_or_else(|| missing("latitude"))?,
+            lon: find(&["longitude", "lon", "lng"]).ok_or_else(|| missing("longitude"))?,
+            time_rfc3339: find(&["timestamp"]),
+            time_ms: find(&["timestamp_ms", "time_ms"]),
+            speed: find(&["speed", "speed_kmh"]),
+            limit: find(&["speed_limit", "speed_limit_kmh"]),
+            road: find(&["road_type"]),
+            accuracy: find(&["accuracy", "accuracy_m"]),
+        };
+        if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
+            return Err(missing("timestamp (or timestamp_ms)"));
+        }
+        Ok(cols)
+    }
+}
+
+type Key = (String, String);
+
+/// The columns of one trip being gathered.
+#[derive(Default)]
+struct Group {
+    key: Key,
+    first_line: u64,
+    lines: Vec<u64>,
+    fixes: FixColumns,
+    error: Option<InputError>,
+}
+
+fn cell(row: &csv::StringRecord, col: Option<usize>) -> Option<&str> {
+    col.and_then(|c| row.get(c))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn number(
+    row: &csv::StringRecord,
+    col: Option<usize>,
+    name: &str,
+    line: u64,
+) -> Result<Option<f64>, InputError> {
+    cell(row, col)
+        .map(|s| {
+            s.parse::<f64>().map_err(|_| {
+                InputError::new(ErrorKind::Field, format!("{s:?} is not a number"))
+                    .with_field(format!("{name} (line {line})"))
+            })
+        })
+        .transpose()
+}
+
+impl Group {
+    fn push_row(
+        &mut self,
+        row: &csv::StringRecord,
+        cols: &Columns,
+        line: u64,
+    ) -> Result<(), InputError> {
+        let required = |col: usize, name: &str| {
+            number(row, Some(col), name, line)?.ok_or_else(|| {
+                InputError::new(ErrorKind::Field, "is empty")
+                    .with_field(format!("{name} (line {line})"))
+            })
+        };
+        let lat = required(cols.lat, "latitude")?;
+        let lon = required(cols.lon, "longitude")?;
+        let (t, offset) = if let Some(text) = cell(row, cols.time_rfc3339) {
+            rfc3339_epoch_ms(text).map_err(|e| {
+                InputError::new(
+                    ErrorKind::Timestamp,
+                    format!("{text:?} is not RFC 3339 with an offset: {e}"),
+                )
+                .with_field(format!("timestamp (line {line})"))
+            })?
+        } else if let Some(text) = cell(row, cols.time_ms) {
+            let t = text.parse::<i64>().map_err(|_| {
+                InputError::new(
+                    ErrorKind::Timestamp,
+                    format!("{text:?} is not an integer of milliseconds"),
+                )
+                .with_field(format!("timestamp_ms (line {line})"))
+            })?;
+            (t, 0)
+        } else {
+            return Err(InputError::new(ErrorKind::Timestamp, "is empty")
+                .with_field(format!("timestamp (line {line})")));
+        };
+        let speed = number(row, cols.speed, "speed", line)?;
+        let limit = number(row, cols.limit, "speed_limit", line)?;
+        let accuracy = number(row, cols.accuracy, "accuracy", line)?;
+        self.lines.push(line);
+        self.fixes.push(&Fix {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: t,
+            utc_offset_s: offset,
+            speed_kmh: speed,
+            speed_limit_kmh: limit,
+            accuracy_m: accuracy,
+            road_type: cell(row, cols.road),
+        });
+        Ok(())
+    }
+
+    fn finish(self, source: &Arc<str>) -> InputRecord {
+        let pos = RecordPos {
+            source: Arc::clone(source),
+            line: self.first_line,
+        };
+        let (user_id, event_id) = self.key;
+        let nonempty = |s: String| (!s.is_empty()).then_some(s);
+        let event_id = nonempty(event_id);
+        let result = if let Some(mut e) = self.error {
+            e.event_id = event_id;
+            Err(e)
+        } else {
+            let mut trip = RawTrip {
+                user_id: nonempty(user_id),
+                event_id,
+                layout: FieldLayout::Rows(self.lines),
+                ..RawTrip::default()
+            };
+            self.fixes.fill(&mut trip);
+            Ok(trip)
+        };
+        InputRecord {
+            pos,
+            payload: Payload::Trip(Box::new(result)),
+        }
+    }
+}
+
+/// Reads CSV rows and yields one record per trip (see the module docs for columns).
+pub struct CsvReader<R: Read> {
+    rows: csv::Reader<R>,
+    source: Arc<str>,
+    columns: Option<Result<Columns, InputError>>,
+    current: Option<Group>,
+    pending: Option<csv::StringRecord>,
+    ended_at: HashMap<Key, u64>,
+    done: bool,
+}
+
+impl<R: Read> CsvReader<R> {
+    /// Reads CSV (comma-separated, with a header row) from `reader`.
+    pub fn new(reader: R, source: &str) -> Self {
+        let rows = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::None)
+            .from_reader(reader);
+        Self {
+            rows,
+            source: source.into(),
+            columns: None,
+            current: None,
+            pending: None,
+            ended_at: HashMap::new(),
+            done: false,
+        }
+    }
+
+    fn key(row: &csv::StringRecord, cols: &Columns) -> Key {
+        let get = |c| cell(row, c).unwrap_or("").to_owned();
+        (get(cols.user_id), get(cols.event_id))
+    }
+
+    fn line_of(row: &csv::StringRecord) -> u64 {
+        row.position().map_or(0, csv::Position::line)
+    }
+
+    /// Starts a group for `row`, which has `key`.
+    fn start_group(&mut self, key: Key, line: u64) -> Group {
+        let mut group = Group {
+            first_line: line,
+            ..Group::default()
+        };
+        if let Some(end) = self.ended_at.get(&key) {
+            group.error = Some(
+                InputError::new(
+                    ErrorKind::Csv,
+                    format!("rows of this trip are not contiguous: the same user_id and event_id ended at line {end}"),
+                )
+                .with_field("event_id"),
+            );
+        }
+        group.key = key;
+        group
+    }
+
+    /// The next row, or what `next` should return instead (end of input, an
+    /// I/O error, or the error record of an unreadable row).
+    fn next_row(&mut self) -> Result<csv::StringRecord, Option<io::Result<InputRecord>>> {
+        loop {
+            let mut row = csv::StringRecord::new();
+            match self.rows.read_record(&mut row) {
+                Ok(true) => return Ok(row),
+                Ok(false) => {
+                    self.done = true;
+                    return Err(self.current.take().map(|g| Ok(g.finish(&self.source))));
+                }
+                Err(e) if e.is_io_error() => {
+                    return Err(Some(Err(io::Error::other(e.to_string()))));
+                }
+                Err(e) => {
+                    // A row that is not valid CSV (e.g. bad UTF-8) has no key we can
+                    // trust: it fails the trip being read, or is its own error record.
+                    let line = e.position().map_or(0, csv::Position::line);
+                    let error = InputError::new(ErrorKind::Csv, e.to_string())
+                        .with_field(format!("line {line}"));
+                    if let Some(group) = self.current.as_mut() {
+                        group.error.get_or_insert(error);
+                        continue;
+                    }
+                    let pos = RecordPos {
+                        source: Arc::clone(&self.source),
+                        line,
+                    };
+                    return Err(Some(Ok(InputRecord {
+                        pos,
+                        payload: Payload::Trip(Box::new(Err(error))),
+                    })));
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for CsvReader<R> {
+    type Item = io::Result<InputRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let cols = match self.columns.get_or_insert_with(|| {
+            self.rows
+                .headers()
+                .map_err(|e| InputError::new(ErrorKind::Csv, e.to_string()).with_field("header"))
+                .and_then(Columns::from_header)
+        }) {
+            Ok(cols) => *cols,
+            Err(e) => {
+                self.done = true;
+                let pos = RecordPos {
+                    source: Arc::clone(&self.source),
+                    line: 1,
+                };
+                return Some(Ok(InputRecord {
+                    pos,
+                    payload: Payload::Trip(Box::new(Err(e.clone()))),
+                }));
+            }
+        };
+        loop {
+            let row = if let Some(row) = self.pending.take() {
+                row
+            } else {
+                match self.next_row() {
+                    Ok(row) => row,
+                    Err(item) => return item,
+                }
+            };
+            let key = Self::key(&row, &cols);
+            let line = Self::line_of(&row);
+            if self.current.as_ref().is_some_and(|g| g.key != key) {
+                self.pending = Some(row);
+                let done = self.current.take()?;
+                self.ended_at.insert(
+                    done.key.clone(),
+                    *done.lines.last().unwrap_or(&done.first_line),
+                );
+                return Some(Ok(done.finish(&self.source)));
+            }
+            if self.current.is_none() {
+                let group = self.start_group(key, line);
+                self.current = Some(group);
+            }
+            let group = self.current.as_mut()?;
+            if group.error.is_none() {
+                if let Err(e) = group.push_row(&row, &cols, line) {
+                    group.error = Some(e);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "csv_tests.rs"]
+mod tests;

@@ -1,0 +1,320 @@
+//! The scanner fast path against `serde_json`: wherever the scanner takes a
+//! line, the trip (or error) is the one `serde_json` gives, bit for bit; and
+//! the common shapes are taken, so the fast path is exercised at all.
+
+use proptest::prelude::*;
+
+use super::fast;
+use super::{parse_line, parse_line_reference};
+use crate::sim::{SimConfig, simulate_trip};
+
+/// Both paths' results, as Debug text (which tells -0.0 from 0.0).
+fn both(line: &str) -> (String, String) {
+    (
+        format!("{:?}", parse_line(line)),
+        format!("{:?}", parse_line_reference(line)),
+    )
+}
+
+fn assert_same(line: &str) {
+    let (fast, reference) = both(line);
+    assert_eq!(fast, reference, "line: {line}");
+}
+
+fn taken(line: &str) -> bool {
+    fast::parse(line).is_some()
+}
+
+/// A waypoint-form line of `n` fixes with every optional field.
+fn waypoint_line(n: usize) -> String {
+    let wps: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"latitude":50.{i:04},"longitude":-4.00{i},"road_type":"primary","speed":{}.5,"speed_limit":90,"accuracy":null,"timestamp":"2023-11-14T22:13:{:02}.002+01:00"}}"#,
+                i * 3,
+                i % 60
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"user_id":"u","event_id":"e-1","waypoints":[{}]}}"#,
+        wps.join(",")
+    )
+}
+
+#[test]
+fn simulated_trips_are_taken_and_equal() {
+    for (k, roads) in [(0, true), (1, false)] {
+        let cfg = SimConfig {
+            with_roads: roads,
+            with_speed: roads,
+            trip_duration_s: 300.0,
+            ..SimConfig::default()
+        };
+        let line = serde_json::to_string(&simulate_trip(&cfg, k)).unwrap();
+        assert!(taken(&line));
+        assert_same(&line);
+    }
+    let line = waypoint_line(50);
+    assert!(taken(&line));
+    assert_same(&line);
+}
+
+#[test]
+fn shipped_jsonl_is_taken_and_equal() {
+    for path in [
+        "data/driveplotr-nds/nds.jsonl",
+        "data/ndsbr/ndsbr.jsonl",
+        "data/seed/seed_trip.jsonl",
+        "data/barefoot-munich/x0001-001.jsonl",
+    ] {
+        let text = std::fs::read_to_string(path).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(taken(line), "{path}: {}", &line[..line.len().min(80)]);
+            assert_same(line);
+        }
+    }
+}
+
+#[test]
+fn escaped_polyline_is_taken() {
+    // '\' is a polyline character; JSON writes it `\\`.
+    let line = r#"{"encoded":"_p~iF~ps|U_ulLnnqC\\A","timestamps_ms":[1,2,3]}"#;
+    assert!(taken(line));
+    assert_same(line);
+}
+
+#[test]
+fn lines_outside_the_subset_go_to_serde() {
+    for line in [
+        // Unknown keys, \u escape, exponent, too many digits.
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"extra":1}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"mounted":[{"start":1,"end":2,"x":3}]}"#,
+        r#"{"event_id":"\u0041","encoded":"_p~iF~ps|U","timestamps_ms":[1]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1e3]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1234567890123456789]}"#,
+        // Invalid JSON and type errors: serde names them.
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[01]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[-0]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1.5]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"encoded":"x"}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1]} x"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1,]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1 2]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"precision":-5}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"utc_offset_minutes":9999999999}"#,
+        r#"{"waypoints":[{"latitude":1,"longitude":2}]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"mounted":[{"start":1}]}"#,
+        r#"{"encoded":"_p~iF~ps|U","timestamps_ms":[1],"mounted":[{"start":1.5,"end":2}]}"#,
+        r#"{"waypoints":[{"latitude":1,"latitude":1,"longitude":2,"timestamp":"x"}]}"#,
+        r#"{"waypoints":[{"latitude":1.,"longitude":2,"timestamp":"x"}]}"#,
+        r#"{"waypoints":[{"latitude":-,"longitude":2,"timestamp":"x"}]}"#,
+        "{\"event_id\":\"a\u{1}b\",\"encoded\":\"_p~iF~ps|U\",\"timestamps_ms\":[1]}",
+    ] {
+        assert!(!taken(line), "{line}");
+        assert_same(line);
+    }
+}
+
+#[test]
+fn numbers_convert_as_serde_does() {
+    for v in [
+        "0",
+        "-0",
+        "0.0",
+        "-0.0",
+        "1",
+        "-1",
+        "0.1",
+        "0.3",
+        "50.0645",
+        "-112.88359",
+        "1.5",
+        "123456789012345678",
+        "0.00000000000000001",
+        "12345678.123456789",
+        "9007199254740993",
+    ] {
+        let line = format!(
+            r#"{{"waypoints":[{{"latitude":{v},"longitude":{v},"speed":{v},"timestamp":"2023-11-14T22:13:20Z"}},{{"latitude":1,"longitude":1,"timestamp":"2023-11-14T22:13:21Z"}}]}}"#
+        );
+        assert!(taken(&line), "{v}");
+        assert_same(&line);
+    }
+}
+
+#[test]
+fn bad_timestamp_is_the_same_error() {
+    let line = r#"{"event_id":"e","waypoints":[{"latitude":1,"longitude":2,"timestamp":"nope"},{"latitude":1,"longitude":2,"timestamp":"2023-11-14T22:13:21Z"}]}"#;
+    assert!(taken(line));
+    assert_same(line);
+    assert!(parse_line(line).is_err());
+}
+
+/// JSON-ish text around a valid record: whitespace, numbers in every shape,
+/// nulls, escapes and keys in any order.
+fn number_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => (any::<i32>()).prop_map(|v| v.to_string()),
+        1 => (any::<f64>()).prop_map(|v| v.to_string()),
+        4 => (-200.0..200.0_f64, 0..9_usize).prop_map(|(v, dp)| format!("{v:.dp$}")),
+        1 => "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{0,20})?([eE][+-]?[0-9]{1,3})?",
+        1 => Just("null".to_owned()),
+    ]
+}
+
+fn ws() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => Just(String::new()),
+        1 => "[ \t\r\n]{1,3}",
+    ]
+}
+
+fn string_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => "[a-z0-9_-]{0,12}",
+        2 => "[a-z\\\\\"/]{0,6}".prop_map(|s| s.replace('\\', "\\\\").replace('"', "\\\"")),
+        1 => "\\\\[bfnrtu/\"x]",
+    ]
+    .prop_map(|s| format!("\"{s}\""))
+}
+
+prop_compose! {
+    fn waypoint_text()(
+        lat in number_text(), lon in number_text(), speed in number_text(),
+        road in prop_oneof![string_text(), Just("null".to_owned())],
+        second in 0..60_u32, frac in "(\\.[0-9]{1,4})?",
+        tz in prop_oneof![Just("Z"), Just("+01:00"), Just("-05:30")],
+        order in Just([0, 1, 2, 3, 4]).prop_shuffle(),
+        keep in proptest::collection::vec(any::<bool>(), 5),
+        w in ws(),
+    ) -> String {
+        let fields = [
+            format!("\"latitude\":{w}{lat}"),
+            format!("\"longitude\":{lon}"),
+            format!("\"timestamp\":\"2023-11-14T22:13:{second:02}{frac}{tz}\""),
+            format!("\"speed\"{w}:{speed}"),
+            format!("\"road_type\":{road}"),
+        ];
+        let parts: Vec<&str> = order
+            .iter()
+            .filter(|&&i| i < 3 || keep[i])
+            .map(|&i| fields[i].as_str())
+            .collect();
+        format!("{{{w}{}}}", parts.join(","))
+    }
+}
+
+fn record_text() -> impl Strategy<Value = String> {
+    let waypoints = (
+        proptest::collection::vec(waypoint_text(), 0..5),
+        string_text(),
+        ws(),
+    )
+        .prop_map(|(wps, id, w)| {
+            format!(
+                "{w}{{\"event_id\":{id},{w}\"waypoints\":[{}]{w}}}{w}",
+                wps.join(",")
+            )
+        });
+    let compact = (
+        proptest::collection::vec(number_text(), 0..5),
+        proptest::collection::vec(number_text(), 0..5),
+        proptest::collection::vec(prop_oneof![string_text(), Just("null".to_owned())], 0..5),
+        "[?-~]{0,12}",
+        prop_oneof![Just(String::new()), number_text().prop_map(|p| format!(",\"precision\":{p}"))],
+        ws(),
+    )
+        .prop_map(|(times, speeds, roads, poly, precision, w)| {
+            format!(
+                "{{\"encoded\":{w}\"{}\",\"timestamps_ms\":[{}],\"speeds_kmh\":[{}],{w}\"road_types\":[{}]{precision}}}",
+                poly.replace('\\', "\\\\"),
+                times.join(","),
+                speeds.join(","),
+                roads.join(",")
+            )
+        });
+    prop_oneof![waypoints, compact]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn fast_path_equals_serde(line in record_text()) {
+        let (fast, reference) = both(&line);
+        prop_assert_eq!(fast, reference);
+    }
+
+    #[test]
+    fn fast_path_equals_serde_on_damaged_lines(
+        line in record_text(),
+        at in any::<prop::sample::Index>(),
+        edit in 0..3_u8,
+        c in prop_oneof![Just('"'), Just(','), Just(':'), Just('}'), Just(']'), Just('\\'), Just('-'), Just('.'), Just('0'), Just(' ')],
+    ) {
+        let mut chars: Vec<char> = line.chars().collect();
+        let i = at.index(chars.len());
+        match edit {
+            0 => { chars.remove(i); }
+            1 => chars.insert(i, c),
+            _ => chars[i] = c,
+        }
+        let line: String = chars.into_iter().collect();
+        let (fast, reference) = both(&line);
+        prop_assert_eq!(fast, reference);
+    }
+}
+
+#[test]
+fn generated_records_exercise_the_fast_path() {
+    // The property tests above compare the paths; this makes sure the
+    // generator feeds the scanner, not only serde: a good share is taken.
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = record_text();
+    let n = 1000;
+    let taken_count = (0..n)
+        .filter(|_| taken(&strategy.new_tree(&mut runner).unwrap().current()))
+        .count();
+    assert!(taken_count > n / 5, "{taken_count} of {n} taken");
+}
+
+#[test]
+fn intervals_are_taken() {
+    let line = r#"{"event_id":"e","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000],"phone_handling":[{"start":1553240265500,"end":"2019-03-22T08:37:50+01:00"}],"mounted":[]}"#;
+    assert!(taken(line));
+    assert_same(line);
+}
+
+proptest! {
+    #[test]
+    fn plain_run_is_the_first_stop_byte(
+        bytes in proptest::collection::vec(
+            prop_oneof![4 => 0x20_u8..0x7f, 1 => any::<u8>(), 1 => Just(b'"'), 1 => Just(b'\\')],
+            0..40,
+        ),
+    ) {
+        let naive = bytes
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            .unwrap_or(bytes.len());
+        prop_assert_eq!(fast::plain_run(&bytes), naive);
+    }
+}
+
+proptest! {
+    #[test]
+    fn eight_digits_reads_the_leading_digit_run(
+        bytes in proptest::collection::vec(
+            prop_oneof![6 => b'0'..=b'9', 1 => any::<u8>(), 1 => Just(b'.'), 1 => Just(b'/'), 1 => Just(b':')],
+            8,
+        ),
+    ) {
+        let count = bytes.iter().take_while(|c| c.is_ascii_digit()).count();
+        let value = bytes[..count].iter().fold(0_u64, |v, &c| v * 10 + u64::from(c - b'0'));
+        prop_assert_eq!(fast::eight_digits(&bytes), (value, count));
+    }
+}

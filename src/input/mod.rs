@@ -1,0 +1,506 @@
+//! Input: reading trip records from files and streams, decoding polylines,
+//! and validating each record into a [`Trajectory`].
+//!
+//! Every reader yields one [`InputRecord`] per trip record it finds (a JSONL
+//! line, a CSV group of rows, a GPX track), each with its [`RecordPos`]. Turning
+//! a record into a [`Trajectory`] ([`InputRecord::into_trajectory`]) is the
+//! costly part and runs on the worker threads; reading only splits the input.
+//! A record that fails becomes a [`RecordError`], never a panic and never a gap.
+//!
+//! - readers: [`JsonlReader`] (both JSONL forms; [`parse_line`] for one
+//!   line), [`CsvReader`], [`read_gpx`], and [`open_input`] choosing by
+//!   extension;
+//! - [`decode_polyline`] / [`encode_polyline`] with a [`Precision`];
+//! - [`RawTrip`] (columns as read) → [`Trajectory`] (validated, the only
+//!   validation in the crate) or a [`TrajectoryError`] naming the field.
+//!
+//! Imports `api` and `geodesy`; nothing above.
+
+mod csv;
+mod gpx;
+mod jsonl;
+mod polyline;
+mod trajectory;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+pub use self::csv::CsvReader;
+pub use self::gpx::read_gpx;
+pub use self::jsonl::{parse_line, parse_line_reference};
+pub use self::polyline::{
+    LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline,
+};
+pub use self::trajectory::{
+    Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
+    Trajectory, TrajectoryError, TrajectoryErrorKind,
+};
+
+/// What kind of problem a bad record has (the `error.kind` of an error line).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Not valid JSON, or not a JSON object.
+    Json,
+    /// A field has the wrong type, is missing, or conflicts with another.
+    Field,
+    /// A CSV row cannot be read.
+    Csv,
+    /// A GPX document cannot be read.
+    Gpx,
+    /// The encoded polyline cannot be decoded.
+    Polyline,
+    /// A timestamp cannot be parsed or is implausible.
+    Timestamp,
+    /// A coordinate is not finite or out of range.
+    Coordinate,
+    /// Parallel arrays differ in length.
+    LengthMismatch,
+    /// Fewer than two fixes.
+    TooFewPoints,
+    /// An optional value (speed, limit, accuracy, interval) is invalid.
+    Value,
+    /// The trip was read but could not be processed.
+    Processing,
+}
+
+/// A record-level input error: what is wrong and in which field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", field.as_ref().map(|f| format!("{f}: ")).unwrap_or_default())]
+#[non_exhaustive]
+pub struct InputError {
+    /// The kind of problem.
+    pub kind: ErrorKind,
+    /// The field, as the source names it (`waypoints[2].timestamp`, `encoded`).
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// The record's event id, when it could be read.
+    pub event_id: Option<String>,
+}
+
+impl InputError {
+    /// An error of `kind` with a message and no field.
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            field: None,
+            message: message.into(),
+            event_id: None,
+        }
+    }
+
+    /// The same error naming `field`.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl From<TrajectoryError> for InputError {
+    fn from(e: TrajectoryError) -> Self {
+        use self::trajectory::TrajectoryErrorKind as K;
+        let kind = match e.kind {
+            K::TooFewPoints => ErrorKind::TooFewPoints,
+            K::Coordinate => ErrorKind::Coordinate,
+            K::Timestamp => ErrorKind::Timestamp,
+            K::LengthMismatch => ErrorKind::LengthMismatch,
+            _ => ErrorKind::Value,
+        };
+        Self {
+            kind,
+            field: Some(e.field),
+            message: e.message,
+            event_id: None,
+        }
+    }
+}
+
+/// Where a record came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecordPos {
+    /// The input's name (a path, or `-` for stdin).
+    pub source: Arc<str>,
+    /// 1-based line of the record (JSONL line, first CSV row); for GPX the
+    /// 1-based track number.
+    pub line: u64,
+}
+
+/// The error line written for a bad record (SPEC §7):
+/// `{"source", "line", "event_id"?, "error": {"kind", "field"?, "message"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordError {
+    /// The input's name.
+    pub source: Arc<str>,
+    /// 1-based line (or track number for GPX).
+    pub line: u64,
+    /// The trip id, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// What went wrong.
+    pub error: RecordErrorBody,
+}
+
+/// The `error` object of a [`RecordError`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordErrorBody {
+    /// The kind of problem.
+    pub kind: ErrorKind,
+    /// The field, when one is to blame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl RecordError {
+    /// The error line for `error` at `pos`.
+    #[must_use]
+    pub fn new(pos: &RecordPos, error: InputError) -> Self {
+        Self {
+            source: Arc::clone(&pos.source),
+            line: pos.line,
+            event_id: error.event_id,
+            error: RecordErrorBody {
+                kind: error.kind,
+                field: error.field,
+                message: error.message,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: ", self.source, self.line)?;
+        if let Some(id) = &self.event_id {
+            write!(f, "[{id}] ")?;
+        }
+        if let Some(field) = &self.error.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.error.message)
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// What a reader found for one record, before the costly parsing.
+#[derive(Debug)]
+pub enum Payload {
+    /// A JSONL line, parsed on a worker thread.
+    JsonLine(String),
+    /// A trip already split into columns (CSV, GPX), or the error reading it.
+    Trip(Box<Result<RawTrip, InputError>>),
+}
+
+/// One trip record of an input, with its position.
+#[derive(Debug)]
+pub struct InputRecord {
+    /// Where it came from.
+    pub pos: RecordPos,
+    /// Its content.
+    pub payload: Payload,
+}
+
+impl InputRecord {
+    /// About how many bytes the record holds (its line, or its columns).
+    #[must_use]
+    pub fn size_bytes(&self) -> usize {
+        match &self.payload {
+            Payload::JsonLine(line) => line.len(),
+            Payload::Trip(trip) => trip.as_ref().as_ref().map_or(64, |t| 64 * t.lat_deg.len()),
+        }
+    }
+
+    /// Parses and validates the record.
+    ///
+    /// # Errors
+    /// The record's [`RecordError`]: malformed, wrongly typed or invalid input.
+    ///
+    /// # Example
+    /// ```
+    /// use tripscore::{InputRecord, Payload, RecordPos};
+    /// let line = r#"{"user_id":"u1","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#;
+    /// let rec = InputRecord {
+    ///     pos: RecordPos { source: "-".into(), line: 1 },
+    ///     payload: Payload::JsonLine(line.to_owned()),
+    /// };
+    /// let trip = rec.into_trajectory()?;
+    /// assert_eq!(trip.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_trajectory(self) -> Result<Trajectory, RecordError> {
+        let raw = match self.payload {
+            Payload::JsonLine(line) => parse_line(&line),
+            Payload::Trip(result) => *result,
+        };
+        let raw = raw.map_err(|e| RecordError::new(&self.pos, e))?;
+        let event_id = raw.event_id.clone();
+        Trajectory::try_from(raw).map_err(|e| {
+            let mut e = InputError::from(e);
+            e.event_id = event_id;
+            RecordError::new(&self.pos, e)
+        })
+    }
+}
+
+/// The input formats, chosen by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InputFormat {
+    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`, stdin).
+    Jsonl,
+    /// One row per fix, trips grouped by `user_id` + `event_id` (`.csv`).
+    Csv,
+    /// GPX tracks, one trip each (`.gpx`).
+    Gpx,
+}
+
+impl InputFormat {
+    /// The format of `path` by its extension; `-` and unknown extensions are JSONL.
+    #[must_use]
+    pub fn of_path(path: &str) -> Self {
+        let ext = Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Self::Csv,
+            Some("gpx") => Self::Gpx,
+            _ => Self::Jsonl,
+        }
+    }
+}
+
+/// A stream of records from one input.
+pub type Records = Box<dyn Iterator<Item = io::Result<InputRecord>> + Send>;
+
+/// Splits JSONL text into records, one per non-blank line (blank lines are not records).
+pub struct JsonlReader<R> {
+    reader: R,
+    source: Arc<str>,
+    line: u64,
+    /// Length of the last line read, bytes: each line is read into a buffer
+    /// of about that capacity (the lines of one file are alike), which then
+    /// becomes the record's text without a copy. (A buffer grown from empty
+    /// would reallocate a dozen times on a long line; one reused buffer
+    /// would need a second copy.)
+    last_len: usize,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Reads JSONL from `reader`, naming records after `source`.
+    pub fn new(reader: R, source: &str) -> Self {
+        Self {
+            reader,
+            source: source.into(),
+            line: 0,
+            last_len: 0,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = io::Result<InputRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let mut buf = Vec::with_capacity(self.last_len + self.last_len / 8 + 64);
+            match read_line_bytes(&mut self.reader, &mut buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => return Some(Err(e)),
+            }
+            self.line += 1;
+            self.last_len = buf.len();
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let pos = RecordPos {
+                source: Arc::clone(&self.source),
+                line: self.line,
+            };
+            let payload = match String::from_utf8(buf) {
+                Ok(text) => Payload::JsonLine(text),
+                Err(e) => Payload::Trip(Box::new(Err(InputError::new(
+                    ErrorKind::Json,
+                    format!("line is not UTF-8: {}", e.utf8_error()),
+                )))),
+            };
+            return Some(Ok(InputRecord { pos, payload }));
+        }
+    }
+}
+
+/// `BufRead::read_until(b'\n')` with the `memchr` crate's vectorised search
+/// (std's word-at-a-time `memchr` was a fifth of the reading thread's time
+/// on long waypoint lines). Returns the bytes read, 0 at the end.
+fn read_line_bytes<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(read);
+        }
+        let (used, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        buf.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
+    }
+}
+
+/// One fix as a row-wise reader (waypoint objects, CSV rows) reads it.
+pub(crate) struct Fix<'a> {
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+    pub time_ms: i64,
+    pub utc_offset_s: i32,
+    pub speed_kmh: Option<f64>,
+    pub speed_limit_kmh: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub road_type: Option<&'a str>,
+}
+
+/// The columns of a trip read fix by fix, moved into a [`RawTrip`] at the end.
+#[derive(Default)]
+pub(crate) struct FixColumns {
+    lat_deg: Vec<f64>,
+    lon_deg: Vec<f64>,
+    time_ms: Vec<i64>,
+    utc_offset_s: Vec<i32>,
+    speed_kmh: Vec<Option<f64>>,
+    speed_limit_kmh: Vec<Option<f64>>,
+    accuracy_m: Vec<Option<f64>>,
+    road_type: RoadTypes,
+}
+
+impl FixColumns {
+    /// Appends one fix.
+    pub fn push(&mut self, fix: &Fix<'_>) {
+        self.lat_deg.push(fix.lat_deg);
+        self.lon_deg.push(fix.lon_deg);
+        self.time_ms.push(fix.time_ms);
+        self.utc_offset_s.push(fix.utc_offset_s);
+        self.speed_kmh.push(fix.speed_kmh);
+        self.speed_limit_kmh.push(fix.speed_limit_kmh);
+        self.accuracy_m.push(fix.accuracy_m);
+        self.road_type.push(fix.road_type);
+    }
+
+    /// Fixes read so far.
+    pub fn len(&self) -> usize {
+        self.lat_deg.len()
+    }
+
+    /// Moves the columns into `raw`; an optional channel without a single
+    /// value is left out.
+    pub fn fill(self, raw: &mut RawTrip) {
+        let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
+        raw.lat_deg = self.lat_deg;
+        raw.lon_deg = self.lon_deg;
+        raw.time_ms = Some(self.time_ms);
+        raw.utc_offset_s = self.utc_offset_s;
+        raw.speed_kmh = some(self.speed_kmh);
+        raw.speed_limit_kmh = some(self.speed_limit_kmh);
+        raw.accuracy_m = some(self.accuracy_m);
+        raw.road_type = self.road_type.any_known().then_some(self.road_type);
+    }
+}
+
+/// Counts the bytes read through it into a shared counter (for progress).
+struct CountingReader<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: io::Read> io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens an input by path (`-` = JSONL on stdin), picking the reader by extension.
+///
+/// # Errors
+/// The file cannot be opened, or (GPX, read whole) cannot be read.
+pub fn open_input(path: &str) -> io::Result<Records> {
+    open_input_counted(path, &Arc::new(AtomicU64::new(0)))
+}
+
+/// Like [`open_input`], adding every byte read to `bytes_read` (for progress).
+///
+/// # Errors
+/// The file cannot be opened, or (GPX, read whole) cannot be read.
+pub fn open_input_counted(path: &str, bytes_read: &Arc<AtomicU64>) -> io::Result<Records> {
+    let counted = |inner| CountingReader {
+        inner,
+        bytes: Arc::clone(bytes_read),
+    };
+    if path == "-" {
+        let stdin = BufReader::with_capacity(
+            1 << 20,
+            counted(Box::new(io::stdin()) as Box<dyn io::Read + Send>),
+        );
+        return Ok(Box::new(JsonlReader::new(stdin, "-")));
+    }
+    let file = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+    let reader =
+        BufReader::with_capacity(1 << 20, counted(Box::new(file) as Box<dyn io::Read + Send>));
+    Ok(match InputFormat::of_path(path) {
+        InputFormat::Jsonl => Box::new(JsonlReader::new(reader, path)),
+        InputFormat::Csv => Box::new(CsvReader::new(reader, path)),
+        InputFormat::Gpx => Box::new(read_gpx(reader, path).into_iter().map(Ok)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader};
+
+    use proptest::prelude::*;
+
+    use super::read_line_bytes;
+
+    proptest! {
+        /// The memchr line reader splits like `read_until`, whatever the
+        /// buffer size (lines across buffer refills, no final newline).
+        #[test]
+        fn read_line_bytes_is_read_until(
+            text in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'x'), any::<u8>()], 0..200),
+            capacity in 1..16_usize,
+        ) {
+            let mut ours = BufReader::with_capacity(capacity, text.as_slice());
+            let mut std = BufReader::with_capacity(capacity, text.as_slice());
+            loop {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let n = read_line_bytes(&mut ours, &mut a).unwrap();
+                prop_assert_eq!(n, std.read_until(b'\n', &mut b).unwrap());
+                prop_assert_eq!(&a, &b);
+                if n == 0 {
+                    break;
+                }
+            }
+        }
+    }
+}

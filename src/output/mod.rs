@@ -1,0 +1,18 @@
+//! Output: the result line of `tripscore score`, and a trip drawn as GeoJSON
+//! or as a one-page SVG report.
+//!
+//! - [`trip_record`]: analyse, measure, score and (on request) explain one
+//!   trip into a [`TripRecord`], the line docs/API.md specifies;
+//! - [`trip_geojson`]: a trip as a GeoJSON Feature per path, annotation and
+//!   invalid section;
+//! - [`trip_svg`]: the SVG report (speed, accelerations, path, scores).
+//!
+//! Imports `config`, `score`, `detect`, `input`, `geodesy`, `api`.
+
+mod geojson;
+mod record;
+mod svg;
+
+pub use self::geojson::trip_geojson;
+pub use self::record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
+pub use self::svg::{ReportError, trip_svg};

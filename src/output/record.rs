@@ -1,0 +1,110 @@
+//! The per-trip result line of `tripscore score` (docs/API.md, "Result
+//! line").
+
+use serde::Serialize;
+
+use crate::api;
+use crate::config::Config;
+use crate::detect::{CleanReport, TripAnalysis, analyze};
+use crate::input::Trajectory;
+use crate::score::{Explanation, Features, ScoreScope, explain, score_features, trip_features};
+
+/// What a result line carries besides the Transport event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RecordOptions {
+    /// Add `behavior_annotations`.
+    pub annotations: bool,
+    /// Add `trajectory`.
+    pub trajectory: bool,
+    /// Add `explanation`.
+    pub explain: bool,
+}
+
+/// One result line: the Transport event (`"type": "Transport"`) and what was
+/// asked for, plus the cleaning report as `data_quality`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TripRecord {
+    /// Always `Transport`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The event's fields.
+    #[serde(flatten)]
+    pub event: api::TransportEvent,
+    /// The trip's scores (-1 = not enough data).
+    pub behavior_scores: api::CarBehaviorScores,
+    /// The additive features `tripscore aggregate` sums.
+    pub features: Features,
+    /// What cleaning found (fixes dropped and why, gaps, invalid sections).
+    pub data_quality: DataQuality,
+    /// Boundaries and episodes, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behavior_annotations: Option<Vec<api::BehaviorAnnotation>>,
+    /// The trip's path, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trajectory: Option<api::Trajectory>,
+    /// Why the scores are what they are, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// How good the trip's data was: the cleaning report, the episodes rejected
+/// as physically implausible and the turns whose fixes jump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DataQuality {
+    /// Fixes dropped and why, gaps, invalid sections.
+    #[serde(flatten)]
+    pub clean: CleanReport,
+    /// Episodes peaking above the plausible limit, not annotated.
+    pub implausible_episodes: usize,
+    /// Turns whose fixes jump against the measured speed: annotated, their
+    /// peaks capped at their mean lateral acceleration
+    /// ([`crate::detect::check_position_jumps`]).
+    pub turns_with_position_jumps: usize,
+}
+
+/// Analyses a trip and builds its result line; `None` for an untimed path.
+#[must_use]
+pub fn trip_record(
+    trip: &Trajectory,
+    config: &Config,
+    options: RecordOptions,
+) -> Option<TripRecord> {
+    trip_record_of(trip, &analyze(trip, &config.detect), config, options)
+}
+
+/// Builds the result line of a trip already analysed with `config`; `None` for
+/// an untimed path.
+#[must_use]
+pub fn trip_record_of(
+    trip: &Trajectory,
+    analysis: &TripAnalysis,
+    config: &Config,
+    options: RecordOptions,
+) -> Option<TripRecord> {
+    let features = trip_features(trip, analysis, &config.features);
+    Some(TripRecord {
+        kind: "Transport",
+        event: analysis.transport_event(trip)?,
+        behavior_scores: score_features(
+            &features.all,
+            ScoreScope::Trip,
+            config.score.min_trip_km,
+            &config.score,
+        ),
+        explanation: options
+            .explain
+            .then(|| explain(trip, analysis, &features, &config.features, &config.score)),
+        features,
+        data_quality: DataQuality {
+            clean: analysis.clean.report,
+            implausible_episodes: analysis.implausible_episodes,
+            turns_with_position_jumps: analysis.turns_with_position_jumps,
+        },
+        behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),
+        trajectory: if options.trajectory {
+            trip.to_api()
+        } else {
+            None
+        },
+    })
+}

@@ -1,0 +1,544 @@
+//! Judging detections against ground truth: precision and recall per
+//! annotation kind and for hard events, and signal errors of the estimators.
+//!
+//! Matching: a detection and a truth manoeuvre of the same class match when
+//! their time spans overlap once widened by `tolerance_ms` on each side.
+//! - **annotation recall** of a kind: the share of true manoeuvres of that
+//!   kind (peaking at ≥ `min_peak_mps2`; coasts at any peak) that some
+//!   detection of the same kind matches;
+//! - **annotation precision** of a kind: the share of detections of that kind
+//!   that match a true manoeuvre of the same kind (any peak);
+//! - **hard events**, per class (accel, brake, turn — roundabouts count as
+//!   turns): precision is the share of hard detections matching a harsh truth
+//!   of the class; recall the share of harsh truths matched by a hard detection.
+//!
+//! All counts add, so evaluations of many trips merge exactly.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::api::{AccelerationKind, CarBehaviorScores};
+use crate::config::Config;
+use crate::detect::{Annotation, AnnotationKind, DetectConfig, TripAnalysis, analyze};
+use crate::input::{InputRecord, Payload, RecordPos, Trajectory, parse_line};
+use crate::score::{
+    AggregateConfig, Aggregator, Features, PastWindow, score_window, trip_features,
+};
+use crate::sim::labels::TripLabels;
+use crate::sim::simulate::{SimConfig, SimTruth, TruthKind, TruthManeuver, simulate_trip};
+
+/// Counts behind one precision/recall pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// True manoeuvres considered for recall.
+    pub truth: u64,
+    /// Of those, matched by a detection.
+    pub truth_matched: u64,
+    /// Detections considered for precision.
+    pub detected: u64,
+    /// Of those, matching a true manoeuvre.
+    pub detected_matched: u64,
+}
+
+impl Counts {
+    /// Matched detections / detections (1 when nothing was detected).
+    #[must_use]
+    pub fn precision(&self) -> f64 {
+        ratio(self.detected_matched, self.detected)
+    }
+
+    /// Matched truths / truths (1 when there was nothing to find).
+    #[must_use]
+    pub fn recall(&self) -> f64 {
+        ratio(self.truth_matched, self.truth)
+    }
+
+    fn add(&mut self, o: &Self) {
+        self.truth += o.truth;
+        self.truth_matched += o.truth_matched;
+        self.detected += o.detected;
+        self.detected_matched += o.detected_matched;
+    }
+}
+
+#[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// Root-mean-square errors of estimated signals against the truth.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct SignalErrors {
+    /// Samples compared.
+    pub samples: u64,
+    /// Σ (speed error)², (m/s)².
+    pub speed_sq: f64,
+    /// Σ (longitudinal acceleration error)², (m/s²)².
+    pub accel_long_sq: f64,
+    /// Σ (lateral acceleration error)², (m/s²)².
+    pub accel_lat_sq: f64,
+}
+
+impl SignalErrors {
+    /// RMS errors: (speed m/s, longitudinal m/s², lateral m/s²).
+    #[must_use]
+    pub fn rms(&self) -> (f64, f64, f64) {
+        #[allow(clippy::cast_precision_loss, reason = "sample counts are small")]
+        let n = self.samples.max(1) as f64;
+        (
+            (self.speed_sq / n).sqrt(),
+            (self.accel_long_sq / n).sqrt(),
+            (self.accel_lat_sq / n).sqrt(),
+        )
+    }
+}
+
+/// The evaluation of one or more trips.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Trips evaluated.
+    pub trips: u64,
+    /// True distance driven, m.
+    pub distance_m: f64,
+    /// Annotation precision/recall per kind (`accelerate`, `brake`, …).
+    pub annotations: BTreeMap<&'static str, Counts>,
+    /// Hard-event precision/recall per class (`hard_accel`, `hard_brake`, `hard_turn`).
+    pub hard: BTreeMap<&'static str, Counts>,
+    /// Signal errors at the kept fixes.
+    pub signals: SignalErrors,
+    /// True manoeuvres outside every valid section (not counted in recall).
+    pub unobservable: u64,
+}
+
+impl Evaluation {
+    /// Adds another evaluation into this one.
+    pub fn merge(&mut self, o: &Self) {
+        self.trips += o.trips;
+        self.distance_m += o.distance_m;
+        for (k, c) in &o.annotations {
+            self.annotations.entry(k).or_default().add(c);
+        }
+        for (k, c) in &o.hard {
+            self.hard.entry(k).or_default().add(c);
+        }
+        self.unobservable += o.unobservable;
+        self.signals.samples += o.signals.samples;
+        self.signals.speed_sq += o.signals.speed_sq;
+        self.signals.accel_long_sq += o.signals.accel_long_sq;
+        self.signals.accel_lat_sq += o.signals.accel_lat_sq;
+    }
+}
+
+const ALL_TRUTH_KINDS: [TruthKind; 6] = [
+    TruthKind::Accelerate,
+    TruthKind::Brake,
+    TruthKind::Coast,
+    TruthKind::LeftTurn,
+    TruthKind::RightTurn,
+    TruthKind::Roundabout,
+];
+
+fn hard_class_of_detection(kind: AnnotationKind) -> Option<&'static str> {
+    match kind {
+        AnnotationKind::Acceleration(AccelerationKind::Accelerate) => Some("hard_accel"),
+        AnnotationKind::Acceleration(AccelerationKind::Brake) => Some("hard_brake"),
+        AnnotationKind::Acceleration(AccelerationKind::Coast) => None,
+        AnnotationKind::Turn(_) => Some("hard_turn"),
+    }
+}
+
+fn hard_class_of_truth(kind: TruthKind) -> Option<&'static str> {
+    match kind {
+        TruthKind::Accelerate => Some("hard_accel"),
+        TruthKind::Brake => Some("hard_brake"),
+        TruthKind::Coast => None,
+        _ => Some("hard_turn"),
+    }
+}
+
+#[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
+fn overlaps(a: &Annotation, m: &TruthManeuver, tolerance_ms: i64) -> bool {
+    a.start_ms <= (m.end_ms + tolerance_ms) as f64 && a.end_ms >= (m.start_ms - tolerance_ms) as f64
+}
+
+/// A detection, as [`Mismatches`] lists it.
+///
+/// # Units
+/// Unix ms (rounded), m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Detection {
+    /// The annotation kind (`brake`, `left_turn`, …).
+    pub kind: &'static str,
+    /// Start, Unix ms.
+    pub start_ms: i64,
+    /// End, Unix ms.
+    pub end_ms: i64,
+    /// Peak acceleration, m/s².
+    pub peak_mps2: f64,
+    /// Whether it is a hard event.
+    pub hard: bool,
+}
+
+impl Detection {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "annotation times are Unix ms, far inside i64"
+    )]
+    fn of(a: &Annotation) -> Self {
+        Self {
+            kind: a.kind.name(),
+            start_ms: a.start_ms.round() as i64,
+            end_ms: a.end_ms.round() as i64,
+            peak_mps2: a.peak_mps2,
+            hard: a.hard,
+        }
+    }
+}
+
+/// What did not match in one judged trip, case by case: the detail behind
+/// the counts of its [`Evaluation`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Mismatches {
+    /// True manoeuvres counted for recall that no detection of their kind matched.
+    pub missed: Vec<TruthManeuver>,
+    /// Harsh true manoeuvres that no hard detection of their class matched.
+    pub missed_hard: Vec<TruthManeuver>,
+    /// Detections that match no true manoeuvre of their kind.
+    pub unmatched: Vec<Detection>,
+    /// Hard detections that match no harsh true manoeuvre of their class.
+    pub unmatched_hard: Vec<Detection>,
+}
+
+/// A true manoeuvre with a known peak, and the peak tripscore read for it.
+///
+/// # Units
+/// m/s².
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PeakPair {
+    /// The kind of both.
+    pub kind: TruthKind,
+    /// The true (labelled) peak, m/s².
+    pub label_mps2: f64,
+    /// The largest peak among the detections of its kind that match it, m/s².
+    pub detected_mps2: f64,
+}
+
+/// One labelled trip, judged: the counts, what did not match, and the peaks
+/// of what did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Judgement {
+    /// The counts.
+    pub evaluation: Evaluation,
+    /// The labels missed and the detections matching none.
+    pub mismatches: Mismatches,
+    /// Each matched label with a known peak, against the peak read for it.
+    pub peaks: Vec<PeakPair>,
+}
+
+/// Evaluates the detections of one simulated trip against its truth.
+///
+/// True manoeuvres that did not happen inside a valid section (in a tunnel
+/// gap, say) cannot be seen by any method: they are counted in
+/// `unobservable` instead of recall.
+#[must_use]
+pub fn evaluate_trip(
+    truth: &SimTruth,
+    analysis: &TripAnalysis,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> Evaluation {
+    judge(truth, analysis, min_peak_mps2, tolerance_ms, None, None)
+}
+
+/// [`evaluate_trip`], listing what did not match in `mismatches` and the
+/// peaks of what did in `peaks`, when given.
+fn judge(
+    truth: &SimTruth,
+    analysis: &TripAnalysis,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+    mut mismatches: Option<&mut Mismatches>,
+    mut peaks: Option<&mut Vec<PeakPair>>,
+) -> Evaluation {
+    let (detections, kin) = (&analysis.annotations, &analysis.kinematics);
+    let spans: Vec<(i64, i64)> = analysis
+        .clean
+        .sections
+        .iter()
+        .filter(|s| s.valid)
+        .map(|s| (kin.time_ms[s.start], kin.time_ms[s.end - 1]))
+        .collect();
+    let observable =
+        |m: &TruthManeuver| spans.iter().any(|&(a, b)| a <= m.start_ms && m.end_ms <= b);
+    let mut ev = Evaluation {
+        trips: 1,
+        distance_m: truth.distance_m,
+        ..Evaluation::default()
+    };
+    for kind in ALL_TRUTH_KINDS {
+        ev.annotations.insert(kind.name(), Counts::default());
+    }
+    for name in ["hard_accel", "hard_brake", "hard_turn"] {
+        ev.hard.insert(name, Counts::default());
+    }
+    for m in &truth.maneuvers {
+        if !observable(m) {
+            ev.unobservable += 1;
+            continue;
+        }
+        let name = m.kind.name();
+        if m.kind == TruthKind::Coast || m.peak_mps2 >= min_peak_mps2 {
+            let c = ev.annotations.entry(name).or_default();
+            c.truth += 1;
+            let read_mps2 = detections
+                .iter()
+                .filter(|a| a.kind.name() == name && overlaps(a, m, tolerance_ms))
+                .map(|a| a.peak_mps2)
+                .reduce(f64::max);
+            if let Some(detected_mps2) = read_mps2 {
+                c.truth_matched += 1;
+                if let Some(p) = peaks.as_deref_mut()
+                    && m.peak_mps2.is_finite()
+                    && m.peak_mps2 > 0.0
+                {
+                    p.push(PeakPair {
+                        kind: m.kind,
+                        label_mps2: m.peak_mps2,
+                        detected_mps2,
+                    });
+                }
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.missed.push(*m);
+            }
+        }
+        if let (true, Some(class)) = (m.harsh, hard_class_of_truth(m.kind)) {
+            let c = ev.hard.entry(class).or_default();
+            c.truth += 1;
+            if detections.iter().any(|a| {
+                a.hard
+                    && hard_class_of_detection(a.kind) == Some(class)
+                    && overlaps(a, m, tolerance_ms)
+            }) {
+                c.truth_matched += 1;
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.missed_hard.push(*m);
+            }
+        }
+    }
+    for a in detections {
+        let name = a.kind.name();
+        let c = ev.annotations.entry(name).or_default();
+        c.detected += 1;
+        if truth
+            .maneuvers
+            .iter()
+            .any(|m| m.kind.name() == name && overlaps(a, m, tolerance_ms))
+        {
+            c.detected_matched += 1;
+        } else if let Some(mm) = mismatches.as_deref_mut() {
+            mm.unmatched.push(Detection::of(a));
+        }
+        if let (true, Some(class)) = (a.hard, hard_class_of_detection(a.kind)) {
+            let c = ev.hard.entry(class).or_default();
+            c.detected += 1;
+            if truth.maneuvers.iter().any(|m| {
+                m.harsh
+                    && hard_class_of_truth(m.kind) == Some(class)
+                    && overlaps(a, m, tolerance_ms)
+            }) {
+                c.detected_matched += 1;
+            } else if let Some(mm) = mismatches.as_deref_mut() {
+                mm.unmatched_hard.push(Detection::of(a));
+            }
+        }
+    }
+    ev.signals = signal_errors(truth, kin);
+    ev
+}
+
+/// The estimated signals against the true ones at every kept fix.
+fn signal_errors(truth: &SimTruth, kin: &crate::detect::Kinematics) -> SignalErrors {
+    let mut e = SignalErrors::default();
+    for k in 0..kin.time_ms.len() {
+        let (v, al, at) = (
+            kin.speed_mps[k],
+            kin.accel_long_mps2[k],
+            kin.accel_lat_mps2[k],
+        );
+        if !(v.is_finite() && al.is_finite() && at.is_finite()) {
+            continue;
+        }
+        if let Some(s) = truth.signal_at(kin.time_ms[k]) {
+            e.samples += 1;
+            e.speed_sq += (v - s.speed_mps).powi(2);
+            e.accel_long_sq += (al - s.accel_long_mps2).powi(2);
+            e.accel_lat_sq += (at - s.accel_lat_mps2).powi(2);
+        }
+    }
+    e
+}
+
+/// Runs the pipeline with `config` on a real trip and judges it against its
+/// labels (see [`TripLabels`]): harsh from the labelled peaks and `config`'s
+/// hard thresholds where the labels do not say, the trip's own GPS length
+/// where they give none. Only the kinds and hard classes the labels cover
+/// are judged ([`TripLabels::covers`]). Labelled manoeuvres outside every
+/// valid section are counted in `unobservable`, not in recall; there are no
+/// signal errors. [`judge_labelled`] also gives the detail.
+///
+/// # Example
+/// ```
+/// use tripscore::sim::{evaluate_labelled, TripLabels};
+/// use tripscore::{parse_line, DetectConfig, Trajectory};
+/// let trip = Trajectory::try_from(parse_line(
+///     r#"{"event_id":"t1","encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#,
+/// )?)?;
+/// let labels = TripLabels::parse_line(r#"{"event_id":"t1","maneuvers":[]}"#)?;
+/// let ev = evaluate_labelled(&trip, &labels, &DetectConfig::default(), 1.0, 1000);
+/// assert_eq!(ev.trips, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn evaluate_labelled(
+    trip: &Trajectory,
+    labels: &TripLabels,
+    config: &DetectConfig,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> Evaluation {
+    judge_labelled(trip, labels, config, min_peak_mps2, tolerance_ms).evaluation
+}
+
+/// [`evaluate_labelled`], with the detail behind its counts: the labels
+/// missed and the detections that match none ([`Mismatches`]), and for each
+/// matched label with a peak the peak tripscore read ([`PeakPair`]).
+///
+/// # Example
+/// ```
+/// use tripscore::sim::{judge_labelled, TripLabels, TruthKind};
+/// use tripscore::{parse_line, simulate_trip, DetectConfig, SimConfig, Trajectory};
+/// // A simulated trip, labelled with its own ground truth.
+/// let sim = simulate_trip(&SimConfig::default(), 0);
+/// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
+/// let labels = TripLabels::parse_line(&serde_json::to_string(&sim.truth.expect("truth"))?)?;
+/// let judged = judge_labelled(&trip, &labels, &DetectConfig::default(), 1.0, 1000);
+/// let brakes = judged.evaluation.annotations["brake"];
+/// let missed = judged.mismatches.missed.iter().filter(|m| m.kind == TruthKind::Brake).count();
+/// assert_eq!(missed as u64, brakes.truth - brakes.truth_matched);
+/// let read = judged.peaks.iter().filter(|p| p.kind == TruthKind::Brake).count();
+/// assert_eq!(read as u64, brakes.truth_matched);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn judge_labelled(
+    trip: &Trajectory,
+    labels: &TripLabels,
+    config: &DetectConfig,
+    min_peak_mps2: f64,
+    tolerance_ms: i64,
+) -> Judgement {
+    let truth = labels.truth(&config.annotate, trip.distance_m());
+    let (mut mismatches, mut peaks) = (Mismatches::default(), Vec::new());
+    let mut ev = judge(
+        &truth,
+        &analyze(trip, config),
+        min_peak_mps2,
+        tolerance_ms,
+        Some(&mut mismatches),
+        Some(&mut peaks),
+    );
+    let covered = |name: &str| {
+        ALL_TRUTH_KINDS
+            .iter()
+            .any(|&k| k.name() == name && labels.covers(k))
+    };
+    ev.annotations.retain(|name, _| covered(name));
+    ev.hard.retain(|class, _| labels.covers_hard(class));
+    mismatches.unmatched.retain(|d| covered(d.kind));
+    mismatches.unmatched_hard.retain(|d| {
+        ALL_TRUTH_KINDS
+            .iter()
+            .find(|&&k| k.name() == d.kind)
+            .and_then(|&k| hard_class_of_truth(k))
+            .is_some_and(|class| labels.covers_hard(class))
+    });
+    Judgement {
+        evaluation: ev,
+        mismatches,
+        peaks,
+    }
+}
+
+/// Simulates `trips` trips of `sim`, runs the pipeline with `config` on each
+/// (through the same JSONL parsing as real input), and evaluates them
+/// (`min_peak_mps2` 1.0, tolerance 1 s). Trips run in parallel; the result does
+/// not depend on the thread count.
+///
+/// # Example
+/// ```
+/// use tripscore::sim::evaluate_simulated;
+/// use tripscore::{DetectConfig, SimConfig};
+/// let ev = evaluate_simulated(&SimConfig::default(), 2, &DetectConfig::default());
+/// assert_eq!(ev.trips, 2);
+/// ```
+#[must_use]
+pub fn evaluate_simulated(sim: &SimConfig, trips: u64, config: &DetectConfig) -> Evaluation {
+    use rayon::prelude::*;
+    let parts: Vec<Evaluation> = (0..trips)
+        .into_par_iter()
+        .map(|i| {
+            let trip = simulate_trip(sim, i);
+            let truth = trip.truth.clone().unwrap_or_else(|| SimTruth {
+                event_id: trip.event_id.clone(),
+                distance_m: 0.0,
+                maneuvers: Vec::new(),
+                signals: Vec::new(),
+            });
+            let line = serde_json::to_string(&trip).unwrap_or_default();
+            let record = InputRecord {
+                pos: RecordPos {
+                    source: "simulated".into(),
+                    line: i + 1,
+                },
+                payload: Payload::JsonLine(line),
+            };
+            match record.into_trajectory() {
+                Ok(t) => evaluate_trip(&truth, &analyze(&t, config), 1.0, 1000),
+                Err(_) => Evaluation::default(),
+            }
+        })
+        .collect();
+    let mut total = Evaluation::default();
+    for p in &parts {
+        total.merge(p);
+    }
+    total
+}
+
+/// The pooled (`all`) scores of one simulated driver: `trips` trips of `sim`
+/// through the pipeline (JSONL parsing included), features summed as
+/// `tripscore aggregate` sums them, then scored as one window.
+///
+/// # Panics
+/// Never for the simulator's own output (it always parses and validates).
+#[must_use]
+pub fn score_simulated_driver(sim: &SimConfig, trips: u64, config: &Config) -> CarBehaviorScores {
+    let windows = AggregateConfig {
+        past: PastWindow::AllTime,
+        ..config.aggregate
+    };
+    let mut agg = Aggregator::new(i64::MAX, &windows);
+    for i in 0..trips {
+        let trip = simulate_trip(sim, i);
+        let line = serde_json::to_string(&trip).unwrap_or_default();
+        let raw = parse_line(&line).expect("simulated trips parse");
+        let t = Trajectory::try_from(raw).expect("simulated trips are valid");
+        let analysis = analyze(&t, &config.detect);
+        agg.add("driver", 0, &trip_features(&t, &analysis, &config.features));
+    }
+    agg.finish(&config.score).pop().map_or_else(
+        || score_window(&Features::default(), &config.score).all,
+        |(_, u)| u.scores.past.all,
+    )
+}
