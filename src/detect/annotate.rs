@@ -182,6 +182,19 @@ pub enum AnnotationKind {
 }
 
 impl AnnotationKind {
+    /// The score a hard event of this kind lowers (`hard_accel`,
+    /// `hard_brake`, `hard_turn`: roundabouts are turns); `None` for a
+    /// coast, which is never hard.
+    #[must_use]
+    pub fn hard_score(self) -> Option<&'static str> {
+        match self {
+            Self::Acceleration(AccelerationKind::Accelerate) => Some("hard_accel"),
+            Self::Acceleration(AccelerationKind::Brake) => Some("hard_brake"),
+            Self::Acceleration(AccelerationKind::Coast) => None,
+            Self::Turn(_) => Some("hard_turn"),
+        }
+    }
+
     /// The API name of the kind (`accelerate`, `brake`, `coast`, `left_turn`, …).
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -274,10 +287,14 @@ fn t_f(t: i64) -> f64 {
     t as f64
 }
 
+/// A signal that changes by less than this between two fixes is flat there:
+/// its crossing time is the later fix's, m/s².
+const FLAT_MPS2: f64 = 1e-12;
+
 /// Time at which `sign * s` crosses `level` between fixes `a` and `b` (linear).
 fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64) -> f64 {
     let (sa, sb) = (sign * s[a], sign * s[b]);
-    if !sa.is_finite() || !sb.is_finite() || (sb - sa).abs() < 1e-12 {
+    if !sa.is_finite() || !sb.is_finite() || (sb - sa).abs() < FLAT_MPS2 {
         return t_f(t[b]);
     }
     let f = ((level - sa) / (sb - sa)).clamp(0.0, 1.0);

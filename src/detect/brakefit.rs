@@ -32,8 +32,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation, AnnotationKind};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    Params, confident_peak_mps2, levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step,
-    with_margins,
+    Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt, min_half_width_s,
+    peak_rel_error, pulse_step, with_margins,
 };
 use crate::input::Trajectory;
 
@@ -62,6 +62,12 @@ pub struct BrakeFitConfig {
     /// The fitted peak is lowered by this many standard errors (× e^(−kε))
     /// before it is used.
     pub confidence_sigmas: f64,
+    /// A brake with its margins needs at least this many measured speeds
+    /// to be fitted (four parameters).
+    pub min_samples: usize,
+    /// The fit is used only when the relative standard error of its peak is
+    /// at most this.
+    pub max_peak_rel_error: f64,
 }
 
 impl Default for BrakeFitConfig {
@@ -74,6 +80,8 @@ impl Default for BrakeFitConfig {
             noise_floor_mps: 0.2,
             min_half_width_s: 1.0,
             confidence_sigmas: 1.0,
+            min_samples: 6,
+            max_peak_rel_error: 1.0,
         }
     }
 }
@@ -128,7 +136,7 @@ fn fit_brake(
         }
     }
     let n = s.t_s.len();
-    if n < 6 {
+    if n < cfg.min_samples {
         return None;
     }
     let min_w = min_half_width_s(&s.t_s, cfg.min_half_width_s);
@@ -146,10 +154,10 @@ fn fit_brake(
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few samples")]
     let rms = (found.sum_sq / n as f64).sqrt();
-    if rms > cfg.max_rms_mps || p[3] <= min_w * 1.001 || p[1] >= 0.0 {
+    if rms > cfg.max_rms_mps || at_lower_bound(p[3], min_w) || p[1] >= 0.0 {
         return None;
     }
-    let rel = peak_rel_error(&found, rms, cfg.noise_floor_mps)?;
+    let rel = peak_rel_error(&found, rms, cfg.noise_floor_mps, cfg.max_peak_rel_error)?;
     Some((p[1].abs() / p[3], rel))
 }
 

@@ -16,7 +16,8 @@
 //! 4. **spikes**: a fix that would need an impossible speed (above
 //!    `max_speed_mps`) or an impossible swerve (implied acceleration above
 //!    `max_accel_mps2` with a detour of at least `spike_min_detour_m`) to visit
-//!    between its neighbours is dropped, repeatedly until none is left;
+//!    between its neighbours is dropped, repeatedly until none is left (and
+//!    runs of up to `max_spike_cluster_fixes` such fixes);
 //! 5. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
 //!    a section is valid for event detection with at least
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
@@ -49,6 +50,9 @@ pub struct CleanConfig {
     pub max_accel_mps2: f64,
     /// Smallest detour (extra path through the fix) that can be a spike, m.
     pub spike_min_detour_m: f64,
+    /// Runs of up to this many consecutive fixes, reached and left too
+    /// fast while skipping them is plausible, are a spike cluster.
+    pub max_spike_cluster_fixes: usize,
     /// Repeated positions are stale when the car moved faster than this across them, m/s.
     pub stale_min_speed_mps: f64,
     /// A valid section has at least this many fixes.
@@ -70,6 +74,7 @@ impl Default for CleanConfig {
             max_speed_mps: 83.0,
             max_accel_mps2: 15.0,
             spike_min_detour_m: 30.0,
+            max_spike_cluster_fixes: 3,
             stale_min_speed_mps: 2.0,
             min_section_fixes: 5,
             min_section_ms: 10_000,
@@ -228,7 +233,15 @@ fn steps_of(trip: &Trajectory, kept: &[usize]) -> Vec<f64> {
     kept.windows(2).map(|w| dist_m(trip, w[0], w[1])).collect()
 }
 
-/// Drops spikes until none is left (a spike hides its neighbour's). Returns
+/// Passes of spike removal at most: a spike can hide its neighbour's, so a
+/// pass after one that dropped a fix looks again.
+const MAX_SPIKE_PASSES: usize = 4;
+
+/// The fewest fixes spike removal looks at: a fix and a neighbour either side.
+const SPIKE_CONTEXT_FIXES: usize = 3;
+
+/// Drops spikes, pass after pass, until none is left or after
+/// [`MAX_SPIKE_PASSES`] (a spike hides its neighbour's). Returns
 /// the kept fixes, the count dropped and the step lengths between the kept
 /// fixes (computed once, shared by every test, and after a pass recomputed
 /// only where a dropped fix is bridged).
@@ -240,9 +253,9 @@ fn drop_spikes(
 ) -> (Vec<usize>, usize, Vec<f64>) {
     let mut dropped = 0;
     let mut steps = steps_of(trip, &kept);
-    for _ in 0..4 {
+    for _ in 0..MAX_SPIKE_PASSES {
         let n = kept.len();
-        if n < 3 {
+        if n < SPIKE_CONTEXT_FIXES {
             return (kept, dropped, steps);
         }
         let mut keep = vec![true; n];
@@ -283,8 +296,8 @@ fn drop_spikes(
                 any = true;
             }
         }
-        // Clusters of 2–3 spikes: jumps in and out too fast, while skipping the
-        // cluster is plausible.
+        // Clusters of 2 to `max_spike_cluster_fixes` spikes: jumps in and out
+        // too fast, while skipping the cluster is plausible.
         let speed = |x: usize, y: usize, d: f64| {
             let dt = secs(t[y] - t[x]);
             if dt > 0.0 { d / dt } else { f64::INFINITY }
@@ -294,7 +307,7 @@ fn drop_spikes(
         let too_fast: Vec<bool> = (0..n - 1)
             .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
             .collect();
-        for len in 2..=3 {
+        for len in 2..=cfg.max_spike_cluster_fixes {
             for a in 1..n.saturating_sub(len) {
                 if !too_fast[a - 1] || !too_fast[a + len - 1] {
                     continue;

@@ -82,7 +82,8 @@ impl Default for KinematicsConfig {
 }
 
 /// Kinematic signals, one value per kept fix of the [`CleanTrip`] (parallel to
-/// `CleanTrip::fixes`). Fixes in sections of fewer than 3 fixes are `NaN`.
+/// `CleanTrip::fixes`). Fixes in sections of fewer than [`MIN_FIT_FIXES`]
+/// fixes are `NaN`.
 ///
 /// # Units
 /// Unix ms, m/s, m/s², degrees clockwise from north, degrees/s, m/s³.
@@ -300,6 +301,18 @@ fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
     ))
 }
 
+/// The fewest fixes a section needs for any estimate: a quadratic has
+/// three coefficients.
+pub const MIN_FIT_FIXES: usize = 3;
+
+/// Slower than this the fitted velocity has no direction to project the
+/// acceleration on (a numerical zero, far below `min_heading_speed_mps`), m/s.
+const STANDSTILL_MPS: f64 = 1e-6;
+
+/// A line fit whose determinant is below this (s², for samples seconds
+/// apart) has all its samples at one time: no slope.
+const DEGENERATE_DET: f64 = 1e-12;
+
 /// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
 fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, f64)> {
     let (mut n, mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0, 0.0);
@@ -312,7 +325,7 @@ fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, 
         stv += tau * vj;
     }
     let det = n * stt - st * st;
-    if det.abs() < 1e-12 {
+    if det.abs() < DEGENERATE_DET {
         return None;
     }
     let slope = (n * stv - st * sv) / det;
@@ -329,8 +342,8 @@ fn heading_deg(vx: f64, vy: f64) -> f64 {
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
     let n = l.t_s.len();
     let mut position_window =
-        SlidingWindow::new(cfg.position_window_s, cfg.min_window_fixes.max(3));
-    let mut speed_window = SlidingWindow::new(cfg.speed_window_s, 3);
+        SlidingWindow::new(cfg.position_window_s, cfg.min_window_fixes.max(MIN_FIT_FIXES));
+    let mut speed_window = SlidingWindow::new(cfg.speed_window_s, MIN_FIT_FIXES);
     for k in 0..n {
         let (lo, hi) = position_window.at(&l.t_s, k);
         let Some((vx, ax, vy, ay)) =
@@ -341,7 +354,7 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         let pos_speed = (vx * vx + vy * vy).sqrt();
         let (mut speed, mut a_long) = (
             pos_speed,
-            if pos_speed > 1e-6 {
+            if pos_speed > STANDSTILL_MPS {
                 (ax * vx + ay * vy) / pos_speed
             } else {
                 0.0
@@ -443,7 +456,7 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
     let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
     out.speed_measured = measured;
     for section in &clean.sections {
-        if section.end - section.start < 3 {
+        if section.end - section.start < MIN_FIT_FIXES {
             continue;
         }
         let local = local_plane(trip, &clean.fixes[section.range()], measured);

@@ -71,15 +71,20 @@ pub(super) fn min_half_width_s(t_s: &[f64], floor_s: f64) -> f64 {
 /// The relative standard error of a pulse's peak p₁/p₃ (area / half-width)
 /// from the covariance σ²(JᵀJ)⁻¹ of `fit`, with σ the residual RMS but not
 /// below `noise_floor` (few residuals estimate σ poorly); `None` when it is
-/// not finite or above 1.
-pub(super) fn peak_rel_error(fit: &Fit, rms: f64, noise_floor: f64) -> Option<f64> {
+/// not finite or above `max_rel_error`.
+pub(super) fn peak_rel_error(
+    fit: &Fit,
+    rms: f64,
+    noise_floor: f64,
+    max_rel_error: f64,
+) -> Option<f64> {
     let p = fit.p;
     let sigma = rms.max(noise_floor);
     let cov = fit.normal.try_inverse()? * (sigma * sigma);
     let rel_var = cov[(1, 1)] / (p[1] * p[1]) + cov[(3, 3)] / (p[3] * p[3])
         - 2.0 * cov[(1, 3)] / (p[1] * p[3]);
     let rel_error = rel_var.max(0.0).sqrt();
-    (rel_error <= 1.0).then_some(rel_error)
+    (rel_error <= max_rel_error).then_some(rel_error)
 }
 
 fn cost(r: &[f64]) -> f64 {
@@ -97,6 +102,25 @@ fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f
     (a, g)
 }
 
+/// A pulse half-width within this factor of its lower bound ended at the
+/// bound: the sampling did not resolve the pulse.
+const AT_BOUND: f64 = 1.001;
+
+/// Whether a fitted half-width `w` ended at its lower bound `min_w` (the
+/// fit is then not used: the pulse is narrower than the sampling resolves).
+pub(super) fn at_lower_bound(w: f64, min_w: f64) -> bool {
+    w <= min_w * AT_BOUND
+}
+
+/// Levenberg–Marquardt's first damping, steps at most, the damping past
+/// which no step is tried, and the least relative gain of a step that
+/// goes on (textbook values: Madsen, Nielsen & Tingleff, "Methods for
+/// non-linear least squares problems", 2004).
+const LM_START_DAMPING: f64 = 1e-3;
+const LM_MAX_STEPS: usize = 30;
+const LM_MAX_DAMPING: f64 = 1e8;
+const LM_MIN_GAIN: f64 = 1e-4;
+
 /// A converged fit: parameters, sum of squared residuals, and `JᵀJ` there.
 pub(super) struct Fit {
     /// The parameters.
@@ -110,7 +134,7 @@ pub(super) struct Fit {
 /// Levenberg–Marquardt on four parameters from `start`: `model(p, r, jac)`
 /// writes the residuals at `p` (and their Jacobian when asked), `clamp`
 /// keeps a step inside the allowed region. Stops when a step gains less
-/// than 1e-4 of the cost, or after 30 steps. Written here rather than taken
+/// than [`LM_MIN_GAIN`] of the cost, or after [`LM_MAX_STEPS`] steps. Written here rather than taken
 /// from the `levenberg-marquardt` crate: that crate wants a
 /// `LeastSquaresProblem` type owning its parameters and a nalgebra Jacobian
 /// matrix sized per problem, where these fits need four parameters, a
@@ -126,11 +150,11 @@ pub(super) fn levenberg_marquardt(
     let (mut r_try, mut jac_try) = (Vec::new(), Vec::new());
     model(&p, &mut r, Some(&mut jac));
     let mut c = cost(&r);
-    let mut lambda = 1e-3;
-    for _ in 0..30 {
+    let mut lambda = LM_START_DAMPING;
+    for _ in 0..LM_MAX_STEPS {
         let (a, g) = normal_equations(&jac, &r);
         let mut improved = false;
-        while lambda < 1e8 {
+        while lambda < LM_MAX_DAMPING {
             let mut damped = a;
             for i in 0..4 {
                 damped[(i, i)] += lambda * a[(i, i)].max(1e-9);
@@ -143,7 +167,7 @@ pub(super) fn levenberg_marquardt(
             model(&q, &mut r_try, Some(&mut jac_try));
             let c_new = cost(&r_try);
             if c_new < c {
-                improved = c - c_new > 1e-4 * c_new.max(1e-6);
+                improved = c - c_new > LM_MIN_GAIN * c_new.max(1e-6);
                 p = q;
                 std::mem::swap(&mut r, &mut r_try);
                 std::mem::swap(&mut jac, &mut jac_try);

@@ -44,8 +44,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    Fit, Params, confident_peak_mps2, levenberg_marquardt, min_half_width_s, peak_rel_error,
-    pulse_step, with_margins,
+    Fit, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt, min_half_width_s,
+    peak_rel_error, pulse_step, with_margins,
 };
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
@@ -80,6 +80,15 @@ pub struct TurnFitConfig {
     /// 0 takes the fit as it is (more hard turns found, more false ones;
     /// docs/ACCURACY.md tabulates the trade).
     pub confidence_sigmas: f64,
+    /// A turn with its margins needs at least this many fixes to be fitted
+    /// (four parameters and the offset and drift of each axis).
+    pub min_fixes: usize,
+    /// The fitted heading change must be the turn's own within this factor
+    /// (either way); otherwise the fit found another shape.
+    pub max_heading_ratio: f64,
+    /// The fit is used only when the relative standard error of its peak is
+    /// at most this.
+    pub max_peak_rel_error: f64,
 }
 
 impl Default for TurnFitConfig {
@@ -92,6 +101,9 @@ impl Default for TurnFitConfig {
             noise_floor_m: 0.5,
             min_half_width_s: 1.0,
             confidence_sigmas: 1.0,
+            min_fixes: 7,
+            max_heading_ratio: 2.0,
+            max_peak_rel_error: 1.0,
         }
     }
 }
@@ -335,7 +347,7 @@ fn fit_turn(
 ) -> Option<TurnPeak> {
     let w = window(trip, clean, kin, turn, cfg.margin_s)?;
     let n = w.t_s.len();
-    if n < 7 {
+    if n < cfg.min_fixes {
         return None;
     }
     // Start: the heading of the first step, the turn's own heading change,
@@ -353,11 +365,13 @@ fn fit_turn(
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
     let rms_m = (found.sum_sq / (2 * n) as f64).sqrt();
-    let same_way = p[1] * theta > 0.0 && (0.5..=2.0).contains(&(p[1] / theta));
-    if rms_m > cfg.max_rms_m || p[3] <= min_w * 1.001 || !same_way {
+    let ratio = p[1] / theta;
+    let same_way =
+        ratio > 0.0 && (1.0 / cfg.max_heading_ratio..=cfg.max_heading_ratio).contains(&ratio);
+    if rms_m > cfg.max_rms_m || at_lower_bound(p[3], min_w) || !same_way {
         return None;
     }
-    let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m)?;
+    let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m, cfg.max_peak_rel_error)?;
     // The peak of speed × yaw rate over the pulse, on a grid of 64 steps.
     let v_at = |ts: f64| {
         let k = w.t_s.partition_point(|&x| x < ts).clamp(1, n - 1);

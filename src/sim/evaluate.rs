@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::api::{AccelerationKind, CarBehaviorScores};
+use crate::api::CarBehaviorScores;
 use crate::config::Config;
 use crate::detect::{Annotation, AnnotationKind, DetectConfig, TripAnalysis, analyze};
 use crate::input::{InputRecord, Payload, RecordPos, Trajectory, parse_line};
@@ -140,21 +140,11 @@ const ALL_TRUTH_KINDS: [TruthKind; 6] = [
 ];
 
 fn hard_class_of_detection(kind: AnnotationKind) -> Option<&'static str> {
-    match kind {
-        AnnotationKind::Acceleration(AccelerationKind::Accelerate) => Some("hard_accel"),
-        AnnotationKind::Acceleration(AccelerationKind::Brake) => Some("hard_brake"),
-        AnnotationKind::Acceleration(AccelerationKind::Coast) => None,
-        AnnotationKind::Turn(_) => Some("hard_turn"),
-    }
+    kind.hard_score()
 }
 
 fn hard_class_of_truth(kind: TruthKind) -> Option<&'static str> {
-    match kind {
-        TruthKind::Accelerate => Some("hard_accel"),
-        TruthKind::Brake => Some("hard_brake"),
-        TruthKind::Coast => None,
-        _ => Some("hard_turn"),
-    }
+    kind.annotation_kind().hard_score()
 }
 
 #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
