@@ -1,4 +1,5 @@
-//! The legacy telematics API's JSON shapes (SPEC §3), as serde types.
+//! The legacy telematics API's JSON shapes (docs/API.md, "Output shapes of
+//! the API"), as serde types.
 //!
 //! Field names, nesting, `type` tags and units follow the reference bodies in
 //! `tests/data/api/`. Every shape reads and writes back to an equal JSON value.
@@ -117,7 +118,7 @@ pub enum Maneuver {
     LaneSwitch,
 }
 
-/// A driving-behaviour annotation, tagged by `type` (SPEC §3).
+/// A driving-behaviour annotation, tagged by `type` (docs/API.md, "Annotations").
 ///
 /// # Units
 /// `duration` milliseconds (`end - start`); `magnitude` is 0.2 × the peak
@@ -231,7 +232,7 @@ pub struct ZoneCarBehaviorScores {
     pub city: CarBehaviorScores,
     /// Outside city and motorway.
     pub non_city: CarBehaviorScores,
-    /// Per field, the mean of the available zone scores (SPEC §3).
+    /// Per field, the mean of the available zone scores (docs/API.md, "Relations").
     pub total: CarBehaviorScores,
 }
 
@@ -269,7 +270,8 @@ pub struct UserCarBehaviorFeatures {
     pub past: TimeWindowUserCarBehaviorFeatures,
 }
 
-/// A user's aggregate behaviour (SPEC §3, `car_behavior.json`).
+/// A user's aggregate behaviour (docs/API.md, "User aggregate"; the reference
+/// body is `tests/data/api/car_behavior.json`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename = "UserCarBehavior")]
 pub struct UserCarBehavior {

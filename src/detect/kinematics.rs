@@ -341,8 +341,10 @@ fn heading_deg(vx: f64, vy: f64) -> f64 {
 
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
     let n = l.t_s.len();
-    let mut position_window =
-        SlidingWindow::new(cfg.position_window_s, cfg.min_window_fixes.max(MIN_FIT_FIXES));
+    let mut position_window = SlidingWindow::new(
+        cfg.position_window_s,
+        cfg.min_window_fixes.max(MIN_FIT_FIXES),
+    );
     let mut speed_window = SlidingWindow::new(cfg.speed_window_s, MIN_FIT_FIXES);
     for k in 0..n {
         let (lo, hi) = position_window.at(&l.t_s, k);

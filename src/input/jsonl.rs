@@ -1,4 +1,5 @@
-//! JSON Lines trip records (SPEC §2): the waypoint form and the compact form.
+//! JSON Lines trip records (docs/API.md, "Input"): the waypoint form and the
+//! compact form.
 
 use std::borrow::Cow;
 

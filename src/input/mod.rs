@@ -134,7 +134,7 @@ pub struct RecordPos {
     pub line: u64,
 }
 
-/// The error line written for a bad record (SPEC §7):
+/// The error line written for a bad record (docs/API.md, "Error line"):
 /// `{"source", "line", "event_id"?, "error": {"kind", "field"?, "message"}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecordError {

@@ -254,7 +254,7 @@ fn not_available(scope: ScoreScope) -> CarBehaviorScores {
     }
 }
 
-/// The scores of a time window (SPEC §3): `all` from the pooled features,
+/// The scores of a time window (docs/API.md, "User aggregate"): `all` from the pooled features,
 /// each zone from its own, and `total` as the mean of the available zone
 /// scores per field (with `smooth`/`anticipative` taken from `all`, and
 /// `overall` the mean of total's smooth, legal and anticipative).

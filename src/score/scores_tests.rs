@@ -178,7 +178,7 @@ fn a_window_under_50_km_is_not_available() {
 
 #[test]
 fn reference_example_relations_hold_on_its_numbers() {
-    // SPEC §4 on the reference body itself: the means behind its totals.
+    // docs/API.md "Relations" on the reference body itself: the means behind its totals.
     assert!((mean_available(&[0.79, 0.72, 0.86]) - 0.79).abs() < 0.005);
     assert!((mean_available(&[0.44, 0.97, 0.99]) - 0.80).abs() < 0.005);
     assert!((mean_available(&[0.75, -1.0, 0.8]) - 0.775).abs() < 1e-12);

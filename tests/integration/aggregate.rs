@@ -150,7 +150,7 @@ fn score_then_aggregate_through_a_pipe() {
             "{u}"
         );
         assert_eq!(l7d["all"]["focus"], -1, "no phone data");
-        // SPEC §4 on the written (rounded) output: total = mean of the available zones.
+        // docs/API.md "Relations" on the written (rounded) output: total = mean of the available zones.
         let zones: Vec<f64> = ["motorway", "city", "non_city"]
             .iter()
             .map(|z| l7d[*z]["legal"].as_f64().unwrap())
