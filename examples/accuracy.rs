@@ -5,7 +5,7 @@
 //! --default` prints it tries other settings).
 
 use tripscore::detect::{Estimator, SpeedSource};
-use tripscore::sim::{Evaluation, NoiseConfig, evaluate_simulated};
+use tripscore::sim::{Evaluation, NoiseConfig, coverage, evaluate_simulated};
 use tripscore::{Config, DetectConfig, SimConfig};
 
 fn row(label: &str, ev: &Evaluation) {
@@ -31,6 +31,18 @@ fn header() {
         "| setting | km | unobservable | hard accel P / R | hard brake P / R | hard turn P / R | accelerate P / R | brake P / R | coast P / R | left P / R | right P / R | roundabout P / R | speed RMS m/s | a_long RMS | a_lat RMS |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+}
+
+/// The logger event kind an annotation answers: `accelerate`, `brake`
+/// (brakes and coasts) or `turn` (any turn).
+fn logger_kind(a: &tripscore::Annotation) -> &'static str {
+    match a.kind {
+        tripscore::AnnotationKind::Acceleration(tripscore::api::AccelerationKind::Accelerate) => {
+            "accelerate"
+        }
+        tripscore::AnnotationKind::Acceleration(_) => "brake",
+        tripscore::AnnotationKind::Turn(_) => "turn",
+    }
 }
 
 /// Agreement with the vehicle-accelerometer events of the driveplotr-nds drives.
@@ -77,25 +89,35 @@ fn real_data_agreement() {
         let Some(a) = analyses.get(id) else { continue };
         #[allow(clippy::cast_precision_loss)]
         let hit = a.annotations.iter().any(|d| {
-            let same = match d.kind {
-                tripscore::AnnotationKind::Acceleration(
-                    tripscore::api::AccelerationKind::Accelerate,
-                ) => kind == "accelerate",
-                tripscore::AnnotationKind::Acceleration(_) => kind == "brake",
-                tripscore::AnnotationKind::Turn(_) => kind == "turn",
-            };
-            same && d.start_ms <= (end + 3000) as f64 && d.end_ms >= (start - 3000) as f64
+            logger_kind(d) == kind
+                && d.start_ms <= (end + 3000) as f64
+                && d.end_ms >= (start - 3000) as f64
         });
         let e = by_kind.entry(kind).or_default();
         e.0 += 1;
         e.1 += u32::from(hit);
     }
-    println!("| logger event | events | with a same-kind annotation within ±3 s |");
-    println!("|---|---|---|");
+    // The chance level: the share of the drives' valid time within ±3 s of
+    // an annotation of the kind (what a logger event at a random instant
+    // would find).
+    let chance = |kind: &str| {
+        let (covered, observed) = analyses.values().fold((0, 0), |(c, o), a| {
+            let (ci, oi) = coverage(a, 3000, |d| logger_kind(d) == kind);
+            (c + ci, o + oi)
+        });
+        #[allow(clippy::cast_precision_loss)]
+        let share = covered as f64 / observed.max(1) as f64;
+        share
+    };
+    println!(
+        "| logger event | events | with a same-kind annotation within ±3 s | chance level (share of driving time within ±3 s of one) |"
+    );
+    println!("|---|---|---|---|");
     for (k, (n, m)) in &by_kind {
         println!(
-            "| {k} | {n} | {m} ({:.0} %) |",
-            100.0 * f64::from(*m) / f64::from(*n)
+            "| {k} | {n} | {m} ({:.0} %) | {:.0} % |",
+            100.0 * f64::from(*m) / f64::from(*n),
+            100.0 * chance(k)
         );
     }
     let mut hard = 0;
@@ -512,8 +534,12 @@ fn gyro_turn_annotations(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     let count = |c: Option<&tripscore::sim::Counts>| {
         let c = c.copied().unwrap_or_default();
         format!(
-            "{} of {} found, {} of {} right",
-            c.truth_matched, c.truth, c.detected_matched, c.detected
+            "{} of {} found, chance level {:.3}; {} of {} right",
+            c.truth_matched,
+            c.truth,
+            c.chance(),
+            c.detected_matched,
+            c.detected
         )
     };
     println!(

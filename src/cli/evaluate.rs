@@ -153,6 +153,9 @@ fn counts_json(c: &Counts) -> Value {
         "detected": c.detected,
         "detected_matched": c.detected_matched,
         "precision": rate(c.detected_matched, c.detected),
+        "covered_ms": c.covered_ms,
+        "observed_ms": c.observed_ms,
+        "chance": rate(c.covered_ms, c.observed_ms),
     })
 }
 
@@ -171,15 +174,16 @@ fn table(totals: &Totals, args: &EvaluateArgs) -> String {
         ev.trips, args.labels, args.tolerance_ms, args.min_peak_mps2, ev.unobservable
     );
     s.push_str(&format!(
-        "{:<12} {:>9} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
-        "kind", "labelled", "found", "recall", "detected", "matched", "precision"
+        "{:<12} {:>9} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
+        "kind", "labelled", "found", "recall", "chance", "detected", "matched", "precision"
     ));
     for (name, c) in ev.annotations.iter().chain(&ev.hard) {
         s.push_str(&format!(
-            "{name:<12} {:>9} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
+            "{name:<12} {:>9} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9}\n",
             c.truth,
             c.truth_matched,
             ratio_cell(&rate(c.truth_matched, c.truth)),
+            ratio_cell(&rate(c.covered_ms, c.observed_ms)),
             c.detected,
             c.detected_matched,
             ratio_cell(&rate(c.detected_matched, c.detected)),

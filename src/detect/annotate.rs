@@ -401,19 +401,32 @@ fn acceleration_episodes(
             } else {
                 AccelerationKind::Coast
             });
-            Annotation {
-                kind,
-                start_ms: r.start_ms,
-                end_ms: r.end_ms,
-                peak_mps2,
-                peak_at_ms,
-                hard: cfg.is_hard(kind, peak_mps2),
-                heading_change_deg: 0.0,
-                first_fix: r.lo,
-                last_fix: r.hi,
-            }
+            episode(kind, (&r, &r), (peak_mps2, peak_at_ms), 0.0, cfg)
         })
         .collect()
+}
+
+/// An episode of `kind` from run `first` to run `last` (the same run but
+/// for a roundabout), with its peak (m/s², Unix ms) and heading change
+/// (degrees); `hard` from the peak ([`AnnotateConfig::is_hard`]).
+fn episode(
+    kind: AnnotationKind,
+    (first, last): (&Run, &Run),
+    (peak_mps2, peak_at_ms): (f64, i64),
+    heading_change_deg: f64,
+    cfg: &AnnotateConfig,
+) -> Annotation {
+    Annotation {
+        kind,
+        start_ms: first.start_ms,
+        end_ms: last.end_ms,
+        peak_mps2,
+        peak_at_ms,
+        hard: cfg.is_hard(kind, peak_mps2),
+        heading_change_deg,
+        first_fix: first.lo,
+        last_fix: last.hi,
+    }
 }
 
 fn turn_episodes(
@@ -458,18 +471,13 @@ fn turn_episodes(
                 .iter()
                 .map(|(r, _)| peak(lat, t, r))
                 .fold((0.0, t[first.lo]), |b, x| if x.0 > b.0 { x } else { b });
-            let kind = AnnotationKind::Turn(Maneuver::Roundabout);
-            out.push(Annotation {
-                kind,
-                start_ms: first.start_ms,
-                end_ms: last.end_ms,
-                peak_mps2,
-                peak_at_ms,
-                hard: cfg.is_hard(kind, peak_mps2),
-                heading_change_deg: group[a..=b].iter().map(|(_, dh)| dh).sum(),
-                first_fix: first.lo,
-                last_fix: last.hi,
-            });
+            out.push(episode(
+                AnnotationKind::Turn(Maneuver::Roundabout),
+                (first, last),
+                (peak_mps2, peak_at_ms),
+                group[a..=b].iter().map(|(_, dh)| dh).sum(),
+                cfg,
+            ));
             from = b + 1;
         }
         out.extend(
@@ -490,17 +498,7 @@ fn turn_annotation(kin: &Kinematics, r: &Run, dh: f64, cfg: &AnnotateConfig) -> 
     } else {
         Maneuver::LeftTurn
     });
-    Annotation {
-        kind,
-        start_ms: r.start_ms,
-        end_ms: r.end_ms,
-        peak_mps2,
-        peak_at_ms,
-        hard: cfg.is_hard(kind, peak_mps2),
-        heading_change_deg: dh,
-        first_fix: r.lo,
-        last_fix: r.hi,
-    }
+    episode(kind, (r, r), (peak_mps2, peak_at_ms), dh, cfg)
 }
 
 /// The roundabouts of a group of turns (each with its heading change, deg),

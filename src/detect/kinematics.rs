@@ -82,8 +82,8 @@ impl Default for KinematicsConfig {
 }
 
 /// Kinematic signals, one value per kept fix of the [`CleanTrip`] (parallel to
-/// `CleanTrip::fixes`). Fixes in sections of fewer than [`MIN_FIT_FIXES`]
-/// fixes are `NaN`.
+/// `CleanTrip::fixes`). Fixes in sections of fewer than 3 fixes (the
+/// coefficients of a quadratic) are `NaN`.
 ///
 /// # Units
 /// Unix ms, m/s, m/s², degrees clockwise from north, degrees/s, m/s³.
@@ -303,7 +303,7 @@ fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
 
 /// The fewest fixes a section needs for any estimate: a quadratic has
 /// three coefficients.
-pub const MIN_FIT_FIXES: usize = 3;
+const MIN_FIT_FIXES: usize = 3;
 
 /// Slower than this the fitted velocity has no direction to project the
 /// acceleration on (a numerical zero, far below `min_heading_speed_mps`), m/s.

@@ -10,9 +10,15 @@
 //!   that match a true manoeuvre of the same kind (any peak);
 //! - **hard events**, per class (accel, brake, turn — roundabouts count as
 //!   turns): precision is the share of hard detections matching a harsh truth
-//!   of the class; recall the share of harsh truths matched by a hard detection.
+//!   of the class; recall the share of harsh truths matched by a hard detection;
+//! - **chance level** of a kind or class ([`Counts::chance`]): the share of
+//!   the time inside valid sections that lies within `tolerance_ms` of a
+//!   detection of it — the recall a label dropped at a random instant would
+//!   get. A recall means something only well above its chance level: a
+//!   blanket of detections covers every instant.
 //!
-//! All counts add, so evaluations of many trips merge exactly.
+//! All counts add (times in whole ms), so evaluations of many trips merge
+//! exactly.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +45,10 @@ pub struct Counts {
     pub detected: u64,
     /// Of those, matching a true manoeuvre.
     pub detected_matched: u64,
+    /// Time inside valid sections within the tolerance of a detection, ms.
+    pub covered_ms: u64,
+    /// Time inside valid sections, ms.
+    pub observed_ms: u64,
 }
 
 impl Counts {
@@ -54,11 +64,24 @@ impl Counts {
         ratio(self.truth_matched, self.truth)
     }
 
+    /// The chance level of the recall: the share of the observed time
+    /// within the tolerance of a detection (0 when nothing was observed).
+    #[must_use]
+    pub fn chance(&self) -> f64 {
+        if self.observed_ms == 0 {
+            0.0
+        } else {
+            ratio(self.covered_ms, self.observed_ms)
+        }
+    }
+
     fn add(&mut self, o: &Self) {
         self.truth += o.truth;
         self.truth_matched += o.truth_matched;
         self.detected += o.detected;
         self.detected_matched += o.detected_matched;
+        self.covered_ms += o.covered_ms;
+        self.observed_ms += o.observed_ms;
     }
 }
 
@@ -226,6 +249,86 @@ pub struct Judgement {
     pub peaks: Vec<PeakPair>,
 }
 
+/// The chance level behind a recall on one analysed trip: the time inside
+/// its valid sections within `tolerance_ms` of a detection that `pick`
+/// selects, and the time inside its valid sections, ms (see the module
+/// docs; [`Counts::chance`] is their ratio over many trips).
+///
+/// # Example
+/// ```
+/// use tripscore::sim::coverage;
+/// use tripscore::{analyze, parse_line, simulate_trip, AnnotationKind, DetectConfig, SimConfig, Trajectory};
+/// let sim = simulate_trip(&SimConfig::default(), 0);
+/// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
+/// let analysis = analyze(&trip, &DetectConfig::default());
+/// let (turns_ms, observed_ms) =
+///     coverage(&analysis, 3000, |a| matches!(a.kind, AnnotationKind::Turn(_)));
+/// assert!(0 < turns_ms && turns_ms < observed_ms);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn coverage(
+    analysis: &TripAnalysis,
+    tolerance_ms: i64,
+    pick: impl Fn(&Annotation) -> bool,
+) -> (u64, u64) {
+    let spans = valid_spans(analysis);
+    let observed_ms = spans
+        .iter()
+        .map(|&(a, b)| b - a)
+        .sum::<i64>()
+        .unsigned_abs();
+    let picked = analysis.annotations.iter().filter(|a| pick(a));
+    (covered_ms(&spans, picked, tolerance_ms), observed_ms)
+}
+
+/// The valid sections of an analysed trip as (first, last) fix times, ms.
+fn valid_spans(analysis: &TripAnalysis) -> Vec<(i64, i64)> {
+    let kin = &analysis.kinematics;
+    analysis
+        .clean
+        .sections
+        .iter()
+        .filter(|s| s.valid)
+        .map(|s| (kin.time_ms[s.start], kin.time_ms[s.end - 1]))
+        .collect()
+}
+
+/// The time of `spans` (valid sections, ms, disjoint and in order) within
+/// `tolerance_ms` of one of `detections`, ms.
+fn covered_ms<'a>(
+    spans: &[(i64, i64)],
+    detections: impl Iterator<Item = &'a Annotation>,
+    tolerance_ms: i64,
+) -> u64 {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "annotation times are Unix ms, far inside i64"
+    )]
+    let mut widened: Vec<(i64, i64)> = detections
+        .map(|a| {
+            (
+                a.start_ms.floor() as i64 - tolerance_ms,
+                a.end_ms.ceil() as i64 + tolerance_ms,
+            )
+        })
+        .collect();
+    widened.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(widened.len());
+    for (a, b) in widened {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let overlap = |(a, b): (i64, i64), (c, d): (i64, i64)| (b.min(d) - a.max(c)).max(0);
+    let total: i64 = spans
+        .iter()
+        .map(|&s| merged.iter().map(|&m| overlap(s, m)).sum::<i64>())
+        .sum();
+    total.unsigned_abs()
+}
+
 /// Evaluates the detections of one simulated trip against its truth.
 ///
 /// True manoeuvres that did not happen inside a valid section (in a tunnel
@@ -241,6 +344,36 @@ pub fn evaluate_trip(
     judge(truth, analysis, min_peak_mps2, tolerance_ms, None, None)
 }
 
+/// Enters every kind and hard class into `ev`, with its chance level on
+/// `analysis` and no counts yet.
+fn chance_levels(ev: &mut Evaluation, analysis: &TripAnalysis, tolerance_ms: i64) {
+    for kind in ALL_TRUTH_KINDS {
+        let (covered_ms, observed_ms) =
+            coverage(analysis, tolerance_ms, |a| a.kind == kind.annotation_kind());
+        ev.annotations.insert(
+            kind.name(),
+            Counts {
+                covered_ms,
+                observed_ms,
+                ..Counts::default()
+            },
+        );
+    }
+    for name in ["hard_accel", "hard_brake", "hard_turn"] {
+        let (covered_ms, observed_ms) = coverage(analysis, tolerance_ms, |a| {
+            a.hard && hard_class_of_detection(a.kind) == Some(name)
+        });
+        ev.hard.insert(
+            name,
+            Counts {
+                covered_ms,
+                observed_ms,
+                ..Counts::default()
+            },
+        );
+    }
+}
+
 /// [`evaluate_trip`], listing what did not match in `mismatches` and the
 /// peaks of what did in `peaks`, when given.
 fn judge(
@@ -252,13 +385,7 @@ fn judge(
     mut peaks: Option<&mut Vec<PeakPair>>,
 ) -> Evaluation {
     let (detections, kin) = (&analysis.annotations, &analysis.kinematics);
-    let spans: Vec<(i64, i64)> = analysis
-        .clean
-        .sections
-        .iter()
-        .filter(|s| s.valid)
-        .map(|s| (kin.time_ms[s.start], kin.time_ms[s.end - 1]))
-        .collect();
+    let spans = valid_spans(analysis);
     let observable =
         |m: &TruthManeuver| spans.iter().any(|&(a, b)| a <= m.start_ms && m.end_ms <= b);
     let mut ev = Evaluation {
@@ -266,12 +393,7 @@ fn judge(
         distance_m: truth.distance_m,
         ..Evaluation::default()
     };
-    for kind in ALL_TRUTH_KINDS {
-        ev.annotations.insert(kind.name(), Counts::default());
-    }
-    for name in ["hard_accel", "hard_brake", "hard_turn"] {
-        ev.hard.insert(name, Counts::default());
-    }
+    chance_levels(&mut ev, analysis, tolerance_ms);
     for m in &truth.maneuvers {
         if !observable(m) {
             ev.unobservable += 1;

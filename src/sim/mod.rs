@@ -14,7 +14,7 @@ mod labels;
 mod simulate;
 
 pub use self::evaluate::{
-    Counts, Detection, Evaluation, Judgement, Mismatches, PeakPair, SignalErrors,
+    Counts, Detection, Evaluation, Judgement, Mismatches, PeakPair, SignalErrors, coverage,
     evaluate_labelled, evaluate_simulated, evaluate_trip, judge_labelled, score_simulated_driver,
 };
 pub use self::labels::{LabelledManeuver, TripLabels};

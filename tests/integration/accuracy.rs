@@ -2,8 +2,11 @@
 //! (A regression guard on a small set; the published numbers come from
 //! `cargo run --release --example accuracy`.)
 
-use tripscore::sim::evaluate_simulated;
-use tripscore::{DetectConfig, SimConfig};
+use tripscore::api::Maneuver;
+use tripscore::sim::{coverage, evaluate_simulated, evaluate_trip};
+use tripscore::{
+    AnnotationKind, DetectConfig, SimConfig, Trajectory, analyze, parse_line, simulate_trip,
+};
 
 #[test]
 fn one_hertz_with_noise_and_artefacts() {
@@ -61,4 +64,30 @@ fn calm_driving_has_almost_no_hard_event() {
         "{hard} hard events in {:.0} km of calm driving",
         ev.distance_m / 1000.0
     );
+}
+
+#[test]
+fn chance_level_grows_with_the_tolerance_up_to_the_whole_valid_time() {
+    let sim = simulate_trip(&SimConfig::default(), 0);
+    let line = serde_json::to_string(&sim).unwrap();
+    let trip = Trajectory::try_from(parse_line(&line).unwrap()).unwrap();
+    let analysis = analyze(&trip, &DetectConfig::default());
+    let (mut last, mut observed) = (0, 0);
+    for tolerance_ms in [0, 1000, 3000, 30_000, 1 << 40] {
+        let (covered, o) = coverage(&analysis, tolerance_ms, |_| true);
+        assert!(last <= covered && covered <= o, "{last} {covered} {o}");
+        (last, observed) = (covered, o);
+    }
+    // A blanket (every annotation, widened without bound) covers every instant.
+    assert!(observed > 600_000);
+    assert_eq!(last, observed);
+    // The counts of a judged trip carry the same chance level.
+    let left = |a: &tripscore::Annotation| a.kind == AnnotationKind::Turn(Maneuver::LeftTurn);
+    let ev = evaluate_trip(&sim.truth.unwrap(), &analysis, 1.0, 3000);
+    let counts = ev.annotations["left_turn"];
+    assert_eq!(
+        (counts.covered_ms, counts.observed_ms),
+        coverage(&analysis, 3000, left)
+    );
+    assert!(counts.chance() > 0.0 && counts.chance() < 0.5, "{counts:?}");
 }
