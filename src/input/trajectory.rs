@@ -11,7 +11,7 @@ use geo::{Distance, Haversine, Point};
 use sha2::{Digest, Sha256};
 
 use crate::api;
-use crate::geodesy::{plane_distance_m, wrap_lon_deg};
+use crate::geodesy::plane_distance_m;
 use crate::input::polyline::{Precision, encode_polyline};
 
 /// Fixes less than this apart in latitude and longitude (about 11 km) are
@@ -755,7 +755,9 @@ impl Trajectory {
     #[must_use]
     pub fn step_between_m(&self, a: usize, b: usize) -> f64 {
         let dlat = self.lat_deg[b] - self.lat_deg[a];
-        let dlon = wrap_lon_deg(self.lon_deg[b] - self.lon_deg[a]);
+        let dlon = self.lon_deg[b] - self.lon_deg[a];
+        // A pair across the antimeridian has a large raw `dlon` and takes the
+        // haversine, which needs no wrap.
         if dlat.abs() < LOCAL_PLANE_MAX_DEG && dlon.abs() < LOCAL_PLANE_MAX_DEG {
             return plane_distance_m(dlat, dlon, 0.5 * (self.cos_lat[a] + self.cos_lat[b]));
         }
