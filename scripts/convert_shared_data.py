@@ -107,6 +107,9 @@ def seed_trip():
 CTB_TO_OSM = {"1": "trunk", "2": "primary", "3": "secondary", "4": "residential"}
 
 
+G0 = 9.80665
+
+
 def br_float(s):
     return float(s.replace(",", "."))
 
@@ -214,6 +217,18 @@ def driveplotr():
             for r in rs:
                 if r["gyro_z"]:
                     w.writerow([f"nds-{drive:02d}", round(float(r["time_utc"]) * 1000), -float(r["gyro_z"]) + 0.0])
+    # The vehicle accelerometer at every row (g → m/s², standard gravity):
+    # accel_x is positive speeding up (32 of the 38 longitudinal events agree
+    # with the GPS speed), accel_y as logged. A reference for longitudinal
+    # acceleration and for per-trip inertial ratings.
+    with open(dst / "accel.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["event_id", "time_ms", "accel_x_mps2", "accel_y_mps2"])
+        for drive, rs in sorted(drives.items()):
+            for r in rs:
+                if r["accel_x"] and r["accel_y"]:
+                    w.writerow([f"nds-{drive:02d}", round(float(r["time_utc"]) * 1000),
+                                round(float(r["accel_x"]) * G0, 4), round(float(r["accel_y"]) * G0, 4)])
     with open(dst / "accel_events.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["event_id", "accel_event", "start_ms", "end_ms", "category", "peak_accel_x_g", "peak_accel_y_g"])
@@ -254,8 +269,99 @@ def barefoot():
     print(f"barefoot-munich: {len(pts)} fixes")
 
 
+def ikhyd():
+    """Phone GPS fixes of two Iowa City drives with the car's OBD speed."""
+    src, dst = SRC / "ikhyd-obd", OUT / "ikhyd-obd"
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "LICENSE.md", dst / "LICENSE.md")
+    shutil.copyfile(src / "LICENSE", dst / "LICENSE")
+    lines, obd_rows, fixes = [], [], 0
+    for n, name in ((1, "trip_with_obd.txt"), (2, "trip2_with_obd.txt")):
+        event = f"ikhyd-{n}"
+        pts, times, speeds = [], [], []
+        for line in (src / name).read_text().splitlines():
+            t, kind, value = line.split(";")
+            if kind == "010D":
+                obd_rows.append([event, int(t), float(value)])
+            elif kind == "gps":
+                lat, lon, _v_pos, _fix_ms, _alt, _q, v_gps = value.split(":")
+                # The logger's arrival time: the OBD's clock (the fix time is
+                # another clock, offset by 0.5-1.5 s; data/README.md).
+                pts.append((float(lat), float(lon)))
+                times.append(int(t))
+                speeds.append(round(float(v_gps) * 3.6, 2))
+        rec = {
+            "user_id": "ikhyd",
+            "event_id": event,
+            "encoded": encode_polyline(pts, 6),
+            "precision": 6,
+            "timestamps_ms": times,
+            "speeds_kmh": speeds,
+            "utc_offset_minutes": -300,
+        }
+        lines.append(dumps(rec))
+        fixes += len(pts)
+    (dst / "ikhyd.jsonl").write_text("\n".join(lines) + "\n")
+    with open(dst / "obd_speed.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["event_id", "time_ms", "speed_kmh"])
+        w.writerows(obd_rows)
+    print(f"ikhyd-obd: {len(lines)} trips, {fixes} fixes, {len(obd_rows)} OBD speeds")
+
+
+DELFT_RECEIVERS = ("GlobalSat", "GoPro_1Hz", "P20", "S9")
+
+
+def delft():
+    """Motorway drives around Rotterdam, four receivers each, with video-labelled lane changes."""
+    src, dst = SRC / "delft-lane-changes", OUT / "delft-lane-changes"
+    dst.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "LICENSE", dst / "LICENSE")
+    lines, labels, fixes, changes = [], [], 0, 0
+    for trip in (1, 2, 3):
+        # `t` (s) is one clock for every receiver and the annotations (the
+        # video's); the S9 phone's UTC time fixes its origin.
+        with open(src / "gps" / f"0{trip}_S9.csv") as f:
+            first = next(csv.DictReader(f))
+        origin_ms = round(datetime.fromisoformat(first["time"]).timestamp() * 1000 - float(first["t"]) * 1000)
+        with open(src / "annotations" / f"trip_{trip}.csv") as f:
+            ann = list(csv.DictReader(f))
+        for receiver in DELFT_RECEIVERS:
+            with open(src / "gps" / f"0{trip}_{receiver}.csv") as f:
+                rows = list(csv.DictReader(f))
+            pts = [(float(r["lat_gps"]), float(r["lon_gps"])) for r in rows]
+            times = [origin_ms + round(float(r["t"]) * 1000) for r in rows]
+            event = f"delft-{trip}-{receiver}"
+            rec = {
+                "user_id": f"delft-{receiver}",
+                "event_id": event,
+                "encoded": encode_polyline(pts, 6),
+                "precision": 6,
+                "timestamps_ms": times,
+            }
+            if receiver == "GoPro_1Hz":
+                # The GoPro's own speed (m/s); the GlobalSat's is missing on
+                # 94 % of rows (written 0) and the phones log none.
+                rec["speeds_kmh"] = [round(float(r["speed"]) * 3.6, 2) for r in rows]
+            lines.append(dumps(rec))
+            fixes += len(rows)
+            maneuvers = []
+            for a in ann:
+                if not a["t_lc"]:
+                    continue
+                ms = origin_ms + round(float(a["t_lc"]) * 1000)
+                maneuvers.append({"kind": "lane_switch", "start_ms": ms, "end_ms": ms})
+            labels.append(dumps({"event_id": event, "kinds": ["lane_switch"], "maneuvers": maneuvers}))
+        changes += sum(1 for a in ann if a["t_lc"])
+    (dst / "delft.jsonl").write_text("\n".join(lines) + "\n")
+    (dst / "lane_change_labels.jsonl").write_text("\n".join(labels) + "\n")
+    print(f"delft-lane-changes: {len(lines)} trips, {fixes} fixes, {changes} lane changes per receiver")
+
+
 if __name__ == "__main__":
     seed_trip()
     ndsbr()
     driveplotr()
     barefoot()
+    ikhyd()
+    delft()

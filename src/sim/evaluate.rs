@@ -153,13 +153,14 @@ impl Evaluation {
     }
 }
 
-const ALL_TRUTH_KINDS: [TruthKind; 6] = [
+const ALL_TRUTH_KINDS: [TruthKind; 7] = [
     TruthKind::Accelerate,
     TruthKind::Brake,
     TruthKind::Coast,
     TruthKind::LeftTurn,
     TruthKind::RightTurn,
     TruthKind::Roundabout,
+    TruthKind::LaneSwitch,
 ];
 
 fn hard_class_of_detection(kind: AnnotationKind) -> Option<&'static str> {

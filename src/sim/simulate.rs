@@ -176,6 +176,8 @@ pub enum TruthKind {
     RightTurn,
     /// Through a roundabout.
     Roundabout,
+    /// Changing lanes.
+    LaneSwitch,
 }
 
 impl TruthKind {
@@ -189,6 +191,7 @@ impl TruthKind {
             Self::LeftTurn => AnnotationKind::Turn(Maneuver::LeftTurn),
             Self::RightTurn => AnnotationKind::Turn(Maneuver::RightTurn),
             Self::Roundabout => AnnotationKind::Turn(Maneuver::Roundabout),
+            Self::LaneSwitch => AnnotationKind::Turn(Maneuver::LaneSwitch),
         }
     }
 
