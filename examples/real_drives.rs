@@ -1,0 +1,626 @@
+//! The real-drive measures of docs/ACCURACY.md: tripscore against the
+//! vehicle sensors of the shipped drives, each recall beside its chance
+//! level.
+//!
+//! `cargo run --release --example real_drives [CONFIG.json]` (a config file
+//! as `tripscore config --default` prints it, or any part of one, tries
+//! other settings). About 2 s.
+//!
+//! References, all from `data/`:
+//! - driveplotr-nds (28 drives): the logger's accelerometer (`accel.csv`,
+//!   1 Hz) and gyro (`yaw_rates.csv`) — inertial acceleration, brake and
+//!   turn references, and per-trip inertial ratings;
+//! - ikhyd-obd (2 drives): the car's OBD speed — GPS latency and the
+//!   kinematics' longitudinal error;
+//! - every shipped trip: how much of the driving time each annotation kind
+//!   covers, and how often a trip's hard scores are exactly 1.
+
+use std::collections::BTreeMap;
+
+use tripscore::api::{AccelerationKind, Maneuver};
+use tripscore::detect::Kinematics;
+use tripscore::sim::coverage;
+use tripscore::{
+    Annotation, AnnotationKind, Config, RecordOptions, Trajectory, TripAnalysis, analyze,
+    parse_line, trip_record,
+};
+
+/// Matching tolerance of every recall here, ms (the receivers lag the
+/// inertial sensors by about a second).
+const TOLERANCE_MS: i64 = 3000;
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))).expect(rel)
+}
+
+fn trips_of(rel: &str) -> Vec<Trajectory> {
+    read(rel)
+        .lines()
+        .map(|l| Trajectory::try_from(parse_line(l).expect("shipped data parses")).expect("valid"))
+        .collect()
+}
+
+/// CSV rows of `rel` by their first column, each the remaining columns as numbers.
+fn rows_by_trip(rel: &str) -> BTreeMap<String, Vec<Vec<f64>>> {
+    let mut out: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    for line in read(rel).lines().skip(1) {
+        let mut f = line.split(',');
+        let id = f.next().expect("an id").to_owned();
+        out.entry(id)
+            .or_default()
+            .push(f.map(|x| x.parse().unwrap_or(f64::NAN)).collect());
+    }
+    out
+}
+
+#[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+fn ms(t: i64) -> f64 {
+    t as f64
+}
+
+/// Linear interpolation of `(t, y)` samples (sorted by t) at `t`; `NaN` outside.
+fn interp(samples: &[(f64, f64)], t: f64) -> f64 {
+    let k = samples.partition_point(|s| s.0 < t);
+    if k == 0 || k == samples.len() {
+        return f64::NAN;
+    }
+    let (a, b) = (samples[k - 1], samples[k]);
+    a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0)
+}
+
+fn pearson(pairs: &[(f64, f64)]) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "sample counts")]
+    let n = pairs.len() as f64;
+    let (mx, my) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for &(x, y) in pairs {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
+fn rms(pairs: &[(f64, f64)]) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "sample counts")]
+    let n = pairs.len() as f64;
+    (pairs.iter().map(|p| (p.0 - p.1).powi(2)).sum::<f64>() / n).sqrt()
+}
+
+/// Ranks (1-based, ties averaged).
+fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    let (rx, ry) = (ranks(x), ranks(y));
+    let pairs: Vec<(f64, f64)> = rx.into_iter().zip(ry).collect();
+    pearson(&pairs)
+}
+
+/// A driveplotr-nds drive with its inertial rows: (Unix ms, measured speed
+/// m/s, accel_x m/s² positive speeding up, yaw rate deg/s positive right).
+struct NdsDrive {
+    trip: Trajectory,
+    analysis: TripAnalysis,
+    imu: Vec<(f64, f64, f64, f64)>,
+}
+
+fn nds_drives(config: &Config) -> Vec<NdsDrive> {
+    let accel = rows_by_trip("data/driveplotr-nds/accel.csv");
+    let yaw = rows_by_trip("data/driveplotr-nds/yaw_rates.csv");
+    trips_of("data/driveplotr-nds/nds.jsonl")
+        .into_iter()
+        .map(|trip| {
+            let id = trip.event_id().to_owned();
+            let yaw_at: BTreeMap<i64, f64> = yaw[&id]
+                .iter()
+                .map(|r| {
+                    #[allow(clippy::cast_possible_truncation, reason = "Unix ms")]
+                    let t = r[0] as i64;
+                    (t, r[1])
+                })
+                .collect();
+            let t = trip.time_ms().expect("timed");
+            let speed_at: BTreeMap<i64, f64> = (0..trip.len())
+                .filter_map(|i| Some((t[i], trip.speed_kmh(i)? / 3.6)))
+                .collect();
+            let imu = accel[&id]
+                .iter()
+                .filter_map(|r| {
+                    #[allow(clippy::cast_possible_truncation, reason = "Unix ms")]
+                    let t = r[0] as i64;
+                    Some((ms(t), *speed_at.get(&t)?, r[1], *yaw_at.get(&t)?))
+                })
+                .collect();
+            let analysis = analyze(&trip, &config.detect);
+            NdsDrive {
+                trip,
+                analysis,
+                imu,
+            }
+        })
+        .collect()
+}
+
+/// An inertial reference event: its span (Unix ms), sign, the mean speed
+/// over it (m/s) and, for turns, the heading change (deg).
+#[derive(Clone, Copy, Debug)]
+struct Reference {
+    start: f64,
+    end: f64,
+    sign: f64,
+    mean_speed_mps: f64,
+    heading_deg: f64,
+}
+
+/// Runs of one sign where `value` reaches `start` and stays at `hold` or
+/// more, runs of the same sign less than `merge_ms` apart merged.
+fn hysteresis_runs(
+    imu: &[(f64, f64, f64, f64)],
+    value: impl Fn(&(f64, f64, f64, f64)) -> f64,
+    start: f64,
+    hold: f64,
+    merge_ms: f64,
+) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    for sign in [1.0, -1.0] {
+        let mut k = 0;
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        while k < imu.len() {
+            if sign * value(&imu[k]) < start {
+                k += 1;
+                continue;
+            }
+            let (mut lo, mut hi) = (k, k);
+            while lo > 0 && sign * value(&imu[lo - 1]) >= hold {
+                lo -= 1;
+            }
+            while hi + 1 < imu.len() && sign * value(&imu[hi + 1]) >= hold {
+                hi += 1;
+            }
+            match found.last_mut() {
+                Some(prev) if imu[lo].0 - imu[prev.1].0 < merge_ms || lo <= prev.1 => {
+                    prev.1 = prev.1.max(hi);
+                }
+                _ => found.push((lo, hi)),
+            }
+            k = hi + 1;
+        }
+        for (lo, hi) in found {
+            let span = &imu[lo..=hi];
+            #[allow(clippy::cast_precision_loss, reason = "small counts")]
+            let mean_speed_mps = span.iter().map(|s| s.1).sum::<f64>() / span.len() as f64;
+            // The gyro's value averages the second before its row.
+            let heading_deg: f64 = span.iter().map(|s| s.3).sum();
+            out.push(Reference {
+                start: imu[lo].0 - 1000.0,
+                end: imu[hi].0,
+                sign,
+                mean_speed_mps,
+                heading_deg,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.start.total_cmp(&b.start));
+    out
+}
+
+/// The speed change within 6 s of a reference's start (the largest gain or
+/// loss from its start speed, by `sign`), m/s.
+fn speed_change_mps(imu: &[(f64, f64, f64, f64)], r: &Reference) -> f64 {
+    let speeds: Vec<(f64, f64)> = imu.iter().map(|s| (s.0, s.1)).collect();
+    let v0 = interp(&speeds, r.start);
+    imu.iter()
+        .filter(|s| s.0 >= r.start && s.0 <= r.start + 6000.0)
+        .map(|s| r.sign * (s.1 - v0))
+        .fold(0.0, f64::max)
+}
+
+fn overlaps(a: &Annotation, r: &Reference) -> bool {
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    let tol = TOLERANCE_MS as f64;
+    a.start_ms <= r.end + tol && a.end_ms >= r.start - tol
+}
+
+/// Found / total of the references, and the chance level of `pick`.
+struct Recall {
+    found: usize,
+    total: usize,
+    covered_ms: u64,
+    observed_ms: u64,
+}
+
+impl Recall {
+    fn cell(&self) -> String {
+        #[allow(clippy::cast_precision_loss, reason = "counts")]
+        let (r, c) = (
+            self.found as f64 / self.total.max(1) as f64,
+            self.covered_ms as f64 / self.observed_ms.max(1) as f64,
+        );
+        format!("{r:.3} ({} of {}) | {c:.3}", self.found, self.total)
+    }
+}
+
+fn recall(
+    drives: &[NdsDrive],
+    refs: impl Fn(&NdsDrive) -> Vec<Reference>,
+    pick: impl Fn(&Annotation, &Reference) -> bool,
+    pick_any: impl Fn(&Annotation) -> bool,
+) -> Recall {
+    let mut rec = Recall {
+        found: 0,
+        total: 0,
+        covered_ms: 0,
+        observed_ms: 0,
+    };
+    for d in drives {
+        for r in refs(d) {
+            rec.total += 1;
+            if d.analysis
+                .annotations
+                .iter()
+                .any(|a| pick(a, &r) && overlaps(a, &r))
+            {
+                rec.found += 1;
+            }
+        }
+        let (c, o) = coverage(&d.analysis, TOLERANCE_MS, &pick_any);
+        rec.covered_ms += c;
+        rec.observed_ms += o;
+    }
+    rec
+}
+
+fn is_kind(a: &Annotation, kinds: &[AnnotationKind]) -> bool {
+    kinds.contains(&a.kind)
+}
+
+const ACCELERATE: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Accelerate);
+const BRAKE: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Brake);
+const COAST: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Coast);
+const LEFT: AnnotationKind = AnnotationKind::Turn(Maneuver::LeftTurn);
+const RIGHT: AnnotationKind = AnnotationKind::Turn(Maneuver::RightTurn);
+const ROUNDABOUT: AnnotationKind = AnnotationKind::Turn(Maneuver::Roundabout);
+
+/// Gyro turns: the yaw rate reaches 2 °/s and holds 1 °/s one way,
+/// same-way runs under 2 s apart joined, turning at least `min_deg`.
+fn gyro_turns(d: &NdsDrive, min_deg: f64) -> Vec<Reference> {
+    hysteresis_runs(&d.imu, |s| s.3, 2.0, 1.0, 2000.0)
+        .into_iter()
+        .filter(|r| r.heading_deg.abs() >= min_deg)
+        .collect()
+}
+
+/// The mean measured speed of an annotation's kept fixes, m/s.
+fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
+    let s = &kin.speed_mps[a.first_fix..=a.last_fix];
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    let n = s.len() as f64;
+    s.iter().sum::<f64>() / n
+}
+
+fn event_recall(drives: &[NdsDrive]) {
+    println!("\n## Real drives: events against the driveplotr-nds accelerometer and gyro (±3 s)\n");
+    println!("| reference | recall | chance level |");
+    println!("|---|---|---|");
+    let accel_refs = |d: &NdsDrive| {
+        hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
+            .into_iter()
+            .filter(|r| r.sign > 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
+            .collect::<Vec<_>>()
+    };
+    let brake_refs = |d: &NdsDrive| {
+        hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
+            .into_iter()
+            .filter(|r| r.sign < 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
+            .collect::<Vec<_>>()
+    };
+    let acc = recall(
+        drives,
+        accel_refs,
+        |a, _| a.kind == ACCELERATE,
+        |a| a.kind == ACCELERATE,
+    );
+    println!(
+        "| accelerometer ≥ 1 m/s² with a speed gain ≥ 0.8 m/s within 6 s, found by an `accelerate` | {} |",
+        acc.cell()
+    );
+    let brk = recall(
+        drives,
+        brake_refs,
+        |a, _| is_kind(a, &[BRAKE, COAST]),
+        |a| is_kind(a, &[BRAKE, COAST]),
+    );
+    println!(
+        "| accelerometer ≤ −1 m/s² with a speed loss ≥ 0.8 m/s within 6 s, found by a `brake` or `coast` | {} |",
+        brk.cell()
+    );
+    let turns = [LEFT, RIGHT, ROUNDABOUT];
+    let t15 = recall(
+        drives,
+        |d| gyro_turns(d, 15.0),
+        |a, _| is_kind(a, &turns),
+        |a| is_kind(a, &turns),
+    );
+    println!("| gyro turns of ≥ 15°, found by a turn | {} |", t15.cell());
+    let same_way = |a: &Annotation, r: &Reference| {
+        (a.kind == RIGHT && r.sign > 0.0) || (a.kind == LEFT && r.sign < 0.0)
+    };
+    let fast = recall(
+        drives,
+        |d| {
+            gyro_turns(d, 15.0)
+                .into_iter()
+                .filter(|r| r.mean_speed_mps > 50.0 / 3.6)
+                .collect()
+        },
+        same_way,
+        |a| is_kind(a, &[LEFT, RIGHT]),
+    );
+    println!(
+        "| gyro curves of ≥ 15° at > 50 km/h, found by a turn the same way | {} |",
+        fast.cell()
+    );
+    // Precision: tripscore's left and right turns at > 50 km/h on a gyro
+    // bend (≥ 10° the same way within ±3 s).
+    let (mut on_bend, mut total) = (0, 0);
+    for d in drives {
+        let bends = gyro_turns(d, 10.0);
+        for a in d
+            .analysis
+            .annotations
+            .iter()
+            .filter(|a| is_kind(a, &[LEFT, RIGHT]))
+        {
+            if mean_speed(&d.analysis.kinematics, a) <= 50.0 / 3.6 {
+                continue;
+            }
+            total += 1;
+            if bends.iter().any(|r| same_way(a, r) && overlaps(a, r)) {
+                on_bend += 1;
+            }
+        }
+    }
+    #[allow(clippy::cast_precision_loss, reason = "counts")]
+    let share = f64::from(on_bend) / f64::from(total.max(1));
+    println!(
+        "| tripscore left/right turns at > 50 km/h lying on a gyro bend (≥ 10° the same way) | {share:.3} ({on_bend} of {total}) | — |"
+    );
+}
+
+/// Per-trip inertial ratings against tripscore's per-trip hard scores.
+fn ratings(drives: &[NdsDrive], config: &Config) {
+    println!("\n## Real drives: per-trip hard scores against inertial ratings (driveplotr-nds)\n");
+    println!(
+        "Rating = Σ over the logger's 1 Hz samples of (|a| − threshold)⁺ per km (a: accel_x for braking and acceleration, gyro yaw rate × speed for turning); Spearman correlation of the trip's score with −rating (1: the calmer trip always scores higher), trips of ≥ 2 km.\n"
+    );
+    println!(
+        "| score | threshold 1.0 m/s² | threshold 1.5 m/s² | trips with the score exactly 1 |"
+    );
+    println!("|---|---|---|---|");
+    let mut scored = Vec::new();
+    for d in drives {
+        let Some(r) = trip_record(&d.trip, config, RecordOptions::default()) else {
+            continue;
+        };
+        if r.event.distance < 2000.0 {
+            continue;
+        }
+        scored.push((d, r));
+    }
+    type Pick = fn(&(f64, f64, f64, f64)) -> f64;
+    type Score = fn(&tripscore::api::CarBehaviorScores) -> f64;
+    let rows: [(&str, Pick, Score); 3] = [
+        ("hard_brake", |s| -s.2, |b| b.hard_brake),
+        ("hard_accel", |s| s.2, |b| b.hard_accel),
+        (
+            "hard_turn",
+            |s| (s.3.to_radians() * s.1).abs(),
+            |b| b.hard_turn,
+        ),
+    ];
+    for (name, signal, score) in rows {
+        let mut cells = Vec::new();
+        for threshold in [1.0, 1.5] {
+            let rating: Vec<f64> = scored
+                .iter()
+                .map(|(d, r)| {
+                    let sum: f64 = d.imu.iter().map(|s| (signal(s) - threshold).max(0.0)).sum();
+                    -sum / (r.event.distance / 1000.0)
+                })
+                .collect();
+            let s: Vec<f64> = scored
+                .iter()
+                .map(|(_, r)| score(&r.behavior_scores))
+                .collect();
+            cells.push(format!("{:.2}", spearman(&s, &rating)));
+        }
+        let ones = scored
+            .iter()
+            .filter(|(_, r)| score(&r.behavior_scores) == 1.0)
+            .count();
+        println!(
+            "| {name} | {} | {} | {ones} of {} |",
+            cells[0],
+            cells[1],
+            scored.len()
+        );
+    }
+}
+
+/// GPS latency: the shift of the inertial or OBD reference that best
+/// matches tripscore's kinematics, and the kinematics' error there.
+fn latency(nds: &[NdsDrive], config: &Config) {
+    println!("\n## Real drives: GPS latency against vehicle sensors\n");
+    println!(
+        "The reference taken `shift` earlier than the GPS time stamps; tripscore's kinematics signal against it (Pearson correlation, RMS).\n"
+    );
+    println!("| signal | reference | at 0 ms | best shift | at the best shift |");
+    println!("|---|---|---|---|---|");
+    let obd = rows_by_trip("data/ikhyd-obd/obd_speed.csv");
+    let ikhyd: Vec<(TripAnalysis, Vec<(f64, f64)>)> = trips_of("data/ikhyd-obd/ikhyd.jsonl")
+        .into_iter()
+        .map(|t| {
+            let a = analyze(&t, &config.detect);
+            let speeds = obd[t.event_id()]
+                .iter()
+                .map(|r| (r[0], r[1] / 3.6))
+                .collect();
+            (a, speeds)
+        })
+        .collect();
+    let row = |label: &str, reference: &str, pairs_at: &dyn Fn(f64) -> Vec<(f64, f64)>| {
+        let at = |shift: f64| {
+            let p = pairs_at(shift);
+            (pearson(&p), rms(&p))
+        };
+        let (c0, r0) = at(0.0);
+        let best = (-12..=12)
+            .map(|k| f64::from(k) * 250.0)
+            .max_by(|&a, &b| at(a).0.total_cmp(&at(b).0))
+            .expect("shifts");
+        let (cb, rb) = at(best);
+        println!(
+            "| {label} | {reference} | r {c0:.3}, RMS {r0:.2} | {best:.0} ms | r {cb:.3}, RMS {rb:.2} |"
+        );
+    };
+    row(
+        "longitudinal acceleration (m/s²)",
+        "ikhyd OBD speed, slope over ±1 s",
+        &|shift| {
+            let mut pairs = Vec::new();
+            for (a, speeds) in &ikhyd {
+                let kin = &a.kinematics;
+                for k in 0..kin.time_ms.len() {
+                    let t = ms(kin.time_ms[k]) - shift;
+                    let obd = (interp(speeds, t + 1000.0) - interp(speeds, t - 1000.0)) / 2.0;
+                    if obd.is_finite() && kin.accel_long_mps2[k].is_finite() {
+                        pairs.push((kin.accel_long_mps2[k], obd));
+                    }
+                }
+            }
+            pairs
+        },
+    );
+    row("speed (m/s)", "ikhyd OBD speed", &|shift| {
+        let mut pairs = Vec::new();
+        for (a, speeds) in &ikhyd {
+            let kin = &a.kinematics;
+            for k in 0..kin.time_ms.len() {
+                let obd = interp(speeds, ms(kin.time_ms[k]) - shift);
+                if obd.is_finite() && kin.speed_mps[k].is_finite() {
+                    pairs.push((kin.speed_mps[k], obd));
+                }
+            }
+        }
+        pairs
+    });
+    let nds_row = |label: &str,
+                   reference: &str,
+                   signal: fn(&Kinematics, usize) -> f64,
+                   imu: fn(&(f64, f64, f64, f64)) -> f64,
+                   offset_ms: f64| {
+        row(label, reference, &|shift| {
+            let mut pairs = Vec::new();
+            for d in nds {
+                let series: Vec<(f64, f64)> =
+                    d.imu.iter().map(|s| (s.0 - offset_ms, imu(s))).collect();
+                let kin = &d.analysis.kinematics;
+                for k in 0..kin.time_ms.len() {
+                    let r = interp(&series, ms(kin.time_ms[k]) - shift);
+                    let v = signal(kin, k);
+                    if r.is_finite() && v.is_finite() && kin.speed_mps[k] > 5.0 {
+                        pairs.push((v, r));
+                    }
+                }
+            }
+            pairs
+        });
+    };
+    nds_row(
+        "yaw rate (°/s), above 5 m/s",
+        "nds gyro (its value averages the second before its row)",
+        |kin, k| kin.yaw_rate_dps[k],
+        |s| s.3,
+        500.0,
+    );
+    nds_row(
+        "longitudinal acceleration (m/s²), above 5 m/s",
+        "nds accelerometer (1 Hz samples)",
+        |kin, k| kin.accel_long_mps2[k],
+        |s| s.2,
+        0.0,
+    );
+}
+
+/// How much of each trip's valid time an annotation kind covers.
+fn kind_coverage(config: &Config) {
+    println!("\n## Real drives: time covered by each annotation kind\n");
+    println!("| kind | median share of a trip's valid time | largest | trips over half |");
+    println!("|---|---|---|---|");
+    let mut all = Vec::new();
+    for rel in [
+        "data/driveplotr-nds/nds.jsonl",
+        "data/ndsbr/ndsbr.jsonl",
+        "data/ikhyd-obd/ikhyd.jsonl",
+        "data/delft-lane-changes/delft.jsonl",
+        "data/barefoot-munich/x0001-001.jsonl",
+    ] {
+        for t in trips_of(rel) {
+            all.push(analyze(&t, &config.detect));
+        }
+    }
+    for kind in [ACCELERATE, BRAKE, COAST, LEFT, RIGHT, ROUNDABOUT] {
+        let mut shares: Vec<f64> = all
+            .iter()
+            .filter_map(|a| {
+                let (c, o) = coverage(a, 0, |x| x.kind == kind);
+                #[allow(clippy::cast_precision_loss, reason = "ms")]
+                (o > 0).then(|| c as f64 / o as f64)
+            })
+            .collect();
+        shares.sort_by(f64::total_cmp);
+        let over = shares.iter().filter(|&&s| s > 0.5).count();
+        println!(
+            "| {} | {:.3} | {:.3} | {over} of {} |",
+            kind.name(),
+            shares[shares.len() / 2],
+            shares[shares.len() - 1],
+            shares.len()
+        );
+    }
+}
+
+fn main() {
+    let config: Config = std::env::args()
+        .nth(1)
+        .map_or_else(Config::default, |path| {
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("config file"))
+                .expect("a valid config")
+        });
+    let nds = nds_drives(&config);
+    event_recall(&nds);
+    ratings(&nds, &config);
+    latency(&nds, &config);
+    kind_coverage(&config);
+}
