@@ -39,6 +39,10 @@ pub(crate) struct SimulateArgs {
     /// decays back over about 3 s (0: never), as real receivers' do.
     #[arg(long, default_value_t = 0.0)]
     pub(crate) jump_prob: f64,
+    /// How late the receiver stamps its fixes, ms (default: what the
+    /// pipeline assumes, `detect.timing.gps_latency_ms`).
+    #[arg(long, value_name = "MS")]
+    pub(crate) latency_ms: Option<i64>,
     /// No noise and no artefacts at all.
     #[arg(long)]
     pub(crate) clean: bool,
@@ -63,7 +67,7 @@ pub(crate) struct SimulateArgs {
 }
 
 pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
-    let noise = if args.clean {
+    let mut noise = if args.clean {
         NoiseConfig::none()
     } else {
         NoiseConfig {
@@ -74,6 +78,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
             ..NoiseConfig::default()
         }
     };
+    noise.latency_ms = args.latency_ms.unwrap_or(noise.latency_ms);
     let sim = SimConfig {
         seed: args.seed,
         trip_duration_s: args.duration_s,

@@ -9,9 +9,12 @@
 //! are dropped (noise blips). A decelerating episode is a `brake` when its
 //! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
 //!
-//! A **turn episode** is a run of one-signed lateral acceleration of at least
-//! `turn_start_mps2`, lasting at least `min_turn_ms`, that turns the heading by
-//! at least `turn_min_heading_deg`; right turns are positive. The heading
+//! A **turn episode** is a run of one-signed lateral acceleration that
+//! reaches `turn_start_mps2` and holds at least `turn_hold_mps2` (half of it:
+//! hysteresis, so a long curve whose lateral acceleration dips mid-way is one
+//! turn, not fragments none of which turns far enough), lasting at least
+//! `min_turn_ms`, that turns the heading by at least `turn_min_heading_deg`;
+//! right turns are positive. The heading
 //! change integrates the yaw rate over the run and a fix either side, inside
 //! the run's valid section. A **roundabout** is found in a group of turn
 //! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
@@ -79,8 +82,12 @@ pub struct AnnotateConfig {
     pub min_speed_change_mps: f64,
     /// Same-kind episodes closer than this are merged, ms.
     pub merge_gap_ms: i64,
-    /// |lateral acceleration| that starts and ends a turn episode, m/s².
+    /// |lateral acceleration| a turn episode reaches, m/s².
     pub turn_start_mps2: f64,
+    /// Once started, a turn episode holds while |lateral acceleration| stays
+    /// at this or more, the same way (hysteresis: a long curve whose
+    /// lateral acceleration dips mid-way stays one turn), m/s².
+    pub turn_hold_mps2: f64,
     /// A turn episode turns the heading by at least this, degrees.
     pub turn_min_heading_deg: f64,
     /// A turn episode lasts at least this long, ms (heading noise near stops
@@ -123,6 +130,7 @@ impl Default for AnnotateConfig {
             min_speed_change_mps: 0.8,
             merge_gap_ms: 1500,
             turn_start_mps2: 0.6,
+            turn_hold_mps2: 0.3,
             turn_min_heading_deg: 15.0,
             min_turn_ms: 2000,
             roundabout_min_circle_deg: 60.0,
@@ -261,6 +269,16 @@ impl Annotation {
         self.hard = cfg.is_hard(self.kind, peak_mps2);
     }
 
+    /// Moves the episode's start, end and peak by `delta_ms` (negative:
+    /// earlier).
+    pub fn shift_ms(&mut self, delta_ms: i64) {
+        #[allow(clippy::cast_precision_loss, reason = "a latency in ms")]
+        let delta = delta_ms as f64;
+        self.start_ms += delta;
+        self.end_ms += delta;
+        self.peak_at_ms += delta_ms;
+    }
+
     /// Whether this is a left or right turn (not a roundabout, not an
     /// acceleration).
     #[must_use]
@@ -301,14 +319,17 @@ fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64)
     t_f(t[a]) + f * t_f(t[b] - t[a])
 }
 
-/// Runs in `range` where `sign * s >= level`, merged across gaps below `merge_gap_ms`.
+/// Runs in `range` where `sign * s` reaches `start` and stays at `hold` or
+/// more (hysteresis; `hold` ≤ `start`), merged across gaps below
+/// `merge_gap_ms`. Start and end are where the signal crosses `hold`.
 fn runs(
     t: &[i64],
     s: &[f64],
     range: std::ops::Range<usize>,
-    level: f64,
+    (start, hold): (f64, f64),
     merge_gap_ms: i64,
 ) -> Vec<Run> {
+    let level = hold.min(start);
     let mut out: Vec<Run> = Vec::new();
     for sign in [1.0, -1.0] {
         let mut k = range.start;
@@ -320,10 +341,15 @@ fn runs(
                 continue;
             }
             let lo = k;
+            let mut reached = false;
             while k < range.end && s[k] * sign >= level {
+                reached |= s[k] * sign >= start;
                 k += 1;
             }
             let hi = k - 1;
+            if !reached {
+                continue;
+            }
             let start_ms = if lo > range.start {
                 crossing(t, s, sign, (lo - 1, lo), level)
             } else {
@@ -384,7 +410,8 @@ fn acceleration_episodes(
     cfg: &AnnotateConfig,
 ) -> Vec<Annotation> {
     let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
-    runs(t, a, range, cfg.episode_start_mps2, cfg.merge_gap_ms)
+    let level = cfg.episode_start_mps2;
+    runs(t, a, range, (level, level), cfg.merge_gap_ms)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
         .filter(|r| {
@@ -437,7 +464,8 @@ fn turn_episodes(
     let (t, lat) = (&kin.time_ms, &kin.accel_lat_mps2);
     let section = range.clone();
     // Turn runs are not merged here: a sign change inside a roundabout matters.
-    let turns: Vec<(Run, f64)> = runs(t, lat, range, cfg.turn_start_mps2, 0)
+    let levels = (cfg.turn_start_mps2, cfg.turn_hold_mps2);
+    let turns: Vec<(Run, f64)> = runs(t, lat, range, levels, 0)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
         .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))

@@ -85,7 +85,7 @@ fn kinds(found: &Annotations) -> Vec<(&'static str, bool)> {
 fn runs_interpolate_their_crossings_and_merge_across_short_gaps() {
     let t: Vec<i64> = (0..10).map(|i| 1000 * i).collect();
     let s = [0.0, 0.4, 0.8, 0.8, 0.0, 0.7, 0.9, 0.0, -0.9, 0.0];
-    let found = runs(&t, &s, 0..10, 0.6, 0);
+    let found = runs(&t, &s, 0..10, (0.6, 0.6), 0);
     assert_eq!(found.len(), 3);
     // 0.4 → 0.8 crosses 0.6 half way: 1,500 ms; 0.8 → 0.0 at a quarter: 3,250 ms.
     assert_eq!((found[0].lo, found[0].hi), (2, 3));
@@ -93,9 +93,25 @@ fn runs_interpolate_their_crossings_and_merge_across_short_gaps() {
     assert!((found[0].end_ms - 3250.0).abs() < 1e-9);
     assert_eq!(found[2].sign, -1.0);
     // Runs of one sign less than 3 s apart merge.
-    let merged = runs(&t, &s, 0..10, 0.6, 3000);
+    let merged = runs(&t, &s, 0..10, (0.6, 0.6), 3000);
     assert_eq!(merged.len(), 2);
     assert_eq!((merged[0].lo, merged[0].hi), (2, 6));
+}
+
+#[test]
+fn a_run_holds_through_a_dip_above_the_hold_level() {
+    let t: Vec<i64> = (0..12).map(|i| 1000 * i).collect();
+    // Reaches 0.6, dips to 0.4 (above the 0.3 hold) and rises again: one run.
+    let s = [0.0, 0.4, 0.8, 0.9, 0.4, 0.35, 0.7, 0.8, 0.2, 0.0, 0.5, 0.0];
+    let held = runs(&t, &s, 0..12, (0.6, 0.3), 0);
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!((held[0].lo, held[0].hi), (1, 7));
+    // It starts where the signal crosses the hold level: 0.0 → 0.4 at 0.75.
+    assert!((held[0].start_ms - 750.0).abs() < 1e-9);
+    // Without hysteresis the dip cuts it in two.
+    assert_eq!(runs(&t, &s, 0..12, (0.6, 0.6), 0).len(), 2);
+    // A bump that holds but never reaches the start level is no run (t = 10 s).
+    assert!(held.iter().all(|r| r.lo != 10));
 }
 
 #[test]

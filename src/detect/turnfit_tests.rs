@@ -50,9 +50,16 @@ fn turning_trip(
     (trip, speed_mps * theta / half_s)
 }
 
-/// The default pipeline with the turn shape fit off: local-fit peaks.
-fn local_only() -> Config {
+/// The default pipeline for exact fixes: no receiver latency to take off.
+fn exact_fixes() -> Config {
     let mut cfg = Config::default();
+    cfg.timing.gps_latency_ms = 0;
+    cfg
+}
+
+/// [`exact_fixes`] with the turn shape fit off: local-fit peaks.
+fn local_only() -> Config {
+    let mut cfg = exact_fixes();
     cfg.turn_fit.enabled = false;
     cfg
 }
@@ -100,7 +107,7 @@ fn a_short_harsh_turn_gets_its_peak_back() {
     assert!((peak_s - 12.0).abs() < 0.1, "{peak_s}");
     // …and the turn keeps it lowered by one standard error (of the assumed
     // noise floor), which is still well above the local fit and hard.
-    let refined = only_turn(&analyze(&trip, &Config::default()));
+    let refined = only_turn(&analyze(&trip, &exact_fixes()));
     let expected = found.peak_mps2 * (-found.rel_error).exp();
     assert!(expected > local.peak_mps2);
     assert!((refined.peak_mps2 - expected).abs() < 1e-9, "{refined:?}");
@@ -155,12 +162,14 @@ fn a_harsh_turn_without_measured_speed_gets_its_peak_back() {
         .fold(f64::INFINITY, f64::min);
     let arc = w.v_mps.iter().copied().fold(f64::INFINITY, f64::min);
     assert!(dip < 0.85 * 6.0 && arc > 0.98 * 6.0, "{dip} {arc}");
+    // Within 4 % (the arc speed reads chords for arcs; the window, the
+    // episode and 5 s either side, now holds the turn's tails too).
     let found = fit_default(&trip, &a, &local);
     assert!(
-        (found.peak_mps2 / true_peak - 1.0).abs() < 0.03,
+        (found.peak_mps2 / true_peak - 1.0).abs() < 0.04,
         "{found:?} vs {true_peak}"
     );
-    let refined = only_turn(&analyze(&trip, &Config::default()));
+    let refined = only_turn(&analyze(&trip, &exact_fixes()));
     assert!(
         refined.peak_mps2 > local.peak_mps2 && refined.hard,
         "{refined:?}"
@@ -185,14 +194,14 @@ fn with_fix_moved(trip: &Trajectory, k: usize, north_m: f64, with_speed: bool) -
 fn a_position_jump_in_a_turn_caps_its_peak() {
     // The short harsh turn, consistent with its measured speed: not capped.
     let (trip, _) = turning_trip(6.0, 90.0, 1.2, 12.0, 24);
-    let consistent = analyze(&trip, &Config::default());
+    let consistent = analyze(&trip, &exact_fixes());
     assert_eq!(consistent.turns_with_position_jumps, 0);
     assert!(only_turn(&consistent).hard);
     // The fix at the turn's middle 5 m off (the receiver's error jumps): the
     // chords either side disagree with the measured 6 m/s by ~3.5 m, so the
     // turn's peak falls to its mean lateral acceleration, which is not hard.
     let jumped = with_fix_moved(&trip, 12, 5.0, true);
-    let a = analyze(&jumped, &Config::default());
+    let a = analyze(&jumped, &exact_fixes());
     assert!(a.turns_with_position_jumps >= 1, "{a:?}");
     let turns: Vec<_> = a
         .annotations
@@ -216,7 +225,7 @@ fn a_position_jump_in_a_turn_caps_its_peak() {
     // …and without measured speed there is nothing to check against.
     let no_speed = with_fix_moved(&trip, 12, 5.0, false);
     assert_eq!(
-        analyze(&no_speed, &Config::default()).turns_with_position_jumps,
+        analyze(&no_speed, &exact_fixes()).turns_with_position_jumps,
         0
     );
 }
@@ -226,7 +235,7 @@ fn a_long_gentle_turn_is_left_to_the_local_fit() {
     // 60° at 20 m/s over 16 s peaks at 2.6 m/s²: the local fit keeps such a
     // long pulse, and with or without the refit the peak stays within 10 %.
     let (trip, true_peak) = turning_trip(20.0, 60.0, 8.0, 20.0, 40);
-    let refined = only_turn(&analyze(&trip, &Config::default()));
+    let refined = only_turn(&analyze(&trip, &exact_fixes()));
     assert!(
         (refined.peak_mps2 / true_peak - 1.0).abs() < 0.1,
         "{refined:?} vs {true_peak}"
@@ -237,7 +246,7 @@ fn a_long_gentle_turn_is_left_to_the_local_fit() {
 #[test]
 fn disabled_or_straight_changes_nothing() {
     let (trip, _) = turning_trip(12.0, 0.0, 2.0, 10.0, 20);
-    let a = analyze(&trip, &Config::default());
+    let a = analyze(&trip, &exact_fixes());
     assert!(
         a.annotations
             .iter()
@@ -318,8 +327,8 @@ proptest! {
             speed_kmh: Some((0..trip.len()).map(|i| trip.speed_kmh(i)).collect()),
             ..RawTrip::default()
         }).unwrap();
-        let a = only_turn(&analyze(&trip, &Config::default()));
-        let b = only_turn(&analyze(&mirrored, &Config::default()));
+        let a = only_turn(&analyze(&trip, &exact_fixes()));
+        let b = only_turn(&analyze(&mirrored, &exact_fixes()));
         prop_assert_eq!(a.kind, AnnotationKind::Turn(Maneuver::RightTurn));
         prop_assert_eq!(b.kind, AnnotationKind::Turn(Maneuver::LeftTurn));
         prop_assert!((a.peak_mps2 - b.peak_mps2).abs() < 1e-3 * a.peak_mps2, "{} vs {}", a.peak_mps2, b.peak_mps2);
@@ -363,7 +372,7 @@ proptest! {
             speed_kmh: with_speed.then_some(v),
             ..RawTrip::default()
         }).unwrap();
-        let cfg = Config::default();
+        let cfg = exact_fixes();
         let off = local_only();
         let (a, b) = (analyze(&trip, &off), analyze(&trip, &cfg));
         prop_assert_eq!(a.annotations.len(), b.annotations.len());
@@ -371,7 +380,7 @@ proptest! {
             prop_assert!(y.peak_mps2.is_finite() && y.peak_mps2 >= x.peak_mps2);
             prop_assert!(y.peak_mps2 <= cfg.annotate.max_plausible_mps2);
             if x != y {
-                prop_assert_eq!(y.hard, y.peak_mps2 >= cfg.annotate.hard_turn_mps2);
+                prop_assert_eq!(y.hard, cfg.annotate.is_hard(y.kind, y.peak_mps2));
                 let at = y.peak_at_ms as f64;
                 prop_assert!(y.start_ms - 1.0 <= at && at <= y.end_ms + 1.0);
             }

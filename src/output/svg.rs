@@ -228,8 +228,16 @@ pub fn trip_svg(
             .label_style((FONT, 13))
             .draw()
             .map_err(err)?;
+        // Annotations are in the car's time (the fixes' less the receiver
+        // latency); drawn on the fixes' time axis, beside the signals they
+        // come from.
+        #[allow(clippy::cast_precision_loss, reason = "a latency in ms")]
+        let lag_ms = analysis.latency_ms as f64;
         for a in &analysis.annotations {
-            let (x0, x1) = (minutes(a.start_ms, t0), minutes(a.end_ms, t0));
+            let (x0, x1) = (
+                minutes(a.start_ms + lag_ms, t0),
+                minutes(a.end_ms + lag_ms, t0),
+            );
             let (lo, hi) = match a.kind {
                 AnnotationKind::Acceleration(_) => (0.0, a_max),
                 AnnotationKind::Turn(_) => (-a_max, 0.0),
@@ -269,7 +277,10 @@ pub fn trip_svg(
                     }
                 };
                 Cross::new(
-                    (minutes(a.peak_at_ms as f64, t0), y.clamp(-a_max, a_max)),
+                    (
+                        minutes(a.peak_at_ms as f64 + lag_ms, t0),
+                        y.clamp(-a_max, a_max),
+                    ),
                     7,
                     RED.stroke_width(3),
                 )
@@ -425,6 +436,13 @@ pub fn trip_svg(
                 "{:.1} of {:.1} km in valid sections",
                 record.event.behavior_features.distance_during_annotations / 1000.0,
                 record.event.distance / 1000.0
+            ),
+            13,
+        ));
+        lines.push((
+            format!(
+                "event times: the fixes' less {} ms receiver latency",
+                analysis.latency_ms
             ),
             13,
         ));

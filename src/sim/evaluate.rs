@@ -466,12 +466,17 @@ fn judge(
             }
         }
     }
-    ev.signals = signal_errors(truth, kin);
+    ev.signals = signal_errors(truth, kin, analysis.latency_ms);
     ev
 }
 
-/// The estimated signals against the true ones at every kept fix.
-fn signal_errors(truth: &SimTruth, kin: &crate::detect::Kinematics) -> SignalErrors {
+/// The estimated signals against the true ones at every kept fix (in the
+/// car's time: the fix's time less the receiver latency `latency_ms`).
+fn signal_errors(
+    truth: &SimTruth,
+    kin: &crate::detect::Kinematics,
+    latency_ms: i64,
+) -> SignalErrors {
     let mut e = SignalErrors::default();
     for k in 0..kin.time_ms.len() {
         let (v, al, at) = (
@@ -482,7 +487,7 @@ fn signal_errors(truth: &SimTruth, kin: &crate::detect::Kinematics) -> SignalErr
         if !(v.is_finite() && al.is_finite() && at.is_finite()) {
             continue;
         }
-        if let Some(s) = truth.signal_at(kin.time_ms[k]) {
+        if let Some(s) = truth.signal_at(kin.time_ms[k] - latency_ms) {
             e.samples += 1;
             e.speed_sq += (v - s.speed_mps).powi(2);
             e.accel_long_sq += (al - s.accel_long_mps2).powi(2);

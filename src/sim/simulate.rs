@@ -12,6 +12,8 @@
 //!   noise (`white_sigma_m`) — together with polyline rounding they give
 //!   two-fix Δv/Δt noise of about 1.2 m/s², as measured on real 1 Hz data;
 //! - measured (Doppler) speed error, white (`speed_sigma_mps`);
+//! - the receiver's latency (`latency_ms`): fixes stamped late, as real
+//!   receivers do;
 //! - timestamp jitter (`timestamp_jitter_ms`), dropouts, stale repeated fixes,
 //!   spikes hundreds of metres off, and one tunnel gap;
 //! - polyline rounding, as the trip is written in the compact form.
@@ -28,7 +30,7 @@ use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
 use crate::api::{AccelerationKind, ApiTime, Maneuver, SubsecDigits};
-use crate::detect::{AnnotateConfig, AnnotationKind};
+use crate::detect::{AnnotateConfig, AnnotationKind, TimingConfig};
 use crate::geodesy::offset_deg;
 use crate::input::{Precision, decode_polyline, encode_polyline};
 
@@ -77,6 +79,17 @@ pub struct NoiseConfig {
     /// (`scripts/receiver_noise.py`, docs/ACCURACY.md).
     #[serde(default)]
     pub jump_prob: f64,
+    /// How late the receiver stamps its fixes, ms: a fix stamped t shows
+    /// the car as it was at t − this. By default the pipeline's own
+    /// assumption (`detect.timing.gps_latency_ms`, measured on real
+    /// receivers), which it takes off the annotations again; the ground
+    /// truth is in the car's time.
+    #[serde(default = "default_latency_ms")]
+    pub latency_ms: i64,
+}
+
+fn default_latency_ms() -> i64 {
+    TimingConfig::default().gps_latency_ms
 }
 
 impl Default for NoiseConfig {
@@ -93,12 +106,14 @@ impl Default for NoiseConfig {
             tunnel: true,
             receiver_lag_s: 0.0,
             jump_prob: 0.0,
+            latency_ms: default_latency_ms(),
         }
     }
 }
 
 impl NoiseConfig {
-    /// No noise at all (only polyline rounding remains).
+    /// No noise at all (only polyline rounding remains). The receiver's
+    /// latency stays: it is a delay the pipeline takes off, not noise.
     #[must_use]
     pub fn none() -> Self {
         Self {
@@ -113,6 +128,7 @@ impl NoiseConfig {
             tunnel: false,
             receiver_lag_s: 0.0,
             jump_prob: 0.0,
+            latency_ms: default_latency_ms(),
         }
     }
 }
@@ -850,7 +866,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         {
             continue;
         }
-        let t = ms(start_ms, s.t_s) + {
+        let t = ms(start_ms, s.t_s) + noise.latency_ms + {
             #[allow(clippy::cast_possible_truncation, reason = "jitter of a few ms")]
             let j = jitter.sample(&mut rng).round() as i64;
             j
