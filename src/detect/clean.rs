@@ -9,20 +9,29 @@
 //! Rules, in order (thresholds in [`CleanConfig`]):
 //! 1. **order** by time (stable; the count of fixes that came out of order is reported);
 //! 2. **duplicates**: a fix with the same time as the one before is dropped;
-//! 3. **stale fixes**: a run of fixes repeating the previous position exactly is
+//!    so is an **inaccurate** fix, whose reported accuracy is worse than
+//!    `max_accuracy_m` (a network fix, not a satellite one: phones log
+//!    67–2,000 m for the first fixes after a cold start);
+//! 3. **speed glitches**: where the measured speed changes between two fixes
+//!    faster than `max_speed_change_mps2` (1 g: no road car's tyres give
+//!    more), the fixes on the short side — a run of at most
+//!    `max_speed_glitch_fixes` between such changes, or before the first or
+//!    after the last — are dropped: a cold start's "speed 0" fixes before
+//!    the car is found at 90 km/h, a receiver's one-fix speed dropout;
+//! 4. **stale fixes**: a run of fixes repeating the previous position exactly is
 //!    dropped when the car was moving across it (implied speed from the fix
 //!    before the run to the next new position above `stale_min_speed_mps`) —
 //!    receivers repeat their last fix when they lose lock; a parked car keeps its repeats;
-//! 4. **spikes**: a fix that would need an impossible speed (above
+//! 5. **spikes**: a fix that would need an impossible speed (above
 //!    `max_speed_mps`) or an impossible swerve (implied acceleration above
 //!    `max_accel_mps2` with a detour of at least `spike_min_detour_m`) to visit
 //!    between its neighbours is dropped, repeatedly until none is left (and
 //!    runs of up to `max_spike_cluster_fixes` such fixes);
-//! 5. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
+//! 6. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
 //!    a section is valid for event detection with at least
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
 //!    `max_valid_interval_ms` (median);
-//! 6. **parked**: a step taken while the car stands keeps its fixes but
+//! 7. **parked**: a step taken while the car stands keeps its fixes but
 //!    counts no distance — a standing car's fix wanders by metres, kilometres
 //!    over a long stop. Standing means a measured speed under
 //!    `parked_max_speed_mps` at both ends, or, without measured speed, the
@@ -65,6 +74,16 @@ pub struct CleanConfig {
     pub parked_max_speed_mps: f64,
     /// Without measured speed, "parked" is judged over this long before and after a step, ms.
     pub parked_window_ms: i64,
+    /// Fixes reporting a horizontal accuracy worse than this are dropped, m
+    /// (satellite fixes report a few metres to a few tens; network fixes
+    /// 67–2,000 m).
+    pub max_accuracy_m: f64,
+    /// The measured speed cannot change faster than this between two fixes;
+    /// where it does, one side is a glitch, m/s².
+    pub max_speed_change_mps2: f64,
+    /// Runs of at most this many fixes cut off by impossible measured-speed
+    /// changes are speed glitches, dropped.
+    pub max_speed_glitch_fixes: usize,
 }
 
 impl Default for CleanConfig {
@@ -81,6 +100,9 @@ impl Default for CleanConfig {
             max_valid_interval_ms: 5_500,
             parked_max_speed_mps: 0.5,
             parked_window_ms: 10_000,
+            max_accuracy_m: 50.0,
+            max_speed_change_mps2: 9.81,
+            max_speed_glitch_fixes: 3,
         }
     }
 }
@@ -94,6 +116,10 @@ pub struct CleanReport {
     pub out_of_order: usize,
     /// Fixes dropped for repeating the time of the fix before.
     pub duplicate_times: usize,
+    /// Fixes dropped for a reported accuracy worse than `max_accuracy_m`.
+    pub inaccurate: usize,
+    /// Fixes dropped as speed glitches.
+    pub speed_glitches: usize,
     /// Fixes dropped as stale repeats while moving.
     pub stale: usize,
     /// Fixes dropped as spikes.
@@ -226,6 +252,45 @@ fn is_spike(
     // gain and lose again: a real fix beside a spike has one ordinary leg.
     let excess_mps = (d_in / dt_in).min(d_out / dt_out) - skip_speed;
     excess_mps > cfg.max_accel_mps2 * 0.5 * (dt_in + dt_out)
+}
+
+/// Drops speed glitches (module docs, rule 3): returns the kept fixes and
+/// how many were dropped. A change between fixes without a measured speed
+/// at both ends is not judged.
+fn drop_speed_glitches(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: Vec<usize>,
+    cfg: &CleanConfig,
+) -> (Vec<usize>, usize) {
+    if !trip.has_measured_speed() || kept.len() < 2 {
+        return (kept, 0);
+    }
+    let impossible = |a: usize, b: usize| match (trip.speed_kmh(a), trip.speed_kmh(b)) {
+        (Some(va), Some(vb)) => {
+            (vb - va).abs() / 3.6 > cfg.max_speed_change_mps2 * secs(t[b] - t[a])
+        }
+        _ => false,
+    };
+    // Where the runs of consistent speed start: 0 and after each impossible change.
+    let mut cuts = vec![0];
+    cuts.extend((1..kept.len()).filter(|&k| impossible(kept[k - 1], kept[k])));
+    if cuts.len() == 1 {
+        return (kept, 0);
+    }
+    cuts.push(kept.len());
+    let longest = cuts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    let mut out = Vec::with_capacity(kept.len());
+    for w in cuts.windows(2) {
+        let run = &kept[w[0]..w[1]];
+        // A short run beside longer driving is the glitch; a trip made only
+        // of short runs keeps them (nothing to tell which side is right).
+        if run.len() > cfg.max_speed_glitch_fixes || run.len() == longest {
+            out.extend_from_slice(run);
+        }
+    }
+    let dropped = kept.len() - out.len();
+    (out, dropped)
 }
 
 /// The length of each step `kept[k] → kept[k + 1]`, metres.
@@ -398,13 +463,18 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
         order.sort_by_key(|&i| t[i]);
     }
     let mut kept = Vec::with_capacity(n);
+    let accuracy_known = trip.has_accuracy();
     for &i in &order {
         if kept.last().is_some_and(|&p: &usize| t[p] == t[i]) {
             report.duplicate_times += 1;
+        } else if accuracy_known && trip.accuracy_m(i).is_some_and(|a| a > cfg.max_accuracy_m) {
+            report.inaccurate += 1;
         } else {
             kept.push(i);
         }
     }
+    let (kept, glitches) = drop_speed_glitches(trip, t, kept, cfg);
+    report.speed_glitches = glitches;
     let (kept, stale) = drop_stale(trip, t, &kept, cfg);
     report.stale = stale;
     let (kept, spikes, steps) = drop_spikes(trip, t, kept, cfg);

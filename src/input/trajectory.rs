@@ -709,6 +709,12 @@ impl Trajectory {
         column_get(self.speed_limit_kmh.as_ref(), i)
     }
 
+    /// Whether any fix has a reported accuracy.
+    #[must_use]
+    pub fn has_accuracy(&self) -> bool {
+        self.accuracy_m.is_some()
+    }
+
     /// Horizontal accuracy of fix `i`, m, when given.
     #[must_use]
     pub fn accuracy_m(&self, i: usize) -> Option<f64> {

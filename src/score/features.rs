@@ -356,8 +356,11 @@ fn is_turn(a: &Annotation) -> bool {
 /// # Example
 /// ```
 /// use tripscore::score::{FeatureConfig, trip_features};
+/// use tripscore::sim::NoiseConfig;
 /// use tripscore::{analyze, parse_line, simulate_trip, DetectConfig, SimConfig, Trajectory};
-/// let sim = simulate_trip(&SimConfig::default(), 0);
+/// // Without the simulated tunnel, whose gap a chord crosses.
+/// let noise = NoiseConfig { tunnel: false, ..NoiseConfig::default() };
+/// let sim = simulate_trip(&SimConfig { noise, ..SimConfig::default() }, 0);
 /// let trip = Trajectory::try_from(parse_line(&serde_json::to_string(&sim)?)?)?;
 /// let f = trip_features(&trip, &analyze(&trip, &DetectConfig::default()), &FeatureConfig::default());
 /// let truth_m = sim.truth.unwrap().distance_m;

@@ -86,6 +86,13 @@ pub struct NoiseConfig {
     /// truth is in the car's time.
     #[serde(default = "default_latency_ms")]
     pub latency_ms: i64,
+    /// Probability that a trip is recorded from a cold start: the car is
+    /// already moving at 60–100 km/h, and the receiver's first 1–3 fixes
+    /// are network fixes — reported accuracy 67–2,000 m, the position that
+    /// far off, speed 0 — as phones log when they start (issue #17 saw
+    /// them on many real trips).
+    #[serde(default)]
+    pub cold_start_prob: f64,
 }
 
 fn default_latency_ms() -> i64 {
@@ -107,6 +114,7 @@ impl Default for NoiseConfig {
             receiver_lag_s: 0.0,
             jump_prob: 0.0,
             latency_ms: default_latency_ms(),
+            cold_start_prob: 0.2,
         }
     }
 }
@@ -129,6 +137,7 @@ impl NoiseConfig {
             receiver_lag_s: 0.0,
             jump_prob: 0.0,
             latency_ms: default_latency_ms(),
+            cold_start_prob: 0.0,
         }
     }
 }
@@ -302,6 +311,9 @@ pub struct SimTrip {
     /// OSM road types, when simulated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub road_types: Option<Vec<String>>,
+    /// The receiver's reported horizontal accuracy of each fix, m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracies_m: Option<Vec<f64>>,
     /// The ground truth (written to a separate file by the CLI).
     #[serde(skip)]
     pub truth: Option<SimTruth>,
@@ -327,6 +339,9 @@ impl SimTrip {
                 }
                 if let Some(l) = self.speed_limits_kmh.as_ref().and_then(|s| s.get(i)) {
                     w["speed_limit"] = serde_json::json!(l);
+                }
+                if let Some(a) = self.accuracies_m.as_ref().and_then(|s| s.get(i)) {
+                    w["accuracy"] = serde_json::json!(a);
                 }
                 if let Some(r) = self.road_types.as_ref().and_then(|s| s.get(i)) {
                     w["road_type"] = serde_json::json!(r);
@@ -623,6 +638,62 @@ impl Driver {
         self.left_or_right_turn(25.0..60.0, peak, false);
     }
 
+    /// A long bend of a rural road or a motorway at the current speed:
+    /// 15–90° over 8–40 s, its lateral acceleration peaking at 0.6–2 m/s²
+    /// and dipping mid-way (to 30–100 % of the peak: a bend of two radii),
+    /// recorded as a left or right turn.
+    fn long_bend(&mut self) {
+        let v = self.now().speed_mps;
+        let right = self.rng.random_bool(0.5);
+        let lat_mps2: f64 = self.rng.random_range(0.6..2.0);
+        let dip: f64 = self.rng.random_range(0.0..0.7);
+        // The yaw profile (1 − d)·sin²(πu) + d·sin²(2πu) on u ∈ [0, 1] has
+        // area ½ and dips to 1 − d mid-way; its peak, on a grid.
+        let shape = |u: f64| {
+            use std::f64::consts::PI;
+            (1.0 - dip) * (PI * u).sin().powi(2) + dip * (2.0 * PI * u).sin().powi(2)
+        };
+        let peak_shape = (0..=200)
+            .map(|k| shape(f64::from(k) / 200.0))
+            .fold(0.0, f64::max);
+        let angle = self.rng.random_range(15.0_f64..90.0).to_radians();
+        // Angle = scale · T / 2 and lateral peak = v · scale · peak_shape.
+        let duration = (2.0 * angle * v * peak_shape / lat_mps2).clamp(8.0, 40.0);
+        let scale = 2.0 * angle / duration;
+        let t0 = self.now().t_s;
+        let mut t = 0.0;
+        while t < duration {
+            let u = (t + 0.5 * STEP_S) / duration;
+            let w = scale * shape(u);
+            self.step(0.0, if right { w } else { -w });
+            t += STEP_S;
+        }
+        let kind = if right {
+            TruthKind::RightTurn
+        } else {
+            TruthKind::LeftTurn
+        };
+        self.record(kind, t0, v * scale * peak_shape, false);
+    }
+
+    /// A lane change at the current speed: 3.5 m sideways in 4–8 s (a yaw
+    /// rate of one sine period: out, and back to the old heading).
+    fn lane_change(&mut self) {
+        let v = self.now().speed_mps.max(1.0);
+        let duration: f64 = self.rng.random_range(4.0..8.0);
+        let left = self.rng.random_bool(0.5);
+        // Sideways = v · ∫θ = v · A·T²/(2π) for ψ̇ = A·sin(2πt/T).
+        let amplitude = 3.5 * std::f64::consts::TAU / (v * duration * duration);
+        let t0 = self.now().t_s;
+        let mut t = 0.0;
+        while t < duration {
+            let w = amplitude * (std::f64::consts::TAU * (t + 0.5 * STEP_S) / duration).sin();
+            self.step(0.0, if left { -w } else { w });
+            t += STEP_S;
+        }
+        self.record(TruthKind::LaneSwitch, t0, v * amplitude, false);
+    }
+
     fn roundabout(&mut self) {
         // Right-hand traffic: veer right to enter, circle left (counter-clockwise),
         // veer right to leave. Circling 90° is straight on, 180° left, 270° back.
@@ -655,10 +726,13 @@ impl Driver {
     }
 }
 
+/// The car's true path and manoeuvres; `moving_start`: the recording starts
+/// with the car already cruising on a rural road or a motorway.
 fn simulate_path(
     cfg: &SimConfig,
     rng: ChaCha8Rng,
     start_ms: i64,
+    moving_start: bool,
 ) -> (Vec<State>, Vec<TruthManeuver>) {
     let mut d = Driver {
         rng,
@@ -678,9 +752,19 @@ fn simulate_path(
         hard: AnnotateConfig::default(),
     };
     d.states[0].heading_rad = d.rng.random_range(0.0..std::f64::consts::TAU);
-    d.cruise_between(5.0, 20.0);
-    let v = d.cruise_speed().min(50.0 / 3.6);
-    d.accelerate_to(v);
+    if moving_start {
+        d.road = if d.rng.random_bool(0.5) {
+            RURAL
+        } else {
+            MOTORWAY
+        };
+        d.states[0].road = d.road;
+        d.states[0].speed_mps = d.rng.random_range(60.0..100.0) / 3.6;
+    } else {
+        d.cruise_between(5.0, 20.0);
+        let v = d.cruise_speed().min(50.0 / 3.6);
+        d.accelerate_to(v);
+    }
     while d.now().t_s < cfg.trip_duration_s {
         let cruise = d.rng.random_range(5.0..30.0);
         d.cruise(cruise);
@@ -698,6 +782,8 @@ fn simulate_path(
                 d.accelerate_to(v);
             }
             8 => d.coast(),
+            10 if d.now().speed_mps > 40.0 / 3.6 => d.long_bend(),
+            11 if d.now().speed_mps > 60.0 / 3.6 => d.lane_change(),
             9 => {
                 let v = d.cruise_speed();
                 if v > d.now().speed_mps {
@@ -785,7 +871,15 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
     let origin_lat: f64 = rng.random_range(-60.0..60.0);
     let origin_lon: f64 = rng.random_range(-170.0..170.0);
     let path_rng = ChaCha8Rng::seed_from_u64(rng.random());
-    let (states, maneuvers) = simulate_path(cfg, path_rng, start_ms);
+    let noise = cfg.noise;
+    // A cold start: how many network fixes open the trip (none usually).
+    let cold_fixes: usize =
+        if noise.cold_start_prob > 0.0 && rng.random_bool(noise.cold_start_prob.min(1.0)) {
+            rng.random_range(1..=3)
+        } else {
+            0
+        };
+    let (states, maneuvers) = simulate_path(cfg, path_rng, start_ms, cold_fixes > 0);
     let distance_m = states
         .windows(2)
         .map(|w| (w[1].x_m - w[0].x_m).hypot(w[1].y_m - w[0].y_m))
@@ -846,6 +940,10 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
     let mut times = Vec::new();
     let mut speeds = Vec::new();
     let mut roads = Vec::new();
+    let mut accuracies = Vec::new();
+    // The accuracy a receiver reports for its ordinary fixes: about its
+    // drift's 1.5 σ, m.
+    let usual_accuracy_m = 1.5 * noise.position_sigma_m + 1.0;
     // Position jumps: an offset that steps and decays back (time constant
     // JUMP_DECAY_S); no random draw at all when they are off.
     let mut jump = (0.0, 0.0);
@@ -876,6 +974,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             lat.push(*lat.last().expect("non-empty"));
             lon.push(*lon.last().expect("non-empty"));
             speeds.push(*speeds.last().expect("non-empty"));
+            accuracies.push(*accuracies.last().expect("non-empty"));
             roads.push(s.road);
             times.push(t);
             continue;
@@ -890,13 +989,28 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
             x += r * a.sin();
             y += r * a.cos();
         }
+        let mut speed_kmh =
+            ((reported.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round()
+                / 100.0;
+        let mut accuracy_m = (usual_accuracy_m * rng.random_range(0.7..1.3)).round();
+        if lat.len() < cold_fixes {
+            // A network fix: reported accuracy 67–2,000 m (log-uniform), the
+            // position 30–100 % of that off, no speed.
+            accuracy_m = rng
+                .random_range(67.0_f64.ln()..2000.0_f64.ln())
+                .exp()
+                .round();
+            let r = accuracy_m * rng.random_range(0.3..1.0);
+            let a: f64 = rng.random_range(0.0..std::f64::consts::TAU);
+            x += r * a.sin();
+            y += r * a.cos();
+            speed_kmh = 0.0;
+        }
         let (fix_lat, fix_lon) = offset_deg(origin_lat, origin_lon, cos_lat, x, y);
         lat.push(fix_lat);
         lon.push(fix_lon);
-        speeds.push(
-            ((reported.speed_mps + speed_err.sample(&mut rng)).max(0.0) * 3.6 * 100.0).round()
-                / 100.0,
-        );
+        speeds.push(speed_kmh);
+        accuracies.push(accuracy_m);
         roads.push(s.road);
         times.push(t);
     }
@@ -916,6 +1030,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         road_types: cfg
             .with_roads
             .then(|| roads.iter().map(|r| r.road_type.to_owned()).collect()),
+        accuracies_m: Some(accuracies),
         truth: Some(SimTruth {
             event_id,
             distance_m,

@@ -366,3 +366,60 @@ fn r_nds16_position_jump_is_not_a_20_mps2_turn() {
     assert!(a.implausible_episodes >= 1);
     assert!(a.annotations.iter().all(|e| e.peak_mps2 <= 10.0));
 }
+
+/// A cold start as phones log it: the recording opens with 1–3 network fixes
+/// (accuracy 67–2,000 m, the position that far off, speed 0) while the car
+/// is already at 61 km/h. No event may come of it, with or without the
+/// accuracy channel.
+fn cold_start(fixes: usize, with_accuracy: bool) -> (RawTrip, f64) {
+    let d = Drive::cruise(40.4, -3.7, 17.0, 300);
+    let mut raw = d.raw();
+    let offsets = [
+        (1400.0, -700.0, 2000.0),
+        (-350.0, 250.0, 500.0),
+        (40.0, 50.0, 67.0),
+    ];
+    let mut accuracy = vec![Some(5.0); raw.lat_deg.len()];
+    let cos = 40.4_f64.to_radians().cos();
+    for (k, &(dx, dy, acc)) in offsets[3 - fixes..].iter().enumerate() {
+        raw.lat_deg[k] += (dy / R).to_degrees();
+        raw.lon_deg[k] += (dx / (R * cos)).to_degrees();
+        raw.speed_kmh.as_mut().unwrap()[k] = Some(0.0);
+        accuracy[k] = Some(acc);
+    }
+    if with_accuracy {
+        raw.accuracy_m = Some(accuracy);
+    }
+    (raw, d.truth_m())
+}
+
+#[test]
+fn cold_start_network_fixes_make_no_event() {
+    for fixes in 1..=3 {
+        for with_accuracy in [true, false] {
+            let (raw, truth_m) = cold_start(fixes, with_accuracy);
+            let r = score(raw);
+            let q = &r.data_quality.clean;
+            let what = format!("{fixes} cold fixes, accuracy given: {with_accuracy}");
+            if with_accuracy {
+                assert_eq!(q.inaccurate, fixes, "{what}");
+            } else {
+                assert_eq!(q.speed_glitches, fixes, "{what}");
+            }
+            assert_clean_result(&r, truth_m, &what);
+            assert_eq!(r.features.all.accelerations, 0, "{what}");
+            assert_eq!(r.features.all.brakes, 0, "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_one_fix_speed_dropout_is_a_glitch_not_a_brake() {
+    let d = Drive::cruise(48.1, 11.5, 12.0, 300);
+    let mut raw = d.raw();
+    raw.speed_kmh.as_mut().unwrap()[150] = Some(0.0);
+    let r = score(raw);
+    assert_eq!(r.data_quality.clean.speed_glitches, 1);
+    assert_clean_result(&r, d.truth_m(), "speed dropout");
+    assert_eq!(r.features.all.brakes + r.features.all.accelerations, 0);
+}
