@@ -76,6 +76,11 @@ pub struct AnnotateConfig {
     pub hard_brake_mps2: f64,
     /// Hard turn: peak |lateral acceleration| ≥ this, m/s².
     pub hard_turn_mps2: f64,
+    /// An episode's hardness grows from 0 at this share of its hard
+    /// threshold to 1 at the threshold ([`AnnotateConfig::hardness`]): the
+    /// graded hard scores count firm events in part, not only those over
+    /// the line.
+    pub hardness_from_share: f64,
     /// Episodes shorter than this are dropped, ms.
     pub min_episode_ms: i64,
     /// Episodes that change the speed by less than this are dropped, m/s.
@@ -126,6 +131,7 @@ impl Default for AnnotateConfig {
             hard_accel_mps2: 2.25,
             hard_brake_mps2: 3.0,
             hard_turn_mps2: 3.5,
+            hardness_from_share: 1.0 / 3.0,
             min_episode_ms: 1000,
             min_speed_change_mps: 0.8,
             merge_gap_ms: 1500,
@@ -176,6 +182,41 @@ impl AnnotateConfig {
     #[must_use]
     pub fn is_hard(&self, kind: AnnotationKind, peak_mps2: f64) -> bool {
         peak_mps2 >= self.hard_threshold_mps2(kind)
+    }
+
+    /// How hard an episode of `kind` peaking at `peak_mps2` is, in [0, 1]: 0
+    /// up to `hardness_from_share` × its hard threshold, 1 from the
+    /// threshold on ([`AnnotateConfig::is_hard`] exactly then), and between
+    /// the two a smoothstep (3x² − 2x³): rising smoothly, never falling.
+    /// The graded hard scores add it up per km (docs/SCORING.md).
+    ///
+    /// # Example
+    /// ```
+    /// use tripscore::detect::{AnnotateConfig, AnnotationKind};
+    /// use tripscore::api::AccelerationKind;
+    /// let cfg = AnnotateConfig::default();
+    /// let brake = AnnotationKind::Acceleration(AccelerationKind::Brake);
+    /// assert_eq!(cfg.hardness(brake, 0.9), 0.0); // below a third of 3 m/s²
+    /// assert_eq!(cfg.hardness(brake, 2.0), 0.5); // half way to the line
+    /// assert_eq!(cfg.hardness(brake, 3.0), 1.0); // hard
+    /// assert_eq!(cfg.hardness(brake, 6.0), 1.0);
+    /// ```
+    #[must_use]
+    pub fn hardness(&self, kind: AnnotationKind, peak_mps2: f64) -> f64 {
+        let hard = self.hard_threshold_mps2(kind);
+        if !hard.is_finite() {
+            return 0.0;
+        }
+        if peak_mps2 >= hard {
+            return 1.0;
+        }
+        let from = self.hardness_from_share * hard;
+        let x = ((peak_mps2 - from) / (hard - from)).clamp(0.0, 1.0);
+        if x.is_nan() {
+            0.0
+        } else {
+            x * x * (3.0 - 2.0 * x)
+        }
     }
 }
 
@@ -238,6 +279,9 @@ pub struct Annotation {
     pub peak_at_ms: i64,
     /// Whether the peak reaches the hard threshold of its kind.
     pub hard: bool,
+    /// How hard it is, in [0, 1] ([`AnnotateConfig::hardness`]; 1 exactly
+    /// when `hard`).
+    pub hardness: f64,
     /// Heading change (turns; positive = right), degrees; 0 for accelerations.
     pub heading_change_deg: f64,
     /// First kept-fix position inside it (into `CleanTrip::fixes`).
@@ -267,6 +311,7 @@ impl Annotation {
     pub fn set_peak(&mut self, peak_mps2: f64, cfg: &AnnotateConfig) {
         self.peak_mps2 = peak_mps2;
         self.hard = cfg.is_hard(self.kind, peak_mps2);
+        self.hardness = cfg.hardness(self.kind, peak_mps2);
     }
 
     /// Moves the episode's start, end and peak by `delta_ms` (negative:
@@ -450,6 +495,7 @@ fn episode(
         peak_mps2,
         peak_at_ms,
         hard: cfg.is_hard(kind, peak_mps2),
+        hardness: cfg.hardness(kind, peak_mps2),
         heading_change_deg,
         first_fix: first.lo,
         last_fix: last.hi,

@@ -9,13 +9,13 @@ use crate::input::Trajectory;
 use crate::score::features::{FeatureConfig, Features, ZoneFeatures, step_speed_mps};
 use crate::score::scores::{ScoreConfig, ScoreScope, score_features};
 
-/// A hard event and what it cost.
+/// An event that costs a hard score something, and what it cost.
 ///
 /// # Units
-/// Degrees, m/s²; `cost` in score points (0–1).
+/// Degrees, m/s²; `hardness` 0–1; `cost` in score points (0–1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExplainedEvent {
-    /// `hard_accel`, `hard_brake` or `hard_turn` — also the score it lowers.
+    /// The score it lowers: `hard_accel`, `hard_brake` or `hard_turn`.
     pub kind: &'static str,
     /// Time of the peak.
     pub at: ApiTime,
@@ -28,6 +28,12 @@ pub struct ExplainedEvent {
     /// Peak acceleration, m/s².
     #[serde(serialize_with = "crate::api::num::dp2")]
     pub peak_mps2: f64,
+    /// How hard it was: 1 at and above the hard threshold, less for a firm
+    /// event below it (`AnnotateConfig::hardness`).
+    #[serde(serialize_with = "crate::api::num::dp3")]
+    pub hardness: f64,
+    /// Whether it reached the hard threshold.
+    pub hard: bool,
     /// How much higher the score would be without this event.
     #[serde(serialize_with = "crate::api::num::dp3")]
     pub cost: f64,
@@ -80,12 +86,33 @@ pub struct Explanation {
     /// Share of time with a known limit spent speeding.
     #[serde(serialize_with = "crate::api::num::dp3")]
     pub speeding_share: f64,
-    /// Every hard event, in time order.
-    pub hard_events: Vec<ExplainedEvent>,
+    /// Every event with some hardness (the hard ones and the firm ones
+    /// below the line), in time order.
+    pub events: Vec<ExplainedEvent>,
     /// Every speeding stretch, in time order.
     pub speeding: Vec<SpeedingSpan>,
     /// The three biggest penalties, biggest first.
     pub top_penalties: Vec<Penalty>,
+}
+
+/// A hardness in the thousandths the features count it in.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a hardness in [0, 1]"
+)]
+fn whole_milli(hardness: f64) -> u64 {
+    (hardness * 1000.0).round() as u64
+}
+
+/// An event in words: "hard brake", "firm brake".
+fn event_name(score: &str, hard: bool) -> String {
+    let what = score.trim_start_matches("hard_");
+    if hard {
+        format!("hard {what}")
+    } else {
+        format!("firm {what}")
+    }
 }
 
 fn time(trip: &Trajectory, i: usize, ms: i64) -> Option<ApiTime> {
@@ -159,20 +186,26 @@ pub fn explain(
     let score =
         |f: &ZoneFeatures| score_features(f, ScoreScope::Trip, score_cfg.min_trip_km, score_cfg);
     let base = score(z);
-    let mut hard_events = Vec::new();
-    for e in analysis.annotations.iter().filter(|e| e.hard) {
+    let mut events = Vec::new();
+    // Events of at least a thousandth of hardness: what the features count.
+    for e in analysis
+        .annotations
+        .iter()
+        .filter(|e| whole_milli(e.hardness) > 0)
+    {
         let mut without = *z;
+        let milli = whole_milli(e.hardness);
         let (kind, before, after) = match e.kind {
             AnnotationKind::Acceleration(AccelerationKind::Accelerate) => {
-                without.hard_accel = without.hard_accel.saturating_sub(1);
+                without.accel_hardness_milli = without.accel_hardness_milli.saturating_sub(milli);
                 ("hard_accel", base.hard_accel, score(&without).hard_accel)
             }
             AnnotationKind::Acceleration(_) => {
-                without.hard_brake = without.hard_brake.saturating_sub(1);
+                without.brake_hardness_milli = without.brake_hardness_milli.saturating_sub(milli);
                 ("hard_brake", base.hard_brake, score(&without).hard_brake)
             }
             AnnotationKind::Turn(_) => {
-                without.hard_turn = without.hard_turn.saturating_sub(1);
+                without.turn_hardness_milli = without.turn_hardness_milli.saturating_sub(milli);
                 ("hard_turn", base.hard_turn, score(&without).hard_turn)
             }
         };
@@ -183,24 +216,26 @@ pub fn explain(
         let Some(at) = time(trip, i, e.peak_at_ms) else {
             continue;
         };
-        hard_events.push(ExplainedEvent {
+        events.push(ExplainedEvent {
             kind,
             at,
             latitude: trip.lat_deg()[i],
             longitude: trip.lon_deg()[i],
             peak_mps2: e.peak_mps2,
+            hardness: e.hardness,
+            hard: e.hard,
             cost: if before >= 0.0 { after - before } else { 0.0 },
         });
     }
     let speeding = speeding_spans(trip, analysis, z.limit_known_ms, features_cfg);
     #[allow(clippy::cast_precision_loss, reason = "ms of one trip")]
-    let mut top: Vec<Penalty> = hard_events
+    let mut top: Vec<Penalty> = events
         .iter()
         .map(|e| Penalty {
             score: e.kind,
             what: format!(
                 "{} peaking at {:.1} m/s² at {}",
-                e.kind.replace('_', " "),
+                event_name(e.kind, e.hard),
                 e.peak_mps2,
                 e.at
             ),
@@ -228,7 +263,7 @@ pub fn explain(
         } else {
             0.0
         },
-        hard_events,
+        events,
         speeding,
         top_penalties: top,
     }

@@ -186,6 +186,13 @@ zone_features! {
     hard_brake,
     /// Hard turns (roundabouts included).
     hard_turn,
+    /// Σ over accelerations of their hardness (0–1, 1 when hard;
+    /// `AnnotateConfig::hardness`), thousandths.
+    accel_hardness_milli,
+    /// Σ over brakes of their hardness, thousandths.
+    brake_hardness_milli,
+    /// Σ over turns of their hardness, thousandths.
+    turn_hardness_milli,
     /// Acceleration episodes.
     accelerations,
     /// Brake episodes.
@@ -284,6 +291,7 @@ struct Acc {
     duration_ms: f64,
     scored_m: f64,
     scored_ms: f64,
+    hardness: [f64; 3],
     accel_excess: f64,
     brake_excess: f64,
     brake_strong_excess: f64,
@@ -317,6 +325,9 @@ impl Acc {
             duration_ms: whole(self.duration_ms),
             scored_mm: whole(self.scored_m * 1000.0),
             scored_ms: whole(self.scored_ms),
+            accel_hardness_milli: whole(self.hardness[0] * 1000.0),
+            brake_hardness_milli: whole(self.hardness[1] * 1000.0),
+            turn_hardness_milli: whole(self.hardness[2] * 1000.0),
             accel_excess_mmps2: whole(self.accel_excess * 1000.0),
             brake_excess_mmps2: whole(self.brake_excess * 1000.0),
             brake_strong_excess_mmps2: whole(self.brake_strong_excess * 1000.0),
@@ -431,11 +442,13 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
     for a in &analysis.annotations {
         let zone = analysis.kept_fix_at(a.peak_at_ms).and_then(zone_of);
         let mut excess = [0.0_f64; 4]; // accel, brake, brake strong, turn
+        let mut hardness = [0.0_f64; 3]; // accel, brake, turn
         let mut c = ZoneFeatures::default();
         match a.kind {
             AnnotationKind::Acceleration(AccelerationKind::Accelerate) => {
                 c.accelerations = 1;
                 c.hard_accel = u64::from(a.hard);
+                hardness[0] = a.hardness;
                 excess[0] = (a.peak_mps2 - cfg.accel_excess_from_mps2).max(0.0);
                 #[allow(clippy::cast_precision_loss, reason = "Unix ms below 2^53")]
                 let peak = a.peak_at_ms as f64;
@@ -448,6 +461,7 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
             AnnotationKind::Acceleration(AccelerationKind::Brake) => {
                 c.brakes = 1;
                 c.hard_brake = u64::from(a.hard);
+                hardness[1] = a.hardness;
                 excess[1] = (a.peak_mps2 - cfg.brake_excess_from_mps2).max(0.0);
                 excess[2] = (a.peak_mps2 - cfg.strong_brake_excess_from_mps2).max(0.0);
                 #[allow(clippy::cast_precision_loss, reason = "Unix ms below 2^53")]
@@ -459,12 +473,16 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
             AnnotationKind::Turn(_) => {
                 c.turns = 1;
                 c.hard_turn = u64::from(a.hard);
+                hardness[2] = a.hardness;
                 excess[3] = (a.peak_mps2 - cfg.turn_excess_from_mps2).max(0.0);
             }
         }
         let mut bump = |slot: usize, acc: Option<&mut Acc>| {
             counts[slot].merge(&c);
             if let Some(acc) = acc {
+                for (sum, h) in acc.hardness.iter_mut().zip(hardness) {
+                    *sum += h;
+                }
                 acc.accel_excess += excess[0];
                 acc.brake_excess += excess[1];
                 acc.brake_strong_excess += excess[2];

@@ -94,3 +94,53 @@ fn merge_is_exact_and_order_free() {
     zero.merge(&a);
     assert_eq!(zero, a, "the default is the identity");
 }
+
+/// Simulated trips, analysed once for the property below.
+static ANALYSED: std::sync::LazyLock<Vec<(Trajectory, TripAnalysis)>> =
+    std::sync::LazyLock::new(|| {
+        use crate::sim::{SimConfig, simulate_trip};
+        (0..3)
+            .map(|i| {
+                let sim = simulate_trip(&SimConfig::default(), i);
+                let line = serde_json::to_string(&sim).unwrap();
+                let trip = Trajectory::try_from(crate::input::parse_line(&line).unwrap()).unwrap();
+                let analysis = analyze(&trip, &DetectConfig::default());
+                (trip, analysis)
+            })
+            .collect()
+    });
+
+proptest::proptest! {
+    /// The graded hard scores are monotone in every event's peak: raising
+    /// one annotation's peak never raises a hard score, `hard_events` or
+    /// `overall`, on a real pipeline's output.
+    #[test]
+    fn raising_one_events_peak_never_raises_a_score(
+        trip in 0_usize..3,
+        pick in 0_usize..10_000,
+        raise_mps2 in 0.0_f64..6.0,
+    ) {
+        use crate::detect::AnnotateConfig;
+        use crate::score::scores::{ScoreConfig, ScoreScope, score_features};
+        let (t, analysis) = &ANALYSED[trip];
+        let k = pick % analysis.annotations.len();
+        let mut raised = analysis.clone();
+        let peak = raised.annotations[k].peak_mps2 + raise_mps2;
+        raised.annotations[k].set_peak(peak, &AnnotateConfig::default());
+        let cfg = FeatureConfig::default();
+        let score = |a: &TripAnalysis| {
+            let f = trip_features(t, a, &cfg);
+            score_features(&f.all, ScoreScope::Trip, 0.5, &ScoreConfig::default())
+        };
+        let (before, after) = (score(analysis), score(&raised));
+        for (name, b, a) in [
+            ("hard_accel", before.hard_accel, after.hard_accel),
+            ("hard_brake", before.hard_brake, after.hard_brake),
+            ("hard_turn", before.hard_turn, after.hard_turn),
+            ("hard_events", before.hard_events, after.hard_events),
+            ("overall", before.overall, after.overall),
+        ] {
+            proptest::prop_assert!(a <= b + 1e-12, "{name}: {b} -> {a}");
+        }
+    }
+}

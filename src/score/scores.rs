@@ -35,13 +35,14 @@ pub struct ScoreConfig {
     pub min_zone_km: f64,
     /// `legal` and `legal_v2` need this much time on roads with a known limit, s.
     pub min_limit_known_s: f64,
-    /// Hard accelerations per 100 km that cost a factor e.
+    /// Accelerations' hardness per 100 km that costs a factor e (a hard
+    /// acceleration weighs 1, a firm one part of it).
     pub hard_accel_per_100km: f64,
-    /// Hard brakes per 100 km that cost a factor e.
+    /// Brakes' hardness per 100 km that costs a factor e.
     pub hard_brake_per_100km: f64,
-    /// Hard turns per 100 km that cost a factor e.
+    /// Turns' hardness per 100 km that costs a factor e.
     pub hard_turn_per_100km: f64,
-    /// Hard events of any kind per 100 km that cost a factor e.
+    /// Hardness of events of any kind per 100 km that costs a factor e.
     pub hard_events_per_100km: f64,
     /// Σ (peak − 1 m/s²)⁺ of accelerations and brakes per km that costs a factor e (smooth).
     pub smooth_excess_per_km: f64,
@@ -65,10 +66,10 @@ impl Default for ScoreConfig {
             min_window_km: 50.0,
             min_zone_km: 5.0,
             min_limit_known_s: 60.0,
-            hard_accel_per_100km: 20.0,
-            hard_brake_per_100km: 10.0,
-            hard_turn_per_100km: 10.0,
-            hard_events_per_100km: 25.0,
+            hard_accel_per_100km: 100.0,
+            hard_brake_per_100km: 50.0,
+            hard_turn_per_100km: 50.0,
+            hard_events_per_100km: 200.0,
             smooth_excess_per_km: 10.0,
             smooth_jerk_sq: 2.0,
             strong_brake_excess_per_km: 1.0,
@@ -122,13 +123,20 @@ pub enum ScoreScope {
 /// ```
 /// use tripscore::score::{score_features, ScoreScope};
 /// use tripscore::{ScoreConfig, ZoneFeatures};
-/// let f = ZoneFeatures { distance_mm: 20_000_000, scored_mm: 20_000_000, hard_brake: 1, ..ZoneFeatures::default() };
+/// // One hard brake (hardness 1) and one firm one (hardness 0.5) in 20 km.
+/// let f = ZoneFeatures {
+///     distance_mm: 20_000_000,
+///     scored_mm: 20_000_000,
+///     hard_brake: 1,
+///     brake_hardness_milli: 1_500,
+///     ..ZoneFeatures::default()
+/// };
 /// let s = score_features(&f, ScoreScope::WindowAll, 0.5, &ScoreConfig::default());
-/// // 1 hard brake in 20 km = 5 per 100 km; half the 10 per 100 km scale: e^-0.5.
-/// assert!((s.hard_brake - (-0.5_f64).exp()).abs() < 1e-12);
-/// // A trip adds 10 km of event-free driving: 1 in 30 km.
+/// // 1.5 in 20 km = 7.5 per 100 km, against the 50 per 100 km scale: e^-0.15.
+/// assert!((s.hard_brake - (-0.15_f64).exp()).abs() < 1e-12);
+/// // A trip adds 10 km of event-free driving: 1.5 in 30 km.
 /// let trip = score_features(&f, ScoreScope::Trip, 0.5, &ScoreConfig::default());
-/// assert!((trip.hard_brake - (-1.0_f64 / 3.0).exp()).abs() < 1e-12);
+/// assert!((trip.hard_brake - (-0.1_f64).exp()).abs() < 1e-12);
 /// assert_eq!(s.legal, -1.0); // no speed limits known
 /// assert_eq!(s.focus, Some(-1.0)); // no phone data
 /// ```
@@ -148,7 +156,8 @@ pub fn score_features(
         } else {
             0.0
         };
-    let per_100km = |count: u64| 100.0 * f(count) / km;
+    // Hardness sums are in thousandths.
+    let hardness_per_100km = |milli: u64| 100.0 * f(milli) / 1000.0 / km;
     let event_score = |rate: f64, scale: f64| {
         if enough {
             penalty(rate, scale)
@@ -156,11 +165,20 @@ pub fn score_features(
             NOT_AVAILABLE
         }
     };
-    let hard_accel = event_score(per_100km(z.hard_accel), cfg.hard_accel_per_100km);
-    let hard_brake = event_score(per_100km(z.hard_brake), cfg.hard_brake_per_100km);
-    let hard_turn = event_score(per_100km(z.hard_turn), cfg.hard_turn_per_100km);
+    let hard_accel = event_score(
+        hardness_per_100km(z.accel_hardness_milli),
+        cfg.hard_accel_per_100km,
+    );
+    let hard_brake = event_score(
+        hardness_per_100km(z.brake_hardness_milli),
+        cfg.hard_brake_per_100km,
+    );
+    let hard_turn = event_score(
+        hardness_per_100km(z.turn_hardness_milli),
+        cfg.hard_turn_per_100km,
+    );
     let hard_events = event_score(
-        per_100km(z.hard_accel + z.hard_brake + z.hard_turn),
+        hardness_per_100km(z.accel_hardness_milli + z.brake_hardness_milli + z.turn_hardness_milli),
         cfg.hard_events_per_100km,
     );
     let long_excess = f(z.accel_excess_mmps2 + z.brake_excess_mmps2) / 1000.0 / km;

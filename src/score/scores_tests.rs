@@ -17,7 +17,13 @@ fn zone_features() -> impl Strategy<Value = ZoneFeatures> {
             0_u64..100_000,
             0_u64..100_000,
         ),
-        (0_u64..50, 0_u64..50, 0_u64..10_000_000, 0_u64..30_000_000),
+        (
+            0_u64..50,
+            0_u64..50,
+            0_u64..10_000_000,
+            0_u64..30_000_000,
+            (0_u64..40_000, 0_u64..40_000, 0_u64..40_000),
+        ),
         (
             0_u64..10_000_000,
             0_u64..1_000,
@@ -29,7 +35,7 @@ fn zone_features() -> impl Strategy<Value = ZoneFeatures> {
             |(
                 (dist, dur, ha, hb, ht),
                 (acc, brk, ae, be, bse),
-                (bit, abt, jms, jsq),
+                (bit, abt, jms, jsq, (firm_a, firm_b, firm_t)),
                 (lk, sp, risk, ph),
             )| {
                 let scored = dist / 2;
@@ -41,6 +47,10 @@ fn zone_features() -> impl Strategy<Value = ZoneFeatures> {
                     hard_accel: ha,
                     hard_brake: hb,
                     hard_turn: ht,
+                    // Each hard event weighs 1,000; firm ones below the line add more.
+                    accel_hardness_milli: 1000 * ha + firm_a,
+                    brake_hardness_milli: 1000 * hb + firm_b,
+                    turn_hardness_milli: 1000 * ht + firm_t,
                     accelerations: acc,
                     brakes: brk,
                     turns: acc / 2,
@@ -110,11 +120,26 @@ proptest! {
     fn one_more_hard_brake_never_raises(z in zone_features()) {
         let mut worse = z;
         worse.hard_brake += 1;
+        worse.brake_hardness_milli += 1000;
         worse.brakes += 1;
         let (a, b) = (score_features(&z, ScoreScope::Trip, 0.5, &CFG), score_features(&worse, ScoreScope::Trip, 0.5, &CFG));
         prop_assert!(never_raises(a.hard_brake, b.hard_brake));
         prop_assert!(never_raises(a.hard_events, b.hard_events));
         prop_assert!(never_raises(a.overall, b.overall));
+    }
+
+    #[test]
+    fn more_hardness_never_raises_its_score(z in zone_features(), class in 0_usize..3, extra in 1_u64..5_000) {
+        let mut worse = z;
+        *[&mut worse.accel_hardness_milli, &mut worse.brake_hardness_milli, &mut worse.turn_hardness_milli][class] += extra;
+        let (a, b) = (score_features(&z, ScoreScope::Trip, 0.5, &CFG), score_features(&worse, ScoreScope::Trip, 0.5, &CFG));
+        let pick = |s: &CarBehaviorScores| [s.hard_accel, s.hard_brake, s.hard_turn][class];
+        prop_assert!(never_raises(pick(&a), pick(&b)));
+        prop_assert!(never_raises(a.hard_events, b.hard_events));
+        // And it does lower it when the score is available (the scale is finite).
+        if pick(&a) != NOT_AVAILABLE {
+            prop_assert!(pick(&b) < pick(&a));
+        }
     }
 
     #[test]

@@ -103,16 +103,34 @@ fn explanation_names_each_hard_event_with_its_cost() {
     let out = tripscore(&["score", "--quiet", "--explain", &path(FILES[1])]);
     for l in json_lines(&out) {
         let ex = &l["explanation"];
-        let hard = l["features"]["all"]["hard_accel"].as_u64().unwrap()
-            + l["features"]["all"]["hard_brake"].as_u64().unwrap()
-            + l["features"]["all"]["hard_turn"].as_u64().unwrap();
+        let all = &l["features"]["all"];
+        let count = |name: &str| all[name].as_u64().unwrap();
+        let events = ex["events"].as_array().unwrap();
+        let hard = events.iter().filter(|e| e["hard"] == true).count() as u64;
         assert_eq!(
-            ex["hard_events"].as_array().unwrap().len() as u64,
             hard,
+            count("hard_accel") + count("hard_brake") + count("hard_turn"),
             "{l}"
         );
-        for e in ex["hard_events"].as_array().unwrap() {
-            assert!(e["cost"].as_f64().unwrap() > 0.0, "{e}");
+        // Every event's hardness adds up to the features' sums (thousandths).
+        let milli: f64 = events
+            .iter()
+            .map(|e| e["hardness"].as_f64().unwrap() * 1000.0)
+            .sum();
+        let features = count("accel_hardness_milli")
+            + count("brake_hardness_milli")
+            + count("turn_hardness_milli");
+        assert!(
+            (milli - features as f64).abs() <= events.len() as f64,
+            "{l}"
+        );
+        for e in events {
+            let h = e["hardness"].as_f64().unwrap();
+            assert!(h > 0.0 && h <= 1.0, "{e}");
+            if e["hard"] == true {
+                assert_eq!(h, 1.0, "{e}");
+            }
+            assert!(e["cost"].as_f64().unwrap() >= 0.0, "{e}");
             assert!(e["at"].is_string() && e["latitude"].is_number());
         }
         assert!(ex["top_penalties"].as_array().unwrap().len() <= 3);
