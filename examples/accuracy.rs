@@ -553,6 +553,50 @@ fn gyro_turn_annotations(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     );
 }
 
+/// Lane switches on the simulator (detection switched on: it is off by
+/// default), every simulated lane change counted whatever its peak, ±3 s.
+fn lane_switch_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
+    println!("\n## Lane switches (1 s sampling, 5 m drift + all artefacts; detection on, ±3 s)\n");
+    println!(
+        "| white noise per axis | lane changes | recall | chance level | detected | precision |"
+    );
+    println!("|---|---|---|---|---|---|");
+    let mut cfg = *pipeline;
+    cfg.lane_switch.enabled = true;
+    for white_sigma_m in [0.2, 0.4] {
+        let sim = SimConfig {
+            noise: NoiseConfig {
+                white_sigma_m,
+                ..NoiseConfig::default()
+            },
+            ..*base
+        };
+        let mut ev = Evaluation::default();
+        for i in 0..trips {
+            let trip = tripscore::simulate_trip(&sim, i);
+            let line = serde_json::to_string(&trip).expect("a trip serialises");
+            let t = tripscore::Trajectory::try_from(tripscore::parse_line(&line).expect("parses"))
+                .expect("valid");
+            let truth = trip.truth.expect("simulated truth");
+            ev.merge(&tripscore::sim::evaluate_trip(
+                &truth,
+                &tripscore::analyze(&t, &cfg),
+                0.0,
+                3000,
+            ));
+        }
+        let c = ev.annotations["lane_switch"];
+        println!(
+            "| {white_sigma_m} m | {} | {:.3} | {:.3} | {} | {:.3} |",
+            c.truth,
+            c.recall(),
+            c.chance(),
+            c.detected,
+            c.precision()
+        );
+    }
+}
+
 /// One swept noise setting: its table, the values tried, and how each
 /// becomes a noise model.
 struct Sweep {
@@ -743,6 +787,7 @@ fn main() {
     brake_fit_trade(&base, trips, &pipeline);
     noise_sensitivity(&base, trips, &pipeline);
     position_jump_table(&base, trips, &pipeline);
+    lane_switch_table(&base, trips, &pipeline);
     println!("\n## Real drives: driveplotr-nds vehicle-accelerometer events\n");
     real_data_agreement();
     println!("\n## Real drives: turn peaks against the driveplotr-nds vehicle gyro\n");

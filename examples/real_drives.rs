@@ -622,6 +622,49 @@ fn kind_coverage(config: &Config) {
     }
 }
 
+/// Lane switches against the Delft video labels, per receiver (detection
+/// on, as it is off by default).
+fn lane_switches(config: &Config) {
+    use tripscore::sim::{Evaluation, TripLabels, evaluate_labelled};
+    println!(
+        "\n## Real drives: lane switches against the Delft video labels (±3 s, detection on)\n"
+    );
+    println!("| receiver | labelled | recall | chance level | detected | precision |");
+    println!("|---|---|---|---|---|---|");
+    let mut detect = config.detect;
+    detect.lane_switch.enabled = true;
+    let labels: BTreeMap<String, TripLabels> =
+        read("data/delft-lane-changes/lane_change_labels.jsonl")
+            .lines()
+            .map(|l| {
+                let t = TripLabels::parse_line(l).expect("shipped labels parse");
+                (t.event_id.clone(), t)
+            })
+            .collect();
+    let mut by_receiver: BTreeMap<String, Evaluation> = BTreeMap::new();
+    let mut all = Evaluation::default();
+    for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
+        let ev = evaluate_labelled(&trip, &labels[trip.event_id()], &detect, 0.0, TOLERANCE_MS);
+        let receiver = trip.event_id().rsplit('-').next().unwrap_or("").to_owned();
+        by_receiver.entry(receiver).or_default().merge(&ev);
+        all.merge(&ev);
+    }
+    for (name, ev) in by_receiver
+        .iter()
+        .chain(std::iter::once((&"all".to_owned(), &all)))
+    {
+        let c = ev.annotations["lane_switch"];
+        println!(
+            "| {name} | {} | {:.3} | {:.3} | {} | {:.3} |",
+            c.truth,
+            c.recall(),
+            c.chance(),
+            c.detected,
+            c.precision()
+        );
+    }
+}
+
 fn main() {
     let config: Config = std::env::args()
         .nth(1)
@@ -634,4 +677,5 @@ fn main() {
     ratings(&nds, &config);
     latency(&nds, &config);
     kind_coverage(&config);
+    lane_switches(&config);
 }

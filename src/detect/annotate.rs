@@ -337,12 +337,15 @@ impl Annotation {
 
 /// A run of one-signed signal at or above a level.
 #[derive(Clone, Copy, Debug)]
-struct Run {
-    lo: usize,
-    hi: usize,
-    sign: f64,
-    start_ms: f64,
-    end_ms: f64,
+pub(super) struct Run {
+    /// First and last kept-fix position of the run.
+    pub(super) lo: usize,
+    pub(super) hi: usize,
+    /// +1 or −1.
+    pub(super) sign: f64,
+    /// Where the signal crosses the hold level, Unix ms.
+    pub(super) start_ms: f64,
+    pub(super) end_ms: f64,
 }
 
 #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
@@ -367,7 +370,7 @@ fn crossing(t: &[i64], s: &[f64], sign: f64, (a, b): (usize, usize), level: f64)
 /// Runs in `range` where `sign * s` reaches `start` and stays at `hold` or
 /// more (hysteresis; `hold` ≤ `start`), merged across gaps below
 /// `merge_gap_ms`. Start and end are where the signal crosses `hold`.
-fn runs(
+pub(super) fn runs(
     t: &[i64],
     s: &[f64],
     range: std::ops::Range<usize>,
@@ -425,7 +428,7 @@ fn runs(
     out
 }
 
-fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
+pub(super) fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
     (run.lo..=run.hi)
         .filter(|&k| s[k].is_finite())
         .map(|k| (s[k] * run.sign, t[k]))
@@ -439,7 +442,12 @@ fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
 /// the yaw rate integrated by trapezoids. The padding stays inside `section`
 /// (the run's valid section): across a gap the yaw rate says nothing of the
 /// heading.
-fn heading_change(kin: &Kinematics, lo: usize, hi: usize, section: &std::ops::Range<usize>) -> f64 {
+pub(super) fn heading_change(
+    kin: &Kinematics,
+    lo: usize,
+    hi: usize,
+    section: &std::ops::Range<usize>,
+) -> f64 {
     let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
     let lo = lo.saturating_sub(1).max(section.start);
     let hi = (hi + 1).min(section.end.saturating_sub(1)).min(t.len() - 1);
@@ -481,7 +489,7 @@ fn acceleration_episodes(
 /// An episode of `kind` from run `first` to run `last` (the same run but
 /// for a roundabout), with its peak (m/s², Unix ms) and heading change
 /// (degrees); `hard` from the peak ([`AnnotateConfig::is_hard`]).
-fn episode(
+pub(super) fn episode(
     kind: AnnotationKind,
     (first, last): (&Run, &Run),
     (peak_mps2, peak_at_ms): (f64, i64),
@@ -678,17 +686,23 @@ fn api_time(trip: &Trajectory, clean: &CleanTrip, k: usize, ms: f64) -> Option<A
 }
 
 /// The API annotations of a trip: each valid boundary, then each episode, in
-/// time order (docs/API.md, "Annotations").
+/// time order — all in the car's time: the boundaries' fix times less
+/// `latency_ms`, as the episodes' were (`TimingConfig`) (docs/API.md, "Annotations").
 #[must_use]
 pub fn api_annotations(
     trip: &Trajectory,
     clean: &CleanTrip,
     kin: &Kinematics,
     annotations: &[Annotation],
+    latency_ms: i64,
 ) -> Vec<api::BehaviorAnnotation> {
     let mut items: Vec<(f64, Option<api::BehaviorAnnotation>)> = Vec::new();
     for s in clean.sections.iter().filter(|s| s.valid) {
-        let (t0, t1) = (t_f(kin.time_ms[s.start]), t_f(kin.time_ms[s.end - 1]));
+        // In the car's time, as the episodes: the fixes' less the latency.
+        let (t0, t1) = (
+            t_f(kin.time_ms[s.start] - latency_ms),
+            t_f(kin.time_ms[s.end - 1] - latency_ms),
+        );
         let b = api_time(trip, clean, s.start, t0)
             .zip(api_time(trip, clean, s.end - 1, t1))
             .map(|(start, end)| api::BehaviorAnnotation::Boundary {

@@ -8,7 +8,8 @@
 //!    acceleration, yaw rate and jerk per kept fix;
 //! 3. [`annotate()`] ([`AnnotateConfig`]): acceleration, brake, coast, turn
 //!    and roundabout episodes, and whether each is hard
-//!    ([`AnnotateConfig::is_hard`], the one place that decides it);
+//!    ([`AnnotateConfig::is_hard`], the one place that decides it); and
+//!    [`lane_switches`] ([`LaneSwitchConfig`], off by default);
 //! 4. [`refine_turns`] ([`TurnFitConfig`]) and [`refine_brakes`]
 //!    ([`BrakeFitConfig`]): the peaks of short turns and brakes from a pulse
 //!    model fitted to their fixes (one shared solver);
@@ -24,6 +25,7 @@ mod brakefit;
 mod clean;
 mod jumps;
 mod kinematics;
+mod lanes;
 mod pulse;
 mod turnfit;
 
@@ -39,6 +41,7 @@ pub use self::brakefit::{BrakeFitConfig, refine_brakes};
 pub use self::clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
 pub use self::jumps::{PositionJumpConfig, check_position_jumps};
 pub use self::kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
+pub use self::lanes::{LaneSwitchConfig, lane_switches};
 pub use self::turnfit::{TurnFitConfig, refine_turns};
 
 /// Every setting of detection, one section per stage (the `detect` part of
@@ -52,6 +55,8 @@ pub struct DetectConfig {
     pub kinematics: KinematicsConfig,
     /// Annotation thresholds, the hard-event thresholds among them.
     pub annotate: AnnotateConfig,
+    /// Lane-switch detection (off by default).
+    pub lane_switch: LaneSwitchConfig,
     /// The turn shape fit that refines turn peaks.
     pub turn_fit: TurnFitConfig,
     /// The brake pulse fit that refines the peaks of short brakes.
@@ -125,6 +130,19 @@ pub fn analyze(trip: &Trajectory, cfg: &DetectConfig) -> TripAnalysis {
     let clean = clean(trip, &cfg.clean);
     let kinematics = kinematics(trip, &clean, &cfg.kinematics);
     let mut found = annotate(&clean, &kinematics, &cfg.annotate);
+    let lanes = lane_switches(
+        &clean,
+        &kinematics,
+        &found.episodes,
+        &cfg.lane_switch,
+        &cfg.annotate,
+    );
+    if !lanes.is_empty() {
+        found.episodes.extend(lanes);
+        found
+            .episodes
+            .sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms).then(a.kind.cmp(&b.kind)));
+    }
     refine_turns(
         trip,
         &clean,
@@ -182,7 +200,13 @@ impl TripAnalysis {
     /// The API annotations: valid boundaries and episodes in time order.
     #[must_use]
     pub fn api_annotations(&self, trip: &Trajectory) -> Vec<api::BehaviorAnnotation> {
-        api_annotations(trip, &self.clean, &self.kinematics, &self.annotations)
+        api_annotations(
+            trip,
+            &self.clean,
+            &self.kinematics,
+            &self.annotations,
+            self.latency_ms,
+        )
     }
 
     /// Time the phone was handled during the trip, ms; 0 without phone data.

@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::AccelerationKind;
+use crate::api::{AccelerationKind, Maneuver};
 use crate::detect::{Annotation, AnnotationKind, Kinematics, TripAnalysis};
 use crate::input::Trajectory;
 
@@ -184,7 +184,7 @@ zone_features! {
     hard_accel,
     /// Hard brakes.
     hard_brake,
-    /// Hard turns (roundabouts included).
+    /// Hard turns (roundabouts and lane switches included).
     hard_turn,
     /// Σ over accelerations of their hardness (0–1, 1 when hard;
     /// `AnnotateConfig::hardness`), thousandths.
@@ -201,6 +201,8 @@ zone_features! {
     coasts,
     /// Turn episodes (left, right, roundabout).
     turns,
+    /// Lane switches (annotated only when `detect.lane_switch.enabled`).
+    lane_switches,
     /// Σ over accelerations of (peak − `accel_excess_from_mps2`)⁺ (1 m/s²), mm/s².
     accel_excess_mmps2,
     /// Σ over brakes of (peak − `brake_excess_from_mps2`)⁺ (1 m/s²), mm/s².
@@ -358,8 +360,10 @@ pub fn step_speed_mps(kin: &Kinematics, k: usize, distance_m: f64, dt_ms: f64) -
     }
 }
 
+/// A turn or roundabout (a lane switch is no turn: no brake is "in" it,
+/// no acceleration "before" it).
 fn is_turn(a: &Annotation) -> bool {
-    matches!(a.kind, AnnotationKind::Turn(_))
+    matches!(a.kind, AnnotationKind::Turn(m) if m != Maneuver::LaneSwitch)
 }
 
 /// Measures the features of one analysed trip.
@@ -470,8 +474,14 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
                     u64::from(turns.iter().any(|t| t.start_ms <= peak && peak <= t.end_ms));
             }
             AnnotationKind::Acceleration(AccelerationKind::Coast) => c.coasts = 1,
-            AnnotationKind::Turn(_) => {
-                c.turns = 1;
+            AnnotationKind::Turn(maneuver) => {
+                // A lane switch is lateral driving like a turn (its hardness
+                // counts in hard_turn), but counted apart.
+                if maneuver == Maneuver::LaneSwitch {
+                    c.lane_switches = 1;
+                } else {
+                    c.turns = 1;
+                }
                 c.hard_turn = u64::from(a.hard);
                 hardness[2] = a.hardness;
                 excess[3] = (a.peak_mps2 - cfg.turn_excess_from_mps2).max(0.0);

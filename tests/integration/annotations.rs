@@ -46,8 +46,10 @@ proptest! {
         let trip = sim_trajectory(&short_sim(seed, harsh, sampling_ms), 0);
         let a = analyze(&trip, &DetectConfig::default());
         let t = &a.kinematics.time_ms;
+        // Annotations are in the car's time: the fixes' less the latency.
+        let lag = a.latency_ms as f64;
         let spans: Vec<(f64, f64)> = a.clean.sections.iter().filter(|s| s.valid)
-            .map(|s| (t[s.start] as f64, t[s.end - 1] as f64)).collect();
+            .map(|s| (t[s.start] as f64 - lag, t[s.end - 1] as f64 - lag)).collect();
         for e in &a.annotations {
             prop_assert!(spans.iter().any(|&(lo, hi)| lo <= e.start_ms && e.end_ms <= hi), "{e:?} outside {spans:?}");
             prop_assert!(e.end_ms > e.start_ms);

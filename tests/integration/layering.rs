@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "detect::clean",
     "detect::kinematics",
     "detect::annotate",
+    "detect::lanes",
     "detect::pulse",
     "detect::turnfit",
     "detect::brakefit",
