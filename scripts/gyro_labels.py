@@ -6,18 +6,18 @@
 
 Reads data/driveplotr-nds/nds.jsonl (for the measured speed at each fix) and
 data/driveplotr-nds/yaw_rates.csv (the gyro's yaw rate, deg/s, positive
-turning right, averaged over the second before each row). The gyro's lateral
-acceleration is yaw rate x measured speed. A turn is what the annotate stage
-calls one, read off the gyro instead of the GPS track: a run of rows whose
-lateral acceleration keeps one sign at >= TURN_START_MPS2 (rows at most 1.5 s
-apart), turning the heading by >= TURN_MIN_HEADING_DEG over >= MIN_TURN_MS.
-It starts 1 s before its first row (the row's rate is the second before it).
+turning right, averaged over the second before each row). A turn is what the
+gyro says the car did, whatever a GPS detector would make of it: the yaw rate
+reaches YAW_START_DPS and holds YAW_HOLD_DPS one way, same-way runs less than
+MERGE_MS apart joined, turning the heading by >= MIN_HEADING_DEG at a mean
+measured speed of >= MIN_SPEED_MPS (slower, a GPS track has no heading). It
+starts 1 s before its first row (the row's rate is the second before it).
+The same definition as `gyro_turns` in examples/real_drives.rs.
 
 Writes one `tripscore evaluate` labels line per drive: `kinds` left_turn and
 right_turn (the gyro cannot tell a roundabout from its turns), each turn with
-its gyro peak in `peak_mps2`, so `harsh` follows tripscore's hard-turn
-threshold. The same definition as `gyro_turn_annotations` in
-examples/accuracy.rs.
+its gyro peak lateral acceleration (yaw rate x measured speed) in
+`peak_mps2`, so `harsh` follows tripscore's hard-turn threshold.
 """
 
 import csv
@@ -29,11 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NDS = ROOT / "data" / "driveplotr-nds"
 
-# The annotate stage's defaults (`tripscore config --default`, section annotate).
-TURN_START_MPS2 = 0.6
-TURN_MIN_HEADING_DEG = 15.0
-MIN_TURN_MS = 2000
-MAX_ROW_GAP_MS = 1500
+YAW_START_DPS = 2.0
+YAW_HOLD_DPS = 1.0
+MERGE_MS = 2000
+MIN_HEADING_DEG = 15.0
+MIN_SPEED_MPS = 3.0
 
 
 def gyro_rows():
@@ -47,36 +47,42 @@ def gyro_rows():
 
 def turns(rows, speed_mps):
     """The gyro's turns of one drive: dicts in the labels' shape."""
-    # (time ms, heading change deg over the second before, lateral m/s²)
-    samples = [
-        (t, rate, speed_mps[t] * math.radians(rate)) for t, rate in rows if t in speed_mps
-    ]
-    out, k = [], 0
-    while k < len(samples):
-        lat = samples[k][2]
-        if abs(lat) < TURN_START_MPS2:
-            k += 1
+    # (time ms, yaw rate deg/s over the second before, speed m/s)
+    samples = [(t, rate, speed_mps[t]) for t, rate in rows if t in speed_mps]
+    runs = []
+    for sign in (1.0, -1.0):
+        found, k = [], 0
+        while k < len(samples):
+            if samples[k][1] * sign < YAW_START_DPS:
+                k += 1
+                continue
+            lo = hi = k
+            while lo > 0 and samples[lo - 1][1] * sign >= YAW_HOLD_DPS:
+                lo -= 1
+            while hi + 1 < len(samples) and samples[hi + 1][1] * sign >= YAW_HOLD_DPS:
+                hi += 1
+            if found and (samples[lo][0] - samples[found[-1][1]][0] < MERGE_MS or lo <= found[-1][1]):
+                found[-1] = (found[-1][0], max(found[-1][1], hi))
+            else:
+                found.append((lo, hi))
+            k = hi + 1
+        runs.extend(found)
+    out = []
+    for lo, hi in sorted(runs):
+        span = samples[lo : hi + 1]
+        heading_deg = sum(s[1] for s in span)
+        mean_speed = sum(s[2] for s in span) / len(span)
+        if abs(heading_deg) < MIN_HEADING_DEG or mean_speed < MIN_SPEED_MPS:
             continue
-        sign, first = math.copysign(1.0, lat), k
-        heading_deg, peak = 0.0, 0.0
-        while (
-            k < len(samples)
-            and samples[k][2] * sign >= TURN_START_MPS2
-            and (k == first or samples[k][0] - samples[k - 1][0] <= MAX_ROW_GAP_MS)
-        ):
-            heading_deg += samples[k][1]
-            peak = max(peak, abs(samples[k][2]))
-            k += 1
-        start_ms, end_ms = samples[first][0] - 1000, samples[k - 1][0]
-        if abs(heading_deg) >= TURN_MIN_HEADING_DEG and end_ms - start_ms >= MIN_TURN_MS:
-            out.append(
-                {
-                    "kind": "right_turn" if heading_deg > 0 else "left_turn",
-                    "start_ms": start_ms,
-                    "end_ms": end_ms,
-                    "peak_mps2": round(peak, 3),
-                }
-            )
+        peak = max(abs(s[2] * math.radians(s[1])) for s in span)
+        out.append(
+            {
+                "kind": "right_turn" if heading_deg > 0 else "left_turn",
+                "start_ms": samples[lo][0] - 1000,
+                "end_ms": samples[hi][0],
+                "peak_mps2": round(peak, 3),
+            }
+        )
     return out
 
 

@@ -91,3 +91,46 @@ fn chance_level_grows_with_the_tolerance_up_to_the_whole_valid_time() {
     );
     assert!(counts.chance() > 0.0 && counts.chance() < 0.5, "{counts:?}");
 }
+
+#[test]
+fn no_annotation_kind_covers_half_of_a_trips_driving_time() {
+    use tripscore::sim::coverage;
+    let mut analyses = Vec::new();
+    for rel in [
+        "data/driveplotr-nds/nds.jsonl",
+        "data/ndsbr/ndsbr.jsonl",
+        "data/ikhyd-obd/ikhyd.jsonl",
+        "data/delft-lane-changes/delft.jsonl",
+        "data/barefoot-munich/x0001-001.jsonl",
+    ] {
+        let text = std::fs::read_to_string(crate::util::fixture(rel)).unwrap();
+        for line in text.lines() {
+            let t = Trajectory::try_from(parse_line(line).unwrap()).unwrap();
+            analyses.push((
+                t.event_id().to_owned(),
+                analyze(&t, &DetectConfig::default()),
+            ));
+        }
+    }
+    for i in 0..20 {
+        let sim = simulate_trip(&SimConfig::default(), i);
+        let t = Trajectory::try_from(parse_line(&serde_json::to_string(&sim).unwrap()).unwrap())
+            .unwrap();
+        analyses.push((
+            t.event_id().to_owned(),
+            analyze(&t, &DetectConfig::default()),
+        ));
+    }
+    for (id, a) in &analyses {
+        let kinds: std::collections::BTreeSet<AnnotationKind> =
+            a.annotations.iter().map(|x| x.kind).collect();
+        for kind in kinds {
+            let (covered, observed) = coverage(a, 0, |x| x.kind == kind);
+            assert!(
+                2 * covered <= observed,
+                "{id}: {} covers {covered} of {observed} ms",
+                kind.name()
+            );
+        }
+    }
+}
