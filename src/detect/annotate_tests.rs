@@ -326,3 +326,76 @@ fn the_heading_change_of_a_turn_stops_at_its_section() {
     // The part of the 60° turn after the gap, not 150 s of the yaw before it.
     assert!((20.0..=60.0).contains(&dh), "{dh}");
 }
+
+/// A long curve: two same-way lateral pulses of `peak` m/s² whose tails
+/// overlap, so the lateral acceleration dips between them to about
+/// `dip_share` of the peak; at `speed_mps`, 20 s apart in the middle of a
+/// 120 s section.
+fn dipping_curve(
+    speed_mps: f64,
+    peak: f64,
+    dip_share: f64,
+    right: bool,
+) -> (CleanTrip, Kinematics) {
+    // Two raised cosines of half-width h, centres d apart, each at d/2 from
+    // the middle: the middle reads 2 · peak · ½(1 + cos(π d / 2h)); pick h
+    // for the wanted dip.
+    let d = 8.0;
+    let half_s = std::f64::consts::PI * d / 2.0 / (dip_share - 1.0).acos();
+    let sign = if right { 1.0 } else { -1.0 };
+    let lat = [
+        Pulse {
+            at_s: 60.0 - d / 2.0,
+            half_s,
+            peak: sign * peak,
+        },
+        Pulse {
+            at_s: 60.0 + d / 2.0,
+            half_s,
+            peak: sign * peak,
+        },
+    ];
+    signals(120.0, speed_mps, &[], &lat)
+}
+
+proptest::proptest! {
+    /// A long curve whose lateral acceleration dips mid-way, but not below
+    /// the hold level, is one turn the way it bends.
+    #[test]
+    fn a_long_curve_with_a_mid_curve_dip_is_one_turn(
+        speed_mps in 12.0_f64..35.0,
+        peak in 0.7_f64..2.0,
+        // The dip, m/s²: above the 0.3 hold level, below the 0.6 start level.
+        dip_mps2 in 0.32_f64..0.58,
+        right in proptest::bool::ANY,
+    ) {
+        let cfg = AnnotateConfig::default();
+        let (clean, kin) = dipping_curve(speed_mps, peak, dip_mps2 / peak, right);
+        let found = annotate(&clean, &kin, &cfg);
+        let turns: Vec<_> = found.episodes.iter().filter(|a| matches!(a.kind, AnnotationKind::Turn(_))).collect();
+        proptest::prop_assert_eq!(turns.len(), 1, "{:?}", turns);
+        let want = if right { Maneuver::RightTurn } else { Maneuver::LeftTurn };
+        proptest::prop_assert_eq!(turns[0].kind, AnnotationKind::Turn(want));
+    }
+}
+
+/// The failure hysteresis mends: cut at the dip, neither half turns 15°,
+/// and the 32° curve is not annotated at all.
+#[test]
+fn without_hysteresis_the_same_curve_is_lost_in_fragments() {
+    let (clean, kin) = dipping_curve(20.0, 0.9, 0.55, true);
+    let turns = |cfg: &AnnotateConfig| {
+        annotate(&clean, &kin, cfg)
+            .episodes
+            .iter()
+            .filter(|a| matches!(a.kind, AnnotationKind::Turn(_)))
+            .count()
+    };
+    let held = AnnotateConfig::default();
+    let unheld = AnnotateConfig {
+        turn_hold_mps2: held.turn_start_mps2,
+        ..held
+    };
+    assert_eq!(turns(&held), 1);
+    assert_eq!(turns(&unheld), 0);
+}
