@@ -8,7 +8,7 @@
 //! A record that fails becomes a [`RecordError`], never a panic and never a gap.
 //!
 //! - readers: [`JsonlReader`] (both JSONL forms; [`parse_line`] for one
-//!   line), [`CsvReader`], [`read_gpx`], and [`open_input`] choosing by
+//!   line), [`CsvReader`], [`GpxReader`], and [`open_input`] choosing by
 //!   extension;
 //! - [`decode_polyline`] / [`encode_polyline`] with a [`Precision`];
 //! - [`RawTrip`] (columns as read) → [`Trajectory`] (validated, the only
@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 pub use self::csv::CsvReader;
-pub use self::gpx::read_gpx;
+pub use self::gpx::GpxReader;
 pub use self::jsonl::{parse_line, parse_line_reference};
 pub use self::polyline::{
     LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline,
@@ -470,7 +470,7 @@ pub fn open_input_counted(path: &str, bytes_read: &Arc<AtomicU64>) -> io::Result
     Ok(match InputFormat::of_path(path) {
         InputFormat::Jsonl => Box::new(JsonlReader::new(reader, path)),
         InputFormat::Csv => Box::new(CsvReader::new(reader, path)),
-        InputFormat::Gpx => Box::new(read_gpx(reader, path).into_iter().map(Ok)),
+        InputFormat::Gpx => Box::new(GpxReader::new(reader, path)),
     })
 }
 
