@@ -370,6 +370,11 @@ proptest::proptest! {
         right in proptest::bool::ANY,
     ) {
         let cfg = AnnotateConfig::default();
+        // The curve must turn the car enough to be a turn: each raised
+        // cosine adds peak · half-width of speed change across the path.
+        let half_s = std::f64::consts::PI * 4.0 / (dip_mps2 / peak - 1.0).acos();
+        let heading_deg = (2.0 * peak * half_s / speed_mps).to_degrees();
+        proptest::prop_assume!(heading_deg >= cfg.turn_min_heading_deg + 3.0);
         let (clean, kin) = dipping_curve(speed_mps, peak, dip_mps2 / peak, right);
         let found = annotate(&clean, &kin, &cfg);
         let turns: Vec<_> = found.episodes.iter().filter(|a| matches!(a.kind, AnnotationKind::Turn(_))).collect();

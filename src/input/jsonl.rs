@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::api::rfc3339_epoch_ms;
 use crate::api::time::Rfc3339Run;
-use crate::input::polyline::{Precision, decode_polyline};
+use crate::input::polyline::{Precision, decode_polyline, polyline_point_count};
 use crate::input::trajectory::{FieldLayout, Interval, RawTrip, RoadTypes};
 
 use super::{ErrorKind, Fix, FixColumns, InputError};
@@ -364,6 +364,24 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
                 Some(p) => Precision::try_from(p)
                     .map_err(|e| field_err(ErrorKind::Field, "precision", e.message))?,
             };
+            // Declared lengths first: a huge polyline for two timestamps is
+            // reported without decoding it (a malformed one is left to the
+            // decoder, whose error names the character).
+            if let Some(times) = &wire.timestamps_ms {
+                let n = polyline_point_count(&encoded);
+                let well_formed = encoded.bytes().all(|b| (63..127).contains(&b))
+                    && encoded.bytes().last().is_none_or(|b| b < 63 + 0x20);
+                if n != times.len() && well_formed {
+                    return Err(field_err(
+                        ErrorKind::LengthMismatch,
+                        "encoded",
+                        format!(
+                            "decodes to {n} points but timestamps_ms has {}",
+                            times.len()
+                        ),
+                    ));
+                }
+            }
             let points = decode_polyline(&encoded, precision).map_err(|e| {
                 field_err(
                     ErrorKind::Polyline,

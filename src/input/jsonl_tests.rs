@@ -141,3 +141,22 @@ fn the_first_bad_timestamp_is_named_and_json_errors_come_first() {
     ));
     assert_eq!(e.field.as_deref(), Some("encoded"));
 }
+
+/// Issue #18 row 13: a huge polyline with two timestamps is a length
+/// mismatch found by counting, before decoding; a malformed one still gets
+/// the decoder's error naming the character.
+#[test]
+fn declared_lengths_are_checked_before_decoding() {
+    let huge = "_p~iF~ps|U".repeat(200_000);
+    let e = err(&format!(
+        r#"{{"encoded":"{huge}","timestamps_ms":[1553240265000,1553240275000]}}"#
+    ));
+    assert_eq!(e.kind, ErrorKind::LengthMismatch);
+    assert_eq!(e.field.as_deref(), Some("encoded"));
+    assert_eq!(
+        e.message,
+        "decodes to 200000 points but timestamps_ms has 2"
+    );
+    let e = err(r#"{"encoded":"_p~iF~ps|U_ul Lnn","timestamps_ms":[1553240265000,1553240275000]}"#);
+    assert_eq!(e.kind, ErrorKind::Polyline);
+}

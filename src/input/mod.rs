@@ -34,11 +34,11 @@ pub use self::csv::CsvReader;
 pub use self::gpx::GpxReader;
 pub use self::jsonl::{parse_line, parse_line_reference};
 pub use self::polyline::{
-    LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline,
+    LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline, polyline_point_count,
 };
 pub use self::trajectory::{
-    Column, FieldLayout, Interval, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS, RawTrip, RoadTypes,
-    Trajectory, TrajectoryError, TrajectoryErrorKind,
+    Column, FieldLayout, Interval, MAX_SPEED_KMH, MAX_TIME_MS, MAX_UTC_OFFSET_S, MIN_TIME_MS,
+    RawTrip, RoadTypes, SPEED_LIMIT_RANGE_KMH, Trajectory, TrajectoryError, TrajectoryErrorKind,
 };
 
 /// What kind of problem a bad record has (the `error.kind` of an error line).

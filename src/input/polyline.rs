@@ -135,6 +135,22 @@ pub fn decode_polyline(text: &str, precision: Precision) -> Result<LatLonColumns
     Ok(LatLonColumns { lat_deg, lon_deg })
 }
 
+/// How many points `text` holds, counted without decoding it: each number
+/// ends at a character without the "more chunks" bit, and a point is two
+/// numbers. One pass, no allocation: a record's declared lengths are checked
+/// against it before a huge polyline is decoded.
+///
+/// # Example
+/// ```
+/// use tripscore::input::polyline_point_count;
+/// assert_eq!(polyline_point_count("_p~iF~ps|U_ulLnnqC"), 2);
+/// ```
+#[must_use]
+pub fn polyline_point_count(text: &str) -> usize {
+    // A chunk is stored as chunk + 63; chunks below 0x20 (bytes below 95) end a number.
+    text.bytes().filter(|&b| b < 63 + 0x20).count() / 2
+}
+
 /// Encodes points given as latitude and longitude columns.
 ///
 /// # Errors

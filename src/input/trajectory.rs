@@ -25,6 +25,13 @@ pub const MIN_TIME_MS: i64 = 631_152_000_000;
 pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
 /// Largest accepted UTC offset, seconds (±18 h, as RFC 3339 and chrono allow).
 pub const MAX_UTC_OFFSET_S: i32 = 18 * 3600;
+/// Fastest measured speed accepted, km/h: beyond any road vehicle, so a
+/// larger value is a wrong unit or garbage and the record is an error (a
+/// brief GPS spike below it is the clean stage's business).
+pub const MAX_SPEED_KMH: f64 = 500.0;
+/// Posted speed limits accepted, km/h (no road is posted below walking pace
+/// or above 300); 0 or a negative value means "unknown", as in many maps.
+pub const SPEED_LIMIT_RANGE_KMH: std::ops::RangeInclusive<f64> = 5.0..=300.0;
 
 /// How the fields of a [`RawTrip`] were named in its source, so errors name
 /// the field the user wrote.
@@ -415,6 +422,12 @@ fn check_channel(
             }
             if x < 0.0 || (nonpositive_is_unknown && x == 0.0) {
                 *v = None;
+            } else if let Some(problem) = implausible(which, x) {
+                return Err(err(
+                    TrajectoryErrorKind::Value,
+                    layout.field(which, Some(i)),
+                    format!("{x} {problem}"),
+                ));
             }
         }
     }
@@ -423,6 +436,21 @@ fn check_channel(
     } else {
         Some(values)
     })
+}
+
+/// Why a positive value of `which` cannot be physical, if it cannot.
+fn implausible(which: Column, x: f64) -> Option<String> {
+    match which {
+        Column::Speed if x > MAX_SPEED_KMH => Some(format!(
+            "km/h is faster than any car (at most {MAX_SPEED_KMH}); is the unit km/h?"
+        )),
+        Column::SpeedLimit if !SPEED_LIMIT_RANGE_KMH.contains(&x) => Some(format!(
+            "km/h is not a posted limit ({}–{} km/h; 0 or nothing for unknown)",
+            SPEED_LIMIT_RANGE_KMH.start(),
+            SPEED_LIMIT_RANGE_KMH.end()
+        )),
+        _ => None,
+    }
 }
 
 fn check_intervals(

@@ -172,3 +172,28 @@ mod fused_distance {
         }
     }
 }
+
+/// Issue #18 row 12: physically impossible speeds and posted limits are
+/// errors naming the fix, not data that makes the whole trip speeding.
+#[test]
+fn impossible_speeds_and_limits_are_errors() {
+    let mut r = raw(3);
+    r.speed_kmh = Some(vec![Some(50.0), Some(1e9), None]);
+    let e = fails(r);
+    assert_eq!(e.kind, TrajectoryErrorKind::Value);
+    assert_eq!(e.field, "waypoints[1].speed");
+    assert!(e.message.contains("faster than any car"), "{}", e.message);
+    for bad in [1e-300, 4.9, 300.5, 999.0] {
+        let mut r = raw(3);
+        r.speed_limit_kmh = Some(vec![Some(50.0), Some(50.0), Some(bad)]);
+        let e = fails(r);
+        assert_eq!(e.field, "waypoints[2].speed_limit", "{bad}");
+    }
+    // The edges are accepted; 0 and negatives are "unknown".
+    let mut r = raw(4);
+    r.speed_kmh = Some(vec![Some(MAX_SPEED_KMH), Some(0.0), None, Some(-1.0)]);
+    r.speed_limit_kmh = Some(vec![Some(5.0), Some(300.0), Some(0.0), Some(-1.0)]);
+    let t = Trajectory::try_from(r).unwrap();
+    assert_eq!(t.speed_limit_kmh(2), None);
+    assert_eq!(t.speed_kmh(0), Some(MAX_SPEED_KMH));
+}
