@@ -224,12 +224,11 @@ impl Rfc3339Run {
     pub(crate) fn epoch_ms(&mut self, text: &str) -> Result<(i64, i32), chrono::ParseError> {
         let b = text.as_bytes();
         // An empty `minute_text` (none yet) never equals 17 bytes.
-        if b.get(..17) == Some(&self.minute_text[..]) {
-            if let Some((second, millis, end)) = second_and_fraction(b) {
-                if b[end..] == self.offset_text[..] {
-                    return Ok((self.minute_ms + second * 1000 + millis, self.offset_s));
-                }
-            }
+        if b.get(..17) == Some(&self.minute_text[..])
+            && let Some((second, millis, end)) = second_and_fraction(b)
+            && b[end..] == self.offset_text[..]
+        {
+            return Ok((self.minute_ms + second * 1000 + millis, self.offset_s));
         }
         let Some((ms, offset_s)) = fast_rfc3339(b) else {
             return rfc3339_epoch_ms(text);

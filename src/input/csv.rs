@@ -325,10 +325,10 @@ impl<R: Read> Iterator for CsvReader<R> {
                 self.current = Some(group);
             }
             let group = self.current.as_mut()?;
-            if group.error.is_none() {
-                if let Err(e) = group.push_row(&row, &cols, line) {
-                    group.error = Some(e);
-                }
+            if group.error.is_none()
+                && let Err(e) = group.push_row(&row, &cols, line)
+            {
+                group.error = Some(e);
             }
         }
     }

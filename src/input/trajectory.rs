@@ -286,14 +286,13 @@ impl RoadTypes {
 
     fn code_of(&mut self, name: &str) -> u16 {
         // The previous fix's road is the likely one.
-        if let Some(&last) = self.codes.last() {
-            if self
+        if let Some(&last) = self.codes.last()
+            && self
                 .names
                 .get(usize::from(last))
                 .is_some_and(|k| &**k == name)
-            {
-                return last;
-            }
+        {
+            return last;
         }
         match self.names.iter().position(|k| &**k == name) {
             Some(i) => u16::try_from(i).unwrap_or(Self::NONE),
@@ -624,14 +623,14 @@ impl TryFrom<RawTrip> for Trajectory {
         let speed_limit_kmh =
             check_channel(raw.speed_limit_kmh, n, layout, Column::SpeedLimit, true)?;
         let accuracy_m = check_channel(raw.accuracy_m, n, layout, Column::Accuracy, false)?;
-        if let Some(roads) = &raw.road_type {
-            if roads.len() != n {
-                return Err(err(
-                    TrajectoryErrorKind::LengthMismatch,
-                    layout.field(Column::RoadType, None),
-                    format!("has {} values for {n} points", roads.len()),
-                ));
-            }
+        if let Some(roads) = &raw.road_type
+            && roads.len() != n
+        {
+            return Err(err(
+                TrajectoryErrorKind::LengthMismatch,
+                layout.field(Column::RoadType, None),
+                format!("has {} values for {n} points", roads.len()),
+            ));
         }
         let (phone_handling, has_phone_data) =
             check_intervals(raw.phone_handling, layout, Column::PhoneHandling)?;
