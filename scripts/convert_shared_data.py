@@ -156,8 +156,10 @@ def ndsbr():
                     phone.append({"start": iso(run_start, -180), "end": iso(ms, -180)})
                     run_start = None
                 last_ms = ms
+                # phone_handling per row: yes/no, empty where not informed (NPI).
+                handled = {"Yes": "yes", "No": "no"}.get(r["UMP_YN"], "")
                 rows.append([user, event, wp["latitude"], wp["longitude"], wp["timestamp"], wp.get("speed", ""),
-                             wp.get("speed_limit", ""), wp.get("road_type", "")])
+                             wp.get("speed_limit", ""), wp.get("road_type", ""), handled])
             if run_start is not None:
                 phone.append({"start": iso(run_start, -180), "end": iso(last_ms, -180)})
             # UMP_YN = NPI (not informed) on a whole trip means no phone data, not "no use".
@@ -168,7 +170,8 @@ def ndsbr():
     (dst / "ndsbr.jsonl").write_text("\n".join(jsonl) + "\n")
     with open(dst / "ndsbr.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["user_id", "event_id", "latitude", "longitude", "timestamp", "speed", "speed_limit", "road_type"])
+        w.writerow(["user_id", "event_id", "latitude", "longitude", "timestamp", "speed", "speed_limit", "road_type",
+                    "phone_handling"])
         w.writerows(rows)
     print(f"ndsbr: {len(jsonl)} trips, {len(rows)} fixes, {dropped[0]} rows without a fix dropped")
 

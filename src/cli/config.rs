@@ -3,7 +3,7 @@
 use clap::Args;
 use tripscore::Config;
 
-use super::Fatal;
+use super::{Fatal, output, write_text};
 
 #[derive(Args)]
 pub(crate) struct ConfigArgs {
@@ -14,10 +14,10 @@ pub(crate) struct ConfigArgs {
 
 pub(crate) fn run(args: &ConfigArgs) -> Result<(), Fatal> {
     if !args.default {
-        return Err(Fatal(
+        return Err(Fatal::new(
             "say `tripscore config --default` to print the defaults".to_owned(),
         ));
     }
-    println!("{}", serde_json::to_string_pretty(&Config::default())?);
-    Ok(())
+    let mut out = output(None, &[])?;
+    write_text(&mut out, &serde_json::to_string_pretty(&Config::default())?)
 }

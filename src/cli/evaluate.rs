@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 use tripscore::sim::{Counts, Evaluation, TripLabels, judge_labelled};
-use tripscore::{BatchOptions, BatchSummary, ErrorKind, InputError, run_batch};
+use tripscore::{BatchSummary, ErrorKind, InputError, run_batch};
 
 use clap::Args;
 
@@ -59,13 +59,13 @@ struct LabelSet {
 }
 
 fn read_labels(path: &str) -> Result<LabelSet, Fatal> {
-    let file = File::open(path).map_err(|e| Fatal(format!("{path}: {e}")))?;
+    let file = File::open(path).map_err(|e| Fatal::new(format!("{path}: {e}")))?;
     let mut set = LabelSet {
         by_id: HashMap::new(),
         errors: Vec::new(),
     };
     for (n, line) in (1_u64..).zip(BufReader::new(file).lines()) {
-        let line = line.map_err(|e| Fatal(format!("{path}: {e}")))?;
+        let line = line.map_err(|e| Fatal::new(format!("{path}: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
@@ -213,14 +213,15 @@ fn table(totals: &Totals, args: &EvaluateArgs) -> String {
 pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
     let labels = read_labels(&args.labels)?;
-    let inputs = open_all(&args.batch.inputs)?;
+    let inputs = open_all(
+        &args.batch.inputs,
+        args.batch.input_options(),
+        args.batch.quiet,
+    )?;
     let progress = Progress::new(&inputs, args.batch.quiet);
-    let mut out = output(args.batch.output.as_deref())?;
+    let mut out = output(args.batch.output.as_deref(), &args.batch.inputs)?;
     let totals = Mutex::new(Totals::default());
-    let options = BatchOptions {
-        threads: args.batch.jobs,
-        ..BatchOptions::default()
-    };
+    let options = args.batch.batch_options();
     let mut summary = run_batch(
         inputs.records,
         options,
@@ -316,7 +317,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         "labels_without_trip": unused,
     });
     if let Some(path) = &args.summary {
-        let mut w = output(Some(path))?;
+        let mut w = output(Some(path), &args.batch.inputs)?;
         writeln!(w, "{}", serde_json::to_string_pretty(&report)?)?;
         w.flush()?;
     }

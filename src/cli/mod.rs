@@ -1,5 +1,6 @@
 //! The `tripscore` commands: one file each, and what they share here
-//! (inputs, output, progress, the batch runner, settings, exit status).
+//! (arguments, the batch runner, settings, exit status) and in `io`
+//! (inputs, output, progress, signals).
 //!
 //! Uses only the library's public API.
 
@@ -7,27 +8,26 @@ mod aggregate;
 mod config;
 mod evaluate;
 mod geojson;
+mod io;
+mod manual;
 mod report;
 mod score;
 mod simulate;
 mod trajectory;
 
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tripscore::input::open_input_counted;
-use tripscore::{
-    BatchOptions, BatchSummary, Config, ErrorKind, InputError, Records, Trajectory, run_batch,
-};
+use tripscore::input::{DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions};
+use tripscore::{BatchOptions, BatchSummary, Config, ErrorKind, InputError, Trajectory, run_batch};
+
+pub(crate) use self::io::{Progress, input_names, open_all, output};
 
 /// Trip analytics: driving-behaviour annotations and scores from GPS trajectories.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(name = "tripscore", version, about)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +41,7 @@ enum Command {
     Score(score::ScoreArgs),
     /// Sum `score` output per user into last-7-days and past windows: one `UserCarBehavior` per user.
     Aggregate(aggregate::AggregateArgs),
-    /// Write each trip as a GeoJSON FeatureCollection (path, annotations, invalid sections), one per line.
+    /// Write trips as GeoJSON: one Feature per line (GeoJSONSeq), or one FeatureCollection.
     Geojson(geojson::GeojsonArgs),
     /// Draw one trip as an SVG report: speed, accelerations, path, scores and penalties.
     Report(report::ReportArgs),
@@ -51,13 +51,28 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Judge detection against labelled trips: precision and recall per annotation kind and for hard events.
     Evaluate(evaluate::EvaluateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(manual::CompletionsArgs),
+    /// Print the manual page (roff), or write one per command into a directory.
+    Man(manual::ManArgs),
+}
+
+/// The signal handlers, installed once by `main`.
+static SIGNALS: OnceLock<io::StopSignals> = OnceLock::new();
+
+/// The flag SIGINT/SIGTERM set, for [`BatchOptions::stop`].
+pub(crate) fn stop_flag() -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    SIGNALS.get().map(|s| std::sync::Arc::clone(&s.stop))
 }
 
 /// Runs the command line's command; the exit status is 0 when every record
-/// was processed, 1 when some records are error lines (all still written),
-/// 2 when the run failed.
+/// was processed (or the reader of stdout went away), 1 when some records
+/// are error lines (all still written), 2 when the run failed, and 128 +
+/// the signal when SIGINT/SIGTERM stopped it (the output then ends with a
+/// whole record).
 pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
+    let signals = SIGNALS.get_or_init(io::StopSignals::install);
     let none = |r: Result<(), Fatal>| r.map(|()| BatchSummary::default());
     let (result, quiet) = match &cli.command {
         Command::Trajectory(args) => (trajectory::run(args), args.quiet),
@@ -68,12 +83,21 @@ pub(crate) fn main() -> ExitCode {
         Command::Config(args) => (none(config::run(args)), true),
         Command::Simulate(args) => (none(simulate::run(args)), true),
         Command::Evaluate(args) => (evaluate::run(args), args.batch.quiet),
+        Command::Completions(args) => (none(manual::completions(args)), true),
+        Command::Man(args) => (none(manual::man(args)), true),
     };
     match result {
         Ok(summary) => {
             if !quiet {
-                let mut err = io::stderr().lock();
-                let _ = writeln!(err, "tripscore: {summary}");
+                eprintln!("tripscore: {summary}");
+            }
+            if let (true, Some(signal)) = (summary.stopped, signals.received()) {
+                eprintln!(
+                    "tripscore: stopped by signal {signal} after {} records; the output ends \
+                     with a whole record",
+                    summary.records
+                );
+                return ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX));
             }
             if summary.errors > 0 {
                 ExitCode::from(1)
@@ -81,125 +105,111 @@ pub(crate) fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(Fatal(message)) => {
-            eprintln!("tripscore: error: {message}");
-            ExitCode::from(2)
+        // `tripscore score … | head -1`: the reader has what it wanted.
+        Err(fatal) if fatal.broken_pipe => ExitCode::SUCCESS,
+        Err(fatal) => {
+            eprintln!("tripscore: error: {}", fatal.message);
+            match signals.received() {
+                Some(signal) => ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX)),
+                None => ExitCode::from(2),
+            }
         }
     }
 }
+
+/// The most worker threads per core `-j` may ask for: beyond a few per core
+/// threads only add switching (`-j 1000` was 57× slower than `-j 2`) and,
+/// unbounded, can exhaust the machine.
+const MAX_THREADS_PER_CORE: usize = 4;
 
 /// Inputs, output and parallelism shared by the batch commands.
 #[derive(Args)]
 pub(crate) struct BatchArgs {
-    /// Input files (.jsonl/.ndjson/.json, .csv, .gpx); `-` or nothing reads JSONL from stdin.
+    /// Input files: JSONL, a JSON document, CSV or GPX, plain or gzip/zstd
+    /// compressed; `-` or nothing reads stdin.
     pub(crate) inputs: Vec<String>,
-    /// Write the output here instead of stdout.
+    /// Write the output here instead of stdout (`-` = stdout).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<String>,
-    /// Worker threads (0 = one per core).
+    /// The input format; by default each input's content decides (then its extension).
+    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx"])]
+    pub(crate) format: Option<String>,
+    /// The largest record accepted, bytes (a JSONL line, a JSON document, a
+    /// CSV row, the text between two GPX tags); a larger one is an error record.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
+    pub(crate) max_record_bytes: usize,
+    /// Worker threads (0 = one per core; at most 4 per core).
     #[arg(short = 'j', long = "jobs", default_value_t = 0, value_name = "N")]
     pub(crate) jobs: usize,
-    /// No summary line on stderr.
+    /// No summary line or notes on stderr.
     #[arg(short, long)]
     pub(crate) quiet: bool,
 }
 
-/// A run-level failure: exit status 2.
-pub(crate) struct Fatal(pub(crate) String);
-
-impl<E: std::fmt::Display> From<E> for Fatal {
-    fn from(e: E) -> Self {
-        Self(e.to_string())
+impl BatchArgs {
+    /// How to open the inputs.
+    pub(crate) fn input_options(&self) -> InputOptions {
+        InputOptions {
+            format: self.format.as_deref().and_then(InputFormat::from_name),
+            max_record_bytes: self.max_record_bytes,
+        }
     }
-}
 
-/// Opened inputs, with the bytes read so far and the total size when known.
-pub(crate) struct Inputs {
-    pub(crate) records: Records,
-    bytes_read: Arc<AtomicU64>,
-    total_bytes: Option<u64>,
-}
-
-pub(crate) fn open_all(inputs: &[String]) -> Result<Inputs, Fatal> {
-    let names: Vec<String> = if inputs.is_empty() {
-        vec!["-".to_owned()]
-    } else {
-        inputs.to_vec()
-    };
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let mut opened = Vec::with_capacity(names.len());
-    let mut total_bytes = Some(0);
-    for name in &names {
-        opened.push(open_input_counted(name, &bytes_read)?);
-        let size = if name == "-" {
-            None
+    /// The batch options: `-j` capped, the stop flag of the signal handlers.
+    pub(crate) fn batch_options(&self) -> BatchOptions {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let most = MAX_THREADS_PER_CORE * cores;
+        let threads = if self.jobs > most {
+            eprintln!(
+                "tripscore: note: -j {} is more than {MAX_THREADS_PER_CORE} threads per core \
+                 ({cores} cores); using {most}",
+                self.jobs
+            );
+            most
         } else {
-            std::fs::metadata(name).map(|m| m.len()).ok()
+            self.jobs
         };
-        total_bytes = total_bytes.zip(size).map(|(a, b)| a + b);
+        BatchOptions {
+            threads,
+            stop: stop_flag(),
+            ..BatchOptions::default()
+        }
     }
-    Ok(Inputs {
-        records: Box::new(opened.into_iter().flatten()),
-        bytes_read,
-        total_bytes,
-    })
 }
 
-/// Progress on stderr while a batch runs, only when stderr is a terminal.
-pub(crate) struct Progress {
-    bar: Option<ProgressBar>,
-    bytes_read: Arc<AtomicU64>,
+/// A run-level failure: exit status 2, or 0 when stdout's reader went away.
+pub(crate) struct Fatal {
+    message: String,
+    /// Writing failed because the reader of the output closed it (EPIPE).
+    broken_pipe: bool,
 }
 
-impl Progress {
-    pub(crate) fn new(inputs: &Inputs, quiet: bool) -> Self {
-        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
-            let (bar, template) = match inputs.total_bytes {
-                Some(total) => (
-                    ProgressBar::new(total),
-                    "{bar:30} {bytes}/{total_bytes} eta {eta} · {msg}",
-                ),
-                None => (ProgressBar::new_spinner(), "{spinner} {bytes} · {msg}"),
-            };
-            if let Ok(style) = ProgressStyle::with_template(template) {
-                bar.set_style(style);
-            }
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-            bar
-        });
+impl Fatal {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
-            bar,
-            bytes_read: Arc::clone(&inputs.bytes_read),
-        }
-    }
-
-    pub(crate) fn update(&self, s: &BatchSummary) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(self.bytes_read.load(Ordering::Relaxed));
-            bar.set_message(format!(
-                "{} records, {} errors, {:.0} points/s",
-                s.records,
-                s.errors,
-                s.points_per_s()
-            ));
-        }
-    }
-
-    pub(crate) fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+            message: message.into(),
+            broken_pipe: false,
         }
     }
 }
 
-pub(crate) fn output(path: Option<&str>) -> Result<Box<dyn Write>, Fatal> {
-    Ok(match path {
-        None | Some("-") => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
-        Some(p) => Box::new(BufWriter::with_capacity(
-            1 << 20,
-            File::create(p).map_err(|e| Fatal(format!("{p}: {e}")))?,
-        )),
-    })
+impl<E: std::error::Error + 'static> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        let mut broken_pipe = false;
+        while let Some(c) = cause {
+            if c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                broken_pipe = true;
+            }
+            cause = c.source();
+        }
+        Self {
+            message: e.to_string(),
+            broken_pipe,
+        }
+    }
 }
 
 /// Runs a batch command: every input record through `make`, one JSON line
@@ -210,16 +220,12 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
     what: &str,
     make: impl Fn(&Trajectory) -> Option<T> + Sync,
 ) -> Result<BatchSummary, Fatal> {
-    let inputs = open_all(&args.inputs)?;
+    let inputs = open_all(&args.inputs, args.input_options(), args.quiet)?;
+    let mut out = output(args.output.as_deref(), &args.inputs)?;
     let progress = Progress::new(&inputs, args.quiet);
-    let mut out = output(args.output.as_deref())?;
-    let options = BatchOptions {
-        threads: args.jobs,
-        ..BatchOptions::default()
-    };
     let summary = run_batch(
         inputs.records,
-        options,
+        args.batch_options(),
         |trip| {
             let value = make(trip).ok_or_else(|| {
                 InputError::new(
@@ -239,11 +245,26 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
 }
 
 /// The settings in `path` (a JSON file as `tripscore config --default`
-/// prints it), or the defaults without one.
+/// prints it), or the defaults without one. A wrong value names its field.
 pub(crate) fn load_config(path: Option<&str>) -> Result<Config, Fatal> {
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| Fatal(format!("{path}: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| Fatal(format!("{path}: {e}")))
+    let text = std::fs::read_to_string(path).map_err(|e| Fatal::new(format!("{path}: {e}")))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        Fatal::new(format!("{path}: {field}: {}", e.inner()))
+    })
+}
+
+/// Writes `text` and a newline to `out` and flushes it.
+pub(crate) fn write_text(out: &mut dyn Write, text: &str) -> Result<(), Fatal> {
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            let mut fatal = Fatal::from(e);
+            fatal.message = format!("writing output: {}", fatal.message);
+            fatal
+        })
 }

@@ -90,9 +90,9 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
         noise,
         ..SimConfig::default()
     };
-    let mut out = output(args.output.as_deref())?;
+    let mut out = output(args.output.as_deref(), &[])?;
     let mut truth = match args.truth.as_deref() {
-        Some(p) => Some(output(Some(p))?),
+        Some(p) => Some(output(Some(p), &[])?),
         None => None,
     };
     for i in 0..args.trips {

@@ -5,7 +5,11 @@
 //! `user_id`, `event_id`, `latitude`|`lat`, `longitude`|`lon`|`lng`,
 //! `timestamp` (RFC 3339 with offset) or `timestamp_ms` (Unix ms),
 //! `speed`|`speed_kmh` (km/h), `speed_limit`|`speed_limit_kmh` (km/h),
-//! `road_type` (OSM `highway`), `accuracy`|`accuracy_m` (m). Other columns are
+//! `road_type` (OSM `highway`), `accuracy`|`accuracy_m` (m), `phone_handling`
+//! and `mounted` (per row `1`/`true`/`yes` or `0`/`false`/`no`; a run of yes
+//! rows is an interval from its first row to the next row; a trip with any
+//! yes/no row has the data, which makes `focus`/`mounted` available, and its
+//! empty rows count as no; a trip with only empty rows has none). Other columns are
 //! ignored; empty cells mean "unknown". A trip's rows must be contiguous: a key
 //! that comes back after another trip is reported as an error record, so
 //! memory stays bounded by one trip.
@@ -15,8 +19,9 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::api::rfc3339_epoch_ms;
-use crate::input::trajectory::{FieldLayout, RawTrip};
+use crate::input::trajectory::{FieldLayout, Interval, RawTrip};
 
+use super::open::RunTooLong;
 use super::{ErrorKind, Fix, FixColumns, InputError, InputRecord, Payload, RecordPos};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,6 +36,8 @@ struct Columns {
     limit: Option<usize>,
     road: Option<usize>,
     accuracy: Option<usize>,
+    phone_handling: Option<usize>,
+    mounted: Option<usize>,
 }
 
 impl Columns {
@@ -55,6 +62,8 @@ impl Columns {
             limit: find(&["speed_limit", "speed_limit_kmh"]),
             road: find(&["road_type"]),
             accuracy: find(&["accuracy", "accuracy_m"]),
+            phone_handling: find(&["phone_handling"]),
+            mounted: find(&["mounted"]),
         };
         if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
             return Err(missing("timestamp (or timestamp_ms)"));
@@ -72,7 +81,63 @@ struct Group {
     first_line: u64,
     lines: Vec<u64>,
     fixes: FixColumns,
+    /// Per row, whether the phone was handled / mounted (when the column exists).
+    phone_handling: Option<Vec<Option<bool>>>,
+    mounted: Option<Vec<Option<bool>>>,
     error: Option<InputError>,
+}
+
+/// A yes/no cell: `1`/`true`/`yes`, `0`/`false`/`no` (any case); empty =
+/// not known for this row.
+fn flag(
+    row: &csv::StringRecord,
+    col: usize,
+    name: &str,
+    line: u64,
+) -> Result<Option<bool>, InputError> {
+    match cell(row, Some(col)).map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("0" | "false" | "no" | "n" | "f") => Ok(Some(false)),
+        Some("1" | "true" | "yes" | "y" | "t") => Ok(Some(true)),
+        Some(other) => Err(InputError::new(
+            ErrorKind::Field,
+            format!("{other:?} is not yes/no (1/0, true/false)"),
+        )
+        .with_field(format!("{name} (line {line})"))),
+    }
+}
+
+/// The intervals of runs of yes rows, or `None` when no row of the trip
+/// says yes or no (the trip has no such data): each run from its first
+/// row's time to the next row's (the state holds until the next fix), or to
+/// its own last row's at the end of the trip; an empty row among known ones
+/// counts as no.
+fn runs_to_intervals(flags: &[Option<bool>], time_ms: &[i64]) -> Option<Vec<Interval>> {
+    if flags.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut intervals = Vec::new();
+    let mut start = None;
+    for (i, &on) in flags.iter().enumerate() {
+        match (on == Some(true), start) {
+            (true, None) => start = Some(time_ms[i]),
+            (false, Some(s)) => {
+                intervals.push(Interval {
+                    start_ms: s,
+                    end_ms: time_ms[i],
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(s), Some(&end)) = (start, time_ms.last()) {
+        intervals.push(Interval {
+            start_ms: s,
+            end_ms: end,
+        });
+    }
+    Some(intervals)
 }
 
 fn cell(row: &csv::StringRecord, col: Option<usize>) -> Option<&str> {
@@ -136,6 +201,19 @@ impl Group {
         let speed = number(row, cols.speed, "speed", line)?;
         let limit = number(row, cols.limit, "speed_limit", line)?;
         let accuracy = number(row, cols.accuracy, "accuracy", line)?;
+        for (col, name, flags) in [
+            (
+                cols.phone_handling,
+                "phone_handling",
+                &mut self.phone_handling,
+            ),
+            (cols.mounted, "mounted", &mut self.mounted),
+        ] {
+            if let Some(col) = col {
+                let on = flag(row, col, name, line)?;
+                flags.get_or_insert_with(Vec::new).push(on);
+            }
+        }
         self.lines.push(line);
         self.fixes.push(&Fix {
             lat_deg: lat,
@@ -168,6 +246,11 @@ impl Group {
                 layout: FieldLayout::Rows(self.lines),
                 ..RawTrip::default()
             };
+            let times = &self.fixes.time_ms;
+            trip.phone_handling = self
+                .phone_handling
+                .and_then(|f| runs_to_intervals(&f, times));
+            trip.mounted = self.mounted.and_then(|f| runs_to_intervals(&f, times));
             self.fixes.fill(&mut trip);
             Ok(trip)
         };
@@ -185,8 +268,21 @@ pub struct CsvReader<R: Read> {
     columns: Option<Result<Columns, InputError>>,
     current: Option<Group>,
     pending: Option<csv::StringRecord>,
-    ended_at: HashMap<Key, u64>,
+    /// Where each finished trip's rows ended, by a 64-bit hash of its key
+    /// (16 bytes a trip instead of its ids: 1 M trips take ~32 MB, and a
+    /// false "not contiguous" needs a hash collision, odds ~1e-8 at 1 M).
+    ended_at: HashMap<u64, u64>,
+    /// The line of the last row read.
+    last_line: u64,
     done: bool,
+}
+
+/// The key's hash for `ended_at`: `SipHash` with fixed keys, so runs agree.
+fn key_hash(key: &Key) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
 }
 
 impl<R: Read> CsvReader<R> {
@@ -204,6 +300,7 @@ impl<R: Read> CsvReader<R> {
             current: None,
             pending: None,
             ended_at: HashMap::new(),
+            last_line: 0,
             done: false,
         }
     }
@@ -223,7 +320,7 @@ impl<R: Read> CsvReader<R> {
             first_line: line,
             ..Group::default()
         };
-        if let Some(end) = self.ended_at.get(&key) {
+        if let Some(end) = self.ended_at.get(&key_hash(&key)) {
             group.error = Some(
                 InputError::new(
                     ErrorKind::Csv,
@@ -248,7 +345,25 @@ impl<R: Read> CsvReader<R> {
                     return Err(self.current.take().map(|g| Ok(g.finish(&self.source))));
                 }
                 Err(e) if e.is_io_error() => {
-                    return Err(Some(Err(io::Error::other(e.to_string()))));
+                    let csv::ErrorKind::Io(io_error) = e.kind() else {
+                        return Err(Some(Err(io::Error::other(e.to_string()))));
+                    };
+                    let Some(limit) = RunTooLong::of(io_error) else {
+                        return Err(Some(Err(io::Error::new(io_error.kind(), e.to_string()))));
+                    };
+                    // A row without end: the trip being read (or the row)
+                    // is an error record, and the rest of the input is skipped.
+                    self.done = true;
+                    let error = InputError::new(
+                        ErrorKind::TooLarge,
+                        format!("{limit}; the rest of the input is skipped"),
+                    );
+                    let mut group = self.current.take().unwrap_or_else(|| Group {
+                        first_line: self.last_line + 1,
+                        ..Group::default()
+                    });
+                    group.error = Some(error);
+                    return Err(Some(Ok(group.finish(&self.source))));
                 }
                 Err(e) => {
                     // A row that is not valid CSV (e.g. bad UTF-8) has no key we can
@@ -311,11 +426,12 @@ impl<R: Read> Iterator for CsvReader<R> {
             };
             let key = Self::key(&row, &cols);
             let line = Self::line_of(&row);
+            self.last_line = line;
             if self.current.as_ref().is_some_and(|g| g.key != key) {
                 self.pending = Some(row);
                 let done = self.current.take()?;
                 self.ended_at.insert(
-                    done.key.clone(),
+                    key_hash(&done.key),
                     *done.lines.last().unwrap_or(&done.first_line),
                 );
                 return Some(Ok(done.finish(&self.source)));

@@ -23,6 +23,7 @@ use quick_xml::events::{BytesStart, Event};
 use crate::api::rfc3339_epoch_ms;
 use crate::input::trajectory::{FieldLayout, RawTrip};
 
+use super::open::RunTooLong;
 use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
 
 /// The elements the reader acts on; everything else is skipped.
@@ -234,11 +235,11 @@ impl<R: BufRead> GpxReader<R> {
     }
 
     /// Ends reading with an error record at the current (or next) track.
-    fn fail(&mut self, message: String) -> InputRecord {
+    fn fail(&mut self, kind: ErrorKind, message: String) -> InputRecord {
         self.done = true;
         let name = self.track.take().and_then(|t| t.name);
         let line = self.tracks + 1;
-        let mut e = InputError::new(ErrorKind::Gpx, message);
+        let mut e = InputError::new(kind, message);
         e.event_id = name;
         self.record(line, Err(e))
     }
@@ -339,23 +340,29 @@ impl<R: BufRead> Iterator for GpxReader<R> {
             let event = match self.xml.read_event_into(&mut self.buf) {
                 Ok(event) => event.into_owned(),
                 Err(quick_xml::Error::Io(e)) => {
+                    if let Some(limit) = RunTooLong::of(&e) {
+                        let message = format!("{limit}; the rest of the document is skipped");
+                        return Some(Ok(self.fail(ErrorKind::TooLarge, message)));
+                    }
                     self.done = true;
                     return Some(Err(std::io::Error::new(e.kind(), e.to_string())));
                 }
                 Err(e) => {
                     let at = self.xml.error_position();
-                    return Some(Ok(self.fail(format!("XML error at byte {at}: {e}"))));
+                    return Some(Ok(
+                        self.fail(ErrorKind::Gpx, format!("XML error at byte {at}: {e}"))
+                    ));
                 }
             };
             match event {
                 Event::Start(e) => {
                     if let Some(message) = self.open(&e, false) {
-                        return Some(Ok(self.fail(message)));
+                        return Some(Ok(self.fail(ErrorKind::Gpx, message)));
                     }
                 }
                 Event::Empty(e) => {
                     if let Some(message) = self.open(&e, true) {
-                        return Some(Ok(self.fail(message)));
+                        return Some(Ok(self.fail(ErrorKind::Gpx, message)));
                     }
                 }
                 Event::End(_) => {
@@ -377,7 +384,8 @@ impl<R: BufRead> Iterator for GpxReader<R> {
                 Event::Eof => {
                     self.done = true;
                     if self.track.is_some() || !self.stack.is_empty() {
-                        return Some(Ok(self.fail("the document ends inside an element".into())));
+                        let message = "the document ends inside an element".to_owned();
+                        return Some(Ok(self.fail(ErrorKind::Gpx, message)));
                     }
                     if self.tracks == 0 {
                         return Some(Ok(self.record(

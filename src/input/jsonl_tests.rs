@@ -160,3 +160,38 @@ fn declared_lengths_are_checked_before_decoding() {
     let e = err(r#"{"encoded":"_p~iF~ps|U_ul Lnn","timestamps_ms":[1553240265000,1553240275000]}"#);
     assert_eq!(e.kind, ErrorKind::Polyline);
 }
+
+/// Issue #18 row 7: a line over the limit is one error record, reported
+/// before its end is read; the lines after it are read as usual.
+#[test]
+fn a_line_over_the_limit_is_an_error_record_and_reading_goes_on() {
+    use crate::input::{JsonlReader, Payload};
+    let good = r#"{"encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#;
+    for long in [5_000, 100_000] {
+        let text = format!("{good}\n{}\n{good}\n{}", "x".repeat(long), "y".repeat(long));
+        let reader = std::io::BufReader::with_capacity(512, text.as_bytes());
+        let records: Vec<_> = JsonlReader::new(reader, "t")
+            .with_max_line_bytes(1000)
+            .map(Result::unwrap)
+            .collect();
+        let kinds: Vec<_> = records
+            .iter()
+            .map(|r| match &r.payload {
+                Payload::JsonLine(_) => None,
+                Payload::Trip(t) => t.as_ref().as_ref().err().map(|e| e.kind),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                None,
+                Some(ErrorKind::TooLarge),
+                None,
+                Some(ErrorKind::TooLarge)
+            ],
+            "{long}"
+        );
+        let lines: Vec<u64> = records.iter().map(|r| r.pos.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
+    }
+}

@@ -8,8 +8,9 @@
 //! A record that fails becomes a [`RecordError`], never a panic and never a gap.
 //!
 //! - readers: [`JsonlReader`] (both JSONL forms; [`parse_line`] for one
-//!   line), [`CsvReader`], [`GpxReader`], and [`open_input`] choosing by
-//!   extension;
+//!   line), a JSON document, [`CsvReader`], [`GpxReader`]; [`open_input_with`]
+//!   decompresses, picks the reader (`--format`, content, extension) and
+//!   bounds every record's size;
 //! - [`decode_polyline`] / [`encode_polyline`] with a [`Precision`];
 //! - [`RawTrip`] (columns as read) → [`Trajectory`] (validated, the only
 //!   validation in the crate) or a [`TrajectoryError`] naming the field.
@@ -19,20 +20,22 @@
 mod csv;
 mod gpx;
 mod jsonl;
+mod open;
 mod polyline;
 mod trajectory;
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
-use std::path::Path;
+use std::io::{self, BufRead};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
 pub use self::csv::CsvReader;
 pub use self::gpx::GpxReader;
 pub use self::jsonl::{parse_line, parse_line_reference};
+pub use self::open::{
+    Compression, DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions, OpenedInput, open_input,
+    open_input_with, open_text,
+};
 pub use self::polyline::{
     LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline, polyline_point_count,
 };
@@ -66,6 +69,8 @@ pub enum ErrorKind {
     TooFewPoints,
     /// An optional value (speed, limit, accuracy, interval) is invalid.
     Value,
+    /// The record is larger than the record limit (`--max-record-bytes`).
+    TooLarge,
     /// The trip was read but could not be processed.
     Processing,
 }
@@ -253,34 +258,6 @@ impl InputRecord {
     }
 }
 
-/// The input formats, chosen by file extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InputFormat {
-    /// One JSON object per line (`.jsonl`, `.ndjson`, `.json`, stdin).
-    Jsonl,
-    /// One row per fix, trips grouped by `user_id` + `event_id` (`.csv`).
-    Csv,
-    /// GPX tracks, one trip each (`.gpx`).
-    Gpx,
-}
-
-impl InputFormat {
-    /// The format of `path` by its extension; `-` and unknown extensions are JSONL.
-    #[must_use]
-    pub fn of_path(path: &str) -> Self {
-        let ext = Path::new(path)
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match ext.as_deref() {
-            Some("csv") => Self::Csv,
-            Some("gpx") => Self::Gpx,
-            _ => Self::Jsonl,
-        }
-    }
-}
-
 /// A stream of records from one input.
 pub type Records = Box<dyn Iterator<Item = io::Result<InputRecord>> + Send>;
 
@@ -295,6 +272,11 @@ pub struct JsonlReader<R> {
     /// would reallocate a dozen times on a long line; one reused buffer
     /// would need a second copy.)
     last_len: usize,
+    /// The longest line kept, bytes; a longer one is skipped to its end and
+    /// becomes an error record.
+    max_line_bytes: usize,
+    /// The line being read is over the limit: skip to its end.
+    skipping: bool,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -305,7 +287,16 @@ impl<R: BufRead> JsonlReader<R> {
             source: source.into(),
             line: 0,
             last_len: 0,
+            max_line_bytes: open::DEFAULT_MAX_RECORD_BYTES,
+            skipping: false,
         }
+    }
+
+    /// The same reader with another line limit, bytes.
+    #[must_use]
+    pub fn with_max_line_bytes(mut self, max_line_bytes: usize) -> Self {
+        self.max_line_bytes = max_line_bytes;
+        self
     }
 }
 
@@ -314,14 +305,47 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let mut buf = Vec::with_capacity(self.last_len + self.last_len / 8 + 64);
-            match read_line_bytes(&mut self.reader, &mut buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => return Some(Err(e)),
+            let capacity = (self.last_len + self.last_len / 8 + 64).min(self.max_line_bytes);
+            let mut buf = Vec::with_capacity(capacity);
+            if self.skipping {
+                // The rest of a line over the limit, reported already.
+                self.skipping = false;
+                if let Err(e) = read_line_bytes(&mut self.reader, &mut buf, 0, false) {
+                    return Some(Err(e));
+                }
+                continue;
             }
+            let read = match read_line_bytes(&mut self.reader, &mut buf, self.max_line_bytes, true)
+            {
+                Ok(0) => return None,
+                Ok(read) => read,
+                Err(e) => return Some(Err(e)),
+            };
             self.line += 1;
             self.last_len = buf.len();
+            if read > self.max_line_bytes {
+                // Reported now, before the rest of the line (which may never
+                // end) is read; the next call skips it.
+                self.skipping = buf.last() != Some(&b'\n');
+                self.last_len = 0;
+                return Some(Ok(InputRecord {
+                    pos: RecordPos {
+                        source: Arc::clone(&self.source),
+                        line: self.line,
+                    },
+                    payload: Payload::Trip(Box::new(Err(InputError::new(
+                        ErrorKind::TooLarge,
+                        format!(
+                            "the line is longer than the limit of {} bytes \
+                             (--max-record-bytes); it is skipped",
+                            self.max_line_bytes
+                        ),
+                    )))),
+                }));
+            }
+            if self.line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
             if buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -343,8 +367,16 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 
 /// `BufRead::read_until(b'\n')` with the `memchr` crate's vectorised search
 /// (std's word-at-a-time `memchr` was a fifth of the reading thread's time
-/// on long waypoint lines). Returns the bytes read, 0 at the end.
-fn read_line_bytes<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+/// on long waypoint lines). Returns the bytes read, 0 at the end. Stops
+/// early, with more than `max_bytes` read and `buf` emptied, at a line
+/// longer than that (the caller skips the rest with `keep = false`); with
+/// `keep = false` reads to the end of the line without storing it.
+fn read_line_bytes<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max_bytes: usize,
+    keep: bool,
+) -> io::Result<usize> {
     let mut read = 0;
     loop {
         let available = match reader.fill_buf() {
@@ -359,10 +391,16 @@ fn read_line_bytes<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> io::Result<
             Some(i) => (i + 1, true),
             None => (available.len(), false),
         };
-        buf.extend_from_slice(&available[..used]);
+        if keep {
+            buf.extend_from_slice(&available[..used]);
+        }
         reader.consume(used);
         read += used;
         if done {
+            return Ok(read);
+        }
+        if keep && read > max_bytes {
+            *buf = Vec::new();
             return Ok(read);
         }
     }
@@ -426,54 +464,6 @@ impl FixColumns {
     }
 }
 
-/// Counts the bytes read through it into a shared counter (for progress).
-struct CountingReader<R> {
-    inner: R,
-    bytes: Arc<AtomicU64>,
-}
-
-impl<R: io::Read> io::Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-/// Opens an input by path (`-` = JSONL on stdin), picking the reader by extension.
-///
-/// # Errors
-/// The file cannot be opened, or (GPX, read whole) cannot be read.
-pub fn open_input(path: &str) -> io::Result<Records> {
-    open_input_counted(path, &Arc::new(AtomicU64::new(0)))
-}
-
-/// Like [`open_input`], adding every byte read to `bytes_read` (for progress).
-///
-/// # Errors
-/// The file cannot be opened, or (GPX, read whole) cannot be read.
-pub fn open_input_counted(path: &str, bytes_read: &Arc<AtomicU64>) -> io::Result<Records> {
-    let counted = |inner| CountingReader {
-        inner,
-        bytes: Arc::clone(bytes_read),
-    };
-    if path == "-" {
-        let stdin = BufReader::with_capacity(
-            1 << 20,
-            counted(Box::new(io::stdin()) as Box<dyn io::Read + Send>),
-        );
-        return Ok(Box::new(JsonlReader::new(stdin, "-")));
-    }
-    let file = File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
-    let reader =
-        BufReader::with_capacity(1 << 20, counted(Box::new(file) as Box<dyn io::Read + Send>));
-    Ok(match InputFormat::of_path(path) {
-        InputFormat::Jsonl => Box::new(JsonlReader::new(reader, path)),
-        InputFormat::Csv => Box::new(CsvReader::new(reader, path)),
-        InputFormat::Gpx => Box::new(GpxReader::new(reader, path)),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{BufRead, BufReader};
@@ -494,7 +484,7 @@ mod tests {
             let mut std = BufReader::with_capacity(capacity, text.as_slice());
             loop {
                 let (mut a, mut b) = (Vec::new(), Vec::new());
-                let n = read_line_bytes(&mut ours, &mut a).unwrap();
+                let n = read_line_bytes(&mut ours, &mut a, usize::MAX, true).unwrap();
                 prop_assert_eq!(n, std.read_until(b'\n', &mut b).unwrap());
                 prop_assert_eq!(&a, &b);
                 if n == 0 {

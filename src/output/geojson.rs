@@ -1,12 +1,15 @@
-//! A trip as a GeoJSON FeatureCollection (RFC 7946): its path, each
-//! annotation, and the sections too poor to judge.
+//! A trip as GeoJSON (RFC 7946) Features: its path, each annotation, and
+//! the sections too poor to judge, each with the trip's `event_id`; a bad
+//! record as a Feature without geometry. The `geojson` command writes them
+//! one per line (GeoJSON text sequences, RFC 8142 without the RS byte, as
+//! GDAL's `GeoJSONSeq` driver reads them) or as one `FeatureCollection`.
 
 use geojson::{Feature, FeatureCollection, Geometry, JsonObject, JsonValue};
 
 use crate::api::{ApiTime, SubsecDigits};
 use crate::detect::AnnotationKind;
 use crate::detect::TripAnalysis;
-use crate::input::Trajectory;
+use crate::input::{RecordError, Trajectory};
 use crate::output::record::TripRecord;
 
 /// GeoJSON positions are `[longitude, latitude]`.
@@ -57,14 +60,33 @@ pub fn trip_geojson(
     analysis: &TripAnalysis,
     record: &TripRecord,
 ) -> FeatureCollection {
+    FeatureCollection {
+        bbox: None,
+        features: trip_features(trip, analysis, record),
+        foreign_members: None,
+    }
+}
+
+/// The Features of [`trip_geojson`], each with the trip's `event_id` (and
+/// `user_id`): the path first, then invalid sections, then annotations.
+#[must_use]
+pub fn trip_features(
+    trip: &Trajectory,
+    analysis: &TripAnalysis,
+    record: &TripRecord,
+) -> Vec<Feature> {
     let clean = &analysis.clean;
     let mut features = Vec::new();
-    let mut props = JsonObject::new();
+    let ids = || {
+        let mut props = JsonObject::new();
+        props.insert("event_id".into(), trip.event_id().into());
+        if let Some(user) = trip.user_id() {
+            props.insert("user_id".into(), user.into());
+        }
+        props
+    };
+    let mut props = ids();
     props.insert("feature".into(), "path".into());
-    props.insert("event_id".into(), trip.event_id().into());
-    if let Some(user) = trip.user_id() {
-        props.insert("user_id".into(), user.into());
-    }
     props.insert(
         "distance_m".into(),
         JsonValue::from(record.event.distance.round()),
@@ -74,7 +96,7 @@ pub fn trip_geojson(
     }
     features.push(feature(line(trip, &clean.fixes), props));
     for s in clean.sections.iter().filter(|s| !s.valid) {
-        let mut props = JsonObject::new();
+        let mut props = ids();
         props.insert("feature".into(), "invalid_section".into());
         props.insert("fixes".into(), JsonValue::from(s.end - s.start));
         let t = &analysis.kinematics.time_ms;
@@ -92,7 +114,7 @@ pub fn trip_geojson(
         features.push(feature(line(trip, &clean.fixes[s.range()]), props));
     }
     for a in &analysis.annotations {
-        let mut props = JsonObject::new();
+        let mut props = ids();
         props.insert("feature".into(), "annotation".into());
         let kind = a.kind.name();
         let group = match a.kind {
@@ -120,9 +142,24 @@ pub fn trip_geojson(
             props,
         ));
     }
-    FeatureCollection {
+    features
+}
+
+/// A bad record as a Feature without geometry: `feature: "error"`, and the
+/// error line's `source`, `line`, `event_id` and `error` as properties, so
+/// that every input record has its place in a GeoJSON output.
+#[must_use]
+pub fn error_feature(e: &RecordError) -> Feature {
+    let mut props = match serde_json::to_value(e) {
+        Ok(JsonValue::Object(map)) => map,
+        _ => JsonObject::new(),
+    };
+    props.insert("feature".into(), "error".into());
+    Feature {
         bbox: None,
-        features,
+        geometry: None,
+        id: None,
+        properties: Some(props),
         foreign_members: None,
     }
 }

@@ -13,6 +13,6 @@ mod geojson;
 mod record;
 mod svg;
 
-pub use self::geojson::trip_geojson;
+pub use self::geojson::{error_feature, trip_features, trip_geojson};
 pub use self::record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
 pub use self::svg::{ReportError, trip_svg};

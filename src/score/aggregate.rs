@@ -199,16 +199,18 @@ pub enum LineOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct ScoredLineError {
-    /// The field at fault (`json`, `user_id`, `start`, `features`).
+    /// The field at fault (`json`, `user_id`, `event_id`, `start`, `features`).
     pub field: &'static str,
     /// What is wrong.
     pub message: String,
 }
 
 #[derive(Deserialize)]
-struct ScoredLine {
+struct WireScoredLine {
     #[serde(default)]
     user_id: Option<String>,
+    #[serde(default)]
+    event_id: Option<String>,
     #[serde(default)]
     start: Option<ApiTime>,
     #[serde(default)]
@@ -217,27 +219,67 @@ struct ScoredLine {
     error: Option<serde::de::IgnoredAny>,
 }
 
-impl Aggregator {
-    /// Adds one line of `tripscore score` output.
+/// What aggregation needs of one line of `tripscore score` output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScoredLine {
+    /// The trip's user.
+    pub user_id: String,
+    /// The trip's id (with `user_id`, what makes a trip the same trip).
+    pub event_id: String,
+    /// The trip's start, Unix ms.
+    pub start_ms: i64,
+    /// The trip's features.
+    pub features: Features,
+}
+
+impl ScoredLine {
+    /// Reads one line of `tripscore score` output; `None` for an error line
+    /// (a trip that could not be scored).
     ///
     /// # Errors
-    /// The line is not JSON, or a result line lacks `user_id`, `start` or `features`.
-    pub fn add_scored_line(&mut self, line: &str) -> Result<LineOutcome, ScoredLineError> {
-        let parsed: ScoredLine = serde_json::from_str(line).map_err(|e| ScoredLineError {
+    /// The line is not JSON, or a result line lacks `user_id`, `event_id`,
+    /// `start` or `features`.
+    pub fn parse(line: &str) -> Result<Option<Self>, ScoredLineError> {
+        let parsed: WireScoredLine = serde_json::from_str(line).map_err(|e| ScoredLineError {
             field: "json",
             message: e.to_string(),
         })?;
         if parsed.error.is_some() {
-            return Ok(LineOutcome::ErrorRecord);
+            return Ok(None);
         }
         let missing = |field| ScoredLineError {
             field,
             message: "missing: aggregate reads the output of `tripscore score`".to_owned(),
         };
-        let user = parsed.user_id.ok_or_else(|| missing("user_id"))?;
+        let user_id = parsed.user_id.ok_or_else(|| ScoredLineError {
+            field: "user_id",
+            message: "the trip has no user_id, so it belongs to no user; give each trip a \
+                      user_id in the input of `tripscore score`"
+                .to_owned(),
+        })?;
+        let event_id = parsed.event_id.ok_or_else(|| missing("event_id"))?;
         let start = parsed.start.ok_or_else(|| missing("start"))?;
         let features = parsed.features.ok_or_else(|| missing("features"))?;
-        Ok(if self.add(&user, start.epoch_ms(), &features) {
+        Ok(Some(Self {
+            user_id,
+            event_id,
+            start_ms: start.epoch_ms(),
+            features,
+        }))
+    }
+}
+
+impl Aggregator {
+    /// Adds one line of `tripscore score` output (without the duplicate
+    /// check of [`crate::batch::rollup`]).
+    ///
+    /// # Errors
+    /// As [`ScoredLine::parse`].
+    pub fn add_scored_line(&mut self, line: &str) -> Result<LineOutcome, ScoredLineError> {
+        let Some(trip) = ScoredLine::parse(line)? else {
+            return Ok(LineOutcome::ErrorRecord);
+        };
+        Ok(if self.add(&trip.user_id, trip.start_ms, &trip.features) {
             LineOutcome::Added
         } else {
             LineOutcome::AfterAsOf

@@ -18,7 +18,7 @@ mod features;
 mod scores;
 
 pub use self::aggregate::{
-    AggregateConfig, Aggregator, LineOutcome, PastWindow, ScoredLineError, UserWindows,
+    AggregateConfig, Aggregator, LineOutcome, PastWindow, ScoredLine, ScoredLineError, UserWindows,
     user_car_behavior,
 };
 pub use self::explain::{ExplainedEvent, Explanation, Penalty, SpeedingSpan, explain};

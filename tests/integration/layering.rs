@@ -43,6 +43,7 @@ const LAYERS: &[&str] = &[
     "output::geojson",
     "output::svg",
     "output",
+    "batch::rollup",
     "batch",
     "sim::simulate",
     "sim::labels",

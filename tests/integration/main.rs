@@ -9,6 +9,7 @@ mod api_examples;
 mod cli_evaluate;
 mod cli_score;
 mod cli_trajectory;
+mod data_safety;
 mod golden;
 mod inputs;
 mod layering;

@@ -149,20 +149,46 @@ fn report_of_ndsbr_c13_matches_the_committed_picture() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Issue #18: GeoJSONSeq, one Feature per line with its trip's `event_id`
+/// (a bad record is a Feature without geometry), or one FeatureCollection
+/// holding the same Features.
 #[test]
-fn geojson_command_writes_one_collection_per_record() {
-    let out = tripscore(&[
-        "geojson",
-        "--quiet",
-        &fixture("tests/data/bad_input.jsonl").to_string_lossy(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+fn geojson_command_writes_one_feature_per_line_or_one_collection() {
+    let input = fixture("tests/data/bad_input.jsonl");
+    let seq = tripscore(&["geojson", "--quiet", &input.to_string_lossy()]);
+    assert_eq!(seq.status.code(), Some(1));
+    let features: Vec<serde_json::Value> = String::from_utf8(seq.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 12);
-    assert_eq!(lines[0]["type"], "FeatureCollection");
-    assert!(lines[1]["error"].is_object());
+    assert!(features.iter().all(|f| f["type"] == "Feature"));
+    let kind = |k: &str| {
+        features
+            .iter()
+            .filter(|f| f["properties"]["feature"] == k)
+            .count()
+    };
+    // bad_input.jsonl: 2 good trips among 12 records.
+    assert_eq!((kind("path"), kind("error")), (2, 10));
+    for f in &features {
+        let props = &f["properties"];
+        if props["feature"] == "error" {
+            assert!(
+                f["geometry"].is_null() && props["error"]["kind"].is_string(),
+                "{f}"
+            );
+        } else {
+            assert!(props["event_id"].is_string(), "{f}");
+        }
+    }
+    let one = tripscore(&[
+        "geojson",
+        "--quiet",
+        "--collection",
+        &input.to_string_lossy(),
+    ]);
+    let collection: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(collection["type"], "FeatureCollection");
+    assert_eq!(collection["features"].as_array().unwrap(), &features);
 }

@@ -6,8 +6,17 @@
 //! time, so memory is bounded by the window, not the input, and the output is
 //! byte-identical whatever the number of threads. Every input record yields
 //! exactly one output line: the processor's result, or the record's error line.
+//!
+//! [`rollup`] is `aggregate`'s batch: `score` output summed per user in
+//! bounded memory (spilling to shard files), each trip counted once.
+
+mod rollup;
+
+pub use self::rollup::{RollupError, RollupOptions, RollupProblem, RollupSummary, SHARDS, rollup};
 
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -16,7 +25,7 @@ use crate::input::Trajectory;
 use crate::input::{InputError, InputRecord, RecordError};
 
 /// How a batch runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct BatchOptions {
     /// Worker threads; 0 = one per core.
     pub threads: usize,
@@ -24,6 +33,24 @@ pub struct BatchOptions {
     pub window: usize,
     /// Most input bytes per round (memory bound for large records), bytes.
     pub window_bytes: usize,
+    /// When set (e.g. by a signal handler), the batch stops after the window
+    /// being written: the output ends with a whole record, is flushed, and
+    /// the summary says `stopped`.
+    pub stop: Option<Arc<AtomicBool>>,
+    /// Written between two records (`"\n"`: JSON Lines).
+    pub separator: &'static str,
+    /// Written after the last record (`"\n"`), if there is one.
+    pub terminator: &'static str,
+    /// The output text of a bad record; by default its JSON error line
+    /// (docs/API.md, "Error line").
+    pub error_text: fn(&RecordError) -> String,
+}
+
+/// The JSON error line of a bad record (the default [`BatchOptions::error_text`]).
+#[must_use]
+pub fn error_json(e: &RecordError) -> String {
+    // A RecordError has only strings and integers: it always serialises.
+    serde_json::to_string(e).unwrap_or_else(|_| e.to_string())
 }
 
 impl Default for BatchOptions {
@@ -32,6 +59,10 @@ impl Default for BatchOptions {
             threads: 0,
             window: 2048,
             window_bytes: 32 << 20,
+            stop: None,
+            separator: "\n",
+            terminator: "\n",
+            error_text: error_json,
         }
     }
 }
@@ -49,6 +80,8 @@ pub struct BatchSummary {
     pub points: u64,
     /// Wall time.
     pub elapsed: Duration,
+    /// The batch was stopped (by [`BatchOptions::stop`]) before the end of its input.
+    pub stopped: bool,
 }
 
 impl BatchSummary {
@@ -73,7 +106,11 @@ impl std::fmt::Display for BatchSummary {
             self.points,
             self.elapsed.as_secs_f64(),
             self.points_per_s()
-        )
+        )?;
+        if self.stopped {
+            f.write_str(", stopped before the end of the input")?;
+        }
+        Ok(())
     }
 }
 
@@ -100,15 +137,16 @@ enum Outcome {
     Err(String),
 }
 
-fn process_one<F>(record: InputRecord, process: &F) -> Outcome
+fn process_one<F>(
+    record: InputRecord,
+    process: &F,
+    error_text: fn(&RecordError) -> String,
+) -> Outcome
 where
     F: Fn(&Trajectory) -> ProcessResult,
 {
     let pos = record.pos.clone();
-    let error_line = |e: RecordError| {
-        // A RecordError has only strings and integers: it always serialises.
-        Outcome::Err(serde_json::to_string(&e).unwrap_or_else(|_| e.to_string()))
-    };
+    let error_line = |e: RecordError| Outcome::Err(error_text(&e));
     match record.into_trajectory() {
         Err(e) => error_line(e),
         Ok(trip) => match process(&trip) {
@@ -168,11 +206,20 @@ where
     P: FnMut(&BatchSummary),
 {
     let start = Instant::now();
+    let BatchOptions {
+        threads,
+        window,
+        window_bytes,
+        stop,
+        separator,
+        terminator,
+        error_text,
+    } = options;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
+        .num_threads(threads)
         .build()
         .map_err(|e| BatchError::Threads(e.to_string()))?;
-    let window = options.window.max(1);
+    let window = window.max(1);
     let mut summary = BatchSummary::default();
     let mut records = records.into_iter();
     // Reads the next window: up to `window` records or `window_bytes` bytes.
@@ -181,7 +228,7 @@ where
     // within milliseconds instead of after 32 MiB of reading.
     let mut ramp = 16;
     let mut read_window = || -> Result<Vec<InputRecord>, BatchError> {
-        let (most, most_bytes) = ((window / ramp).max(1), options.window_bytes / ramp);
+        let (most, most_bytes) = ((window / ramp).max(1), window_bytes / ramp);
         ramp = (ramp / 2).max(1);
         let mut buf = Vec::with_capacity(most);
         let mut bytes = 0;
@@ -205,7 +252,7 @@ where
             scope.spawn(|_| {
                 outcomes = current
                     .into_par_iter()
-                    .map(|r| process_one(r, &process))
+                    .map(|r| process_one(r, &process, error_text))
                     .collect();
             });
             read = read_window();
@@ -223,12 +270,23 @@ where
                     line
                 }
             };
+            if summary.records > 1 {
+                out.write_all(separator.as_bytes())
+                    .map_err(BatchError::Write)?;
+            }
             out.write_all(line.as_bytes()).map_err(BatchError::Write)?;
-            out.write_all(b"\n").map_err(BatchError::Write)?;
         }
         summary.elapsed = start.elapsed();
         on_window(&summary);
         next = read?;
+        if !next.is_empty() && stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed)) {
+            summary.stopped = true;
+            break;
+        }
+    }
+    if summary.records > 0 {
+        out.write_all(terminator.as_bytes())
+            .map_err(BatchError::Write)?;
     }
     out.flush().map_err(BatchError::Write)?;
     summary.elapsed = start.elapsed();
