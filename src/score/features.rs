@@ -163,9 +163,25 @@ macro_rules! zone_features {
         }
 
         impl ZoneFeatures {
+            /// How many fields a zone has.
+            pub const FIELDS: usize = [$(stringify!($field)),*].len();
+
             /// Adds `other` into `self` (saturating; exact below 2^64).
             pub fn merge(&mut self, other: &Self) {
                 $(self.$field = self.$field.saturating_add(other.$field);)*
+            }
+
+            /// The fields in declaration order (a compact form for spilling).
+            #[must_use]
+            pub fn to_array(&self) -> [u64; Self::FIELDS] {
+                [$(self.$field),*]
+            }
+
+            /// The zone of [`ZoneFeatures::to_array`]'s fields.
+            #[must_use]
+            pub fn from_array(values: [u64; Self::FIELDS]) -> Self {
+                let mut values = values.into_iter();
+                Self { $($field: values.next().unwrap_or_default(),)* }
             }
         }
     };

@@ -96,6 +96,78 @@ proptest! {
     }
 }
 
+/// `score` output lines of `trips`, the i-th with event id `ids[i]`.
+fn scored_lines(trips: &[(String, i64, Features)], ids: &[u8]) -> String {
+    trips
+        .iter()
+        .zip(ids)
+        .map(|((u, t, f), e)| {
+            let start = tripscore::api::ApiTime::from_epoch_ms(*t, 0, tripscore::api::SubsecDigits::Millis).unwrap();
+            format!(
+                "{}\n",
+                serde_json::json!({"user_id": u, "event_id": format!("e{e}"), "start": start.to_string(), "features": f})
+            )
+        })
+        .collect()
+}
+
+fn rollup_bytes(
+    lines: &str,
+    memory_bytes: usize,
+    dir: &std::path::Path,
+) -> (Vec<u8>, tripscore::batch::RollupSummary) {
+    let mut options = tripscore::batch::RollupOptions::new(AS_OF, AggregateConfig::default());
+    options.memory_bytes = memory_bytes;
+    options.temp_dir = dir.to_owned();
+    let mut out = Vec::new();
+    let summary = tripscore::batch::rollup(
+        tripscore::input::JsonlReader::new(lines.as_bytes(), "-"),
+        &options,
+        &ScoreConfig::default(),
+        &mut out,
+        |p| panic!("{p}"),
+    )
+    .unwrap();
+    (out, summary)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// The rollup counts each (user, event) once, the first copy winning,
+    /// and spilling to shard files (a budget of nothing) gives the bytes
+    /// of the in-memory rollup, which are the Aggregator's.
+    #[test]
+    fn rollup_dedupes_and_spilling_changes_nothing(
+        trips in prop::collection::vec(trip(), 0..30),
+        ids in prop::collection::vec(0_u8..12, 30),
+    ) {
+        // Same (user, event) must mean the same trip: copy the first's content.
+        let mut trips = trips;
+        let mut first: std::collections::HashMap<(String, u8), (i64, Features)> = std::collections::HashMap::new();
+        for (trip, e) in trips.iter_mut().zip(&ids) {
+            let (t, f) = *first.entry((trip.0.clone(), *e)).or_insert((trip.1, trip.2));
+            (trip.1, trip.2) = (t, f);
+        }
+        let lines = scored_lines(&trips, &ids);
+        let dir = std::env::temp_dir().join(format!("tripscore-rollup-prop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (memory, summary) = rollup_bytes(&lines, 128 << 20, &dir);
+        let (spilled, spilled_summary) = rollup_bytes(&lines, 0, &dir);
+        prop_assert_eq!(&memory, &spilled);
+        prop_assert_eq!(summary.duplicates, trips.len() as u64 - first.len() as u64);
+        prop_assert_eq!(spilled_summary.shards > 0, !trips.is_empty());
+        let mut seen = std::collections::HashSet::new();
+        let unique: Vec<_> = trips.iter().zip(&ids).filter(|(t, e)| seen.insert((t.0.clone(), **e))).map(|(t, _)| t.clone()).collect();
+        let expect: String = aggregate(&unique, PastWindow::BeforeLast7Days)
+            .finish(&ScoreConfig::default())
+            .into_iter()
+            .map(|(u, cb)| format!("{}\n", serde_json::json!({"user_id": u, "car_behavior": cb})))
+            .collect();
+        prop_assert_eq!(String::from_utf8(memory).unwrap(), expect);
+        prop_assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "temporary files left");
+    }
+}
+
 #[test]
 fn score_then_aggregate_through_a_pipe() {
     use std::io::Write;
