@@ -219,7 +219,10 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         args.batch.quiet,
     )?;
     let progress = Progress::new(&inputs, args.batch.quiet);
-    let mut out = output(args.batch.output.as_deref(), &args.batch.inputs)?;
+    // The labels are an input too: neither output may overwrite them.
+    let mut read = args.batch.inputs.clone();
+    read.push(args.labels.clone());
+    let mut out = output(args.batch.output.as_deref(), &read)?;
     let totals = Mutex::new(Totals::default());
     let options = args.batch.batch_options();
     let mut summary = run_batch(
@@ -317,7 +320,7 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         "labels_without_trip": unused,
     });
     if let Some(path) = &args.summary {
-        let mut w = output(Some(path), &args.batch.inputs)?;
+        let mut w = output(Some(path), &read)?;
         writeln!(w, "{}", serde_json::to_string_pretty(&report)?)?;
         w.flush()?;
     }

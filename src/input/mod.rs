@@ -34,7 +34,7 @@ pub use self::gpx::GpxReader;
 pub use self::jsonl::{parse_line, parse_line_reference};
 pub use self::open::{
     Compression, DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions, OpenedInput, open_input,
-    open_input_with, open_text,
+    open_input_with, open_reader, open_text,
 };
 pub use self::polyline::{
     LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline, polyline_point_count,

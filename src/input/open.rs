@@ -161,7 +161,36 @@ pub fn open_input_with(
     options: &InputOptions,
     bytes_read: Option<&Arc<AtomicU64>>,
 ) -> io::Result<OpenedInput> {
-    let plain = open_plain(path, bytes_read)?;
+    Ok(records_of(open_plain(path, bytes_read)?, path, options))
+}
+
+/// Like [`open_input_with`], for bytes from anywhere (memory, a socket, an
+/// object store): `name` names the records and, by its extension, helps
+/// choose the format.
+///
+/// # Errors
+/// The first bytes cannot be read, or a compressed header decoded.
+///
+/// # Example
+/// ```
+/// use tripscore::input::{InputFormat, InputOptions, open_reader};
+/// let csv = "user_id,event_id,lat,lon,timestamp_ms\nu,e,48.1,11.5,1553240265000\nu,e,48.2,11.5,1553240275000\n";
+/// let opened = open_reader(Box::new(csv.as_bytes()), "upload", &InputOptions::default())?;
+/// assert_eq!(opened.format, InputFormat::Csv);
+/// let trip = opened.records.map(|r| r.unwrap().into_trajectory()).next().unwrap();
+/// assert_eq!(trip.map(|t| t.len()).ok(), Some(2));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn open_reader(
+    reader: Box<dyn Read + Send>,
+    name: &str,
+    options: &InputOptions,
+) -> io::Result<OpenedInput> {
+    Ok(records_of(plain_of(reader, name, None)?, name, options))
+}
+
+/// The records of a plain input.
+fn records_of(plain: Plain, path: &str, options: &InputOptions) -> OpenedInput {
     let by_content = sniff(&plain.head, plain.complete);
     let by_extension = InputFormat::of_extension(path);
     let format = options
@@ -190,12 +219,12 @@ pub fn open_input_with(
             path,
         )),
     };
-    Ok(OpenedInput {
+    OpenedInput {
         records,
         format,
         compression,
         note,
-    })
+    }
 }
 
 /// Opens a text input by path (`-` = stdin): decompressed (gzip, zstd, by
@@ -235,12 +264,23 @@ impl Plain {
 /// Opens `path`, counts its bytes, decompresses it, drops a byte-order mark
 /// and reads its first bytes.
 fn open_plain(path: &str, bytes_read: Option<&Arc<AtomicU64>>) -> io::Result<Plain> {
-    let named = |e: io::Error| io::Error::new(e.kind(), format!("{path}: {e}"));
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(path).map_err(named)?)
+        let file =
+            File::open(path).map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}")))?;
+        Box::new(file)
     };
+    plain_of(raw, path, bytes_read)
+}
+
+/// [`open_plain`] of an opened reader named `path`.
+fn plain_of(
+    raw: Box<dyn Read + Send>,
+    path: &str,
+    bytes_read: Option<&Arc<AtomicU64>>,
+) -> io::Result<Plain> {
+    let named = |e: io::Error| io::Error::new(e.kind(), format!("{path}: {e}"));
     let raw: Box<dyn Read + Send> = match bytes_read {
         Some(counter) => Box::new(CountingReader {
             inner: raw,
