@@ -366,8 +366,15 @@ fn wire_to_raw(wire: WireTrip<'_>) -> Result<RawTrip, InputError> {
             };
             // Declared lengths first: a huge polyline for two timestamps is
             // reported without decoding it (a malformed one is left to the
-            // decoder, whose error names the character).
-            if let Some(times) = &wire.timestamps_ms {
+            // decoder, whose error names the character). A point takes at
+            // most 14 characters (two 7-chunk numbers at precision 6), so a
+            // polyline within 16 a timestamp decodes in the time the
+            // timestamps took to read, and is not counted first.
+            if let Some(times) = wire
+                .timestamps_ms
+                .as_ref()
+                .filter(|t| encoded.len() > 16 * t.len() + 64)
+            {
                 let n = polyline_point_count(&encoded);
                 let well_formed = encoded.bytes().all(|b| (63..127).contains(&b))
                     && encoded.bytes().last().is_none_or(|b| b < 63 + 0x20);
