@@ -168,6 +168,20 @@ def ndsbr():
                 rec["phone_handling"] = phone
             jsonl.append(dumps(rec))
     (dst / "ndsbr.jsonl").write_text("\n".join(jsonl) + "\n")
+    # The same trips as raw GPS: positions, times and GPS speed only (no road
+    # class, posted limit or phone data), for map matching against curitiba-osm.
+    raw = []
+    for line in jsonl:
+        rec = json.loads(line)
+        wps = rec["waypoints"]
+        pts = [(w["latitude"], w["longitude"]) for w in wps]
+        stamps = [int(datetime.fromisoformat(w["timestamp"]).timestamp() * 1000) for w in wps]
+        raw.append(dumps({
+            "user_id": rec["user_id"], "event_id": rec["event_id"] + "-raw",
+            "encoded": encode_polyline(pts, 6), "precision": 6, "timestamps_ms": stamps,
+            "speeds_kmh": [w.get("speed") for w in wps], "utc_offset_minutes": -180,
+        }))
+    (dst / "ndsbr_raw.jsonl").write_text("\n".join(raw) + "\n")
     with open(dst / "ndsbr.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["user_id", "event_id", "latitude", "longitude", "timestamp", "speed", "speed_limit", "road_type",

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::detect::DetectConfig;
+use crate::map::MapMatchConfig;
 use crate::score::{AggregateConfig, FeatureConfig, ScoreConfig};
 
 /// Every setting of the pipeline, with documented defaults.
@@ -36,4 +37,6 @@ pub struct Config {
     pub score: ScoreConfig,
     /// The aggregation windows.
     pub aggregate: AggregateConfig,
+    /// Map matching (`--map`): search radius, noise, route scale.
+    pub map_match: MapMatchConfig,
 }

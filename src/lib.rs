@@ -77,6 +77,7 @@ mod config;
 pub mod detect;
 pub mod geodesy;
 pub mod input;
+pub mod map;
 pub mod output;
 pub mod score;
 pub mod sim;

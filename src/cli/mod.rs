@@ -10,6 +10,7 @@ mod evaluate;
 mod geojson;
 mod io;
 mod manual;
+mod map;
 mod report;
 mod score;
 mod simulate;
@@ -21,6 +22,7 @@ use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand};
 use tripscore::input::{DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions};
+use tripscore::map::{MapMatchConfig, MatchStats, enrich};
 use tripscore::{BatchOptions, BatchSummary, Config, ErrorKind, InputError, Trajectory, run_batch};
 
 pub(crate) use self::io::{Progress, input_names, open_all, output};
@@ -51,6 +53,9 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Judge detection against labelled trips: precision and recall per annotation kind and for hard events.
     Evaluate(evaluate::EvaluateArgs),
+    /// Road maps for `--map`: build an index from an OpenStreetMap extract.
+    #[command(subcommand)]
+    Map(map::MapCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(manual::CompletionsArgs),
     /// Print the manual page (roff), or write one per command into a directory.
@@ -83,6 +88,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Config(args) => (none(config::run(args)), true),
         Command::Simulate(args) => (none(simulate::run(args)), true),
         Command::Evaluate(args) => (evaluate::run(args), args.batch.quiet),
+        Command::Map(command) => (none(map::run(command)), true),
         Command::Completions(args) => (none(manual::completions(args)), true),
         Command::Man(args) => (none(manual::man(args)), true),
     };
@@ -138,6 +144,15 @@ pub(crate) struct BatchArgs {
     /// CSV row, the text between two GPX tags); a larger one is an error record.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub(crate) max_record_bytes: usize,
+    /// Match each trip to this road map and fill the road types and speed
+    /// limits it lacks (a `.roads` index from `tripscore map build`, or an
+    /// `.osm.pbf` extract, indexed on the fly).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<String>,
+    /// With an `.osm.pbf` as `--map`: the country (ISO 3166-1 alpha-2, e.g.
+    /// BR) whose default limits roads without `maxspeed` get.
+    #[arg(long, value_name = "CC", requires = "map")]
+    pub(crate) map_country: Option<String>,
     /// Worker threads (0 = one per core; at most 4 per core).
     #[arg(short = 'j', long = "jobs", default_value_t = 0, value_name = "N")]
     pub(crate) jobs: usize,
@@ -212,14 +227,17 @@ impl<E: std::error::Error + 'static> From<E> for Fatal {
     }
 }
 
-/// Runs a batch command: every input record through `make`, one JSON line
-/// each (or the record's error line; `None` from `make` means the trip has no
-/// timestamps, which `what` needs).
+/// Runs a batch command: every input record (matched to `--map` when given,
+/// with `match_config`) through `make`, one JSON line each (or the record's
+/// error line; `None` from `make` means the trip has no timestamps, which
+/// `what` needs).
 pub(crate) fn run_batch_command<T: serde::Serialize>(
     args: &BatchArgs,
     what: &str,
-    make: impl Fn(&Trajectory) -> Option<T> + Sync,
+    match_config: &MapMatchConfig,
+    make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<T> + Sync,
 ) -> Result<BatchSummary, Fatal> {
+    let road_map = map::load(args.map.as_deref(), args.map_country.as_deref(), args.quiet)?;
     let inputs = open_all(&args.inputs, args.input_options(), args.quiet)?;
     let mut out = output(args.output.as_deref(), &args.inputs)?;
     let progress = Progress::new(&inputs, args.quiet);
@@ -227,7 +245,15 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
         inputs.records,
         args.batch_options(),
         |trip| {
-            let value = make(trip).ok_or_else(|| {
+            let value = match &road_map {
+                Some(road_map) => {
+                    let mut trip = trip.clone();
+                    let stats = enrich(&mut trip, road_map, match_config);
+                    make(&trip, Some(stats))
+                }
+                None => make(trip, None),
+            };
+            let value = value.ok_or_else(|| {
                 InputError::new(
                     ErrorKind::Processing,
                     format!("the trip has no timestamps; {what} needs them"),

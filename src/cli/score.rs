@@ -30,7 +30,14 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         trajectory: args.trajectory,
         explain: args.explain,
     };
-    run_batch_command(&args.batch, "scoring", |trip| {
-        trip_record(trip, &config, options)
-    })
+    run_batch_command(
+        &args.batch,
+        "scoring",
+        &config.map_match,
+        |trip, matched| {
+            let mut record = trip_record(trip, &config, options)?;
+            record.map_match = matched;
+            Some(record)
+        },
+    )
 }

@@ -754,6 +754,56 @@ impl Trajectory {
         self.road_types.get(i)
     }
 
+    /// Fills the road type and speed limit of each fix that lacks them from
+    /// `context` (one `(road type, limit km/h)` per fix, e.g. from map
+    /// matching); the input's own values win, and a limit outside
+    /// [`SPEED_LIMIT_RANGE_KMH`] is left out. Returns how many fixes were
+    /// given a limit.
+    ///
+    /// # Example
+    /// ```
+    /// use tripscore::{RawTrip, Trajectory};
+    /// let raw = RawTrip {
+    ///     lat_deg: vec![50.0, 50.001],
+    ///     lon_deg: vec![4.0, 4.0],
+    ///     time_ms: Some(vec![1_553_240_265_000, 1_553_240_266_000]),
+    ///     speed_limit_kmh: Some(vec![Some(30.0), None]),
+    ///     ..RawTrip::default()
+    /// };
+    /// let mut trip = Trajectory::try_from(raw)?;
+    /// let given = trip.fill_road_context(&[(Some("primary"), Some(60.0)), (Some("primary"), Some(60.0))]);
+    /// assert_eq!(given, 1);
+    /// assert_eq!((trip.speed_limit_kmh(0), trip.speed_limit_kmh(1)), (Some(30.0), Some(60.0)));
+    /// assert_eq!(trip.road_type(1), Some("primary"));
+    /// # Ok::<(), tripscore::TrajectoryError>(())
+    /// ```
+    pub fn fill_road_context(&mut self, context: &[(Option<&str>, Option<f64>)]) -> u64 {
+        let n = self.lat_deg.len();
+        let mut roads = RoadTypes::with_capacity(n);
+        for i in 0..n {
+            let own = self.road_types.get(i);
+            roads.push(own.or_else(|| context.get(i).and_then(|c| c.0)));
+        }
+        self.road_types = roads;
+        let mut given = 0;
+        let limits = self.speed_limit_kmh.get_or_insert_with(|| vec![None; n]);
+        for (i, limit) in limits.iter_mut().enumerate() {
+            if limit.is_none()
+                && let Some(kmh) = context
+                    .get(i)
+                    .and_then(|c| c.1)
+                    .filter(|k| SPEED_LIMIT_RANGE_KMH.contains(k))
+            {
+                *limit = Some(kmh);
+                given += 1;
+            }
+        }
+        if limits.iter().all(Option::is_none) {
+            self.speed_limit_kmh = None;
+        }
+        given
+    }
+
     /// Phone-handling intervals (sorted), or `None` when the input had no phone data.
     #[must_use]
     pub fn phone_handling(&self) -> Option<&[Interval]> {

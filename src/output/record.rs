@@ -7,6 +7,7 @@ use crate::api;
 use crate::config::Config;
 use crate::detect::{CleanReport, TripAnalysis, analyze};
 use crate::input::Trajectory;
+use crate::map::MatchStats;
 use crate::score::{Explanation, Features, ScoreScope, explain, score_features, trip_features};
 
 /// What a result line carries besides the Transport event.
@@ -45,6 +46,9 @@ pub struct TripRecord {
     /// Why the scores are what they are, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
+    /// What map matching found, when the trip was matched (`--map`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map_match: Option<MatchStats>,
 }
 
 /// How good the trip's data was: the cleaning report, the episodes rejected
@@ -106,5 +110,6 @@ pub fn trip_record_of(
         } else {
             None
         },
+        map_match: None,
     })
 }

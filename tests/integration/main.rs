@@ -13,6 +13,7 @@ mod data_safety;
 mod golden;
 mod inputs;
 mod layering;
+mod map_match;
 mod msrv;
 mod pathologies;
 mod robustness;

@@ -1,0 +1,208 @@
+//! Matching on hand-made maps: a T-junction, a motorway with a parallel
+//! service road, a gap; and the property that a fix on a segment's
+//! centre-line matches it.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// Metres to degrees near the equator-ish test latitude 48°.
+const LAT0: f64 = 48.0;
+const LON0: f64 = 11.0;
+
+fn deg(north_m: f64, east_m: f64) -> (f64, f64) {
+    let dlat = (north_m / crate::geodesy::MEAN_EARTH_RADIUS_M).to_degrees();
+    let dlon =
+        (east_m / (crate::geodesy::MEAN_EARTH_RADIUS_M * LAT0.to_radians().cos())).to_degrees();
+    (LAT0 + dlat, LON0 + dlon)
+}
+
+/// A test way: highway, limit, oneway, points in metres north/east.
+type TestWay<'a> = (&'a str, Option<f64>, Oneway, &'a [(f64, f64)]);
+
+/// A map from test ways;
+/// ways share a node where they share a point.
+fn map(ways: &[TestWay<'_>]) -> RoadMap {
+    let mut nodes: Vec<(f64, f64)> = Vec::new();
+    let mut specs = Vec::new();
+    for (w, (highway, limit, oneway, points)) in ways.iter().enumerate() {
+        let mut ids = Vec::new();
+        for &(n, e) in *points {
+            let p = deg(n, e);
+            let id = nodes
+                .iter()
+                .position(|q| (q.0 - p.0).abs() < 1e-9 && (q.1 - p.1).abs() < 1e-9)
+                .unwrap_or_else(|| {
+                    nodes.push(p);
+                    nodes.len() - 1
+                });
+            ids.push(u32::try_from(id).unwrap());
+        }
+        specs.push(WaySpec {
+            osm_id: i64::try_from(w).unwrap() + 1,
+            highway: (*highway).to_owned(),
+            limit_kmh: *limit,
+            oneway: *oneway,
+            nodes: ids,
+        });
+    }
+    RoadMap::from_ways(&nodes, &specs)
+}
+
+/// Fixes every `step_m` metres along a polyline of (north, east) points,
+/// shifted `offset_m` to the east.
+fn drive(points: &[(f64, f64)], step_m: f64, offset_m: f64) -> (Vec<f64>, Vec<f64>) {
+    let (mut lat, mut lon) = (Vec::new(), Vec::new());
+    for pair in points.windows(2) {
+        let ((n0, e0), (n1, e1)) = (pair[0], pair[1]);
+        let len = (n1 - n0).hypot(e1 - e0);
+        let steps = (len / step_m).floor() as usize;
+        for k in 0..steps {
+            let t = k as f64 * step_m / len;
+            let (a, b) = deg(n0 + t * (n1 - n0), e0 + t * (e1 - e0) + offset_m);
+            lat.push(a);
+            lon.push(b);
+        }
+    }
+    (lat, lon)
+}
+
+fn ways_of(map: &RoadMap, matched: &[Option<MatchedFix>]) -> Vec<Option<u32>> {
+    matched
+        .iter()
+        .map(|m| m.map(|m| map.segment_way_index(m.segment)))
+        .collect()
+}
+
+/// A motorway with a service road 25 m beside it: a car on the motorway,
+/// 8 m off its centre-line towards the service road, stays on the motorway
+/// the whole way (the naive nearest road would flap).
+#[test]
+fn parallel_service_road_does_not_steal_the_motorway() {
+    let motorway: &[(f64, f64)] = &[(0.0, 0.0), (400.0, 0.0), (800.0, 0.0), (1200.0, 0.0)];
+    let service: &[(f64, f64)] = &[(100.0, 25.0), (500.0, 25.0), (900.0, 25.0)];
+    let m = map(&[
+        ("motorway", Some(100.0), Oneway::Forward, motorway),
+        ("service", None, Oneway::No, service),
+    ]);
+    // 30 m/s at 1 Hz; GPS 10 m off the centre-line at the middle: nearer the service road.
+    let (lat, lon) = drive(motorway, 30.0, 0.0);
+    let (mut lat, mut lon) = (lat, lon);
+    for i in 15..20 {
+        let (a, b) = deg(30.0 * i as f64, 14.0);
+        (lat[i], lon[i]) = (a, b);
+    }
+    let matched = m.match_trip(&lat, &lon, &MapMatchConfig::default());
+    assert!(
+        ways_of(&m, &matched).iter().all(|w| *w == Some(0)),
+        "{:?}",
+        ways_of(&m, &matched)
+    );
+}
+
+/// A T-junction: the car comes up the stem and turns right; every fix on
+/// the stem matches the stem, every fix past the junction the bar.
+#[test]
+fn t_junction_turn() {
+    let bar: &[(f64, f64)] = &[(300.0, -300.0), (300.0, 0.0), (300.0, 300.0)];
+    let stem: &[(f64, f64)] = &[(0.0, 0.0), (300.0, 0.0)];
+    let m = map(&[
+        ("primary", Some(60.0), Oneway::No, bar),
+        ("residential", Some(30.0), Oneway::No, stem),
+    ]);
+    let path: &[(f64, f64)] = &[(0.0, 0.0), (300.0, 0.0), (300.0, 300.0)];
+    let (lat, lon) = drive(path, 10.0, 0.0);
+    let matched = m.match_trip(&lat, &lon, &MapMatchConfig::default());
+    let ways = ways_of(&m, &matched);
+    // Fixes up to 270 m north are on the stem; from 30 m east of the junction, on the bar.
+    assert!(ways[..28].iter().all(|w| *w == Some(1)), "{ways:?}");
+    assert!(ways[33..].iter().all(|w| *w == Some(0)), "{ways:?}");
+}
+
+/// A tunnel: fixes stop for 600 m and resume; the fixes are matched on
+/// both sides, and none is invented inside.
+#[test]
+fn gap_in_the_fixes_breaks_nothing() {
+    let road: &[(f64, f64)] = &[(0.0, 0.0), (1000.0, 0.0), (2000.0, 0.0)];
+    let side: &[(f64, f64)] = &[(0.0, 200.0), (2000.0, 200.0)];
+    let m = map(&[
+        ("trunk", Some(80.0), Oneway::No, road),
+        ("secondary", Some(50.0), Oneway::No, side),
+    ]);
+    let (lat, lon) = drive(road, 20.0, 3.0);
+    let keep: Vec<usize> = (0..lat.len()).filter(|&i| !(35..65).contains(&i)).collect();
+    let lat: Vec<f64> = keep.iter().map(|&i| lat[i]).collect();
+    let lon: Vec<f64> = keep.iter().map(|&i| lon[i]).collect();
+    let matched = m.match_trip(&lat, &lon, &MapMatchConfig::default());
+    assert!(ways_of(&m, &matched).iter().all(|w| *w == Some(0)));
+    // Far off every road: unmatched, not guessed.
+    let (far_lat, far_lon) = deg(1000.0, 100.0);
+    let none = m.match_trip(
+        &[far_lat, far_lat],
+        &[far_lon, far_lon],
+        &MapMatchConfig::default(),
+    );
+    assert_eq!(none, vec![None, None]);
+}
+
+/// A one-way street is not matched against its direction when a two-way
+/// street runs beside it.
+#[test]
+fn oneway_is_respected() {
+    let oneway: &[(f64, f64)] = &[(0.0, 0.0), (500.0, 0.0)];
+    let twoway: &[(f64, f64)] = &[(0.0, 12.0), (500.0, 12.0)];
+    let m = map(&[
+        ("secondary", Some(50.0), Oneway::Forward, oneway),
+        ("secondary", Some(40.0), Oneway::No, twoway),
+    ]);
+    // Driving south, halfway between the two: the two-way street.
+    let back: &[(f64, f64)] = &[(500.0, 6.0), (0.0, 6.0)];
+    let (lat, lon) = drive(back, 12.0, 0.0);
+    let matched = m.match_trip(&lat, &lon, &MapMatchConfig::default());
+    let ways = ways_of(&m, &matched);
+    assert!(ways[1..].iter().all(|w| *w == Some(1)), "{ways:?}");
+}
+
+#[test]
+fn save_and_load_round_trip() {
+    let road: &[(f64, f64)] = &[(0.0, 0.0), (100.0, 0.0), (100.0, 100.0)];
+    let m = map(&[("primary", Some(60.0), Oneway::No, road)]);
+    let path = std::env::temp_dir().join(format!("tripscore-map-{}.roads", std::process::id()));
+    m.save(&path).unwrap();
+    let back = RoadMap::load(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(back.size(), m.size());
+    assert_eq!(back.ways(), m.ways());
+    assert_eq!(back.node_lat, m.node_lat);
+    let junk =
+        std::env::temp_dir().join(format!("tripscore-map-junk-{}.roads", std::process::id()));
+    std::fs::write(&junk, b"tripscore road index\nxx").unwrap();
+    assert!(matches!(RoadMap::load(&junk), Err(MapError::Index { .. })));
+    std::fs::remove_file(&junk).ok();
+}
+
+proptest! {
+    /// A fix on a segment's centre-line, driving along it, matches that
+    /// segment's way — whatever the angle between the two roads crossing.
+    #[test]
+    fn a_fix_on_the_centre_line_matches_its_road(
+        angle_deg in 20.0_f64..160.0,
+        at_m in 60.0_f64..440.0,
+    ) {
+        let a = angle_deg.to_radians();
+        // The roads cross at the primary's middle node (250 m along it).
+        prop_assume!((at_m - 250.0).abs() > 8.0);
+        let cross: Vec<(f64, f64)> = vec![(-250.0 * a.cos(), -250.0 * a.sin()), (0.0, 0.0), (250.0 * a.cos(), 250.0 * a.sin())];
+        let road: &[(f64, f64)] = &[(-250.0, 0.0), (0.0, 0.0), (250.0, 0.0)];
+        let m = map(&[
+            ("primary", Some(60.0), Oneway::No, road),
+            ("secondary", Some(40.0), Oneway::No, &cross),
+        ]);
+        // Five fixes 10 m apart along the primary, ending at `at_m` from its start.
+        let (lat, lon): (Vec<f64>, Vec<f64>) = (0..5)
+            .map(|k| deg(at_m - 250.0 - 40.0 + 10.0 * f64::from(k), 0.0))
+            .unzip();
+        let ways = ways_of(&m, &m.match_trip(&lat, &lon, &MapMatchConfig::default()));
+        prop_assert_eq!(ways[4], Some(0));
+    }
+}
