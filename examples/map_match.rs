@@ -207,6 +207,42 @@ fn main() {
         let c = hmm.confusion[r];
         println!("| {name} | {} | {} | {} | {} |", c[0], c[1], c[2], c[3]);
     }
+    // The index file: write, size, load.
+    let file =
+        std::env::temp_dir().join(format!("tripscore-curitiba-{}.roads", std::process::id()));
+    map.save(&file).expect("temporary file");
+    let bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+    let started = Instant::now();
+    let loaded = RoadMap::load(&file).expect("just written");
+    let load_s = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&file).ok();
+    assert_eq!(loaded.size(), map.size());
+    println!(
+        "\nIndex: built from the .osm.pbf in {:.2} s; file {} KB, loaded in {load_s:.3} s",
+        built.as_secs_f64(),
+        bytes / 1000
+    );
+    // Throughput, one core, every trip 20 times: scoring the same trips and
+    // the naive matcher, in the same run as the matching below.
+    let config = tripscore::Config::default();
+    let started = Instant::now();
+    let mut scored = 0_usize;
+    for _ in 0..20 {
+        for (recorded, _) in &trips {
+            let record =
+                tripscore::trip_record(recorded, &config, tripscore::RecordOptions::default());
+            scored += usize::from(record.is_some());
+        }
+    }
+    let score_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut near = 0_usize;
+    for _ in 0..20 {
+        for (_, stripped) in &trips {
+            near += naive(&map, stripped).1.iter().flatten().count();
+        }
+    }
+    let naive_s = started.elapsed().as_secs_f64();
     // Throughput: matching alone, one core, every trip 20 times.
     let fixes: usize = trips.iter().map(|(t, _)| t.len()).sum::<usize>() * 20;
     let started = Instant::now();
@@ -223,7 +259,22 @@ fn main() {
     let secs = started.elapsed().as_secs_f64();
     #[allow(clippy::cast_precision_loss)]
     let rate = fixes as f64 / secs;
+    #[allow(clippy::cast_precision_loss)]
+    let per_s = |secs: f64| fixes as f64 / secs;
     println!(
-        "\nMatching throughput, one core: {rate:.0} fixes/s ({fixes} fixes, {matched} matched, {secs:.2} s)"
+        "\nOne core, {fixes} fixes ({} trips × 20), in one run:\n",
+        trips.len()
     );
+    println!("| step | fixes/s |");
+    println!("|---|---|");
+    println!("| HMM matching ({matched} matched) | {rate:.0} |");
+    println!(
+        "| nearest way ≤ 100 m ({near} matched) | {:.0} |",
+        per_s(naive_s)
+    );
+    println!(
+        "| scoring, parsing excluded ({scored} trips) | {:.0} |",
+        per_s(score_s)
+    );
+    debug_assert!(secs > 0.0);
 }

@@ -19,7 +19,7 @@ use tripscore::{BatchSummary, ErrorKind, InputError, run_batch};
 
 use clap::Args;
 
-use super::{BatchArgs, Fatal, Progress, load_config, open_all, output};
+use super::{BatchArgs, Fatal, Progress, load_config, open_all, output, with_road_context};
 
 #[derive(Args)]
 pub(crate) struct EvaluateArgs {
@@ -213,6 +213,7 @@ fn table(totals: &Totals, args: &EvaluateArgs) -> String {
 pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
     let labels = read_labels(&args.labels)?;
+    let road_map = args.batch.road_map()?;
     let inputs = open_all(
         &args.batch.inputs,
         args.batch.input_options(),
@@ -229,55 +230,57 @@ pub(crate) fn run(args: &EvaluateArgs) -> Result<BatchSummary, Fatal> {
         inputs.records,
         options,
         |trip| {
-            let Some(labelled) = labels.by_id.get(trip.event_id()) else {
-                return Err(InputError::new(
-                    ErrorKind::Processing,
-                    format!("no labels for this trip in {}", args.labels),
-                )
-                .with_field("event_id"));
-            };
-            labelled.used.store(true, Ordering::Relaxed);
-            let judged = judge_labelled(
-                trip,
-                &labelled.labels,
-                &config.detect,
-                args.min_peak_mps2,
-                args.tolerance_ms,
-            );
-            let mut ev = judged.evaluation;
-            let line = json!({
-                "event_id": trip.event_id(),
-                "user_id": trip.user_id(),
-                "labels_line": labelled.line,
-                "distance_m": ev.distance_m,
-                "unobservable": ev.unobservable,
-                "annotations": ev.annotations,
-                "hard": ev.hard,
-                "mismatches": judged.mismatches,
-                "peaks": judged.peaks,
-            });
-            // Whole millimetres add the same in any order; f64 metres do not.
-            #[allow(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "a trip length in mm is finite, ≥ 0 and far below 2^63"
-            )]
-            let mm = (ev.distance_m * 1000.0).round().max(0.0) as u64;
-            ev.distance_m = 0.0;
-            let mut t = totals
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            t.evaluation.merge(&ev);
-            t.distance_mm += mm;
-            for p in &judged.peaks {
-                t.peak_ratios
-                    .entry(p.kind.name())
-                    .or_default()
-                    .push(p.detected_mps2 / p.label_mps2);
-            }
-            drop(t);
-            serde_json::to_string(&line)
-                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+            with_road_context(trip, road_map.as_ref(), &config.map_match, |trip, _| {
+                let Some(labelled) = labels.by_id.get(trip.event_id()) else {
+                    return Err(InputError::new(
+                        ErrorKind::Processing,
+                        format!("no labels for this trip in {}", args.labels),
+                    )
+                    .with_field("event_id"));
+                };
+                labelled.used.store(true, Ordering::Relaxed);
+                let judged = judge_labelled(
+                    trip,
+                    &labelled.labels,
+                    &config.detect,
+                    args.min_peak_mps2,
+                    args.tolerance_ms,
+                );
+                let mut ev = judged.evaluation;
+                let line = json!({
+                    "event_id": trip.event_id(),
+                    "user_id": trip.user_id(),
+                    "labels_line": labelled.line,
+                    "distance_m": ev.distance_m,
+                    "unobservable": ev.unobservable,
+                    "annotations": ev.annotations,
+                    "hard": ev.hard,
+                    "mismatches": judged.mismatches,
+                    "peaks": judged.peaks,
+                });
+                // Whole millimetres add the same in any order; f64 metres do not.
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a trip length in mm is finite, ≥ 0 and far below 2^63"
+                )]
+                let mm = (ev.distance_m * 1000.0).round().max(0.0) as u64;
+                ev.distance_m = 0.0;
+                let mut t = totals
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                t.evaluation.merge(&ev);
+                t.distance_mm += mm;
+                for p in &judged.peaks {
+                    t.peak_ratios
+                        .entry(p.kind.name())
+                        .or_default()
+                        .push(p.detected_mps2 / p.label_mps2);
+                }
+                drop(t);
+                serde_json::to_string(&line)
+                    .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+            })
         },
         &mut out,
         |s| progress.update(s),

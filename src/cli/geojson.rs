@@ -6,10 +6,11 @@ use std::io::Write;
 use clap::Args;
 use tripscore::output::{error_feature, trip_features, trip_record_of};
 use tripscore::{
-    BatchSummary, ErrorKind, InputError, RecordError, RecordOptions, analyze, run_batch,
+    BatchSummary, Config, ErrorKind, InputError, RecordError, RecordOptions, Trajectory, analyze,
+    run_batch,
 };
 
-use super::{BatchArgs, Fatal, Progress, load_config, open_all, output};
+use super::{BatchArgs, Fatal, Progress, load_config, open_all, output, with_road_context};
 
 #[derive(Args)]
 pub(crate) struct GeojsonArgs {
@@ -31,6 +32,7 @@ fn error_text(e: &RecordError) -> String {
 pub(crate) fn run(args: &GeojsonArgs) -> Result<BatchSummary, Fatal> {
     let config = load_config(args.config.as_deref())?;
     let b = &args.batch;
+    let road_map = b.road_map()?;
     let inputs = open_all(&b.inputs, b.input_options(), b.quiet)?;
     let progress = Progress::new(&inputs, b.quiet);
     let mut out = output(b.output.as_deref(), &b.inputs)?;
@@ -46,27 +48,9 @@ pub(crate) fn run(args: &GeojsonArgs) -> Result<BatchSummary, Fatal> {
         inputs.records,
         options,
         |trip| {
-            let analysis = analyze(trip, &config.detect);
-            let record = trip_record_of(trip, &analysis, &config, RecordOptions::default())
-                .ok_or_else(|| {
-                    InputError::new(
-                        ErrorKind::Processing,
-                        "the trip has no timestamps; a GeoJSON path needs them",
-                    )
-                    .with_field("timestamps_ms")
-                })?;
-            let features = trip_features(trip, &analysis, &record);
-            let mut text = String::new();
-            for (i, feature) in features.iter().enumerate() {
-                if i > 0 {
-                    text.push_str(joint);
-                }
-                text.push_str(
-                    &serde_json::to_string(feature)
-                        .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))?,
-                );
-            }
-            Ok(text)
+            with_road_context(trip, road_map.as_ref(), &config.map_match, |trip, _| {
+                features_text(trip, &config, joint)
+            })
         },
         &mut out,
         |s| progress.update(s),
@@ -77,4 +61,27 @@ pub(crate) fn run(args: &GeojsonArgs) -> Result<BatchSummary, Fatal> {
     }
     out.flush()?;
     Ok(summary)
+}
+
+/// A trip's Features, `joint` between them.
+fn features_text(trip: &Trajectory, config: &Config, joint: &str) -> Result<String, InputError> {
+    let analysis = analyze(trip, &config.detect);
+    let record =
+        trip_record_of(trip, &analysis, config, RecordOptions::default()).ok_or_else(|| {
+            InputError::new(
+                ErrorKind::Processing,
+                "the trip has no timestamps; a GeoJSON path needs them",
+            )
+            .with_field("timestamps_ms")
+        })?;
+    let mut text = String::new();
+    for (i, feature) in trip_features(trip, &analysis, &record).iter().enumerate() {
+        if i > 0 {
+            text.push_str(joint);
+        }
+        let json = serde_json::to_string(feature)
+            .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))?;
+        text.push_str(&json);
+    }
+    Ok(text)
 }

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand};
 use tripscore::input::{DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions};
-use tripscore::map::{MapMatchConfig, MatchStats, enrich};
+use tripscore::map::{MapMatchConfig, MatchStats, RoadMap, enrich};
 use tripscore::{BatchOptions, BatchSummary, Config, ErrorKind, InputError, Trajectory, run_batch};
 
 pub(crate) use self::io::{Progress, input_names, open_all, output};
@@ -170,6 +170,11 @@ impl BatchArgs {
         }
     }
 
+    /// The road map of `--map`, if given.
+    pub(crate) fn road_map(&self) -> Result<Option<RoadMap>, Fatal> {
+        map::load(self.map.as_deref(), self.map_country.as_deref(), self.quiet)
+    }
+
     /// The batch options: `-j` capped, the stop flag of the signal handlers.
     pub(crate) fn batch_options(&self) -> BatchOptions {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
@@ -227,6 +232,24 @@ impl<E: std::error::Error + 'static> From<E> for Fatal {
     }
 }
 
+/// `make` of `trip`, matched to `road_map` first when there is one (the
+/// trip's missing road types and limits filled in, and what matching found).
+pub(crate) fn with_road_context<T>(
+    trip: &Trajectory,
+    road_map: Option<&RoadMap>,
+    match_config: &MapMatchConfig,
+    make: impl Fn(&Trajectory, Option<MatchStats>) -> T,
+) -> T {
+    match road_map {
+        Some(road_map) => {
+            let mut trip = trip.clone();
+            let stats = enrich(&mut trip, road_map, match_config);
+            make(&trip, Some(stats))
+        }
+        None => make(trip, None),
+    }
+}
+
 /// Runs a batch command: every input record (matched to `--map` when given,
 /// with `match_config`) through `make`, one JSON line each (or the record's
 /// error line; `None` from `make` means the trip has no timestamps, which
@@ -237,7 +260,7 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
     match_config: &MapMatchConfig,
     make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<T> + Sync,
 ) -> Result<BatchSummary, Fatal> {
-    let road_map = map::load(args.map.as_deref(), args.map_country.as_deref(), args.quiet)?;
+    let road_map = args.road_map()?;
     let inputs = open_all(&args.inputs, args.input_options(), args.quiet)?;
     let mut out = output(args.output.as_deref(), &args.inputs)?;
     let progress = Progress::new(&inputs, args.quiet);
@@ -245,14 +268,7 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
         inputs.records,
         args.batch_options(),
         |trip| {
-            let value = match &road_map {
-                Some(road_map) => {
-                    let mut trip = trip.clone();
-                    let stats = enrich(&mut trip, road_map, match_config);
-                    make(&trip, Some(stats))
-                }
-                None => make(trip, None),
-            };
+            let value = with_road_context(trip, road_map.as_ref(), match_config, &make);
             let value = value.ok_or_else(|| {
                 InputError::new(
                     ErrorKind::Processing,

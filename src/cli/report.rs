@@ -7,6 +7,7 @@ use tripscore::output::{trip_record_of, trip_svg};
 use tripscore::{RecordOptions, analyze};
 
 use tripscore::input::{InputFormat, InputOptions};
+use tripscore::map::enrich;
 
 use super::{Fatal, load_config, open_all, output};
 
@@ -26,6 +27,12 @@ pub(crate) struct ReportArgs {
     /// Read settings from this JSON file.
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<String>,
+    /// Match the trip to this road map first (as `score --map`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<String>,
+    /// With an `.osm.pbf` as `--map`: the country whose default limits apply.
+    #[arg(long, value_name = "CC", requires = "map")]
+    pub(crate) map_country: Option<String>,
 }
 
 pub(crate) fn run(args: &ReportArgs) -> Result<(), Fatal> {
@@ -36,10 +43,11 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), Fatal> {
         ..InputOptions::default()
     };
     let inputs = open_all(inputs, options, false)?;
+    let road_map = super::map::load(args.map.as_deref(), args.map_country.as_deref(), false)?;
     for record in inputs.records {
         let record = record?;
         let line = record.pos.line;
-        let trip = match record.into_trajectory() {
+        let mut trip = match record.into_trajectory() {
             Ok(trip) => trip,
             Err(e) if args.event_id.is_none() || e.event_id == args.event_id => {
                 return Err(Fatal::new(format!("{}:{line}: {e}", args.input)));
@@ -52,6 +60,9 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), Fatal> {
             .is_some_and(|id| id != trip.event_id())
         {
             continue;
+        }
+        if let Some(road_map) = &road_map {
+            enrich(&mut trip, road_map, &config.map_match);
         }
         let analysis = analyze(&trip, &config.detect);
         let options = RecordOptions {

@@ -63,7 +63,7 @@ pub enum Oneway {
 pub enum LimitSource {
     /// Its `maxspeed` tag.
     Tagged,
-    /// The country's default for its class ([`default_limit`]).
+    /// The country's default for its class ([`super::default_limit`]).
     Default,
     /// Unknown (no tag and no default, `signals`, or `none`: no limit).
     Unknown,

@@ -112,3 +112,63 @@ fn simulated_trips_match_the_true_segment() {
     );
     eprintln!("simulated matching: {right} of {total} ({accuracy:.3})");
 }
+
+/// The shipped real trips, their recorded road class and limit removed,
+/// matched against the shipped Curitiba extract (the first table of
+/// docs/ACCURACY.md's "Road context", `examples/map_match.rs`): the floor
+/// of each measure, so that a change that loses ground fails here.
+#[test]
+fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
+    use tripscore::score::{FeatureConfig, Zone};
+    use tripscore::{Trajectory, parse_line};
+    let root = env!("CARGO_MANIFEST_DIR");
+    let pbf = std::path::Path::new(root).join("data/curitiba-osm/curitiba.osm.pbf");
+    let map = RoadMap::from_osm_pbf(&pbf, Some("BR")).unwrap();
+    let zones = FeatureConfig::default();
+    let city =
+        |road: Option<&str>, limit: Option<f64>| zones.zone(road, limit).map(|z| z == Zone::City);
+    let (mut moving, mut matched, mut limited, mut same_limit, mut zoned, mut same_zone) =
+        (0, 0, 0, 0, 0, 0);
+    let (mut fixes, mut switches, mut one_fix_flips) = (0_u64, 0_u64, 0_u64);
+    let text = std::fs::read_to_string(format!("{root}/data/ndsbr/ndsbr.jsonl")).unwrap();
+    for line in text.lines() {
+        let raw = parse_line(line).unwrap();
+        let mut stripped = raw.clone();
+        (stripped.speed_limit_kmh, stripped.road_type) = (None, None);
+        let recorded = Trajectory::try_from(raw).unwrap();
+        let mut trip = Trajectory::try_from(stripped).unwrap();
+        let stats = tripscore::map::enrich(&mut trip, &map, &MapMatchConfig::default());
+        fixes += stats.matched_fixes + stats.unmatched_fixes;
+        switches += stats.way_switches;
+        one_fix_flips += stats.flips;
+        for i in 0..trip.len() {
+            if !recorded.speed_kmh(i).is_some_and(|v| v > 5.0) {
+                continue;
+            }
+            moving += 1;
+            matched += u32::from(trip.road_type(i).is_some());
+            if let Some(limit) = recorded.speed_limit_kmh(i) {
+                limited += 1;
+                same_limit += u32::from(trip.speed_limit_kmh(i) == Some(limit));
+            }
+            if let Some(want) = city(recorded.road_type(i), recorded.speed_limit_kmh(i)) {
+                zoned += 1;
+                same_zone +=
+                    u32::from(city(trip.road_type(i), trip.speed_limit_kmh(i)) == Some(want));
+            }
+        }
+    }
+    let share = |a: u32, b: u32| f64::from(a) / f64::from(b);
+    let per_1000 = 1000.0 * switches as f64 / fixes as f64;
+    let summary = format!(
+        "matched {:.3}, limit {:.3}, city/non-city {:.3}, switches {per_1000:.1}/1000, flips {one_fix_flips}",
+        share(matched, moving),
+        share(same_limit, limited),
+        share(same_zone, zoned)
+    );
+    assert!(share(matched, moving) >= 0.99, "{summary}");
+    assert!(share(same_limit, limited) >= 0.60, "{summary}");
+    assert!(share(same_zone, zoned) >= 0.85, "{summary}");
+    assert!(per_1000 <= 35.0, "{summary}");
+    assert!(one_fix_flips <= 3, "{summary}");
+}
