@@ -129,7 +129,7 @@ fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
         |road: Option<&str>, limit: Option<f64>| zones.zone(road, limit).map(|z| z == Zone::City);
     let (mut moving, mut matched, mut limited, mut same_limit, mut zoned, mut same_zone) =
         (0, 0, 0, 0, 0, 0);
-    let (mut fixes, mut switches, mut one_fix_flips) = (0_u64, 0_u64, 0_u64);
+    let (mut fixes, mut switches, mut short_flips) = (0_u64, 0_u64, 0_u64);
     let text = std::fs::read_to_string(format!("{root}/data/ndsbr/ndsbr.jsonl")).unwrap();
     for line in text.lines() {
         let raw = parse_line(line).unwrap();
@@ -140,7 +140,7 @@ fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
         let stats = tripscore::map::enrich(&mut trip, &map, &MapMatchConfig::default());
         fixes += stats.matched_fixes + stats.unmatched_fixes;
         switches += stats.way_switches;
-        one_fix_flips += stats.flips;
+        short_flips += stats.flips;
         for i in 0..trip.len() {
             if !recorded.speed_kmh(i).is_some_and(|v| v > 5.0) {
                 continue;
@@ -161,7 +161,7 @@ fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
     let share = |a: u32, b: u32| f64::from(a) / f64::from(b);
     let per_1000 = 1000.0 * switches as f64 / fixes as f64;
     let summary = format!(
-        "matched {:.3}, limit {:.3}, city/non-city {:.3}, switches {per_1000:.1}/1000, flips {one_fix_flips}",
+        "matched {:.3}, limit {:.3}, city/non-city {:.3}, switches {per_1000:.1}/1000, flips {short_flips}",
         share(matched, moving),
         share(same_limit, limited),
         share(same_zone, zoned)
@@ -170,5 +170,5 @@ fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
     assert!(share(same_limit, limited) >= 0.60, "{summary}");
     assert!(share(same_zone, zoned) >= 0.85, "{summary}");
     assert!(per_1000 <= 35.0, "{summary}");
-    assert!(one_fix_flips <= 3, "{summary}");
+    assert!(short_flips <= 3, "{summary}");
 }
