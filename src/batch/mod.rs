@@ -8,11 +8,18 @@
 //! exactly one output line: the processor's result, or the record's error line.
 //!
 //! [`rollup`] is `aggregate`'s batch: `score` output summed per user in
-//! bounded memory (spilling to shard files), each trip counted once.
+//! bounded memory (spilling to shard files), each trip counted once; with
+//! [`RollupOptions::partial`] it writes partial aggregates, which
+//! [`merge_partials`] streams together (`tripscore merge`).
 
+mod merge;
 mod rollup;
 
-pub use self::rollup::{RollupError, RollupOptions, RollupProblem, RollupSummary, SHARDS, rollup};
+pub use self::merge::{MergeError, MergeSummary, merge_partials};
+pub use self::rollup::{
+    Partial, PartialLine, RollupError, RollupOptions, RollupProblem, RollupSummary, SHARDS, rollup,
+    trip_key,
+};
 
 use std::io::{self, Write};
 use std::sync::Arc;

@@ -51,6 +51,10 @@ pub struct RollupOptions {
     pub memory_bytes: usize,
     /// Where the temporary shard files go.
     pub temp_dir: PathBuf,
+    /// Write each user's partial aggregate ([`PartialLine`]: window features,
+    /// trip counts and trip keys) instead of its scores, for
+    /// [`crate::batch::merge_partials`].
+    pub partial: bool,
     /// When set (e.g. by a signal handler), the rollup stops with
     /// [`RollupError::Stopped`] before writing anything (a partial aggregate
     /// would be wrong), its temporary files removed.
@@ -66,6 +70,7 @@ impl RollupOptions {
             windows,
             memory_bytes: 128 << 20,
             temp_dir: std::env::temp_dir(),
+            partial: false,
             stop: None,
         }
     }
@@ -109,6 +114,26 @@ pub enum RollupProblem {
         line: u64,
         /// What is wrong, naming the field.
         message: String,
+    },
+    /// Trips summed in two partial aggregates of the same user (a shard
+    /// aggregated twice): merged, they count twice.
+    #[error(
+        "{input}:{line}: {trips} trips of user {user_id:?} were summed in {first_input}:{first_line} too: \
+         they count twice; aggregate the trips of both instead"
+    )]
+    CountedTwice {
+        /// The input of the second partial.
+        input: Arc<str>,
+        /// Its line.
+        line: u64,
+        /// The input of the first partial.
+        first_input: Arc<str>,
+        /// Its line.
+        first_line: u64,
+        /// The user.
+        user_id: String,
+        /// How many trips.
+        trips: u64,
     },
     /// A trip read before with other content.
     #[error(
@@ -297,9 +322,11 @@ where
     }
     match shards {
         None => {
-            let users = run.aggregate(buffer.into_iter().map(Ok), &mut on_problem)?;
+            let (users, keys) = run.aggregate(buffer.into_iter().map(Ok), &mut on_problem)?;
             for (user_id, windows) in users.users() {
-                write_user(out, user_id, windows, score).map_err(RollupError::Write)?;
+                let trips = keys.get(user_id).map(Vec::as_slice);
+                write_user(out, user_id, windows, trips, options, score)
+                    .map_err(RollupError::Write)?;
                 run.summary.users += 1;
             }
         }
@@ -317,17 +344,68 @@ where
     Ok(run.summary)
 }
 
-fn write_user(
+/// One user's line: its scores, or with `partial` its partial aggregate.
+pub(super) fn write_user(
     out: &mut dyn Write,
     user_id: &str,
     windows: &crate::score::UserWindows,
+    trips: Option<&[u64]>,
+    options: &RollupOptions,
     score: &ScoreConfig,
 ) -> io::Result<()> {
+    if let (true, Some(trips)) = (options.partial, trips) {
+        let line = PartialLine {
+            user_id: user_id.to_owned(),
+            partial: Partial {
+                as_of_ms: options.as_of_ms,
+                windows: options.windows,
+                user: *windows,
+                trips: trips.to_vec(),
+            },
+        };
+        let text = serde_json::to_string(&line).map_err(io::Error::other)?;
+        return writeln!(out, "{text}");
+    }
     let line = serde_json::json!({
         "user_id": user_id,
         "car_behavior": crate::score::user_car_behavior(windows, score),
     });
     writeln!(out, "{line}")
+}
+
+/// A user's partial aggregate, as `aggregate --partial` writes it: the
+/// summed window features and the keys of the trips summed (so that a merge
+/// can tell a trip counted in two partials). Lines are sorted by `user_id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialLine {
+    /// The user.
+    pub user_id: String,
+    /// What was summed.
+    pub partial: Partial,
+}
+
+/// The body of a [`PartialLine`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partial {
+    /// The reference instant the windows are relative to, Unix ms.
+    pub as_of_ms: i64,
+    /// The windows.
+    pub windows: AggregateConfig,
+    /// The summed windows.
+    pub user: crate::score::UserWindows,
+    /// The trips summed: the first 64 bits of the SHA-256 of each
+    /// `event_id`, sorted (stable across builds and machines).
+    pub trips: Vec<u64>,
+}
+
+/// The key of a trip in a [`Partial`]: the first 64 bits of its event id's SHA-256.
+#[must_use]
+pub fn trip_key(event_id: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(event_id.as_bytes());
+    let mut first = [0_u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(first)
 }
 
 /// A shard file being written.
@@ -522,7 +600,7 @@ impl Run<'_> {
             }
             return Ok(());
         }
-        let users = self.aggregate(trips, on_problem)?;
+        let (users, keys) = self.aggregate(trips, on_problem)?;
         std::fs::remove_file(&path).map_err(|e| self.temp_error(e))?;
         let result = path.with_extension("users");
         let file = File::create(&result).map_err(|e| self.temp_error(e))?;
@@ -531,7 +609,10 @@ impl Run<'_> {
             // The user id (as JSON, so without tabs) leads, for the merge.
             let key = serde_json::to_string(user_id).map_err(|e| self.temp_error(e.into()))?;
             write!(w, "{key}\t")
-                .and_then(|()| write_user(&mut w, user_id, windows, self.score))
+                .and_then(|()| {
+                    let trips = keys.get(user_id).map(Vec::as_slice);
+                    write_user(&mut w, user_id, windows, trips, self.options, self.score)
+                })
                 .map_err(|e| self.temp_error(e))?;
         }
         w.flush().map_err(|e| self.temp_error(e))?;
@@ -562,8 +643,10 @@ impl Run<'_> {
         &mut self,
         trips: impl Iterator<Item = Result<Trip, RollupError>>,
         on_problem: &mut impl FnMut(&RollupProblem),
-    ) -> Result<Aggregator, RollupError> {
+    ) -> Result<(Aggregator, HashMap<String, Vec<u64>>), RollupError> {
         let mut agg = Aggregator::new(self.options.as_of_ms, &self.options.windows);
+        // With `partial`, each user's trip keys, sorted at the end.
+        let mut keys: HashMap<String, Vec<u64>> = HashMap::new();
         // (user, event) hash → (content hash, source, line) of the first copy.
         let mut seen: HashMap<u64, (u64, u32, u64)> = HashMap::new();
         for trip in trips {
@@ -588,11 +671,19 @@ impl Run<'_> {
             seen.insert(key, (content, trip.source, trip.line));
             if agg.add(&trip.user_id, trip.start_ms, &trip.features) {
                 self.summary.trips += 1;
+                if self.options.partial {
+                    keys.entry(trip.user_id)
+                        .or_default()
+                        .push(trip_key(&trip.event_id));
+                }
             } else {
                 self.summary.after_as_of += 1;
             }
         }
-        Ok(agg)
+        for list in keys.values_mut() {
+            list.sort_unstable();
+        }
+        Ok((agg, keys))
     }
 
     /// Merges sorted result files into `out`, sorted by user id.

@@ -39,6 +39,10 @@ pub(crate) struct AggregateArgs {
     /// The longest line accepted, bytes; a longer one is reported and skipped.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub(crate) max_record_bytes: usize,
+    /// Write each user's partial aggregate (window features and trip keys)
+    /// instead of its scores: shards aggregated anywhere, then `tripscore merge`.
+    #[arg(long)]
+    pub(crate) partial: bool,
     /// No summary line on stderr (problems with lines are still reported).
     #[arg(short, long)]
     pub(crate) quiet: bool,
@@ -81,6 +85,7 @@ pub(crate) fn run(args: &AggregateArgs) -> Result<BatchSummary, Fatal> {
         options.temp_dir = dir.into();
     }
     options.stop = super::stop_flag();
+    options.partial = args.partial;
     let s = rollup(lines, &options, &config.score, &mut out, |problem| {
         eprintln!("tripscore: {problem}")
     })?;

@@ -11,6 +11,7 @@ mod geojson;
 mod io;
 mod manual;
 mod map;
+mod merge;
 mod report;
 mod score;
 mod simulate;
@@ -43,6 +44,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Sum `score` output per user into last-7-days and past windows: one `UserCarBehavior` per user.
     Aggregate(aggregate::AggregateArgs),
+    /// Merge partial aggregates (`aggregate --partial` of shards) into one `UserCarBehavior` per user.
+    Merge(merge::MergeArgs),
     /// Write trips as GeoJSON: one Feature per line (GeoJSONSeq), or one FeatureCollection.
     Geojson(geojson::GeojsonArgs),
     /// Draw one trip as an SVG report: speed, accelerations, path, scores and penalties.
@@ -83,6 +86,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Trajectory(args) => (trajectory::run(args), args.quiet),
         Command::Score(args) => (score::run(args), args.batch.quiet),
         Command::Aggregate(args) => (aggregate::run(args), true),
+        Command::Merge(args) => (merge::run(args), true),
         Command::Geojson(args) => (geojson::run(args), args.batch.quiet),
         Command::Report(args) => (none(report::run(args)), true),
         Command::Config(args) => (none(config::run(args)), true),

@@ -168,6 +168,65 @@ proptest! {
     }
 }
 
+fn partial_of(lines: &str, memory_bytes: usize, dir: &std::path::Path) -> Vec<u8> {
+    let mut options = tripscore::batch::RollupOptions::new(AS_OF, AggregateConfig::default());
+    options.partial = true;
+    options.memory_bytes = memory_bytes;
+    options.temp_dir = dir.to_owned();
+    let mut out = Vec::new();
+    tripscore::batch::rollup(
+        tripscore::input::JsonlReader::new(lines.as_bytes(), "shard"),
+        &options,
+        &ScoreConfig::default(),
+        &mut out,
+        |p| panic!("{p}"),
+    )
+    .unwrap();
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Trips dealt to shards at random, each shard aggregated to a partial
+    /// (in memory or spilled), the partials merged in any order: the bytes
+    /// of aggregating every trip at once; a partial merged twice is found.
+    #[test]
+    fn merged_partials_of_shards_equal_the_whole(
+        trips in prop::collection::vec(trip(), 1..30),
+        shard_of in prop::collection::vec(0_usize..4, 30),
+        order in Just([0_usize, 1, 2, 3]).prop_shuffle(),
+        spill in proptest::bool::ANY,
+    ) {
+        let ids: Vec<u8> = (0..trips.len()).map(|i| u8::try_from(i).unwrap()).collect();
+        let dir = std::env::temp_dir().join(format!("tripscore-merge-prop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (whole, _) = rollup_bytes(&scored_lines(&trips, &ids), 128 << 20, &dir);
+        let partials: Vec<Vec<u8>> = (0..4)
+            .map(|k| {
+                let mine: Vec<usize> = (0..trips.len()).filter(|&i| shard_of[i] == k).collect();
+                let t: Vec<_> = mine.iter().map(|&i| trips[i].clone()).collect();
+                let e: Vec<u8> = mine.iter().map(|&i| ids[i]).collect();
+                partial_of(&scored_lines(&t, &e), if spill { 0 } else { 128 << 20 }, &dir)
+            })
+            .collect();
+        let readers: Vec<_> = order
+            .iter()
+            .map(|&k| tripscore::input::JsonlReader::new(partials[k].as_slice(), "p"))
+            .collect();
+        let mut merged = Vec::new();
+        let summary = tripscore::batch::merge_partials(readers, &ScoreConfig::default(), false, &mut merged, |p| panic!("{p}")).unwrap();
+        prop_assert_eq!(summary.counted_twice, 0);
+        prop_assert_eq!(String::from_utf8(merged).unwrap(), String::from_utf8(whole).unwrap());
+        let twice = vec![
+            tripscore::input::JsonlReader::new(partials[0].as_slice(), "p"),
+            tripscore::input::JsonlReader::new(partials[0].as_slice(), "p"),
+        ];
+        let summary = tripscore::batch::merge_partials(twice, &ScoreConfig::default(), false, &mut Vec::new(), |_| {}).unwrap();
+        let in_first = (0..trips.len()).filter(|&i| shard_of[i] == 0 && trips[i].1 < AS_OF).count() as u64;
+        prop_assert_eq!(summary.counted_twice, in_first);
+    }
+}
+
 #[test]
 fn score_then_aggregate_through_a_pipe() {
     use std::io::Write;
@@ -289,4 +348,70 @@ fn aggressive_drivers_score_below_calm_ones() {
         assert!(aggressive.legal < calm.legal && aggressive.legal_v2 < calm.legal_v2);
         assert!(aggressive.smooth < calm.smooth && aggressive.anticipative < calm.anticipative);
     }
+}
+
+/// `aggregate --partial` over 4 shards of score output, then `merge` in
+/// another order: the bytes of `aggregate` over all of it (issue #21).
+#[test]
+fn cli_partials_of_four_shards_merge_to_the_whole() {
+    let dir = std::env::temp_dir().join(format!("tripscore-cli-merge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).to_string_lossy().into_owned();
+    let sim = path("sim.jsonl");
+    assert!(
+        tripscore(&["simulate", "--trips", "24", "--seed", "9", "-o", &sim])
+            .status
+            .success()
+    );
+    let scored = tripscore(&["score", "--quiet", &sim]);
+    let lines: Vec<&str> = std::str::from_utf8(&scored.stdout)
+        .unwrap()
+        .lines()
+        .collect();
+    let as_of = "2030-01-01T00:00:00Z";
+    let mut partials = Vec::new();
+    for k in 0..4 {
+        let shard = path(&format!("shard{k}.jsonl"));
+        let mine: Vec<&str> = lines.iter().skip(k).step_by(4).copied().collect();
+        std::fs::write(&shard, mine.join("\n") + "\n").unwrap();
+        let partial = path(&format!("shard{k}.partial"));
+        let run = tripscore(&[
+            "aggregate",
+            "--partial",
+            "--quiet",
+            "--as-of",
+            as_of,
+            &shard,
+            "-o",
+            &partial,
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        partials.push(partial);
+    }
+    let merged = tripscore(&[
+        "merge",
+        &partials[2],
+        &partials[0],
+        &partials[3],
+        &partials[1],
+    ]);
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let all = path("all.jsonl");
+    std::fs::write(&all, &scored.stdout).unwrap();
+    let whole = tripscore(&["aggregate", "--quiet", "--as-of", as_of, &all]);
+    assert!(!whole.stdout.is_empty());
+    assert_eq!(merged.stdout, whole.stdout);
+    let twice = tripscore(&["merge", &partials[0], &partials[0]]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("count twice"));
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -49,6 +49,7 @@ const LAYERS: &[&str] = &[
     "output::svg",
     "output",
     "batch::rollup",
+    "batch::merge",
     "batch",
     "sim::simulate",
     "sim::labels",
