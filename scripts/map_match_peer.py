@@ -20,28 +20,10 @@ from leuvenmapmatching.map.inmem import InMemMap
 from leuvenmapmatching.matcher.distance import DistanceMatcher
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from convert_shared_data import decode_polyline  # noqa: E402  (the repo's reference decoder)
 DRIVABLE = {"motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
             "residential", "living_street", "service", "road"}
-
-
-def decode(text, precision):
-    factor, out, lat, lon, i = 10 ** precision, [], 0, 0, 0
-    while i < len(text):
-        vals = []
-        for _ in range(2):
-            shift = result = 0
-            while True:
-                b = ord(text[i]) - 63
-                i += 1
-                result |= (b & 0x1F) << shift
-                shift += 5
-                if b < 0x20:
-                    break
-            vals.append(~(result >> 1) if result & 1 else result >> 1)
-        lat += vals[0]
-        lon += vals[1]
-        out.append((lat / factor, lon / factor))
-    return out
 
 
 class Roads(osmium.SimpleHandler):
@@ -64,7 +46,7 @@ class Roads(osmium.SimpleHandler):
 def main():
     graph = InMemMap("curitiba", use_latlon=True, use_rtree=True, index_edges=True)
     Roads(graph).apply_file(str(ROOT / "data/curitiba-osm/curitiba.osm.pbf"), locations=True)
-    trips = [decode(json.loads(l)["encoded"], 6) for l in open(ROOT / "data/ndsbr/ndsbr_raw.jsonl")]
+    trips = [decode_polyline(json.loads(l)["encoded"], 6) for l in open(ROOT / "data/ndsbr/ndsbr_raw.jsonl")]
     fixes, matched, started = 0, 0, time.perf_counter()
     for path in trips:
         matcher = DistanceMatcher(graph, max_dist=50, obs_noise=4.07, min_prob_norm=0.001,
