@@ -9,11 +9,12 @@
 //! (`sonic-rs` was measured 20–36 % slower here, docs/PERFORMANCE.md). The
 //! scanner reads a subset of JSON — the record's known fields, strings
 //! (with escapes other than `\u`), numbers without exponents of up to 18
-//! digits, `null` — and
+//! digits, `null`; the value of an unknown key is skipped, checked as
+//! strictly as serde checks an ignored value — and
 //! produces the same [`WireTrip`] serde would: numbers are converted with
 //! `serde_json`'s own arithmetic (`significand as f64`, then one division by
 //! an exact power of ten), so every value is bit-identical. Anything else —
-//! unknown or repeated keys, `\u` escapes, exponents, malformed JSON —
+//! repeated keys, `\u` escapes, exponents in known fields, malformed JSON —
 //! returns `None` and the caller parses the line with `serde_json`, which also
 //! names the field of any error. `jsonl_fast_tests` and the `jsonl_fast`
 //! fuzz target hold the two paths equal.
@@ -34,6 +35,10 @@ const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
+
+/// The deepest nesting of arrays and objects an unknown value may have
+/// before the scanner gives the line to `serde_json` (whose limit is 128).
+const MAX_SKIP_DEPTH: usize = 64;
 
 /// 10⁰ … 10⁸ as integers.
 const POW10_U64: [u64; 9] = [
@@ -360,8 +365,8 @@ impl<'a> Scanner<'a> {
 
     /// `{"key": value, …}` whose keys `key_index` knows (it gives each key's
     /// index, below 32), with `field` reading the value of the key of that
-    /// index. An unknown key, an escaped one and a repeated one (an error for
-    /// serde) give up.
+    /// index. The value of an unknown key is skipped (serde ignores it); an
+    /// escaped key and a repeated known one (an error for serde) give up.
     fn object(
         &mut self,
         key_index: impl Fn(&[u8]) -> Option<usize>,
@@ -372,21 +377,26 @@ impl<'a> Scanner<'a> {
         }
         let mut seen = 0_u32;
         loop {
-            let key = self.key(&key_index)?;
-            if seen & (1 << key) != 0 {
-                return None;
+            if let Some(key) = self.key(&key_index)? {
+                if seen & (1 << key) != 0 {
+                    return None;
+                }
+                seen |= 1 << key;
+                self.eat(b':')?;
+                field(self, key)?;
+            } else {
+                self.eat(b':')?;
+                self.skip_value(0)?;
             }
-            seen |= 1 << key;
-            self.eat(b':')?;
-            field(self, key)?;
             if self.separator(b'}')? {
                 return Some(());
             }
         }
     }
 
-    /// The index of the quoted key that comes next (escapes give up).
-    fn key(&mut self, key_index: impl Fn(&[u8]) -> Option<usize>) -> Option<usize> {
+    /// The index of the quoted key that comes next, `Some(None)` for a key
+    /// `key_index` does not know (escapes give up).
+    fn key(&mut self, key_index: impl Fn(&[u8]) -> Option<usize>) -> Option<Option<usize>> {
         self.eat(b'"')?;
         let start = self.at;
         let end = start + plain_run(&self.bytes[start..]);
@@ -394,7 +404,123 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.at = end + 1;
-        key_index(&self.bytes[start..end])
+        Some(key_index(&self.bytes[start..end]))
+    }
+
+    /// Skips one JSON value of any type, checking it as strictly as
+    /// `serde_json` does when it ignores a value (a malformed one gives up,
+    /// so serde reports it); `depth` counts the enclosing arrays and objects
+    /// (past [`MAX_SKIP_DEPTH`] gives up, well below serde's limit).
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_SKIP_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' => {
+                if self.open(b'{', b'}')? {
+                    return Some(());
+                }
+                loop {
+                    self.skip_string()?;
+                    self.eat(b':')?;
+                    self.skip_value(depth + 1)?;
+                    if self.separator(b'}')? {
+                        return Some(());
+                    }
+                }
+            }
+            b'[' => {
+                if self.open(b'[', b']')? {
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    if self.separator(b']')? {
+                        return Some(());
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.skip_number(),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        (self.bytes.get(self.at..self.at + word.len())? == word).then(|| self.at += word.len())
+    }
+
+    /// A string, skipped: escapes `\"\\/bfnrt` and `\u` with four hex
+    /// digits; a control character gives up, as in JSON.
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            self.at += plain_run(self.bytes.get(self.at..)?);
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    let escape = *self.bytes.get(self.at + 1)?;
+                    self.at += 2;
+                    match escape {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            let hex = self.bytes.get(self.at..self.at + 4)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.at += 4;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number, skipped: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn skip_number(&mut self) -> Option<()> {
+        let b = self.bytes;
+        let mut i = self.at;
+        let digits = |i: &mut usize| {
+            let start = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > start
+        };
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        self.at = i;
+        Some(())
     }
 
     fn opt_array<T>(
