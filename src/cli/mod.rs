@@ -142,7 +142,7 @@ pub(crate) struct BatchArgs {
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<String>,
     /// The input format; by default each input's content decides (then its extension).
-    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx"])]
+    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx", "parquet"])]
     pub(crate) format: Option<String>,
     /// The largest record accepted, bytes (a JSONL line, a JSON document, a
     /// CSV row, the text between two GPX tags); a larger one is an error record.

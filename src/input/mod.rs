@@ -21,6 +21,8 @@ mod csv;
 mod gpx;
 mod jsonl;
 mod open;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod polyline;
 mod trajectory;
 
@@ -36,6 +38,8 @@ pub use self::open::{
     Compression, DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions, OpenedInput, open_input,
     open_input_with, open_reader, open_text,
 };
+#[cfg(feature = "parquet")]
+pub use self::parquet::ParquetReader;
 pub use self::polyline::{
     LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline, polyline_point_count,
 };

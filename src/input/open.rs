@@ -34,6 +34,9 @@ pub enum InputFormat {
     Csv,
     /// GPX tracks, one trip each (`.gpx`).
     Gpx,
+    /// Parquet: a trip per row with list columns, or a fix per row
+    /// (`.parquet`; the `parquet` feature).
+    Parquet,
 }
 
 impl InputFormat {
@@ -45,13 +48,14 @@ impl InputFormat {
             Self::Json => "json",
             Self::Csv => "csv",
             Self::Gpx => "gpx",
+            Self::Parquet => "parquet",
         }
     }
 
     /// The format a `--format` name stands for.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Jsonl, Self::Json, Self::Csv, Self::Gpx]
+        [Self::Jsonl, Self::Json, Self::Csv, Self::Gpx, Self::Parquet]
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name))
     }
@@ -75,6 +79,7 @@ impl InputFormat {
             "json" | "geojson" => Some(Self::Json),
             "csv" => Some(Self::Csv),
             "gpx" => Some(Self::Gpx),
+            "parquet" | "pq" => Some(Self::Parquet),
             _ => None,
         }
     }
@@ -218,6 +223,7 @@ fn records_of(plain: Plain, path: &str, options: &InputOptions) -> OpenedInput {
             BufReader::with_capacity(1 << 16, RunLimit::new(reader, b'<', max)),
             path,
         )),
+        InputFormat::Parquet => parquet_records(path),
     };
     OpenedInput {
         records,
@@ -313,6 +319,38 @@ fn plain_of(
     })
 }
 
+/// The records of a Parquet file, or the one error record saying why not
+/// (stdin, or a build without the `parquet` feature).
+fn parquet_records(path: &str) -> Records {
+    let error = |message: String| -> Records {
+        let e = InputError::new(ErrorKind::Field, message);
+        let record = InputRecord {
+            pos: RecordPos {
+                source: path.into(),
+                line: 1,
+            },
+            payload: Payload::Trip(Box::new(Err(e))),
+        };
+        Box::new(std::iter::once(Ok(record)))
+    };
+    if path == "-" {
+        return error(
+            "Parquet cannot be read from stdin (its index is at the end): give the file".into(),
+        );
+    }
+    #[cfg(feature = "parquet")]
+    {
+        match File::open(path).and_then(|f| super::ParquetReader::new(f, path)) {
+            Ok(reader) => Box::new(reader),
+            Err(e) => error(e.to_string()),
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        error("Parquet input needs tripscore built with `--features parquet`".into())
+    }
+}
+
 /// Reads up to `n` bytes from `reader` (fewer only at its end); returns them
 /// and the reader of the rest.
 fn peek_apart(
@@ -337,6 +375,9 @@ fn peek(mut reader: Box<dyn Read + Send>, n: usize) -> io::Result<(Vec<u8>, Box<
 /// `complete`: the bytes are the whole input.
 fn sniff(head: &[u8], complete: bool) -> Option<(InputFormat, &'static str)> {
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    if head.starts_with(b"PAR1") {
+        return Some((InputFormat::Parquet, "it starts with Parquet's magic bytes"));
+    }
     let text = &head[start..];
     let first_line = match memchr::memchr(b'\n', text) {
         Some(end) => Some(&text[..end]),

@@ -46,6 +46,8 @@ pub enum FieldLayout {
     Rows(Vec<u64>),
     /// GPX track points, in order over the track's segments.
     Gpx,
+    /// A Parquet row of list columns (`lat`, `lon`, `t_ms`, …).
+    Lists,
 }
 
 /// A column of a trip, for naming fields in errors.
@@ -124,6 +126,15 @@ impl FieldLayout {
                     None => name.to_owned(),
                 }
             }
+            Self::Lists => at(match column {
+                Column::Latitude => "lat",
+                Column::Longitude => "lon",
+                Column::Time => "t_ms",
+                Column::Speed => "speed_kmh",
+                Column::SpeedLimit => "speed_limit_kmh",
+                Column::Accuracy => "accuracy_m",
+                _ => "road_type",
+            }),
             Self::Gpx => {
                 let name = match column {
                     Column::Latitude => "lat",

@@ -461,3 +461,23 @@ fn completions_and_manual() {
             .unwrap_or("")
     );
 }
+
+/// A Parquet file given to a build without the `parquet` feature is one
+/// error record saying so, not a wall of JSON errors.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_without_the_feature_says_so() {
+    let dir = scratch("parquet");
+    let path = dir.join("trips.parquet");
+    fs::write(&path, b"PAR1\x15\x04\x15\x10PAR1").unwrap();
+    let out = tripscore(&["score", "--quiet", &s(&path)]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--features parquet")
+    );
+}

@@ -15,6 +15,7 @@ mod inputs;
 mod layering;
 mod map_match;
 mod msrv;
+mod parquet_input;
 mod pathologies;
 mod robustness;
 mod visual;

@@ -1,0 +1,510 @@
+//! Parquet trips (the `parquet` feature): one row per trip with list
+//! columns, or one row per fix grouped like CSV.
+//!
+//! Columns are found by name (any case): latitude `lat`|`latitude`,
+//! longitude `lon`|`lng`|`longitude`, time `t_ms`|`timestamp_ms`|
+//! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`|`time` (a Parquet
+//! timestamp of any unit, Unix ms, or RFC 3339 text), and optionally
+//! `user_id`, `event_id`, `speed_kmh`|`speed`, `speed_limit_kmh`|
+//! `speed_limit`, `road_type`, `accuracy_m`|`accuracy`, and
+//! `utc_offset_minutes` (the offset output times are shown at; per trip row,
+//! or per fix). Phone intervals are not read from Parquet. When the latitude
+//! column is a list, each row is a trip (every per-fix column a list of the
+//! same length); otherwise each row is a fix, and a trip is a run of rows
+//! with the same `user_id` + `event_id`. A record's `line` is its (first)
+//! row, 1-based. Numbers may be any float or integer type.
+
+use std::collections::{HashSet, VecDeque};
+use std::fs::File;
+use std::io;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+};
+use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use crate::api::rfc3339_epoch_ms;
+use crate::input::trajectory::{FieldLayout, RawTrip, RoadTypes};
+
+use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
+
+/// The column names each field is looked up by.
+const LAT: &[&str] = &["lat", "latitude", "lat_deg"];
+const LON: &[&str] = &["lon", "lng", "longitude", "lon_deg"];
+const TIME: &[&str] = &[
+    "t_ms",
+    "timestamp_ms",
+    "timestamps_ms",
+    "time_ms",
+    "timestamp",
+    "time",
+];
+const SPEED: &[&str] = &["speed_kmh", "speed", "speeds_kmh"];
+const LIMIT: &[&str] = &["speed_limit_kmh", "speed_limit", "speed_limits_kmh"];
+const ROAD: &[&str] = &["road_type", "road_types"];
+const ACCURACY: &[&str] = &["accuracy_m", "accuracy", "accuracies_m"];
+const OFFSET: &[&str] = &["utc_offset_minutes"];
+
+/// Minutes east of UTC as seconds, when whole and within ±18 h.
+fn offset_s(minutes: Option<f64>) -> Option<i32> {
+    let m = minutes?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "checked to be a small whole number"
+    )]
+    (m.fract() == 0.0 && m.abs() <= 18.0 * 60.0).then(|| m as i32 * 60)
+}
+
+/// A column's values, as one of the three kinds trips need.
+fn floats(a: &dyn Array) -> Option<Vec<Option<f64>>> {
+    fn prim<T: ArrowPrimitiveType>(
+        a: &dyn Array,
+        f: impl Fn(T::Native) -> f64,
+    ) -> Option<Vec<Option<f64>>> {
+        let a = a.as_primitive_opt::<T>()?;
+        Some(
+            (0..a.len())
+                .map(|i| a.is_valid(i).then(|| f(a.value(i))))
+                .collect(),
+        )
+    }
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "integer columns of coordinates or speeds"
+    )]
+    {
+        prim::<Float64Type>(a, |v| v)
+            .or_else(|| prim::<Float32Type>(a, f64::from))
+            .or_else(|| prim::<Int64Type>(a, |v| v as f64))
+            .or_else(|| prim::<Int32Type>(a, f64::from))
+    }
+}
+
+/// Times as Unix ms: integers (ms), Parquet timestamps of any unit, or RFC 3339 text.
+fn times_ms(a: &dyn Array) -> Option<Vec<Result<Option<i64>, String>>> {
+    fn prim<T: ArrowPrimitiveType<Native = i64>>(
+        a: &dyn Array,
+        div: i64,
+        mul: i64,
+    ) -> Option<Vec<Result<Option<i64>, String>>> {
+        let a = a.as_primitive_opt::<T>()?;
+        Some(
+            (0..a.len())
+                .map(|i| Ok(a.is_valid(i).then(|| a.value(i).div_euclid(div) * mul)))
+                .collect(),
+        )
+    }
+    prim::<Int64Type>(a, 1, 1)
+        .or_else(|| prim::<TimestampMillisecondType>(a, 1, 1))
+        .or_else(|| prim::<TimestampSecondType>(a, 1, 1000))
+        .or_else(|| prim::<TimestampMicrosecondType>(a, 1000, 1))
+        .or_else(|| prim::<TimestampNanosecondType>(a, 1_000_000, 1))
+        .or_else(|| {
+            let text = strings(a)?;
+            Some(
+                text.into_iter()
+                    .map(|t| match t {
+                        None => Ok(None),
+                        Some(t) => rfc3339_epoch_ms(&t)
+                            .map(|(ms, _)| Some(ms))
+                            .map_err(|e| format!("{t:?} is not RFC 3339 with an offset: {e}")),
+                    })
+                    .collect(),
+            )
+        })
+}
+
+fn strings(a: &dyn Array) -> Option<Vec<Option<String>>> {
+    let to_vec = |n: usize, get: &dyn Fn(usize) -> Option<String>| (0..n).map(get).collect();
+    if let Some(s) = a.as_string_opt::<i32>() {
+        return Some(to_vec(s.len(), &|i| {
+            s.is_valid(i).then(|| s.value(i).to_owned())
+        }));
+    }
+    if let Some(s) = a.as_string_opt::<i64>() {
+        return Some(to_vec(s.len(), &|i| {
+            s.is_valid(i).then(|| s.value(i).to_owned())
+        }));
+    }
+    let s = a.as_string_view_opt()?;
+    Some(to_vec(s.len(), &|i| {
+        s.is_valid(i).then(|| s.value(i).to_owned())
+    }))
+}
+
+/// A list column: each row's `[start, end)` in its values, and the values.
+fn lists(a: &dyn Array) -> Option<(Vec<(usize, usize)>, ArrayRef)> {
+    fn spans<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> (Vec<(usize, usize)>, ArrayRef) {
+        let o = l.value_offsets();
+        let at = (0..l.len())
+            .map(|i| {
+                if l.is_valid(i) {
+                    (o[i].as_usize(), o[i + 1].as_usize())
+                } else {
+                    (0, 0)
+                }
+            })
+            .collect();
+        (at, Arc::clone(l.values()))
+    }
+    a.as_list_opt::<i32>()
+        .map(spans)
+        .or_else(|| a.as_list_opt::<i64>().map(spans))
+}
+
+/// The index of the first column named like one of `names`.
+fn find(batch: &RecordBatch, names: &[&str]) -> Option<usize> {
+    let schema = batch.schema();
+    names.iter().find_map(|n| {
+        schema
+            .fields()
+            .iter()
+            .position(|f| f.name().eq_ignore_ascii_case(n))
+    })
+}
+
+/// A trip being gathered from fix rows.
+#[derive(Default)]
+struct Group {
+    key: (Option<String>, Option<String>),
+    first_row: u64,
+    rows: Vec<u64>,
+    raw: RawTrip,
+    times: Vec<i64>,
+    speeds: Vec<Option<f64>>,
+    limits: Vec<Option<f64>>,
+    accuracies: Vec<Option<f64>>,
+    offsets: Vec<i32>,
+    roads: RoadTypes,
+    error: Option<InputError>,
+}
+
+/// Reads a Parquet file of trips, one record per trip (see the module docs).
+pub struct ParquetReader {
+    batches: Option<ParquetRecordBatchReader>,
+    source: Arc<str>,
+    ready: VecDeque<InputRecord>,
+    /// Rows read before the current batch.
+    row: u64,
+    group: Option<Group>,
+    ended: HashSet<u64>,
+    done: bool,
+}
+
+impl ParquetReader {
+    /// Opens `file` (Parquet needs a file: its index is at the end).
+    ///
+    /// # Errors
+    /// The file is not Parquet, or its metadata cannot be read.
+    pub fn new(file: File, source: &str) -> io::Result<Self> {
+        let batches = ParquetRecordBatchReaderBuilder::try_new(file)
+            // `ArrowReaderBuilder::build` names two methods (sync and push decoders).
+            .and_then(
+                #[allow(
+                    clippy::redundant_closure_for_method_calls,
+                    reason = "the path is ambiguous"
+                )]
+                |builder| builder.build(),
+            )
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{source}: {e}")))?;
+        Ok(Self {
+            batches: Some(batches),
+            source: source.into(),
+            ready: VecDeque::new(),
+            row: 0,
+            group: None,
+            ended: HashSet::new(),
+            done: false,
+        })
+    }
+
+    fn record(&self, line: u64, result: Result<RawTrip, InputError>) -> InputRecord {
+        InputRecord {
+            pos: RecordPos {
+                source: Arc::clone(&self.source),
+                line,
+            },
+            payload: Payload::Trip(Box::new(result)),
+        }
+    }
+
+    /// Queues an error record and stops reading.
+    fn fail(&mut self, line: u64, error: InputError) {
+        self.flush_group();
+        self.ready.push_back(self.record(line, Err(error)));
+        self.batches = None;
+    }
+
+    fn flush_group(&mut self) {
+        let Some(g) = self.group.take() else {
+            return;
+        };
+        self.ended.insert(key_hash(&g.key));
+        let (user_id, event_id) = g.key;
+        let result = if let Some(mut e) = g.error {
+            e.event_id = event_id;
+            Err(e)
+        } else {
+            let mut raw = g.raw;
+            raw.user_id = user_id;
+            raw.event_id = event_id;
+            raw.time_ms = Some(g.times);
+            let some = |v: Vec<Option<f64>>| v.iter().any(Option::is_some).then_some(v);
+            raw.speed_kmh = some(g.speeds);
+            raw.speed_limit_kmh = some(g.limits);
+            raw.accuracy_m = some(g.accuracies);
+            raw.road_type = g.roads.any_known().then_some(g.roads);
+            raw.utc_offset_s = g.offsets;
+            raw.layout = FieldLayout::Rows(g.rows);
+            Ok(raw)
+        };
+        self.ready.push_back(self.record(g.first_row, result));
+    }
+
+    fn read_batch(&mut self, batch: &RecordBatch) {
+        let n = batch.num_rows();
+        let first = self.row + 1;
+        self.row += n as u64;
+        let missing = |what: &str| {
+            InputError::new(ErrorKind::Field, format!("the table has no {what} column"))
+                .with_field(what.to_owned())
+        };
+        let (Some(lat), Some(lon)) = (find(batch, LAT), find(batch, LON)) else {
+            return self.fail(first, missing("latitude"));
+        };
+        let Some(time) = find(batch, TIME) else {
+            return self.fail(first, missing("timestamp"));
+        };
+        let col = |i: usize| batch.column(i).as_ref();
+        let opt = |names: &[&str]| find(batch, names).map(|i| batch.column(i).as_ref());
+        let ids = |name: &str| {
+            opt(&[name])
+                .and_then(strings)
+                .unwrap_or_else(|| vec![None; n])
+        };
+        let (users, events) = (ids("user_id"), ids("event_id"));
+        if lists(col(lat)).is_some() {
+            self.trip_rows(batch, first, [lat, lon, time], &users, &events);
+        } else {
+            self.fix_rows(batch, first, [lat, lon, time], &users, &events);
+        }
+    }
+
+    /// One trip per row, list columns.
+    fn trip_rows(
+        &mut self,
+        batch: &RecordBatch,
+        first: u64,
+        [lat, lon, time]: [usize; 3],
+        users: &[Option<String>],
+        events: &[Option<String>],
+    ) {
+        let list = |i: usize| lists(batch.column(i).as_ref());
+        let opt_list = |names: &[&str]| find(batch, names).and_then(list);
+        let type_error = |what: &str| {
+            InputError::new(
+                ErrorKind::Field,
+                format!("{what} must be a list of numbers"),
+            )
+            .with_field(what.to_owned())
+        };
+        let (Some((lat_at, lat_v)), Some((lon_at, lon_v)), Some((t_at, t_v))) =
+            (list(lat), list(lon), list(time))
+        else {
+            return self.fail(first, type_error("latitude, longitude and time"));
+        };
+        let (Some(lat_v), Some(lon_v), Some(t_v)) =
+            (floats(&lat_v), floats(&lon_v), times_ms(&t_v))
+        else {
+            return self.fail(first, type_error("latitude, longitude and time"));
+        };
+        let numbers = |names| {
+            opt_list(names)
+                .and_then(|(at, v): (Vec<(usize, usize)>, ArrayRef)| Some((at, floats(&v)?)))
+        };
+        let (speed, limit, accuracy) = (numbers(SPEED), numbers(LIMIT), numbers(ACCURACY));
+        let roads = opt_list(ROAD).and_then(|(at, v)| Some((at, strings(&v)?)));
+        let offsets = find(batch, OFFSET).and_then(|i| floats(batch.column(i).as_ref()));
+        for r in 0..batch.num_rows() {
+            let line = first + r as u64;
+            let span = |at: &[(usize, usize)]| at[r].0..at[r].1;
+            let field = |name: &str, i: usize| format!("{name}[{i}]");
+            let mut raw = RawTrip {
+                user_id: users[r].clone(),
+                event_id: events[r].clone(),
+                layout: FieldLayout::Lists,
+                ..RawTrip::default()
+            };
+            let result = (|| {
+                let nulls = |v: &[Option<f64>], name: &str| -> Result<Vec<f64>, InputError> {
+                    v.iter()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            x.ok_or_else(|| {
+                                InputError::new(ErrorKind::Coordinate, "is null")
+                                    .with_field(field(name, i))
+                            })
+                        })
+                        .collect()
+                };
+                raw.lat_deg = nulls(&lat_v[span(&lat_at)], "lat")?;
+                raw.lon_deg = nulls(&lon_v[span(&lon_at)], "lon")?;
+                let mut times = Vec::with_capacity(t_at[r].1 - t_at[r].0);
+                for (i, t) in t_v[span(&t_at)].iter().enumerate() {
+                    match t {
+                        Ok(Some(ms)) => times.push(*ms),
+                        Ok(None) => {
+                            return Err(InputError::new(ErrorKind::Timestamp, "is null")
+                                .with_field(field("t_ms", i)));
+                        }
+                        Err(m) => {
+                            return Err(InputError::new(ErrorKind::Timestamp, m.clone())
+                                .with_field(field("t_ms", i)));
+                        }
+                    }
+                }
+                raw.time_ms = Some(times);
+                raw.speed_kmh = speed.as_ref().map(|(at, v)| v[span(at)].to_vec());
+                raw.speed_limit_kmh = limit.as_ref().map(|(at, v)| v[span(at)].to_vec());
+                raw.accuracy_m = accuracy.as_ref().map(|(at, v)| v[span(at)].to_vec());
+                raw.road_type = roads
+                    .as_ref()
+                    .map(|(at, v)| v[span(at)].iter().map(Option::as_deref).collect());
+                raw.utc_offset_s = offsets
+                    .as_ref()
+                    .and_then(|v| offset_s(v[r]))
+                    .into_iter()
+                    .collect();
+                Ok(raw)
+            })();
+            let result = result.map_err(|mut e| {
+                e.event_id.clone_from(&events[r]);
+                e
+            });
+            self.ready.push_back(self.record(line, result));
+        }
+    }
+
+    /// One fix per row, trips as runs of the same user and event.
+    fn fix_rows(
+        &mut self,
+        batch: &RecordBatch,
+        first: u64,
+        [lat, lon, time]: [usize; 3],
+        users: &[Option<String>],
+        events: &[Option<String>],
+    ) {
+        let col = |i: usize| batch.column(i).as_ref();
+        let opt = |names: &[&str]| find(batch, names).and_then(|i| floats(col(i)));
+        let (Some(lat_v), Some(lon_v)) = (floats(col(lat)), floats(col(lon))) else {
+            let e = InputError::new(ErrorKind::Field, "latitude and longitude must be numbers")
+                .with_field("latitude");
+            return self.fail(first, e);
+        };
+        let Some(t_v) = times_ms(col(time)) else {
+            let e = InputError::new(
+                ErrorKind::Field,
+                "the time column must be Unix ms, a timestamp or RFC 3339 text",
+            )
+            .with_field("timestamp");
+            return self.fail(first, e);
+        };
+        let (speed, limit, accuracy) = (opt(SPEED), opt(LIMIT), opt(ACCURACY));
+        let roads = find(batch, ROAD).and_then(|i| strings(col(i)));
+        let offsets = opt(OFFSET);
+        for r in 0..batch.num_rows() {
+            let line = first + r as u64;
+            let key = (users[r].clone(), events[r].clone());
+            if self.group.as_ref().is_some_and(|g| g.key != key) {
+                self.flush_group();
+            }
+            let g = self.group.get_or_insert_with(|| Group {
+                error: self.ended.contains(&key_hash(&key)).then(|| {
+                    InputError::new(ErrorKind::Field, "rows of this trip are not contiguous")
+                        .with_field("event_id")
+                }),
+                key,
+                first_row: line,
+                ..Group::default()
+            });
+            if g.error.is_some() {
+                continue;
+            }
+            let at = |name: &str| format!("{name} (row {line})");
+            let (Some(la), Some(lo)) = (lat_v[r], lon_v[r]) else {
+                g.error = Some(
+                    InputError::new(ErrorKind::Coordinate, "is null").with_field(at("latitude")),
+                );
+                continue;
+            };
+            let t = match &t_v[r] {
+                Ok(Some(t)) => *t,
+                Ok(None) => {
+                    g.error = Some(
+                        InputError::new(ErrorKind::Timestamp, "is null")
+                            .with_field(at("timestamp")),
+                    );
+                    continue;
+                }
+                Err(m) => {
+                    g.error = Some(
+                        InputError::new(ErrorKind::Timestamp, m.clone())
+                            .with_field(at("timestamp")),
+                    );
+                    continue;
+                }
+            };
+            g.rows.push(line);
+            g.raw.lat_deg.push(la);
+            g.raw.lon_deg.push(lo);
+            g.times.push(t);
+            g.speeds.push(speed.as_ref().and_then(|v| v[r]));
+            g.limits.push(limit.as_ref().and_then(|v| v[r]));
+            g.accuracies.push(accuracy.as_ref().and_then(|v| v[r]));
+            g.roads.push(roads.as_ref().and_then(|v| v[r].as_deref()));
+            g.offsets
+                .push(offsets.as_ref().and_then(|v| offset_s(v[r])).unwrap_or(0));
+        }
+    }
+}
+
+fn key_hash(key: &(Option<String>, Option<String>)) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+impl Iterator for ParquetReader {
+    type Item = io::Result<InputRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(record) = self.ready.pop_front() {
+                return Some(Ok(record));
+            }
+            if self.done {
+                return None;
+            }
+            match self.batches.as_mut().and_then(Iterator::next) {
+                Some(Ok(batch)) => self.read_batch(&batch),
+                Some(Err(e)) => {
+                    let line = self.row + 1;
+                    self.fail(
+                        line,
+                        InputError::new(ErrorKind::Field, format!("reading Parquet: {e}")),
+                    );
+                }
+                None => {
+                    self.flush_group();
+                    self.done = true;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Parquet input (the `parquet` feature; `.ci/run` tests it): the ndsbr
+//! trips written as Parquet — a trip per row with list columns, and a fix
+//! per row — score to the same bytes as their JSONL (issue #21).
+#![cfg(feature = "parquet")]
+
+use std::sync::Arc;
+
+use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder, StringBuilder};
+use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use parquet::arrow::ArrowWriter;
+use tripscore::{RawTrip, parse_line};
+
+use crate::util::{fixture, tripscore};
+
+/// The ndsbr trips without their phone data (Parquet input has none), as
+/// JSONL text and as parsed trips.
+fn trips() -> (String, Vec<RawTrip>) {
+    let text = std::fs::read_to_string(fixture("data/ndsbr/ndsbr.jsonl")).unwrap();
+    let mut jsonl = String::new();
+    let mut raws = Vec::new();
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v.as_object_mut().unwrap().remove("phone_handling");
+        let line = v.to_string();
+        raws.push(parse_line(&line).unwrap());
+        jsonl += &line;
+        jsonl.push('\n');
+    }
+    (jsonl, raws)
+}
+
+fn write(path: &std::path::Path, batch: &RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+}
+
+fn float_list(raws: &[RawTrip], get: impl Fn(&RawTrip) -> Vec<Option<f64>>) -> ArrayRef {
+    let mut b = ListBuilder::new(Float64Builder::new());
+    for r in raws {
+        b.append_value(get(r));
+    }
+    Arc::new(b.finish())
+}
+
+fn trip_rows(raws: &[RawTrip]) -> RecordBatch {
+    let mut times = ListBuilder::new(Int64Builder::new());
+    let mut roads = ListBuilder::new(StringBuilder::new());
+    for r in raws {
+        times.append_value(r.time_ms.clone().unwrap().into_iter().map(Some));
+        let road = r.road_type.as_ref().unwrap();
+        roads.append_value((0..road.len()).map(|i| road.get(i)));
+    }
+    let column = |get: fn(&RawTrip) -> Option<&Vec<Option<f64>>>| {
+        float_list(raws, move |r| {
+            get(r)
+                .cloned()
+                .unwrap_or_else(|| vec![None; r.lat_deg.len()])
+        })
+    };
+    RecordBatch::try_from_iter([
+        (
+            "user_id",
+            Arc::new(StringArray::from_iter(
+                raws.iter().map(|r| r.user_id.clone()),
+            )) as ArrayRef,
+        ),
+        (
+            "event_id",
+            Arc::new(StringArray::from_iter(
+                raws.iter().map(|r| r.event_id.clone()),
+            )),
+        ),
+        (
+            "lat",
+            float_list(raws, |r| r.lat_deg.iter().copied().map(Some).collect()),
+        ),
+        (
+            "lon",
+            float_list(raws, |r| r.lon_deg.iter().copied().map(Some).collect()),
+        ),
+        ("t_ms", Arc::new(times.finish())),
+        ("speed_kmh", column(|r| r.speed_kmh.as_ref())),
+        ("speed_limit_kmh", column(|r| r.speed_limit_kmh.as_ref())),
+        ("road_type", Arc::new(roads.finish())),
+        (
+            "utc_offset_minutes",
+            Arc::new(Int32Array::from_iter_values(
+                raws.iter().map(|r| r.utc_offset_s[0] / 60),
+            )),
+        ),
+    ])
+    .unwrap()
+}
+
+fn fix_rows(raws: &[RawTrip]) -> RecordBatch {
+    let each = |get: &dyn Fn(&RawTrip, usize) -> Option<f64>| -> ArrayRef {
+        Arc::new(Float64Array::from_iter(
+            raws.iter()
+                .flat_map(|r| (0..r.lat_deg.len()).map(move |i| get(r, i))),
+        ))
+    };
+    let text = |get: &dyn Fn(&RawTrip, usize) -> Option<String>| -> ArrayRef {
+        Arc::new(StringArray::from_iter(
+            raws.iter()
+                .flat_map(|r| (0..r.lat_deg.len()).map(move |i| get(r, i))),
+        ))
+    };
+    let at = |v: &Option<Vec<Option<f64>>>, i: usize| v.as_ref().and_then(|v| v[i]);
+    RecordBatch::try_from_iter([
+        ("User_ID", text(&|r, _| r.user_id.clone())),
+        ("event_id", text(&|r, _| r.event_id.clone())),
+        ("latitude", each(&|r, i| Some(r.lat_deg[i]))),
+        ("longitude", each(&|r, i| Some(r.lon_deg[i]))),
+        (
+            "timestamp_ms",
+            Arc::new(Int64Array::from_iter(
+                raws.iter()
+                    .flat_map(|r| r.time_ms.clone().unwrap().into_iter().map(Some)),
+            )) as ArrayRef,
+        ),
+        ("speed", each(&|r, i| at(&r.speed_kmh, i))),
+        ("speed_limit", each(&|r, i| at(&r.speed_limit_kmh, i))),
+        (
+            "road_type",
+            text(&|r, i| {
+                r.road_type
+                    .as_ref()
+                    .and_then(|t| t.get(i))
+                    .map(str::to_owned)
+            }),
+        ),
+        (
+            "utc_offset_minutes",
+            Arc::new(Int32Array::from_iter_values(raws.iter().flat_map(|r| {
+                std::iter::repeat_n(r.utc_offset_s[0] / 60, r.lat_deg.len())
+            }))),
+        ),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn parquet_trip_rows_and_fix_rows_score_like_jsonl() {
+    let (jsonl, raws) = trips();
+    let dir = std::env::temp_dir().join(format!("tripscore-parquet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl_path = dir.join("trips.jsonl");
+    std::fs::write(&jsonl_path, jsonl).unwrap();
+    let want = tripscore(&[
+        "score",
+        "--quiet",
+        "--annotations",
+        &jsonl_path.to_string_lossy(),
+    ]);
+    assert_eq!(want.status.code(), Some(0));
+    for (name, batch) in [
+        ("trips.parquet", trip_rows(&raws)),
+        ("fixes.parquet", fix_rows(&raws)),
+    ] {
+        let path = dir.join(name);
+        write(&path, &batch);
+        let got = tripscore(&["score", "--quiet", "--annotations", &path.to_string_lossy()]);
+        assert_eq!(
+            got.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&got.stdout)
+        );
+        assert!(
+            got.stdout == want.stdout,
+            "{name} scores differ from the JSONL"
+        );
+    }
+    // A table without a latitude column is one error record, not a crash.
+    let bad =
+        RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1_i64])) as ArrayRef)])
+            .unwrap();
+    let path = dir.join("bad.parquet");
+    write(&path, &bad);
+    let out = tripscore(&["score", "--quiet", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no latitude column"));
+    std::fs::remove_dir_all(&dir).ok();
+}
