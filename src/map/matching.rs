@@ -155,6 +155,22 @@ impl RoadMap {
         self.segment_way(segment).oneway
     }
 
+    /// The nodes candidates enter their segments by, sorted, once.
+    fn entry_nodes(&self, to: &[Candidate]) -> Vec<u32> {
+        let mut wanted: Vec<u32> = to
+            .iter()
+            .flat_map(|c| {
+                [
+                    self.seg_a[c.segment as usize],
+                    self.seg_b[c.segment as usize],
+                ]
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    }
+
     /// Route lengths from `from` to each of `to`, m (`INFINITY` where none
     /// within `bound_m`): along the shared segment when the direction
     /// allows, else a bounded Dijkstra from `from`'s ends to `to`'s ends.
@@ -162,6 +178,7 @@ impl RoadMap {
         &self,
         from: &Candidate,
         to: &[Candidate],
+        wanted: &[u32],
         bound_m: f64,
         scratch: &mut Scratch,
     ) -> Vec<f64> {
@@ -182,14 +199,6 @@ impl RoadMap {
         if way != Oneway::Forward {
             push(self.seg_a[s], from.along * len, scratch);
         }
-        // The nodes the targets enter by.
-        let mut wanted: Vec<u32> = Vec::with_capacity(2 * to.len());
-        for c in to {
-            wanted.push(self.seg_a[c.segment as usize]);
-            wanted.push(self.seg_b[c.segment as usize]);
-        }
-        wanted.sort_unstable();
-        wanted.dedup();
         let mut left = wanted.len();
         scratch.settled.clear();
         while let Some(Reverse((bits, node))) = scratch.heap.pop() {
@@ -341,11 +350,13 @@ impl RoadMap {
                 if straight <= cfg.breakage_m {
                     let bound = cfg.max_route_factor * straight + 2.0 * cfg.search_radius_m;
                     let mut score = vec![f64::NEG_INFINITY; step.candidates.len()];
+                    let wanted = self.entry_nodes(&step.candidates);
                     for (a, from) in prev.candidates.iter().enumerate() {
                         if prev.score[a] == f64::NEG_INFINITY {
                             continue;
                         }
-                        let routes = self.routes(from, &step.candidates, bound, &mut scratch);
+                        let routes =
+                            self.routes(from, &step.candidates, &wanted, bound, &mut scratch);
                         for (b, route) in routes.iter().enumerate() {
                             if route.is_finite() {
                                 let s = prev.score[a] - (route - straight).abs() / cfg.beta_m
