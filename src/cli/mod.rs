@@ -12,6 +12,8 @@ mod io;
 mod manual;
 mod map;
 mod merge;
+#[cfg(feature = "parquet")]
+mod parquet_out;
 mod report;
 mod score;
 mod simulate;
@@ -264,9 +266,22 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
     match_config: &MapMatchConfig,
     make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<T> + Sync,
 ) -> Result<BatchSummary, Fatal> {
+    // Inputs first: a typo must not leave an empty output file behind.
+    io::check_readable(&input_names(&args.inputs))?;
+    let mut out = output(args.output.as_deref(), &args.inputs)?;
+    run_batch_into(args, what, match_config, make, &mut out)
+}
+
+/// [`run_batch_command`] into a given output.
+pub(crate) fn run_batch_into<T: serde::Serialize>(
+    args: &BatchArgs,
+    what: &str,
+    match_config: &MapMatchConfig,
+    make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<T> + Sync,
+    out: &mut dyn Write,
+) -> Result<BatchSummary, Fatal> {
     let road_map = args.road_map()?;
     let inputs = open_all(&args.inputs, args.input_options(), args.quiet)?;
-    let mut out = output(args.output.as_deref(), &args.inputs)?;
     let progress = Progress::new(&inputs, args.quiet);
     let summary = run_batch(
         inputs.records,
@@ -283,7 +298,7 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
             serde_json::to_string(&value)
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
         },
-        &mut out,
+        out,
         |s| progress.update(s),
     )?;
     progress.finish();

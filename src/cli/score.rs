@@ -1,8 +1,10 @@
 //! `tripscore score`: each trip analysed, scored and (on request) explained.
 
 use clap::Args;
-use tripscore::{BatchSummary, RecordOptions, trip_record};
+use tripscore::{BatchSummary, RecordOptions, Trajectory, trip_record};
 
+#[cfg(feature = "parquet")]
+use super::run_batch_into;
 use super::{BatchArgs, Fatal, load_config, run_batch_command};
 
 #[derive(Args)]
@@ -30,14 +32,73 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         trajectory: args.trajectory,
         explain: args.explain,
     };
-    run_batch_command(
-        &args.batch,
-        "scoring",
-        &config.map_match,
-        |trip, matched| {
-            let mut record = trip_record(trip, &config, options)?;
-            record.map_match = matched;
-            Some(record)
-        },
-    )
+    let make = |trip: &Trajectory, matched| {
+        let mut record = trip_record(trip, &config, options)?;
+        record.map_match = matched;
+        Some(record)
+    };
+    let path = args.batch.output.as_deref().unwrap_or("-");
+    if !path.to_ascii_lowercase().ends_with(".parquet") {
+        return run_batch_command(&args.batch, "scoring", &config.map_match, make);
+    }
+    #[cfg(feature = "parquet")]
+    {
+        super::io::check_readable(&super::input_names(&args.batch.inputs))?;
+        let same = |i: &String| {
+            let (a, b) = (std::fs::canonicalize(i), std::fs::canonicalize(path));
+            matches!((a, b), (Ok(a), Ok(b)) if a == b)
+        };
+        if let Some(input) = args.batch.inputs.iter().find(|i| same(i)) {
+            return Err(Fatal::new(format!(
+                "refusing to write {path}: it is the input {input}"
+            )));
+        }
+        let template = template_record(&config, options, args.batch.map.is_some())?;
+        let parts: Vec<&str> = [
+            (options.annotations, "behavior_annotations"),
+            (options.explain, "explanation"),
+            (options.trajectory, "trajectory"),
+        ]
+        .iter()
+        .filter_map(|(on, part)| on.then_some(*part))
+        .collect();
+        let mut out = super::parquet_out::ParquetLines::create(path, &template, &parts)?;
+        let summary = run_batch_into(&args.batch, "scoring", &config.map_match, make, &mut out)?;
+        out.finish()?;
+        Ok(summary)
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        Err(Fatal::new(format!(
+            "{path}: writing Parquet needs tripscore built with `--features parquet`"
+        )))
+    }
+}
+
+/// A score line of a made-up three-fix trip, as JSON: the shape of every
+/// score line with these options (the columns of Parquet output).
+#[cfg(feature = "parquet")]
+fn template_record(
+    config: &tripscore::Config,
+    options: RecordOptions,
+    matched: bool,
+) -> Result<serde_json::Value, Fatal> {
+    let raw = tripscore::RawTrip {
+        user_id: Some("u".into()),
+        lat_deg: vec![50.0, 50.0005, 50.001],
+        lon_deg: vec![4.0; 3],
+        time_ms: Some(vec![
+            1_553_240_265_000,
+            1_553_240_270_000,
+            1_553_240_275_000,
+        ]),
+        ..tripscore::RawTrip::default()
+    };
+    let trip = Trajectory::try_from(raw)?;
+    let mut record = trip_record(&trip, config, options)
+        .ok_or_else(|| Fatal::new("the template trip has times"))?;
+    if matched {
+        record.map_match = Some(tripscore::map::MatchStats::default());
+    }
+    Ok(serde_json::to_value(&record)?)
 }

@@ -184,3 +184,102 @@ fn parquet_trip_rows_and_fix_rows_score_like_jsonl() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("no latitude column"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `score trips.parquet -o scored.parquet`: one row per record, every
+/// column equal to the score line's value at its path (issue #21).
+#[test]
+fn parquet_output_holds_the_score_lines() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let (_, raws) = trips();
+    let dir = std::env::temp_dir().join(format!("tripscore-parquet-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("trips.parquet");
+    write(&input, &trip_rows(&raws));
+    let bad = fixture("tests/data/bad_input.jsonl")
+        .to_string_lossy()
+        .into_owned();
+    let lines = tripscore(&["score", "--quiet", &input.to_string_lossy(), &bad]);
+    let out = dir.join("scored.parquet");
+    let run = tripscore(&[
+        "score",
+        "--quiet",
+        &input.to_string_lossy(),
+        &bad,
+        "-o",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let want: Vec<serde_json::Value> = String::from_utf8(lines.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut row = 0;
+    let mut checked = 0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            for r in 0..batch.num_rows() {
+                let line = &want[row + r];
+                // The value at the column's path: names join nested keys with `_`.
+                let value = lookup(line, field.name());
+                let got = if column.is_null(r) {
+                    serde_json::Value::Null
+                } else if let Some(a) = column.as_primitive_opt::<Float64Type>() {
+                    serde_json::json!(a.value(r))
+                } else if let Some(a) = column.as_primitive_opt::<Int64Type>() {
+                    serde_json::json!(a.value(r))
+                } else {
+                    serde_json::json!(column.as_string::<i32>().value(r))
+                };
+                let same = match (&got, &value) {
+                    (serde_json::Value::Number(a), serde_json::Value::Number(b)) => {
+                        a.as_f64() == b.as_f64()
+                    }
+                    (a, b) => a == b,
+                };
+                assert!(
+                    same,
+                    "row {} column {}: {got} against {value}",
+                    row + r,
+                    field.name()
+                );
+                checked += 1;
+            }
+        }
+        row += batch.num_rows();
+    }
+    assert_eq!(row, want.len());
+    assert!(checked > 1000);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The value of `line` at a flat column name (`features_all_distance_mm`):
+/// keys are tried longest first, since keys hold `_` themselves.
+fn lookup(line: &serde_json::Value, name: &str) -> serde_json::Value {
+    if let Some(v) = line.get(name) {
+        return v.clone();
+    }
+    for (i, _) in name.match_indices('_') {
+        if let Some(inner) = line.get(&name[..i])
+            && inner.is_object()
+        {
+            let v = lookup(inner, &name[i + 1..]);
+            if !v.is_null() {
+                return v;
+            }
+        }
+    }
+    serde_json::Value::Null
+}
