@@ -53,7 +53,8 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
                 "refusing to write {path}: it is the input {input}"
             )));
         }
-        let template = template_record(&config, options, args.batch.map.is_some())?;
+        let template =
+            tripscore::output::template_line(&config, options, args.batch.map.is_some())?;
         let parts: Vec<&str> = [
             (options.annotations, "behavior_annotations"),
             (options.explain, "explanation"),
@@ -73,32 +74,4 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
             "{path}: writing Parquet needs tripscore built with `--features parquet`"
         )))
     }
-}
-
-/// A score line of a made-up three-fix trip, as JSON: the shape of every
-/// score line with these options (the columns of Parquet output).
-#[cfg(feature = "parquet")]
-fn template_record(
-    config: &tripscore::Config,
-    options: RecordOptions,
-    matched: bool,
-) -> Result<serde_json::Value, Fatal> {
-    let raw = tripscore::RawTrip {
-        user_id: Some("u".into()),
-        lat_deg: vec![50.0, 50.0005, 50.001],
-        lon_deg: vec![4.0; 3],
-        time_ms: Some(vec![
-            1_553_240_265_000,
-            1_553_240_270_000,
-            1_553_240_275_000,
-        ]),
-        ..tripscore::RawTrip::default()
-    };
-    let trip = Trajectory::try_from(raw)?;
-    let mut record = trip_record(&trip, config, options)
-        .ok_or_else(|| Fatal::new("the template trip has times"))?;
-    if matched {
-        record.map_match = Some(tripscore::map::MatchStats::default());
-    }
-    Ok(serde_json::to_value(&record)?)
 }

@@ -340,7 +340,7 @@ fn parquet_records(path: &str) -> Records {
     }
     #[cfg(feature = "parquet")]
     {
-        match File::open(path).and_then(|f| super::ParquetReader::new(f, path)) {
+        match File::open(path).and_then(|f| super::ParquetReader::open(f, path)) {
             Ok(reader) => Box::new(reader),
             Err(e) => error(e.to_string()),
         }

@@ -184,9 +184,10 @@ struct Group {
     error: Option<InputError>,
 }
 
-/// Reads a Parquet file of trips, one record per trip (see the module docs).
-pub struct ParquetReader {
-    batches: Option<ParquetRecordBatchReader>,
+/// Reads Arrow record batches of trips (from Parquet, Arrow IPC, or
+/// memory), one record per trip (see the module docs).
+pub struct ArrowTrips<B> {
+    batches: Option<B>,
     source: Arc<str>,
     ready: VecDeque<InputRecord>,
     /// Rows read before the current batch.
@@ -196,12 +197,15 @@ pub struct ParquetReader {
     done: bool,
 }
 
+/// Reads a Parquet file of trips.
+pub type ParquetReader = ArrowTrips<ParquetRecordBatchReader>;
+
 impl ParquetReader {
     /// Opens `file` (Parquet needs a file: its index is at the end).
     ///
     /// # Errors
     /// The file is not Parquet, or its metadata cannot be read.
-    pub fn new(file: File, source: &str) -> io::Result<Self> {
+    pub fn open(file: File, source: &str) -> io::Result<Self> {
         let batches = ParquetRecordBatchReaderBuilder::try_new(file)
             // `ArrowReaderBuilder::build` names two methods (sync and push decoders).
             .and_then(
@@ -212,7 +216,18 @@ impl ParquetReader {
                 |builder| builder.build(),
             )
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{source}: {e}")))?;
-        Ok(Self {
+        Ok(ArrowTrips::new(batches, source))
+    }
+}
+
+impl<B, E> ArrowTrips<B>
+where
+    B: Iterator<Item = Result<RecordBatch, E>>,
+    E: std::fmt::Display,
+{
+    /// Reads the trips of `batches`, naming records after `source`.
+    pub fn new(batches: B, source: &str) -> Self {
+        Self {
             batches: Some(batches),
             source: source.into(),
             ready: VecDeque::new(),
@@ -220,7 +235,7 @@ impl ParquetReader {
             group: None,
             ended: HashSet::new(),
             done: false,
-        })
+        }
     }
 
     fn record(&self, line: u64, result: Result<RawTrip, InputError>) -> InputRecord {
@@ -480,7 +495,11 @@ fn key_hash(key: &(Option<String>, Option<String>)) -> u64 {
     h.finish()
 }
 
-impl Iterator for ParquetReader {
+impl<B, E> Iterator for ArrowTrips<B>
+where
+    B: Iterator<Item = Result<RecordBatch, E>>,
+    E: std::fmt::Display,
+{
     type Item = io::Result<InputRecord>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -497,7 +516,7 @@ impl Iterator for ParquetReader {
                     let line = self.row + 1;
                     self.fail(
                         line,
-                        InputError::new(ErrorKind::Field, format!("reading Parquet: {e}")),
+                        InputError::new(ErrorKind::Field, format!("reading the table: {e}")),
                     );
                 }
                 None => {

@@ -5,14 +5,19 @@
 //!   trip into a [`TripRecord`], the line docs/API.md specifies;
 //! - [`trip_geojson`]: a trip as a GeoJSON Feature per path, annotation and
 //!   invalid section;
-//! - [`trip_svg`]: the SVG report (speed, accelerations, path, scores).
+//! - [`trip_svg`]: the SVG report (speed, accelerations, path, scores);
+//! - `ScoreColumns` (the `parquet` feature): score lines as an Arrow table.
 //!
 //! Imports `config`, `score`, `detect`, `input`, `geodesy`, `api`.
 
 mod geojson;
 mod record;
 mod svg;
+#[cfg(feature = "parquet")]
+mod table;
 
 pub use self::geojson::{error_feature, trip_features, trip_geojson};
 pub use self::record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
 pub use self::svg::{ReportError, trip_svg};
+#[cfg(feature = "parquet")]
+pub use self::table::{ScoreColumns, TableError, template_line};

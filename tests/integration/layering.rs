@@ -47,6 +47,7 @@ const LAYERS: &[&str] = &[
     "output::record",
     "output::geojson",
     "output::svg",
+    "output::table",
     "output",
     "batch::rollup",
     "batch::merge",
