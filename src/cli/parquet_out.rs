@@ -17,8 +17,6 @@ const BATCH_ROWS: usize = 4096;
 pub(crate) struct ParquetLines {
     writer: ArrowWriter<File>,
     table: ScoreColumns,
-    rows: usize,
-    pending: Vec<u8>,
 }
 
 impl ParquetLines {
@@ -30,21 +28,7 @@ impl ParquetLines {
         let file = File::create(path).map_err(|e| Fatal::new(format!("{path}: {e}")))?;
         let writer = ArrowWriter::try_new(file, schema, None)
             .map_err(|e| Fatal::new(format!("{path}: {e}")))?;
-        Ok(Self {
-            writer,
-            table,
-            rows: 0,
-            pending: Vec::new(),
-        })
-    }
-
-    fn push_line(&mut self, line: &str) -> io::Result<()> {
-        self.table.push_line(line).map_err(io::Error::other)?;
-        self.rows += 1;
-        if self.rows.is_multiple_of(BATCH_ROWS) {
-            self.flush_batch()?;
-        }
-        Ok(())
+        Ok(Self { writer, table })
     }
 
     fn flush_batch(&mut self) -> io::Result<()> {
@@ -57,10 +41,7 @@ impl ParquetLines {
 
     /// Writes the last rows and the file's footer.
     pub(crate) fn finish(mut self) -> Result<(), Fatal> {
-        if !self.pending.is_empty() {
-            let line = String::from_utf8(std::mem::take(&mut self.pending))?;
-            self.push_line(line.trim_end())?;
-        }
+        self.table.finish_lines()?;
         self.flush_batch()?;
         self.writer.close()?;
         Ok(())
@@ -70,15 +51,11 @@ impl ParquetLines {
 impl Write for ParquetLines {
     /// Takes the batch's output bytes; each whole line becomes a row.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        while let Some(end) = memchr::memchr(b'\n', &self.pending) {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let text = std::str::from_utf8(&line[..end]).map_err(io::Error::other)?;
-            if !text.trim().is_empty() {
-                self.push_line(text)?;
-            }
+        let n = self.table.write(buf)?;
+        if self.table.rows() >= BATCH_ROWS {
+            self.flush_batch()?;
         }
-        Ok(buf.len())
+        Ok(n)
     }
 
     /// Rows are written in batches; the footer by [`ParquetLines::finish`].

@@ -112,6 +112,9 @@ pub fn template_line(
 /// ```
 pub struct ScoreColumns {
     columns: Vec<Column>,
+    rows: usize,
+    /// Bytes written (as `Write`) after the last whole line.
+    pending: Vec<u8>,
 }
 
 impl ScoreColumns {
@@ -154,7 +157,31 @@ impl ScoreColumns {
             })
             .collect();
         columns.dedup_by(|a, b| a.name == b.name);
-        Self { columns }
+        Self {
+            columns,
+            rows: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Rows appended since the last [`ScoreColumns::take_batch`].
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Appends what was written (as `Write`) after the last newline as a
+    /// row, if anything was.
+    ///
+    /// # Errors
+    /// It is not a JSON line.
+    pub fn finish_lines(&mut self) -> Result<(), TableError> {
+        let rest = std::mem::take(&mut self.pending);
+        let text = String::from_utf8(rest).map_err(|e| TableError(e.to_string()))?;
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        self.push_line(text.trim_end())
     }
 
     /// Appends one score line (or error line) as a row.
@@ -178,6 +205,7 @@ impl ScoreColumns {
                 Builder::Int(b) => b.append_option(v.as_i64()),
             }
         }
+        self.rows += 1;
         Ok(())
     }
 
@@ -187,6 +215,7 @@ impl ScoreColumns {
     /// # Errors
     /// Arrow refuses the batch (it does not for these builders).
     pub fn take_batch(&mut self) -> Result<RecordBatch, TableError> {
+        self.rows = 0;
         let arrays: Vec<(String, ArrayRef, bool)> = self
             .columns
             .iter_mut()
@@ -200,5 +229,26 @@ impl ScoreColumns {
             })
             .collect();
         RecordBatch::try_from_iter_with_nullable(arrays).map_err(|e| TableError(e.to_string()))
+    }
+}
+
+/// Lines written into the table (as `run_batch` writes its output): each
+/// whole line becomes a row; [`ScoreColumns::finish_lines`] takes a last
+/// line without a newline.
+impl std::io::Write for ScoreColumns {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = memchr::memchr(b'\n', &self.pending) {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let text = std::str::from_utf8(&line[..end]).map_err(std::io::Error::other)?;
+            if !text.trim().is_empty() {
+                self.push_line(text).map_err(std::io::Error::other)?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

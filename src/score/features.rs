@@ -166,6 +166,10 @@ macro_rules! zone_features {
             /// How many fields a zone has.
             pub const FIELDS: usize = [$(stringify!($field)),*].len();
 
+            /// The fields' names, in declaration order (as in
+            /// [`ZoneFeatures::to_array`]).
+            pub const FIELD_NAMES: [&'static str; Self::FIELDS] = [$(stringify!($field)),*];
+
             /// Adds `other` into `self` (saturating; exact below 2^64).
             pub fn merge(&mut self, other: &Self) {
                 $(self.$field = self.$field.saturating_add(other.$field);)*
