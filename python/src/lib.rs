@@ -1,0 +1,218 @@
+//! The `tripscore._native` Python module: Arrow IPC in, Arrow IPC out (the
+//! Python side turns pyarrow tables into IPC streams and back, which is a
+//! copy-free view on each side), the work done by the tripscore library
+//! with the GIL released.
+
+use std::io::Cursor;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::StreamWriter;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use tripscore::input::ArrowTrips;
+use tripscore::output::{ScoreColumns, template_line};
+use tripscore::score::{Features, UserWindows, ZoneFeatures, user_car_behavior};
+use tripscore::{
+    BatchOptions, Config, ErrorKind, InputError, RecordOptions, run_batch, trip_record,
+};
+
+fn value_error(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+fn config_of(json: Option<&str>) -> PyResult<Config> {
+    json.map_or_else(
+        || Ok(Config::default()),
+        |j| serde_json::from_str(j).map_err(value_error),
+    )
+}
+
+/// One IPC stream of `batch`.
+fn ipc(batch: &RecordBatch) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut w = StreamWriter::try_new(&mut out, &batch.schema()).map_err(|e| e.to_string())?;
+    w.write(batch).map_err(|e| e.to_string())?;
+    w.finish().map_err(|e| e.to_string())?;
+    drop(w);
+    Ok(out)
+}
+
+fn score(
+    data: &[u8],
+    config: &Config,
+    options: RecordOptions,
+    threads: usize,
+) -> Result<Vec<u8>, String> {
+    let reader = StreamReader::try_new(Cursor::new(data), None).map_err(|e| e.to_string())?;
+    let trips = ArrowTrips::new(reader, "table");
+    let template = template_line(config, options, false).map_err(|e| e.to_string())?;
+    let parts: Vec<&str> = [
+        (options.annotations, "behavior_annotations"),
+        (options.explain, "explanation"),
+        (options.trajectory, "trajectory"),
+    ]
+    .iter()
+    .filter_map(|(on, part)| on.then_some(*part))
+    .collect();
+    let mut table = ScoreColumns::new(&template, &parts);
+    let batch_options = BatchOptions {
+        threads,
+        ..BatchOptions::default()
+    };
+    run_batch(
+        trips,
+        batch_options,
+        |trip| {
+            let record = trip_record(trip, config, options).ok_or_else(|| {
+                InputError::new(
+                    ErrorKind::Processing,
+                    "the trip has no timestamps; scoring needs them",
+                )
+            })?;
+            serde_json::to_string(&record)
+                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+        },
+        &mut table,
+        |_| {},
+    )
+    .map_err(|e| e.to_string())?;
+    table.finish_lines().map_err(|e| e.to_string())?;
+    ipc(&table.take_batch().map_err(|e| e.to_string())?)
+}
+
+/// Scores each trip of an Arrow IPC stream (a trip per row with list
+/// columns, or a fix per row; the columns of tripscore's Parquet input) and
+/// returns an IPC stream of one row per input record (the columns of
+/// `score -o .parquet`).
+#[pyfunction]
+#[pyo3(signature = (data, config_json=None, annotations=false, explain=false, trajectory=false, threads=0))]
+fn score_ipc<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    config_json: Option<&str>,
+    annotations: bool,
+    explain: bool,
+    trajectory: bool,
+    threads: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let config = config_of(config_json)?;
+    let options = RecordOptions {
+        annotations,
+        trajectory,
+        explain,
+    };
+    let out = py
+        .detach(|| score(data, &config, options, threads))
+        .map_err(value_error)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// A window's features from the columns `{prefix}features_{zone}_{field}` of row `r`.
+fn features_at(batch: &RecordBatch, prefix: &str, r: usize) -> Result<Features, String> {
+    let zone = |zone: &str| -> Result<ZoneFeatures, String> {
+        let mut values = [0_u64; ZoneFeatures::FIELDS];
+        for (slot, name) in values.iter_mut().zip(ZoneFeatures::FIELD_NAMES) {
+            let column = format!("{prefix}features_{zone}_{name}");
+            let Some(array) = batch.column_by_name(&column) else {
+                continue; // a feature the table leaves out counts 0
+            };
+            let ints = array
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| format!("{column} must be 64-bit integers"))?;
+            if ints.is_valid(r) {
+                *slot =
+                    u64::try_from(ints.value(r)).map_err(|_| format!("{column} is negative"))?;
+            }
+        }
+        Ok(ZoneFeatures::from_array(values))
+    };
+    Ok(Features {
+        all: zone("all")?,
+        motorway: zone("motorway")?,
+        city: zone("city")?,
+        non_city: zone("non_city")?,
+    })
+}
+
+fn users(data: &[u8], config: &Config) -> Result<Vec<u8>, String> {
+    let reader = StreamReader::try_new(Cursor::new(data), None).map_err(|e| e.to_string())?;
+    let (mut ids, mut lines) = (Vec::new(), Vec::new());
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        let id_column = batch
+            .column_by_name("user_id")
+            .ok_or("the table has no user_id column")?;
+        let id_text: &StringArray = id_column
+            .as_string_opt::<i32>()
+            .ok_or("user_id must be text")?;
+        for r in 0..batch.num_rows() {
+            let windows = UserWindows {
+                l7d: features_at(&batch, "l7d_", r)?,
+                past: features_at(&batch, "past_", r)?,
+                ..UserWindows::default()
+            };
+            let user_id = id_text.value(r);
+            let line = serde_json::json!({
+                "user_id": user_id,
+                "car_behavior": user_car_behavior(&windows, &config.score),
+            });
+            ids.push(user_id.to_owned());
+            lines.push(line.to_string());
+        }
+    }
+    let batch = RecordBatch::try_from_iter([
+        (
+            "user_id",
+            std::sync::Arc::new(StringArray::from(ids)) as ArrayRef,
+        ),
+        (
+            "line",
+            std::sync::Arc::new(StringArray::from(lines)) as ArrayRef,
+        ),
+    ])
+    .map_err(|e| e.to_string())?;
+    ipc(&batch)
+}
+
+/// Users' `UserCarBehavior` from their summed window features: an IPC
+/// stream with `user_id` and the integer columns `l7d_features_{zone}_{field}`
+/// and `past_features_{zone}_{field}` (sums of the score table's
+/// `features_*` columns over each window's trips) → an IPC stream of
+/// `user_id` and `line`, the JSON line `tripscore aggregate` writes.
+#[pyfunction]
+#[pyo3(signature = (data, config_json=None))]
+fn user_scores_ipc<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    config_json: Option<&str>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let config = config_of(config_json)?;
+    let out = py.detach(|| users(data, &config)).map_err(value_error)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// The default configuration, as JSON (every threshold, one section per stage).
+#[pyfunction]
+fn default_config_json() -> PyResult<String> {
+    serde_json::to_string(&Config::default()).map_err(value_error)
+}
+
+/// The names of a zone's additive features, in order.
+#[pyfunction]
+fn feature_names() -> Vec<&'static str> {
+    ZoneFeatures::FIELD_NAMES.to_vec()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(score_ipc, m)?)?;
+    m.add_function(wrap_pyfunction!(user_scores_ipc, m)?)?;
+    m.add_function(wrap_pyfunction!(default_config_json, m)?)?;
+    m.add_function(wrap_pyfunction!(feature_names, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

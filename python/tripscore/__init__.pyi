@@ -1,0 +1,18 @@
+from typing import Any, Optional
+
+import pyarrow as pa
+
+__version__: str
+
+def default_config() -> dict[str, Any]: ...
+def feature_columns() -> list[str]: ...
+def score_arrow(
+    trips: pa.Table,
+    config: Optional[dict[str, Any]] = ...,
+    *,
+    annotations: bool = ...,
+    explain: bool = ...,
+    trajectory: bool = ...,
+    threads: int = ...,
+) -> pa.Table: ...
+def user_car_behavior(windows: pa.Table, config: Optional[dict[str, Any]] = ...) -> pa.Table: ...
