@@ -1,0 +1,42 @@
+"""The Spark recipe (tripscore.spark) in local mode against `tripscore
+aggregate`: the same user lines, byte for byte. Needs pyspark and Java 17
+(`.ci/run` installs pyspark)."""
+
+import os
+
+import pyarrow.parquet as pq
+import pytest
+
+from test_tripscore import AS_OF, cli, ndsbr
+
+pyspark = pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("tripscore-test")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.session.timeZone", "UTC")
+               .getOrCreate())
+    yield session
+    session.stop()
+
+
+@pytest.mark.parametrize("past", ["before_last7_days", "all_time"])
+def test_spark_job_equals_tripscore_aggregate(spark, tmp_path, past):
+    from tripscore.spark import score_trips, user_car_behavior
+
+    text, table = ndsbr()
+    path = str(tmp_path / "trips.parquet")
+    pq.write_table(table, path)
+    trips = spark.read.parquet(path).repartition(3)
+    scored = score_trips(trips)
+    users = user_car_behavior(scored, AS_OF, past=past)
+    ours = "".join(row["line"] + "\n" for row in users.orderBy("user_id").collect())
+    flag = ["--past", "all-time"] if past == "all_time" else []
+    scored_lines = cli("score", "--quiet", "-", stdin=text)
+    theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, *flag, "-", stdin=scored_lines)
+    assert ours == theirs

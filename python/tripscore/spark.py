@@ -1,0 +1,91 @@
+"""tripscore on Apache Spark: score trips with `mapInArrow`, sum their
+features per user and window with a plain `groupBy().sum()`, score the
+windows with a second `mapInArrow` — the same user results as `tripscore
+aggregate`, to the byte.
+
+    from tripscore.spark import score_trips, user_car_behavior
+    scored = score_trips(trips_df)                  # one row per trip (or error)
+    users = user_car_behavior(scored, as_of="2019-10-01T00:00:00Z")
+    users.select("line").write.text("users")        # the aggregate's lines
+
+`trips_df` is a trip per row (list columns `lat`, `lon`, `t_ms`, …) as
+`tripscore.score_arrow` takes it. Give Spark the schema when reading JSON
+(inference costs a pass), ship this package to the workers
+(`PYSPARK_PYTHON`), and set `spark.sql.shuffle.partitions` to the cores.
+Needs pyspark (not a dependency of the package).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pyarrow as pa
+
+import tripscore
+
+def _spark_schema(arrow_schema: pa.Schema):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow_schema)
+
+
+def _template_schema(config, annotations, explain) -> pa.Schema:
+    """The columns `score_arrow` writes for these options (from a made-up trip)."""
+    trip = pa.table({"user_id": ["u"], "event_id": ["t"], "lat": [[50.0, 50.001]],
+                     "lon": [[4.0, 4.0]], "t_ms": [[1553240265000, 1553240275000]]})
+    return tripscore.score_arrow(trip, config, annotations=annotations, explain=explain).schema
+
+
+def score_trips(trips, config: Optional[dict[str, Any]] = None, *, annotations: bool = False,
+                explain: bool = False):
+    """Each trip of the DataFrame `trips` scored: one row per input row, the
+    columns of `tripscore.score_arrow` (errors as rows with `error_kind`)."""
+    schema = _template_schema(config, annotations, explain)
+
+    def score(batches):
+        for batch in batches:
+            table = tripscore.score_arrow(pa.Table.from_batches([batch]), config,
+                                          annotations=annotations, explain=explain, threads=1)
+            yield from table.cast(schema).to_batches()
+
+    return trips.mapInArrow(score, _spark_schema(schema))
+
+
+def user_car_behavior(scored, as_of: str, *, past: Optional[str] = None,
+                      config: Optional[dict[str, Any]] = None):
+    """Users' `UserCarBehavior` from scored trips: the windows of `tripscore
+    aggregate --as-of AS_OF` (l7d: the `aggregate.recent_ms` — 7 days —
+    before `as_of`; past: before them, or with `past="all_time"` every trip
+    before `as_of`; both default to the configuration's), each trip
+    (`user_id` + `event_id`) once. Returns `user_id` and `line`, the JSON line
+    `aggregate` writes for the user."""
+    from datetime import datetime
+
+    from pyspark.sql import functions as F
+
+    as_of_ms = int(datetime.fromisoformat(as_of.replace("Z", "+00:00")).timestamp() * 1000)
+    windows = tripscore.default_config()["aggregate"]
+    windows.update((config or {}).get("aggregate", {}))
+    recent_ms = windows["recent_ms"]
+    past = past or windows["past"]
+    features = tripscore.feature_columns()
+    trips = scored.where(F.col("error_kind").isNull()).dropDuplicates(["user_id", "event_id"])
+    start_ms = F.unix_millis(F.to_timestamp("start", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"))
+    trips = trips.withColumn("start_ms", start_ms).where(F.col("start_ms") < as_of_ms)
+    recent = F.col("start_ms") >= as_of_ms - recent_ms
+    windowed = trips.withColumn("window", F.when(recent, "l7d").otherwise("past"))
+    if past == "all_time":
+        windowed = windowed.unionByName(trips.withColumn("window", F.lit("past")).where(recent))
+    sums = windowed.groupBy("user_id", "window").agg(*[F.sum(c).alias(c) for c in features])
+    wide = (sums.groupBy("user_id").pivot("window", ["l7d", "past"])
+            .agg(*[F.first(c).alias(c) for c in features]))
+    # pivot names the columns `l7d_<c>` / `past_<c>`; a window without trips sums to 0.
+    wide = wide.select("user_id", *[F.coalesce(F.col(f"{w}_{c}"), F.lit(0)).cast("long").alias(f"{w}_{c}")
+                                    for w in ("l7d", "past") for c in features])
+
+    def users(batches):
+        for batch in batches:
+            yield from tripscore.user_car_behavior(pa.Table.from_batches([batch]), config).to_batches()
+
+    out = pa.schema([("user_id", pa.string()), ("line", pa.string())])
+    return wide.mapInArrow(users, _spark_schema(out))

@@ -1,0 +1,56 @@
+"""Spark local[2] end to end with tripscore.spark: N simulated trips as a
+Parquet table of list columns → score_trips → user_car_behavior → collect;
+the second (warm) run is timed. Prints trips, fixes, seconds and fixes/s.
+
+    pip install ./python pyspark "pandas<3"
+    python3 scripts/spark_bench.py [TRIPS]     # default 2000
+"""
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyspark.sql import SparkSession
+
+from tripscore.spark import score_trips, user_car_behavior
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from convert_shared_data import decode_polyline  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    binary = ROOT / "target" / "release" / "tripscore"
+    with tempfile.TemporaryDirectory() as d:
+        sim = Path(d) / "sim.jsonl"
+        subprocess.run([binary, "simulate", "--trips", str(n), "--seed", "42", "-o", sim], check=True)
+        rows = []
+        for line in open(sim):
+            r = json.loads(line)
+            pts = decode_polyline(r["encoded"], r.get("precision", 5))
+            rows.append({"user_id": r["user_id"], "event_id": r["event_id"],
+                         "lat": [p[0] for p in pts], "lon": [p[1] for p in pts],
+                         "t_ms": r["timestamps_ms"], "speed_kmh": r.get("speeds_kmh"),
+                         "speed_limit_kmh": r.get("speed_limits_kmh"), "road_type": r.get("road_types")})
+        fixes = sum(len(r["lat"]) for r in rows)
+        path = str(Path(d) / "trips.parquet")
+        pq.write_table(pa.Table.from_pylist(rows), path)
+        spark = (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "2")
+                 .config("spark.ui.enabled", "false").getOrCreate())
+        for run in ("cold", "warm"):
+            t = time.perf_counter()
+            users = user_car_behavior(score_trips(spark.read.parquet(path)),
+                                      "2030-01-01T00:00:00Z").collect()
+            secs = time.perf_counter() - t
+            print(f"{run}: {n} trips, {fixes} fixes, {len(users)} users in {secs:.2f} s: {fixes / secs:,.0f} fixes/s")
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()
