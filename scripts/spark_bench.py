@@ -49,6 +49,20 @@ def main():
                                       "2030-01-01T00:00:00Z").collect()
             secs = time.perf_counter() - t
             print(f"{run}: {n} trips, {fixes} fixes, {len(users)} users in {secs:.2f} s: {fixes / secs:,.0f} fixes/s")
+        # The kernel alone inside Spark: worker-seconds spent in score_arrow.
+        kernel = spark.sparkContext.accumulator(0.0)
+
+        def timed(batches):
+            import tripscore
+            for batch in batches:
+                t0 = time.perf_counter()
+                table = tripscore.score_arrow(pa.Table.from_batches([batch]), threads=1)
+                kernel.add(time.perf_counter() - t0)
+                yield pa.RecordBatch.from_pydict({"rows": [table.num_rows]})
+
+        spark.read.parquet(path).mapInArrow(timed, "rows long").collect()
+        print(f"kernel inside Spark: {fixes / kernel.value:,.0f} fixes per worker-second "
+              f"({kernel.value:.2f} worker-seconds)")
         spark.stop()
 
 
