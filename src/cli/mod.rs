@@ -137,14 +137,15 @@ const MAX_THREADS_PER_CORE: usize = 4;
 /// Inputs, output and parallelism shared by the batch commands.
 #[derive(Args)]
 pub(crate) struct BatchArgs {
-    /// Input files: JSONL, a JSON document, CSV or GPX, plain or gzip/zstd
-    /// compressed; `-` or nothing reads stdin.
+    /// Input files: JSONL, a JSON document, CSV, GPX (plain or gzip/zstd
+    /// compressed), Parquet or Arrow IPC (feature `parquet`); `-` or nothing
+    /// reads stdin.
     pub(crate) inputs: Vec<String>,
     /// Write the output here instead of stdout (`-` = stdout).
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<String>,
     /// The input format; by default each input's content decides (then its extension).
-    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx", "parquet"])]
+    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx", "parquet", "arrow"])]
     pub(crate) format: Option<String>,
     /// The largest record accepted, bytes (a JSONL line, a JSON document, a
     /// CSV row, the text between two GPX tags); a larger one is an error record.

@@ -16,7 +16,7 @@ pub(crate) struct ReportArgs {
     /// The input holding the trip (JSONL, JSON, CSV or GPX; `-` = stdin).
     pub(crate) input: String,
     /// The input format; by default the content decides (then the extension).
-    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx", "parquet"])]
+    #[arg(long, value_parser = ["jsonl", "json", "csv", "gpx", "parquet", "arrow"])]
     pub(crate) format: Option<String>,
     /// The trip to draw; the first trip of the input when left out.
     #[arg(long, value_name = "ID")]

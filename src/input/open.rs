@@ -37,6 +37,10 @@ pub enum InputFormat {
     /// Parquet: a trip per row with list columns, or a fix per row
     /// (`.parquet`; the `parquet` feature).
     Parquet,
+    /// Arrow IPC, the file (`.arrow`, `.feather`) or the stream format
+    /// (`.arrows`; readable from a pipe), with the columns of Parquet input
+    /// (the `parquet` feature).
+    Arrow,
 }
 
 impl InputFormat {
@@ -49,15 +53,23 @@ impl InputFormat {
             Self::Csv => "csv",
             Self::Gpx => "gpx",
             Self::Parquet => "parquet",
+            Self::Arrow => "arrow",
         }
     }
 
     /// The format a `--format` name stands for.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Jsonl, Self::Json, Self::Csv, Self::Gpx, Self::Parquet]
-            .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(name))
+        [
+            Self::Jsonl,
+            Self::Json,
+            Self::Csv,
+            Self::Gpx,
+            Self::Parquet,
+            Self::Arrow,
+        ]
+        .into_iter()
+        .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
     /// The format `path`'s extension names (after a `.gz`/`.zst`), if any.
@@ -80,6 +92,7 @@ impl InputFormat {
             "csv" => Some(Self::Csv),
             "gpx" => Some(Self::Gpx),
             "parquet" | "pq" => Some(Self::Parquet),
+            "arrow" | "arrows" | "ipc" | "feather" => Some(Self::Arrow),
             _ => None,
         }
     }
@@ -205,6 +218,7 @@ fn records_of(plain: Plain, path: &str, options: &InputOptions) -> OpenedInput {
         .unwrap_or(InputFormat::Jsonl);
     let note = note(path, options.format, by_content, by_extension, &plain.head);
     let compression = plain.compression;
+    let ipc_file = plain.head.starts_with(ARROW_FILE_MAGIC);
     let reader = plain.into_reader();
     let max = options.max_record_bytes.max(1);
     let records: Records = match format {
@@ -224,6 +238,7 @@ fn records_of(plain: Plain, path: &str, options: &InputOptions) -> OpenedInput {
             path,
         )),
         InputFormat::Parquet => parquet_records(path),
+        InputFormat::Arrow => arrow_records(path, reader, ipc_file, compression),
     };
     OpenedInput {
         records,
@@ -322,19 +337,9 @@ fn plain_of(
 /// The records of a Parquet file, or the one error record saying why not
 /// (stdin, or a build without the `parquet` feature).
 fn parquet_records(path: &str) -> Records {
-    let error = |message: String| -> Records {
-        let e = InputError::new(ErrorKind::Field, message);
-        let record = InputRecord {
-            pos: RecordPos {
-                source: path.into(),
-                line: 1,
-            },
-            payload: Payload::Trip(Box::new(Err(e))),
-        };
-        Box::new(std::iter::once(Ok(record)))
-    };
     if path == "-" {
-        return error(
+        return error_records(
+            path,
             "Parquet cannot be read from stdin (its index is at the end): give the file".into(),
         );
     }
@@ -342,12 +347,82 @@ fn parquet_records(path: &str) -> Records {
     {
         match File::open(path).and_then(|f| super::ParquetReader::open(f, path)) {
             Ok(reader) => Box::new(reader),
-            Err(e) => error(e.to_string()),
+            Err(e) => error_records(path, e.to_string()),
         }
     }
     #[cfg(not(feature = "parquet"))]
     {
-        error("Parquet input needs tripscore built with `--features parquet`".into())
+        error_records(
+            path,
+            "Parquet input needs tripscore built with `--features parquet`".into(),
+        )
+    }
+}
+
+/// The first bytes of an Arrow IPC file (the stream format starts with
+/// [`ARROW_STREAM_MAGIC`], a message's continuation marker).
+const ARROW_FILE_MAGIC: &[u8] = b"ARROW1";
+/// The first bytes of an Arrow IPC stream.
+const ARROW_STREAM_MAGIC: &[u8] = &[0xff, 0xff, 0xff, 0xff];
+
+/// One error record for `path`, saying `message`.
+fn error_records(path: &str, message: String) -> Records {
+    let record = InputRecord {
+        pos: RecordPos {
+            source: path.into(),
+            line: 1,
+        },
+        payload: Payload::Trip(Box::new(Err(InputError::new(ErrorKind::Field, message)))),
+    };
+    Box::new(std::iter::once(Ok(record)))
+}
+
+/// The records of an Arrow IPC input: the stream format from any reader
+/// (a pipe, decompressed bytes), the file format from a plain file (its
+/// index is at the end); otherwise the one error record saying why not.
+#[cfg_attr(
+    not(feature = "parquet"),
+    allow(
+        unused_variables,
+        clippy::needless_pass_by_value,
+        reason = "read only with the feature"
+    )
+)]
+fn arrow_records(
+    path: &str,
+    reader: PlainReader,
+    file_format: bool,
+    compression: Compression,
+) -> Records {
+    #[cfg(feature = "parquet")]
+    {
+        let named = |e: &dyn std::fmt::Display| format!("{path}: {e}");
+        if !file_format {
+            return match arrow_ipc::reader::StreamReader::try_new(reader, None) {
+                Ok(batches) => Box::new(super::ArrowTrips::new(batches, path)),
+                Err(e) => error_records(path, named(&e)),
+            };
+        }
+        if path == "-" || compression != Compression::None {
+            return error_records(
+                path,
+                "an Arrow IPC file must be a plain file (its index is at the end): \
+                 give the file, or pipe the IPC stream format"
+                    .into(),
+            );
+        }
+        match File::open(path).map(|f| arrow_ipc::reader::FileReader::try_new_buffered(f, None)) {
+            Ok(Ok(batches)) => Box::new(super::ArrowTrips::new(batches, path)),
+            Ok(Err(e)) => error_records(path, named(&e)),
+            Err(e) => error_records(path, named(&e)),
+        }
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        error_records(
+            path,
+            "Arrow IPC input needs tripscore built with `--features parquet`".into(),
+        )
     }
 }
 
@@ -377,6 +452,9 @@ fn sniff(head: &[u8], complete: bool) -> Option<(InputFormat, &'static str)> {
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     if head.starts_with(b"PAR1") {
         return Some((InputFormat::Parquet, "it starts with Parquet's magic bytes"));
+    }
+    if head.starts_with(ARROW_FILE_MAGIC) || head.starts_with(ARROW_STREAM_MAGIC) {
+        return Some((InputFormat::Arrow, "it starts with Arrow IPC's magic bytes"));
     }
     let text = &head[start..];
     let first_line = match memchr::memchr(b'\n', text) {

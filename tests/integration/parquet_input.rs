@@ -1,6 +1,7 @@
 //! Parquet input (the `parquet` feature; `.ci/run` tests it): the ndsbr
 //! trips written as Parquet — a trip per row with list columns, and a fix
-//! per row — score to the same bytes as their JSONL (issue #21).
+//! per row — score to the same bytes as their JSONL (issue #21); so do
+//! they as Arrow IPC, the file and the stream format (piped too).
 #![cfg(feature = "parquet")]
 
 use std::sync::Arc;
@@ -34,6 +35,20 @@ fn write(path: &std::path::Path, batch: &RecordBatch) {
     let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
     writer.write(batch).unwrap();
     writer.close().unwrap();
+}
+
+/// `batch` as an Arrow IPC file (`stream`: the IPC stream format).
+fn write_ipc(path: &std::path::Path, batch: &RecordBatch, stream: bool) {
+    let file = std::fs::File::create(path).unwrap();
+    if stream {
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(file, &batch.schema()).unwrap();
+        w.write(batch).unwrap();
+        w.finish().unwrap();
+    } else {
+        let mut w = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema()).unwrap();
+        w.write(batch).unwrap();
+        w.finish().unwrap();
+    }
 }
 
 fn float_list(raws: &[RawTrip], get: impl Fn(&RawTrip) -> Vec<Option<f64>>) -> ArrayRef {
@@ -172,7 +187,32 @@ fn parquet_trip_rows_and_fix_rows_score_like_jsonl() {
             got.stdout == want.stdout,
             "{name} scores differ from the JSONL"
         );
+        for (ext, stream) in [("arrow", false), ("arrows", true)] {
+            let path = dir.join(format!("{name}.{ext}"));
+            write_ipc(&path, &batch, stream);
+            let got = tripscore(&["score", "--quiet", "--annotations", &path.to_string_lossy()]);
+            assert!(
+                got.stdout == want.stdout,
+                "{name}.{ext} scores differ from the JSONL: {}",
+                String::from_utf8_lossy(&got.stdout)
+            );
+        }
+        // The stream format read from a pipe.
+        let piped = std::process::Command::new(env!("CARGO_BIN_EXE_tripscore"))
+            .args(["score", "--quiet", "--annotations", "-"])
+            .stdin(std::fs::File::open(dir.join(format!("{name}.arrows"))).unwrap())
+            .output()
+            .unwrap();
+        assert!(piped.stdout == want.stdout, "{name} piped as an IPC stream");
     }
+    // The IPC file format needs a file: from a pipe it is one error record.
+    let piped = std::process::Command::new(env!("CARGO_BIN_EXE_tripscore"))
+        .args(["score", "--quiet", "-"])
+        .stdin(std::fs::File::open(dir.join("trips.parquet.arrow")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&piped.stdout).contains("pipe the IPC stream format"));
     // A table without a latitude column is one error record, not a crash.
     let bad =
         RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1_i64])) as ArrayRef)])
