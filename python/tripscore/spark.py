@@ -12,7 +12,11 @@ aggregate`, to the byte.
 `tripscore.score_arrow` takes it. Give Spark the schema when reading JSON
 (inference costs a pass), ship this package to the workers
 (`PYSPARK_PYTHON`), and set `spark.sql.shuffle.partitions` to the cores.
-Needs pyspark (not a dependency of the package).
+Trips are wide rows (a list of ~1,000 fixes per column): with Parquet's
+default 4,096-row reader batches, 8,000 trips exhausted a 1 GiB local heap —
+set `spark.sql.parquet.columnarReaderBatchSize` to a few hundred (and
+`spark.sql.execution.arrow.maxRecordsPerBatch` likewise) and give the
+executors memory. Needs pyspark (not a dependency of the package).
 """
 
 from __future__ import annotations
