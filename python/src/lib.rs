@@ -7,7 +7,7 @@ use std::io::Cursor;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
 use pyo3::exceptions::PyValueError;
@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use tripscore::input::ArrowTrips;
 use tripscore::output::{ScoreColumns, template_line};
-use tripscore::score::{Features, UserWindows, ZoneFeatures, user_car_behavior};
+use tripscore::score::{Features, UserWindows, ZoneFeatures, score_window, user_car_behavior};
 use tripscore::{
     BatchOptions, Config, ErrorKind, InputError, RecordOptions, run_batch, trip_record,
 };
@@ -195,6 +195,90 @@ fn user_scores_ipc<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// The scores of one window's features as `(column, value)` pairs, in the
+/// order and with the rounding of the API's `ZoneCarBehaviorScores`
+/// (`scores_{zone}_{field}`; `None` for a field the zone leaves out).
+fn window_scores(
+    features: &Features,
+    config: &Config,
+) -> Result<Vec<(String, Option<f64>)>, String> {
+    let json =
+        serde_json::to_value(score_window(features, &config.score)).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for zone in ["all", "motorway", "city", "non_city", "total"] {
+        let fields = json[zone].as_object().ok_or("scores without a zone")?;
+        for (name, value) in fields.iter().filter(|(name, _)| *name != "type") {
+            out.push((format!("scores_{zone}_{name}"), value.as_f64()));
+        }
+    }
+    Ok(out)
+}
+
+fn windows(data: &[u8], config: &Config) -> Result<Vec<u8>, String> {
+    let reader = StreamReader::try_new(Cursor::new(data), None).map_err(|e| e.to_string())?;
+    // The columns, from an empty window: every row gets each of them.
+    let names: Vec<String> = window_scores(&Features::default(), config)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let mut batches = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| e.to_string())?;
+        let mut values: Vec<Vec<Option<f64>>> =
+            vec![Vec::with_capacity(batch.num_rows()); names.len()];
+        for r in 0..batch.num_rows() {
+            let scores = window_scores(&features_at(&batch, "", r)?, config)?;
+            for (column, name) in values.iter_mut().zip(&names) {
+                column.push(scores.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v));
+            }
+        }
+        // The caller's keys (every column but the features) come along.
+        let schema = batch.schema();
+        let keys = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .filter(|(field, _)| !field.name().starts_with("features_"))
+            .map(|(field, column)| (field.name().clone(), column.clone()));
+        let scores = names.iter().zip(values).map(|(name, v)| {
+            (
+                name.clone(),
+                std::sync::Arc::new(Float64Array::from(v)) as ArrayRef,
+            )
+        });
+        batches.push(RecordBatch::try_from_iter(keys.chain(scores)).map_err(|e| e.to_string())?);
+    }
+    let Some(first) = batches.first() else {
+        return Err("the table has no record batch".into());
+    };
+    let mut out = Vec::new();
+    let mut writer = StreamWriter::try_new(&mut out, &first.schema()).map_err(|e| e.to_string())?;
+    for batch in &batches {
+        writer.write(batch).map_err(|e| e.to_string())?;
+    }
+    writer.finish().map_err(|e| e.to_string())?;
+    drop(writer);
+    Ok(out)
+}
+
+/// The scores of windows: an IPC stream whose rows each hold a window's
+/// summed integer columns `features_{zone}_{field}` (missing ones count 0)
+/// and any key columns → an IPC stream of the key columns and
+/// `scores_{zone}_{field}` (float, −1 where the window has too little
+/// data, null where the zone has no such field), as `score_window` in the
+/// library and the windows of `tripscore aggregate` score them.
+#[pyfunction]
+#[pyo3(signature = (data, config_json=None))]
+fn window_scores_ipc<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    config_json: Option<&str>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let config = config_of(config_json)?;
+    let out = py.detach(|| windows(data, &config)).map_err(value_error)?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// The default configuration, as JSON (every threshold, one section per stage).
 #[pyfunction]
 fn default_config_json() -> PyResult<String> {
@@ -211,6 +295,7 @@ fn feature_names() -> Vec<&'static str> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_ipc, m)?)?;
     m.add_function(wrap_pyfunction!(user_scores_ipc, m)?)?;
+    m.add_function(wrap_pyfunction!(window_scores_ipc, m)?)?;
     m.add_function(wrap_pyfunction!(default_config_json, m)?)?;
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -83,16 +83,23 @@ def test_config_as_a_dict():
     assert set(strict.column("behavior_scores_hard_brake").to_pylist()) == {-1.0}
 
 
-def test_window_sums_in_arrow_give_the_aggregate_bytes():
+def window_sums():
+    """The ndsbr trips as JSONL, and their feature sums per user and window
+    of `aggregate --as-of AS_OF` (trips before as_of; l7d the 7 days before
+    it), done in pyarrow: `user_id`, `window`, `<feature column>_sum`."""
     text, table = ndsbr()
     scored = tripscore.score_arrow(table)
-    # The windows of `aggregate`: trips before as_of; l7d the 7 days before it.
     as_of = datetime.fromisoformat(AS_OF.replace("Z", "+00:00")).timestamp() * 1000
     start = [datetime.fromisoformat(s).timestamp() * 1000 for s in scored.column("start").to_pylist()]
     window = ["l7d" if as_of - 7 * 86400e3 <= t < as_of else ("past" if t < as_of else None) for t in start]
     scored = scored.append_column("window", pa.array(window)).filter(pc.is_valid(pa.array(window)))
     features = tripscore.feature_columns()
-    sums = scored.group_by(["user_id", "window"]).aggregate([(c, "sum") for c in features])
+    return text, scored.group_by(["user_id", "window"]).aggregate([(c, "sum") for c in features])
+
+
+def test_window_sums_in_arrow_give_the_aggregate_bytes():
+    text, sums = window_sums()
+    features = tripscore.feature_columns()
     users = {}
     for row in sums.to_pylist():
         user = users.setdefault(row["user_id"], {"user_id": row["user_id"]})
@@ -107,6 +114,28 @@ def test_window_sums_in_arrow_give_the_aggregate_bytes():
     scored_lines = cli("score", "--quiet", "-", stdin=text)
     theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=scored_lines)
     assert ours == theirs
+
+
+def test_score_window_gives_the_scores_of_aggregate():
+    text, sums = window_sums()
+    sums = sums.rename_columns([c.removesuffix("_sum") for c in sums.column_names])
+    scored = tripscore.score_window(sums)
+    assert scored.num_rows == sums.num_rows and "features_all_distance_mm" not in scored.column_names
+    lines = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=cli("score", "--quiet", "-", stdin=text))
+    theirs = {u["user_id"]: u["car_behavior"]["scores"] for u in map(json.loads, lines.splitlines())}
+    checked = 0
+    for row in scored.to_pylist():
+        for zone, fields in theirs[row["user_id"]][row["window"]].items():
+            if zone == "type":
+                continue
+            for field, value in fields.items():
+                if field != "type":
+                    assert row[f"scores_{zone}_{field}"] == value, (row["user_id"], zone, field)
+                    checked += 1
+    assert checked > 100
+    # A window of nothing has no scores: −1 everywhere there is a field.
+    empty = tripscore.score_window(pa.table({"features_all_distance_mm": pa.array([0], pa.int64())}))
+    assert {v for k, v in empty.to_pylist()[0].items() if v is not None} == {-1.0}
 
 
 def test_version():

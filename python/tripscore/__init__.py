@@ -23,7 +23,7 @@ import pyarrow as pa
 from . import _native
 
 __version__ = _native.__version__
-__all__ = ["score_arrow", "user_car_behavior", "default_config", "feature_columns"]
+__all__ = ["score_arrow", "score_window", "user_car_behavior", "default_config", "feature_columns"]
 
 
 def _ipc(table: pa.Table) -> bytes:
@@ -73,3 +73,16 @@ def user_car_behavior(windows: pa.Table, config: Optional[dict[str, Any]] = None
     `user_id` and `line`, the JSON line `tripscore aggregate` writes for the
     user (the same bytes, given the same trips and windows)."""
     return _table(_native.user_scores_ipc(_ipc(windows), json.dumps(config) if config else None))
+
+
+def score_window(windows: pa.Table, config: Optional[dict[str, Any]] = None) -> pa.Table:
+    """The scores of any windows: each row of `windows` holds the sums of
+    `feature_columns()` over a window's trips (group by whatever you like:
+    user and week, fleet and month, driver and road); the other columns
+    are keys, passed through. Returns the keys and float columns
+    `scores_{zone}_{field}` (zones `all`, `motorway`, `city`, `non_city`,
+    `total`; fields as the API's `ZoneCarBehaviorScores`: `overall`,
+    `hard_brake`, …), −1 where the window has too little data, null where
+    a zone has no such field — the numbers `tripscore aggregate` writes
+    for an l7d or past window with these sums."""
+    return _table(_native.window_scores_ipc(_ipc(windows), json.dumps(config) if config else None))
