@@ -1,6 +1,6 @@
 """tripscore on Apache Spark: score trips with `mapInArrow`, sum their
-features per user and window with a plain `groupBy().sum()`, score the
-windows with a second `mapInArrow` — the same user results as `tripscore
+features per user and window with plain SQL sums (one `groupBy("user_id")`,
+a conditional sum per window), score the windows with a second `mapInArrow` — the same user results as `tripscore
 aggregate`, to the byte.
 
     from tripscore.spark import score_trips, user_car_behavior
