@@ -305,11 +305,51 @@ const MAX_SPIKE_PASSES: usize = 4;
 /// The fewest fixes spike removal looks at: a fix and a neighbour either side.
 const SPIKE_CONTEXT_FIXES: usize = 3;
 
+/// The fixes of `kept` that `keep` marks, with their steps, "too fast"
+/// flags and last plausible neighbours: a step between fixes that were
+/// neighbours already is the same computation, so it is reused; `bridge`
+/// gives a new step's length and flag.
+#[allow(clippy::type_complexity, reason = "four parallel columns")]
+fn retain(
+    (kept, steps, too_fast, between): (&[usize], &[f64], &[bool], &[(usize, usize)]),
+    keep: &[bool],
+    bridge: impl Fn(usize, usize) -> (f64, bool),
+) -> (Vec<usize>, Vec<f64>, Vec<bool>, Vec<(usize, usize)>) {
+    let n = kept.len();
+    let mut out = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut last: Option<usize> = None;
+    for k in (0..n).filter(|&k| keep[k]) {
+        if let Some(p) = last {
+            let (step, fast) = if p + 1 == k {
+                (steps[p], too_fast[p])
+            } else {
+                bridge(kept[p], kept[k])
+            };
+            out.1.push(step);
+            out.2.push(fast);
+        }
+        out.0.push(kept[k]);
+        out.3.push(between[k]);
+        last = Some(k);
+    }
+    out
+}
+
 /// Drops spikes, pass after pass, until none is left or after
 /// [`MAX_SPIKE_PASSES`] (a spike hides its neighbour's). Returns
 /// the kept fixes, the count dropped and the step lengths between the kept
 /// fixes (computed once, shared by every test, and after a pass recomputed
 /// only where a dropped fix is bridged).
+///
+/// A pass after the first tests again only what the drops changed: a fix
+/// whose neighbours on both sides are the ones it was last found plausible
+/// between gets the same answer (the test reads nothing else), and a step's
+/// "too fast" flag moves with the step.
 fn drop_spikes(
     trip: &Trajectory,
     t: &[i64],
@@ -318,6 +358,17 @@ fn drop_spikes(
 ) -> (Vec<usize>, usize, Vec<f64>) {
     let mut dropped = 0;
     let mut steps = steps_of(trip, &kept);
+    let speed = |x: usize, y: usize, d: f64| {
+        let dt = secs(t[y] - t[x]);
+        if dt > 0.0 { d / dt } else { f64::INFINITY }
+    };
+    // Whether each step is too fast: most are not, and a cluster needs a
+    // too-fast step in and out.
+    let mut too_fast: Vec<bool> = (0..steps.len())
+        .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
+        .collect();
+    // The neighbours (fix indices) each fix was last found no spike between.
+    let mut plausible_between = vec![(usize::MAX, usize::MAX); kept.len()];
     for _ in 0..MAX_SPIKE_PASSES {
         let n = kept.len();
         if n < SPIKE_CONTEXT_FIXES {
@@ -327,22 +378,27 @@ fn drop_spikes(
         let mut any = false;
         let mut prev = 0;
         for k in 1..n - 1 {
-            let d_in = if prev + 1 == k {
-                steps[prev]
-            } else {
-                dist_m(trip, kept[prev], kept[k])
+            let neighbours = (kept[prev], kept[k + 1]);
+            let spike = plausible_between[k] != neighbours && {
+                let d_in = if prev + 1 == k {
+                    steps[prev]
+                } else {
+                    dist_m(trip, kept[prev], kept[k])
+                };
+                is_spike(
+                    trip,
+                    t,
+                    (kept[prev], kept[k], kept[k + 1]),
+                    d_in,
+                    steps[k],
+                    cfg,
+                )
             };
-            if is_spike(
-                trip,
-                t,
-                (kept[prev], kept[k], kept[k + 1]),
-                d_in,
-                steps[k],
-                cfg,
-            ) {
+            if spike {
                 keep[k] = false;
                 any = true;
             } else {
+                plausible_between[k] = neighbours;
                 prev = k;
             }
         }
@@ -363,15 +419,6 @@ fn drop_spikes(
         }
         // Clusters of 2 to `max_spike_cluster_fixes` spikes: jumps in and out
         // too fast, while skipping the cluster is plausible.
-        let speed = |x: usize, y: usize, d: f64| {
-            let dt = secs(t[y] - t[x]);
-            if dt > 0.0 { d / dt } else { f64::INFINITY }
-        };
-        // Whether each step is too fast: most are not, and a cluster needs a
-        // too-fast step in and out.
-        let too_fast: Vec<bool> = (0..n - 1)
-            .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
-            .collect();
         for len in 2..=cfg.max_spike_cluster_fixes {
             for a in 1..n.saturating_sub(len) {
                 if !too_fast[a - 1] || !too_fast[a + len - 1] {
@@ -390,25 +437,15 @@ fn drop_spikes(
         if !any {
             return (kept, dropped, steps);
         }
-        // The survivors and their steps: a step between fixes that were
-        // neighbours already is the same computation, so it is reused.
-        let mut survivors = Vec::with_capacity(n);
-        let mut survivor_steps = Vec::with_capacity(n);
-        let mut last: Option<usize> = None;
-        for k in (0..n).filter(|&k| keep[k]) {
-            if let Some(p) = last {
-                survivor_steps.push(if p + 1 == k {
-                    steps[p]
-                } else {
-                    dist_m(trip, kept[p], kept[k])
-                });
-            }
-            survivors.push(kept[k]);
-            last = Some(k);
-        }
-        dropped += n - survivors.len();
-        kept = survivors;
-        steps = survivor_steps;
+        dropped += keep.iter().filter(|&&k| !k).count();
+        (kept, steps, too_fast, plausible_between) = retain(
+            (&kept, &steps, &too_fast, &plausible_between),
+            &keep,
+            |p, k| {
+                let d = dist_m(trip, p, k);
+                (d, speed(p, k, d) > cfg.max_speed_mps)
+            },
+        );
     }
     (kept, dropped, steps)
 }
