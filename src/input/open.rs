@@ -398,8 +398,11 @@ fn arrow_records(
     {
         let named = |e: &dyn std::fmt::Display| format!("{path}: {e}");
         if !file_format {
-            return match arrow_ipc::reader::StreamReader::try_new(reader, None) {
-                Ok(batches) => Box::new(super::ArrowTrips::new(batches, path)),
+            return match super::parquet::contained(|| {
+                arrow_ipc::reader::StreamReader::try_new(reader, None)
+            }) {
+                Ok(Ok(batches)) => Box::new(super::ArrowTrips::new(batches, path)),
+                Ok(Err(e)) => error_records(path, named(&e)),
                 Err(e) => error_records(path, named(&e)),
             };
         }
@@ -411,7 +414,13 @@ fn arrow_records(
                     .into(),
             );
         }
-        match File::open(path).map(|f| arrow_ipc::reader::FileReader::try_new_buffered(f, None)) {
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) => return error_records(path, named(&e)),
+        };
+        match super::parquet::contained(|| {
+            arrow_ipc::reader::FileReader::try_new_buffered(file, None)
+        }) {
             Ok(Ok(batches)) => Box::new(super::ArrowTrips::new(batches, path)),
             Ok(Err(e)) => error_records(path, named(&e)),
             Err(e) => error_records(path, named(&e)),

@@ -14,10 +14,12 @@
 //! with the same `user_id` + `event_id`. A record's `line` is its (first)
 //! row, 1-based. Numbers may be any float or integer type.
 
+use std::cell::Cell;
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::io;
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Once};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
@@ -184,6 +186,37 @@ struct Group {
     error: Option<InputError>,
 }
 
+/// Runs `f`, turning a panic into an error message. The Arrow and Parquet
+/// decoders panic on some malformed files (an out-of-range buffer offset in
+/// an IPC message, seen by corrupting files at random) where they should
+/// err; a bad input file must give an error record, not end the batch. The
+/// contained panic is not printed (other panics still are).
+pub(crate) fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|quiet| quiet.set(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|quiet| quiet.set(false));
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        format!("the decoder failed on malformed data ({message})")
+    })
+}
+
 /// Reads Arrow record batches of trips (from Parquet, Arrow IPC, or
 /// memory), one record per trip (see the module docs).
 pub struct ArrowTrips<B> {
@@ -206,16 +239,22 @@ impl ParquetReader {
     /// # Errors
     /// The file is not Parquet, or its metadata cannot be read.
     pub fn open(file: File, source: &str) -> io::Result<Self> {
-        let batches = ParquetRecordBatchReaderBuilder::try_new(file)
-            // `ArrowReaderBuilder::build` names two methods (sync and push decoders).
-            .and_then(
-                #[allow(
-                    clippy::redundant_closure_for_method_calls,
-                    reason = "the path is ambiguous"
-                )]
-                |builder| builder.build(),
-            )
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{source}: {e}")))?;
+        let invalid =
+            |e: String| io::Error::new(io::ErrorKind::InvalidData, format!("{source}: {e}"));
+        let batches = contained(|| {
+            ParquetRecordBatchReaderBuilder::try_new(file)
+                // `ArrowReaderBuilder::build` names two methods (sync and push decoders).
+                .and_then(
+                    #[allow(
+                        clippy::redundant_closure_for_method_calls,
+                        reason = "the path is ambiguous"
+                    )]
+                    |builder| builder.build(),
+                )
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|r| r)
+        .map_err(invalid)?;
         Ok(ArrowTrips::new(batches, source))
     }
 }
@@ -510,16 +549,19 @@ where
             if self.done {
                 return None;
             }
-            match self.batches.as_mut().and_then(Iterator::next) {
-                Some(Ok(batch)) => self.read_batch(&batch),
-                Some(Err(e)) => {
-                    let line = self.row + 1;
-                    self.fail(
-                        line,
-                        InputError::new(ErrorKind::Field, format!("reading the table: {e}")),
-                    );
+            let line = self.row + 1;
+            let failed = |e: &dyn std::fmt::Display| {
+                InputError::new(ErrorKind::Field, format!("reading the table: {e}"))
+            };
+            match contained(|| self.batches.as_mut().and_then(Iterator::next)) {
+                Ok(Some(Ok(batch))) => {
+                    if let Err(e) = contained(|| self.read_batch(&batch)) {
+                        self.fail(line, failed(&e));
+                    }
                 }
-                None => {
+                Ok(Some(Err(e))) => self.fail(line, failed(&e)),
+                Err(e) => self.fail(line, failed(&e)),
+                Ok(None) => {
                     self.flush_group();
                     self.done = true;
                 }

@@ -323,3 +323,24 @@ fn lookup(line: &serde_json::Value, name: &str) -> serde_json::Value {
     }
     serde_json::Value::Null
 }
+
+/// An IPC stream with a corrupt buffer offset (found by corrupting files at
+/// random; arrow-ipc panics on it): one error record, no panic, and the
+/// other input of the same run is still scored.
+#[test]
+fn corrupt_ipc_is_an_error_record() {
+    let corrupt = fixture("tests/data/corrupt_buffer_offset.arrows");
+    let good = fixture("data/seed/seed_trip.jsonl");
+    let out = tripscore(&["score", &corrupt.to_string_lossy(), &good.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let message = lines[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("malformed data"), "{message}");
+    assert!(lines[1]["behavior_scores"].is_object());
+}
