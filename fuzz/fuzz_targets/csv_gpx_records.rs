@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
         max_record_bytes: 1 << 16,
         ..InputOptions::default()
     };
-    if let Ok(opened) = open_reader(Box::new(std::io::Cursor::new(data.to_vec())), "fuzz", &options) {
+    if let Ok(opened) = open_reader(
+        Box::new(std::io::Cursor::new(data.to_vec())),
+        "fuzz",
+        &options,
+    ) {
         for record in opened.records.take(10_000).flatten() {
             let _ = record.into_trajectory();
         }

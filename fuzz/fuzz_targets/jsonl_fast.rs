@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use tripscore::input::{parse_line, parse_line_reference};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(line) = std::str::from_utf8(data) else { return };
+    let Ok(line) = std::str::from_utf8(data) else {
+        return;
+    };
     assert_eq!(
         format!("{:?}", parse_line(line)),
         format!("{:?}", parse_line_reference(line)),

@@ -45,11 +45,29 @@ fuzz_target!(|trip: Trip| {
     }
     raw.speed_kmh = Some(speeds);
     raw.speed_limit_kmh = Some(limits);
-    let Ok(trajectory) = Trajectory::try_from(raw) else { return };
-    let options = RecordOptions { annotations: true, trajectory: true, explain: true };
+    let Ok(trajectory) = Trajectory::try_from(raw) else {
+        return;
+    };
+    let options = RecordOptions {
+        annotations: true,
+        trajectory: true,
+        explain: true,
+    };
     if let Some(r) = trip_record(&trajectory, &Config::default(), options) {
         let s = r.behavior_scores;
-        for v in [s.overall, s.smooth, s.legal, s.anticipative, s.hard_accel, s.hard_brake, s.hard_events, s.hard_turn, s.legal_v2, s.smooth_v2, s.anticipative_v2] {
+        for v in [
+            s.overall,
+            s.smooth,
+            s.legal,
+            s.anticipative,
+            s.hard_accel,
+            s.hard_brake,
+            s.hard_events,
+            s.hard_turn,
+            s.legal_v2,
+            s.smooth_v2,
+            s.anticipative_v2,
+        ] {
             assert!(v == -1.0 || (0.0..=1.0).contains(&v), "score {v}");
         }
         assert!(r.event.distance.is_finite());

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use tripscore::input::{Precision, decode_polyline, encode_polyline};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     for precision in [Precision::P5, Precision::P6] {
         if let Ok(points) = decode_polyline(text, precision) {
             if let Ok(again) = encode_polyline(&points.lat_deg, &points.lon_deg, precision) {
