@@ -224,6 +224,19 @@ fn windows(data: &[u8], config: &Config) -> Result<Vec<u8>, String> {
     let mut batches = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| e.to_string())?;
+        // Absent features count 0, but a table without any is a mistake
+        // (e.g. the `l7d_`-prefixed sums of `user_car_behavior`), not a
+        // window of nothing.
+        let schema = batch.schema();
+        if !schema
+            .fields()
+            .iter()
+            .any(|f| f.name().starts_with("features_"))
+        {
+            return Err(
+                "the table has no features_* columns (feature_columns() names them)".into(),
+            );
+        }
         let mut values: Vec<Vec<Option<f64>>> =
             vec![Vec::with_capacity(batch.num_rows()); names.len()];
         for r in 0..batch.num_rows() {
@@ -233,7 +246,6 @@ fn windows(data: &[u8], config: &Config) -> Result<Vec<u8>, String> {
             }
         }
         // The caller's keys (every column but the features) come along.
-        let schema = batch.schema();
         let keys = schema
             .fields()
             .iter()

@@ -133,6 +133,9 @@ def test_score_window_gives_the_scores_of_aggregate():
                     assert row[f"scores_{zone}_{field}"] == value, (row["user_id"], zone, field)
                     checked += 1
     assert checked > 100
+    # A table without feature columns is a mistake, not empty windows.
+    with pytest.raises(ValueError, match="no features_"):
+        tripscore.score_window(pa.table({"l7d_features_all_distance_mm": pa.array([1], pa.int64())}))
     # A window of nothing has no scores: −1 everywhere there is a field.
     empty = tripscore.score_window(pa.table({"features_all_distance_mm": pa.array([0], pa.int64())}))
     assert {v for k, v in empty.to_pylist()[0].items() if v is not None} == {-1.0}
