@@ -141,6 +141,8 @@ pub fn check_position_jumps(
         let mean_speed_mps = speeds.iter().sum::<f64>() / speeds.len() as f64;
         let duration_s = (a.end_ms - a.start_ms) / 1000.0;
         let mean_mps2 = mean_speed_mps * a.heading_change_deg.abs().to_radians() / duration_s;
+        // The magnitude is capped; the peak time (the turn fit's, if it
+        // ran) stays: jumping fixes inflate the curvature, not its timing.
         if mean_mps2.is_finite() && mean_mps2 < a.peak_mps2 {
             a.set_peak(mean_mps2, annotate);
         }
