@@ -375,14 +375,7 @@ impl<R: Read> CsvReader<R> {
                         group.error.get_or_insert(error);
                         continue;
                     }
-                    let pos = RecordPos {
-                        source: Arc::clone(&self.source),
-                        line,
-                    };
-                    return Err(Some(Ok(InputRecord {
-                        pos,
-                        payload: Payload::Trip(Box::new(Err(error))),
-                    })));
+                    return Err(Some(Ok(InputRecord::trip(&self.source, line, Err(error)))));
                 }
             }
         }
@@ -405,14 +398,7 @@ impl<R: Read> Iterator for CsvReader<R> {
             Ok(cols) => *cols,
             Err(e) => {
                 self.done = true;
-                let pos = RecordPos {
-                    source: Arc::clone(&self.source),
-                    line: 1,
-                };
-                return Some(Ok(InputRecord {
-                    pos,
-                    payload: Payload::Trip(Box::new(Err(e.clone()))),
-                }));
+                return Some(Ok(InputRecord::trip(&self.source, 1, Err(e.clone()))));
             }
         };
         loop {

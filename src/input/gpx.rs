@@ -24,7 +24,7 @@ use crate::api::rfc3339_epoch_ms;
 use crate::input::trajectory::{FieldLayout, RawTrip};
 
 use super::open::RunTooLong;
-use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
+use super::{ErrorKind, InputError, InputRecord};
 
 /// The elements the reader acts on; everything else is skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,13 +225,7 @@ impl<R: BufRead> GpxReader<R> {
     }
 
     fn record(&self, line: u64, result: Result<RawTrip, InputError>) -> InputRecord {
-        InputRecord {
-            pos: RecordPos {
-                source: Arc::clone(&self.source),
-                line,
-            },
-            payload: Payload::Trip(Box::new(result)),
-        }
+        InputRecord::trip(&self.source, line, result)
     }
 
     /// Ends reading with an error record at the current (or next) track.
@@ -405,6 +399,7 @@ impl<R: BufRead> Iterator for GpxReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Payload;
 
     const DOC: &str = r#"<?xml version="1.0"?>
 <gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">

@@ -221,6 +221,19 @@ pub struct InputRecord {
 }
 
 impl InputRecord {
+    /// A record already read into a trip (or found bad): line `line` of
+    /// `source`.
+    #[must_use]
+    pub fn trip(source: &Arc<str>, line: u64, result: Result<RawTrip, InputError>) -> Self {
+        Self {
+            pos: RecordPos {
+                source: Arc::clone(source),
+                line,
+            },
+            payload: Payload::Trip(Box::new(result)),
+        }
+    }
+
     /// About how many bytes the record holds (its line, or its columns).
     #[must_use]
     pub fn size_bytes(&self) -> usize {
@@ -332,20 +345,18 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 // end) is read; the next call skips it.
                 self.skipping = buf.last() != Some(&b'\n');
                 self.last_len = 0;
-                return Some(Ok(InputRecord {
-                    pos: RecordPos {
-                        source: Arc::clone(&self.source),
-                        line: self.line,
-                    },
-                    payload: Payload::Trip(Box::new(Err(InputError::new(
+                return Some(Ok(InputRecord::trip(
+                    &self.source,
+                    self.line,
+                    Err(InputError::new(
                         ErrorKind::TooLarge,
                         format!(
                             "the line is longer than the limit of {} bytes \
                              (--max-record-bytes); it is skipped",
                             self.max_line_bytes
                         ),
-                    )))),
-                }));
+                    )),
+                )));
             }
             if self.line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
                 buf.drain(..3);

@@ -367,14 +367,12 @@ const ARROW_STREAM_MAGIC: &[u8] = &[0xff, 0xff, 0xff, 0xff];
 
 /// One error record for `path`, saying `message`.
 fn error_records(path: &str, message: String) -> Records {
-    let record = InputRecord {
-        pos: RecordPos {
-            source: path.into(),
-            line: 1,
-        },
-        payload: Payload::Trip(Box::new(Err(InputError::new(ErrorKind::Field, message)))),
-    };
-    Box::new(std::iter::once(Ok(record)))
+    let error = InputError::new(ErrorKind::Field, message);
+    Box::new(std::iter::once(Ok(InputRecord::trip(
+        &path.into(),
+        1,
+        Err(error),
+    ))))
 }
 
 /// The records of an Arrow IPC input: the stream format from any reader

@@ -33,7 +33,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use crate::api::rfc3339_epoch_ms;
 use crate::input::trajectory::{FieldLayout, RawTrip, RoadTypes};
 
-use super::{ErrorKind, InputError, InputRecord, Payload, RecordPos};
+use super::{ErrorKind, InputError, InputRecord};
 
 /// The column names each field is looked up by.
 const LAT: &[&str] = &["lat", "latitude", "lat_deg"];
@@ -278,13 +278,7 @@ where
     }
 
     fn record(&self, line: u64, result: Result<RawTrip, InputError>) -> InputRecord {
-        InputRecord {
-            pos: RecordPos {
-                source: Arc::clone(&self.source),
-                line,
-            },
-            payload: Payload::Trip(Box::new(result)),
-        }
+        InputRecord::trip(&self.source, line, result)
     }
 
     /// Queues an error record and stops reading.
