@@ -81,6 +81,7 @@ pub mod map;
 pub mod output;
 pub mod score;
 pub mod sim;
+mod trig;
 
 pub use batch::{BatchOptions, BatchSummary, run_batch};
 pub use config::Config;

@@ -14,6 +14,7 @@ use nalgebra::{Matrix4, Vector4};
 
 use crate::detect::annotate::Annotation;
 use crate::detect::clean::CleanTrip;
+use crate::trig;
 
 /// The parameters ψ₀, Θ (rad), c, w (s).
 pub(super) type Params = Vector4<f64>;
@@ -52,7 +53,7 @@ pub(super) fn pulse_step(u: f64) -> (f64, f64) {
     } else if u >= 1.0 {
         (1.0, 0.0)
     } else {
-        let (sin, cos) = (PI * u).sin_cos();
+        let (sin, cos) = trig::sin_cos(PI * u);
         (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
     }
 }

@@ -49,6 +49,7 @@ use crate::detect::pulse::{
 };
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
+use crate::trig;
 
 /// Settings of the turn shape fit.
 ///
@@ -137,7 +138,7 @@ fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
     if u.abs() >= 1.0 {
         0.0
     } else {
-        p[1] / (2.0 * p[3]) * (1.0 + (std::f64::consts::PI * u).cos())
+        p[1] / (2.0 * p[3]) * (1.0 + trig::cos(std::f64::consts::PI * u))
     }
 }
 
@@ -162,7 +163,7 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     let (mut px, mut py) = (0.0, 0.0);
     let (mut dx, mut dy) = (Vector4::zeros(), Vector4::zeros());
     // Before and after the pulse the heading is constant.
-    let (before, after) = (p[0].sin_cos(), (p[0] + p[1]).sin_cos());
+    let (before, after) = (trig::sin_cos(p[0]), trig::sin_cos(p[0] + p[1]));
     for k in 1..w.t_s.len() {
         let (t0, t1) = (w.t_s[k - 1], w.t_s[k]);
         let (v0, v1) = (w.v_mps[k - 1], w.v_mps[k]);
@@ -177,7 +178,7 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
             } else if u >= 1.0 {
                 after
             } else {
-                (p[0] + p[1] * shape).sin_cos()
+                trig::sin_cos(p[0] + p[1] * shape)
             };
             let vh = (v0 + f * (v1 - v0)).max(0.0) * h;
             px += vh * sin;
