@@ -13,26 +13,25 @@
 //! is the same bits on every platform, which a system libm does not promise.
 
 /// fdlibm `__kernel_sin` coefficients: sin(x) ≈ x + S1·x³ + … + S6·x¹³ on [−π/4, π/4].
-const S1: f64 = -1.666_666_666_666_663_243_48e-1;
-const S2: f64 = 8.333_333_333_322_489_461_24e-3;
-const S3: f64 = -1.984_126_982_985_794_931_34e-4;
-const S4: f64 = 2.755_731_370_707_006_767_89e-6;
-const S5: f64 = -2.505_076_025_340_686_341_95e-8;
-const S6: f64 = 1.589_690_995_211_550_102_21e-10;
+const S1: f64 = -0.166_666_666_666_666_32;
+const S2: f64 = 0.008_333_333_333_322_49;
+const S3: f64 = -0.000_198_412_698_298_579_5;
+const S4: f64 = 2.755_731_370_707_006_8e-6;
+const S5: f64 = -2.505_076_025_340_686_3e-8;
+const S6: f64 = 1.589_690_995_211_55e-10;
 
 /// fdlibm `__kernel_cos` coefficients: cos(x) ≈ 1 − x²/2 + C1·x⁴ + … + C6·x¹⁴ on [−π/4, π/4].
-const C1: f64 = 4.166_666_666_666_660_190_37e-2;
-const C2: f64 = -1.388_888_888_887_410_957_49e-3;
-const C3: f64 = 2.480_158_728_947_672_941_78e-5;
-const C4: f64 = -2.755_731_435_139_066_330_35e-7;
-const C5: f64 = 2.087_572_321_298_174_827_90e-9;
-const C6: f64 = -1.135_964_755_778_819_482_65e-11;
+const C1: f64 = 0.041_666_666_666_666_6;
+const C2: f64 = -0.001_388_888_888_887_411;
+const C3: f64 = 2.480_158_728_947_673e-5;
+const C4: f64 = -2.755_731_435_139_066_3e-7;
+const C5: f64 = 2.087_572_321_298_175e-9;
+const C6: f64 = -1.135_964_755_778_819_5e-11;
 
 /// π/2 in two parts (fdlibm `pio2_1`, `pio2_1t`): the first has 33
 /// significant bits, so k·`PIO2_HI` is exact for |k| < 2²⁰.
-const PIO2_HI: f64 = 1.570_796_326_734_125_614_17;
-const PIO2_LO: f64 = 6.077_100_506_506_192_249_32e-11;
-const INV_PIO2: f64 = 6.366_197_723_675_813_824_33e-1;
+const PIO2_HI: f64 = 1.570_796_326_734_125_6;
+const PIO2_LO: f64 = 6.077_100_506_506_192e-11;
 
 /// 1.5 · 2⁵²: adding it rounds a float below 2⁵¹ in magnitude to an
 /// integer (to nearest, ties to even) held in the low mantissa bits, without
@@ -66,10 +65,10 @@ fn kernel(r: f64) -> (f64, f64) {
 #[must_use]
 #[inline]
 pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
-    if !(x.abs() < FAST_LIMIT) {
+    if x.is_nan() || x.abs() >= FAST_LIMIT {
         return x.sin_cos();
     }
-    let shifted = x * INV_PIO2 + ROUNDER;
+    let shifted = x * std::f64::consts::FRAC_2_PI + ROUNDER;
     let k = shifted - ROUNDER;
     let (s, c) = kernel((x - k * PIO2_HI) - k * PIO2_LO);
     // The low mantissa bits of `shifted` are k + 2⁵¹: k mod 4, the quadrant.
