@@ -18,7 +18,6 @@
 //! simulated trips with known truth; [`Estimator::TwoPoint`] is kept for that
 //! comparison.
 
-use nalgebra::{Matrix2x3, Vector3};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::clean::CleanTrip;
@@ -253,25 +252,40 @@ fn widen(
 /// that give the slope and curvature ([`normal_rows_12`]).
 fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
     let (mut s0, mut s1, mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let (mut bx, mut by) = (Vector3::zeros(), Vector3::zeros());
-    for j in 0..t.len() {
-        let tau = t[j] - t0;
+    let (mut bx, mut by) = ([0.0; 3], [0.0; 3]);
+    for ((&tj, &xj), &yj) in t.iter().zip(x).zip(y) {
+        let tau = tj - t0;
         let tau2 = tau * tau;
         s0 += 1.0;
         s1 += tau;
         s2 += tau2;
         s3 += tau * tau2;
         s4 += tau2 * tau2;
-        bx += Vector3::new(x[j], tau * x[j], tau2 * x[j]);
-        by += Vector3::new(y[j], tau * y[j], tau2 * y[j]);
+        bx[0] += xj;
+        bx[1] += tau * xj;
+        bx[2] += tau2 * xj;
+        by[0] += yj;
+        by[1] += tau * yj;
+        by[2] += tau2 * yj;
     }
     let rows = normal_rows_12([s0, s1, s2, s3, s4])?;
-    let (cx, cy) = (rows * bx, rows * by);
-    let fit = (cx[0], 2.0 * cx[1], cy[0], 2.0 * cy[1]);
+    let fit = (
+        solve_row(&rows, 0, bx),
+        2.0 * solve_row(&rows, 1, bx),
+        solve_row(&rows, 0, by),
+        2.0 * solve_row(&rows, 1, by),
+    );
     [fit.0, fit.1, fit.2, fit.3]
         .iter()
         .all(|c| c.is_finite())
         .then_some(fit)
+}
+
+/// Row `r` of the inverse rows from [`normal_rows_12`] times `b`, summed
+/// left to right as nalgebra's matrix–vector product does (bit-equal:
+/// property test).
+fn solve_row(rows: &[f64; 6], r: usize, b: [f64; 3]) -> f64 {
+    rows[3 * r] * b[0] + rows[3 * r + 1] * b[1] + rows[3 * r + 2] * b[2]
 }
 
 /// Rows 1 and 2 of the inverse of the moment matrix
@@ -279,8 +293,8 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, 
 /// singular: the expressions of nalgebra's closed-form 3×3 inverse for those
 /// rows, operation for operation, so the fit is bit-identical to
 /// `Matrix3::try_inverse` (a property test holds them equal) without the
-/// three divisions of row 0, which the fit does not use.
-fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
+/// three divisions of row 0, which the fit does not use; row-major.
+fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<[f64; 6]> {
     let (m11, m12, m13) = (s0, s1, s2);
     let (m21, m22, m23) = (s1, s2, s3);
     let (m31, m32, m33) = (s2, s3, s4);
@@ -291,14 +305,14 @@ fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<Matrix2x3<f64>> {
     if determinant == 0.0 {
         return None;
     }
-    Some(Matrix2x3::new(
+    Some([
         -minor_m11_m23 / determinant,
         (m11 * m33 - m31 * m13) / determinant,
         (m13 * m21 - m23 * m11) / determinant,
         minor_m11_m22 / determinant,
         (m12 * m31 - m32 * m11) / determinant,
         (m11 * m22 - m21 * m12) / determinant,
-    ))
+    ])
 }
 
 /// The fewest fixes a section needs for any estimate: a quadratic has

@@ -203,35 +203,41 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     let n = w.t_s.len() as f64;
     let t_mean = w.t_s.iter().sum::<f64>() / n;
     let s_tt: f64 = w.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
-    for axis in 0..2 {
-        detrend(&w.t_s, t_mean, s_tt, r, axis);
-        if let Some(j) = jac.as_deref_mut() {
-            detrend(&w.t_s, t_mean, s_tt, j, axis);
-        }
+    detrend(&w.t_s, t_mean, s_tt, r, -0.0);
+    if let Some(j) = jac {
+        detrend(&w.t_s, t_mean, s_tt, j, Vector4::zeros());
     }
 }
 
-/// Subtracts from the `axis` entries of the east/north pairs in `values`
-/// (one pair per time of `t_s`) their least-squares line in time.
-fn detrend<T>(t_s: &[f64], t_mean: f64, s_tt: f64, values: &mut [T], axis: usize)
+/// Subtracts from the east and the north entries of the pairs in `values`
+/// (one pair per time of `t_s`) each axis's least-squares line in time.
+/// Both axes' sums are taken in one pass and both lines subtracted in a
+/// second; `zero` starts each sum as `Iterator::sum` would (−0.0 for
+/// `f64`, +0.0 for nalgebra vectors), so the result is the bits of a mean,
+/// a slope and a subtraction per axis done one after another.
+fn detrend<T>(t_s: &[f64], t_mean: f64, s_tt: f64, values: &mut [T], zero: T)
 where
     T: Copy
         + std::ops::Sub<Output = T>
         + std::ops::Add<Output = T>
         + std::ops::Mul<f64, Output = T>
-        + std::ops::Div<f64, Output = T>
-        + std::iter::Sum<T>,
+        + std::ops::Div<f64, Output = T>,
 {
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
     let n = t_s.len() as f64;
-    let at = |k: usize| 2 * k + axis;
-    let mean = (0..t_s.len()).map(|k| values[at(k)]).sum::<T>() / n;
-    let slope = (0..t_s.len())
-        .map(|k| values[at(k)] * (t_s[k] - t_mean))
-        .sum::<T>()
-        / s_tt;
-    for (k, t) in t_s.iter().enumerate() {
-        values[at(k)] = values[at(k)] - (mean + slope * (t - t_mean));
+    let (mut sum, mut sum_t) = ([zero; 2], [zero; 2]);
+    for (pair, t) in values.chunks_exact(2).zip(t_s) {
+        for axis in 0..2 {
+            sum[axis] = sum[axis] + pair[axis];
+            sum_t[axis] = sum_t[axis] + pair[axis] * (t - t_mean);
+        }
+    }
+    let mean = [sum[0] / n, sum[1] / n];
+    let slope = [sum_t[0] / s_tt, sum_t[1] / s_tt];
+    for (pair, t) in values.chunks_exact_mut(2).zip(t_s) {
+        for axis in 0..2 {
+            pair[axis] = pair[axis] - (mean[axis] + slope[axis] * (t - t_mean));
+        }
     }
 }
 
