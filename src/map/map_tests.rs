@@ -163,6 +163,34 @@ fn oneway_is_respected() {
     assert!(ways[1..].iter().all(|w| *w == Some(1)), "{ways:?}");
 }
 
+/// A car on a street the map lacks crosses a road at right angles: the
+/// fixes more than 8 m from the road, moving across it, are off the map
+/// (unmatched, not given the road's limit); those on it keep it. Without
+/// the rule every fix takes the road.
+#[test]
+fn crossing_a_road_off_the_map_is_unmatched() {
+    let road: &[(f64, f64)] = &[(0.0, -300.0), (0.0, 300.0)];
+    let m = map(&[("primary", Some(60.0), Oneway::No, road)]);
+    let street: &[(f64, f64)] = &[(-42.0, 0.0), (42.0, 0.0)];
+    let (lat, lon) = drive(street, 7.0, 0.0);
+    let no_rule = MapMatchConfig {
+        off_road_min_fixes: usize::MAX,
+        ..MapMatchConfig::default()
+    };
+    let plain = m.match_trip(&lat, &lon, &no_rule);
+    assert!(plain.iter().all(Option::is_some), "{plain:?}");
+    let matched = m.match_trip(&lat, &lon, &MapMatchConfig::default());
+    for (k, fix) in matched.iter().enumerate() {
+        let north_m = -42.0 + 7.0 * k as f64;
+        let crossing = north_m.abs() > 8.0 && k > 0 && k + 1 < matched.len();
+        assert_eq!(
+            fix.is_none(),
+            crossing,
+            "fix {k} at {north_m} m: {matched:?}"
+        );
+    }
+}
+
 #[test]
 fn save_and_load_round_trip() {
     let road: &[(f64, f64)] = &[(0.0, 0.0), (100.0, 0.0), (100.0, 100.0)];

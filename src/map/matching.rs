@@ -51,6 +51,21 @@ pub struct MapMatchConfig {
     /// Δ|) of log-likelihood; 0.5 makes a crossing road as unlikely as 4 m
     /// more distance at σ = 4.07 m.
     pub heading_weight: f64,
+    /// A moving fix whose course crosses its matched segment at more than
+    /// this angle is off the map (a car does not drive sideways along a
+    /// road: it is on a street the extract lacks, crossing this one), when
+    /// it is also farther than `off_road_min_distance_m` from it; degrees.
+    pub off_road_min_angle_deg: f64,
+    /// See `off_road_min_angle_deg`: nearer than this, a fix crossing its
+    /// segment is at a junction or turning, and keeps its match, m (2 σ).
+    pub off_road_min_distance_m: f64,
+    /// The course of a fix is the chord from the fix before it to the fix
+    /// after it, when that is at least this long (slower, GPS jitter sets
+    /// the direction), m.
+    pub min_course_chord_m: f64,
+    /// Only runs of at least this many consecutive crossing fixes are off
+    /// the map: one fix crossing its road is a corner cut while turning.
+    pub off_road_min_fixes: usize,
 }
 
 impl Default for MapMatchConfig {
@@ -64,6 +79,10 @@ impl Default for MapMatchConfig {
             breakage_m: 2000.0,
             max_route_factor: 5.0,
             heading_weight: 0.5,
+            off_road_min_angle_deg: 60.0,
+            off_road_min_distance_m: 8.0,
+            min_course_chord_m: 6.0,
+            off_road_min_fixes: 2,
         }
     }
 }
@@ -390,7 +409,63 @@ impl RoadMap {
                 });
             }
         }
+        self.drop_crossings(lat, lon, &mut result, cfg);
         result
+    }
+
+    /// Unmatches runs of fixes that cross their segment (`off_road_min_angle_deg`):
+    /// the HMM can only choose among the roads the map has, and a car on a
+    /// street the extract lacks, crossing a dual carriageway, is otherwise
+    /// matched onto its two halves in turn (A-B-A flips) — "no match", not
+    /// a guess. Judged on the matches the HMM made, so one pass.
+    fn drop_crossings(
+        &self,
+        lat: &[f64],
+        lon: &[f64],
+        result: &mut [Option<MatchedFix>],
+        cfg: &MapMatchConfig,
+    ) {
+        let max_cos = cfg.off_road_min_angle_deg.to_radians().cos();
+        let crossing: Vec<bool> = (0..result.len())
+            .map(|i| {
+                let Some(m) = result[i] else {
+                    return false;
+                };
+                if i == 0 || i + 1 >= result.len() || m.distance_m <= cfg.off_road_min_distance_m {
+                    return false;
+                }
+                let cos_lat = lat[i].to_radians().cos();
+                let (e, n) = crate::geodesy::east_north_m(
+                    lat[i + 1] - lat[i - 1],
+                    lon[i + 1] - lon[i - 1],
+                    cos_lat,
+                );
+                let chord = e.hypot(n);
+                if chord < cfg.min_course_chord_m {
+                    return false;
+                }
+                let (se, sn) = self.direction(m.segment);
+                ((e * se + n * sn) / chord).abs() < max_cos
+            })
+            .collect();
+        let mut start = 0;
+        while start < crossing.len() {
+            let end = (start..crossing.len())
+                .find(|&k| !crossing[k])
+                .unwrap_or(crossing.len());
+            // A run whose last fix is already near the road matched next is
+            // a turn onto it, cutting the corner: it keeps its matches.
+            let turning = end > start
+                && end < result.len()
+                && result[end].is_some_and(|next| {
+                    self.project(lat[end - 1], lon[end - 1], next.segment).0
+                        <= cfg.off_road_min_distance_m
+                });
+            if end - start >= cfg.off_road_min_fixes && !turning {
+                result[start..end].fill(None);
+            }
+            start = end + 1;
+        }
     }
 
     /// Backtracks a stretch's best path into `result` and empties it.

@@ -170,5 +170,5 @@ fn ndsbr_trips_without_road_context_get_it_back_from_the_map() {
     assert!(share(same_limit, limited) >= 0.60, "{summary}");
     assert!(share(same_zone, zoned) >= 0.85, "{summary}");
     assert!(per_1000 <= 35.0, "{summary}");
-    assert!(short_flips <= 3, "{summary}");
+    assert_eq!(short_flips, 0, "{summary}");
 }
