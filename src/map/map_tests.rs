@@ -1,5 +1,6 @@
 //! Matching on hand-made maps: a T-junction, a motorway with a parallel
-//! service road, a gap; and the property that a fix on a segment's
+//! service road, a gap, a one-way street, a roundabout, a street off the
+//! map crossing a road; and the property that a fix on a segment's
 //! centre-line matches it.
 
 use proptest::prelude::*;
@@ -189,6 +190,71 @@ fn crossing_a_road_off_the_map_is_unmatched() {
             "fix {k} at {north_m} m: {matched:?}"
         );
     }
+}
+
+/// A one-way roundabout (radius 30 m) with four arms: the car comes up the
+/// south arm, circles three quarters anticlockwise past the east and north
+/// arms and leaves by the west one. The arms it drives match their arms,
+/// the ring the ring, and it is never put on the arms it passes.
+#[test]
+fn roundabout_three_quarters() {
+    let radius = 30.0;
+    // Anticlockwise seen from above (east = x, north = y), from the south point.
+    let ring: Vec<(f64, f64)> = (0..=16)
+        .map(|k| {
+            let a = -std::f64::consts::FRAC_PI_2 + f64::from(k) * std::f64::consts::PI / 8.0;
+            // Exact zeros at the arm junctions, so the arms share their nodes.
+            let (n, e) = (radius * a.sin(), radius * a.cos());
+            ((n * 1e6).round() / 1e6, (e * 1e6).round() / 1e6)
+        })
+        .collect();
+    let south: &[(f64, f64)] = &[(-300.0, 0.0), (-radius, 0.0)];
+    let east: &[(f64, f64)] = &[(0.0, radius), (0.0, 300.0)];
+    let north: &[(f64, f64)] = &[(radius, 0.0), (300.0, 0.0)];
+    let west: &[(f64, f64)] = &[(0.0, -radius), (0.0, -300.0)];
+    let m = map(&[
+        ("primary", Some(50.0), Oneway::Forward, &ring),
+        ("secondary", Some(50.0), Oneway::No, south),
+        ("secondary", Some(50.0), Oneway::No, east),
+        ("secondary", Some(50.0), Oneway::No, north),
+        ("secondary", Some(50.0), Oneway::No, west),
+    ]);
+    // South arm, 12 of the ring's 16 arcs, west arm; 8 m a second.
+    let mut path: Vec<(f64, f64)> = vec![south[0]];
+    path.extend_from_slice(&ring[..=12]);
+    path.push(west[1]);
+    let (lat, lon) = drive(&path, 8.0, 0.0);
+    let ways = ways_of(&m, &m.match_trip(&lat, &lon, &MapMatchConfig::default()));
+    // Where each fix truly is: 0 ring, 1 south arm, 4 west arm.
+    let truth: Vec<(f64, f64)> = {
+        let mut out = Vec::new();
+        for pair in path.windows(2) {
+            let ((n0, e0), (n1, e1)) = (pair[0], pair[1]);
+            let len = (n1 - n0).hypot(e1 - e0);
+            for k in 0..(len / 8.0).floor() as usize {
+                let t = k as f64 * 8.0 / len;
+                out.push((n0 + t * (n1 - n0), e0 + t * (e1 - e0)));
+            }
+        }
+        out
+    };
+    assert_eq!(truth.len(), ways.len());
+    let (mut on_ring, mut ring_right) = (0, 0);
+    for (&(n, e), w) in truth.iter().zip(&ways) {
+        assert!(*w != Some(2) && *w != Some(3), "an arm passed by: {ways:?}");
+        let from_centre = n.hypot(e);
+        if from_centre > radius + 15.0 {
+            let arm = if n < 0.0 { 1 } else { 4 };
+            assert_eq!(*w, Some(arm), "({n:.0}, {e:.0}): {ways:?}");
+        } else if from_centre > radius - 1.0 && from_centre < radius + 1.0 {
+            on_ring += 1;
+            ring_right += usize::from(*w == Some(0));
+        }
+    }
+    assert!(
+        on_ring >= 10 && ring_right * 10 >= on_ring * 9,
+        "{ring_right} of {on_ring}: {ways:?}"
+    );
 }
 
 #[test]
