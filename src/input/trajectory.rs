@@ -847,6 +847,7 @@ impl Trajectory {
     /// # Panics
     /// If `a` or `b` is not a fix index.
     #[must_use]
+    #[inline]
     pub fn step_between_m(&self, a: usize, b: usize) -> f64 {
         let dlat = self.lat_deg[b] - self.lat_deg[a];
         let dlon = self.lon_deg[b] - self.lon_deg[a];
@@ -855,6 +856,15 @@ impl Trajectory {
         if dlat.abs() < LOCAL_PLANE_MAX_DEG && dlon.abs() < LOCAL_PLANE_MAX_DEG {
             return plane_distance_m(dlat, dlon, 0.5 * (self.cos_lat[a] + self.cos_lat[b]));
         }
+        self.haversine_m(a, b)
+    }
+
+    /// The far pairs of [`Trajectory::step_between_m`], out of line: the
+    /// near path is inlined into the cleaning loops, the haversine's
+    /// trigonometry would only bloat them.
+    #[cold]
+    #[inline(never)]
+    fn haversine_m(&self, a: usize, b: usize) -> f64 {
         // geo's Point is (x = lon, y = lat).
         Haversine.distance(
             Point::new(self.lon_deg[a], self.lat_deg[a]),
