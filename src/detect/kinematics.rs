@@ -141,12 +141,20 @@ impl Kinematics {
     }
 }
 
-/// A section in the local plane: seconds from its first fix, east and north metres.
+/// A section in the local plane: seconds from its first fix, east and north
+/// metres, and the measured speeds (empty when none are used).
 struct Local {
     t_s: Vec<f64>,
     x_m: Vec<f64>,
     y_m: Vec<f64>,
     speed_mps: Vec<Option<f64>>,
+}
+
+impl Local {
+    /// The measured speed at position `k`, if one is used there.
+    fn measured_mps(&self, k: usize) -> Option<f64> {
+        self.speed_mps.get(k).copied().flatten()
+    }
 }
 
 fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
@@ -155,15 +163,20 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
     let t0 = fixes.first().map_or(0, |&i| t[i]);
     let n = fixes.len();
     let mut local = Local {
-        t_s: Vec::with_capacity(n),
-        x_m: Vec::with_capacity(n),
-        y_m: Vec::with_capacity(n),
-        speed_mps: Vec::with_capacity(n),
+        t_s: vec![0.0; n],
+        x_m: vec![0.0; n],
+        y_m: vec![0.0; n],
+        speed_mps: Vec::new(),
     };
     let (mut x, mut y) = (0.0, 0.0);
-    for (k, &i) in fixes.iter().enumerate() {
-        if k > 0 {
-            let p = fixes[k - 1];
+    let mut prev: Option<usize> = None;
+    for (((&i, t_s), x_m), y_m) in fixes
+        .iter()
+        .zip(&mut local.t_s)
+        .zip(&mut local.x_m)
+        .zip(&mut local.y_m)
+    {
+        if let Some(p) = prev {
             // Each step in the plane of its ends: the mean of their cached cos(latitude).
             let (dx, dy) = east_north_m(
                 lat[i] - lat[p],
@@ -173,15 +186,16 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
             x += dx;
             y += dy;
         }
+        prev = Some(i);
         #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
-        local.t_s.push((t[i] - t0) as f64 / 1000.0);
-        local.x_m.push(x);
-        local.y_m.push(y);
-        local.speed_mps.push(if measured {
-            trip.speed_kmh(i).map(|v| v / 3.6)
-        } else {
-            None
-        });
+        let seconds = (t[i] - t0) as f64 / 1000.0;
+        (*t_s, *x_m, *y_m) = (seconds, x, y);
+    }
+    if measured {
+        local.speed_mps = fixes
+            .iter()
+            .map(|&i| trip.speed_kmh(i).map(|v| v / 3.6))
+            .collect();
     }
     local
 }
@@ -360,6 +374,14 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         cfg.min_window_fixes.max(MIN_FIT_FIXES),
     );
     let mut speed_window = SlidingWindow::new(cfg.speed_window_s, MIN_FIT_FIXES);
+    // This section's share of each output column.
+    let section = base..base + n;
+    let speed_out = &mut out.speed_mps[section.clone()];
+    let accel_out = &mut out.accel_long_mps2[section.clone()];
+    let east_out = &mut out.velocity_east_mps[section.clone()];
+    let north_out = &mut out.velocity_north_mps[section.clone()];
+    let yaw_out = &mut out.yaw_rate_dps[section.clone()];
+    let lat_out = &mut out.accel_lat_mps2[section];
     for k in 0..n {
         let (lo, hi) = position_window.at(&l.t_s, k);
         let Some((vx, ax, vy, ay)) =
@@ -376,9 +398,9 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
                 0.0
             },
         );
-        if l.speed_mps[k].is_some() {
+        if l.measured_mps(k).is_some() {
             let (slo, shi) = speed_window.at(&l.t_s, k);
-            let samples = (slo..shi).filter_map(|j| l.speed_mps[j].map(|v| (l.t_s[j], v)));
+            let samples = (slo..shi).filter_map(|j| l.measured_mps(j).map(|v| (l.t_s[j], v)));
             if let Some((v0, slope)) = fit_line(samples, l.t_s[k]) {
                 speed = v0.max(0.0);
                 a_long = slope;
@@ -392,12 +414,11 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         // With heading clockwise from north (x east, y north), v × a > 0 is a
         // counter-clockwise (left) turn; the sign is flipped so right is positive.
         let yaw_rps = -yaw_rps;
-        let i = base + k;
-        out.speed_mps[i] = speed;
-        out.accel_long_mps2[i] = a_long;
-        (out.velocity_east_mps[i], out.velocity_north_mps[i]) = velocity;
-        out.yaw_rate_dps[i] = yaw_rps.to_degrees();
-        out.accel_lat_mps2[i] = speed * yaw_rps;
+        speed_out[k] = speed;
+        accel_out[k] = a_long;
+        (east_out[k], north_out[k]) = velocity;
+        yaw_out[k] = yaw_rps.to_degrees();
+        lat_out[k] = speed * yaw_rps;
     }
 }
 
@@ -407,7 +428,7 @@ fn two_point(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
     let step = |j: usize| {
         let dt = l.t_s[j + 1] - l.t_s[j];
         let (dx, dy) = (l.x_m[j + 1] - l.x_m[j], l.y_m[j + 1] - l.y_m[j]);
-        let v = l.speed_mps[j].unwrap_or_else(|| dx.hypot(dy) / dt);
+        let v = l.measured_mps(j).unwrap_or_else(|| dx.hypot(dy) / dt);
         (v, heading_deg(dx, dy), dx.hypot(dy) / dt)
     };
     for k in 1..n - 1 {
