@@ -289,10 +289,10 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, 
         solve_row(&rows, 0, by),
         2.0 * solve_row(&rows, 1, by),
     );
-    [fit.0, fit.1, fit.2, fit.3]
-        .iter()
-        .all(|c| c.is_finite())
-        .then_some(fit)
+    // x − x is 0 for a finite x and NaN otherwise: the sum is 0 exactly
+    // when all four are finite (four subtractions, not four bit tests).
+    let finite = (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0;
+    finite.then_some(fit)
 }
 
 /// Row `r` of the inverse rows from [`normal_rows_12`] times `b`, summed
