@@ -291,6 +291,7 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, 
     );
     // x − x is 0 for a finite x and NaN otherwise: the sum is 0 exactly
     // when all four are finite (four subtractions, not four bit tests).
+    #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
     let finite = (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0;
     finite.then_some(fit)
 }
