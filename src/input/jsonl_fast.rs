@@ -103,16 +103,6 @@ impl Number {
         }
         if self.negative { -f } else { f }
     }
-
-    /// The value `serde_json`'s `i64` deserialisation gives, or `None` where
-    /// it errs (a fraction, `-0`, which it reads as a float).
-    fn to_i64(&self) -> Option<i64> {
-        if self.fraction_digits.is_some() || (self.negative && self.significand == 0) {
-            return None;
-        }
-        let v = i64::try_from(self.significand).ok()?;
-        Some(if self.negative { -v } else { v })
-    }
 }
 
 /// Whether a byte ends a run of plain string bytes.
@@ -315,8 +305,28 @@ impl<'a> Scanner<'a> {
         self.nullable(Self::f64)
     }
 
+    /// An integer: the value `serde_json`'s `i64` deserialisation gives, or
+    /// `None` where it errs or reads a float (a point, an exponent, `-0`);
+    /// [`Scanner::number`]'s grammar without its fraction bookkeeping (the
+    /// long `timestamps_ms` arrays are integers).
     fn i64(&mut self) -> Option<i64> {
-        self.number()?.to_i64()
+        let negative = self.peek()? == b'-';
+        if negative {
+            self.at += 1;
+        }
+        let first = *self.bytes.get(self.at)?;
+        let mut magnitude = 0;
+        let n = self.digits(&mut magnitude, 0);
+        if n == 0
+            || n > MAX_DIGITS
+            || (first == b'0' && n > 1)
+            || (negative && magnitude == 0)
+            || matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        let v = i64::try_from(magnitude).ok()?;
+        Some(if negative { -v } else { v })
     }
 
     /// `null` or an integer that fits `T` (serde errs on one that does not).
