@@ -252,21 +252,27 @@ impl<'a> Scanner<'a> {
         n
     }
 
-    /// A number in JSON's grammar without an exponent, of at most
-    /// [`MAX_DIGITS`] digits.
-    fn number(&mut self) -> Option<Number> {
+    /// A number's sign and integer digits (JSON: at least one, no leading
+    /// zero): `(negative, value, digit count)`.
+    fn integer_part(&mut self) -> Option<(bool, u64, usize)> {
         let negative = self.peek()? == b'-';
         if negative {
             self.at += 1;
         }
         let first = *self.bytes.get(self.at)?;
-        // The digits before and after the point make one significand, as in `serde_json`.
-        let mut significand = 0;
-        let int_digits = self.digits(&mut significand, 0);
-        // JSON: at least one digit, no leading zero.
-        if int_digits == 0 || (first == b'0' && int_digits > 1) {
+        let mut value = 0;
+        let digits = self.digits(&mut value, 0);
+        if digits == 0 || (first == b'0' && digits > 1) {
             return None;
         }
+        Some((negative, value, digits))
+    }
+
+    /// A number in JSON's grammar without an exponent, of at most
+    /// [`MAX_DIGITS`] digits.
+    fn number(&mut self) -> Option<Number> {
+        // The digits before and after the point make one significand, as in `serde_json`.
+        let (negative, mut significand, int_digits) = self.integer_part()?;
         let mut fraction_digits = None;
         if self.bytes.get(self.at) == Some(&b'.') {
             self.at += 1;
@@ -310,16 +316,8 @@ impl<'a> Scanner<'a> {
     /// [`Scanner::number`]'s grammar without its fraction bookkeeping (the
     /// long `timestamps_ms` arrays are integers).
     fn i64(&mut self) -> Option<i64> {
-        let negative = self.peek()? == b'-';
-        if negative {
-            self.at += 1;
-        }
-        let first = *self.bytes.get(self.at)?;
-        let mut magnitude = 0;
-        let n = self.digits(&mut magnitude, 0);
-        if n == 0
-            || n > MAX_DIGITS
-            || (first == b'0' && n > 1)
+        let (negative, magnitude, digits) = self.integer_part()?;
+        if digits > MAX_DIGITS
             || (negative && magnitude == 0)
             || matches!(self.bytes.get(self.at), Some(b'.' | b'e' | b'E'))
         {
