@@ -418,10 +418,13 @@ fn drop_spikes(
             }
         }
         // Clusters of 2 to `max_spike_cluster_fixes` spikes: jumps in and out
-        // too fast, while skipping the cluster is plausible.
+        // too fast, while skipping the cluster is plausible. A cluster
+        // starts after a too-fast step, and those are few: only they are
+        // visited, in the order a scan of every start would meet them.
+        let fast_steps: Vec<usize> = (0..too_fast.len()).filter(|&k| too_fast[k]).collect();
         for len in 2..=cfg.max_spike_cluster_fixes {
-            for a in 1..n.saturating_sub(len) {
-                if !too_fast[a - 1] || !too_fast[a + len - 1] {
+            for a in fast_steps.iter().map(|&k| k + 1) {
+                if a >= n.saturating_sub(len) || !too_fast[a + len - 1] {
                     continue;
                 }
                 let (p, q) = (kept[a - 1], kept[a + len]);
