@@ -378,54 +378,90 @@ pub(super) fn runs(
     merge_gap_ms: i64,
 ) -> Vec<Run> {
     let level = hold.min(start);
-    let mut out: Vec<Run> = Vec::new();
-    for sign in [1.0, -1.0] {
-        let mut k = range.start;
-        let mut found: Vec<Run> = Vec::new();
-        while k < range.end {
-            // NaN (no estimate) is below every level.
-            if s[k].is_nan() || s[k] * sign < level {
-                k += 1;
-                continue;
-            }
-            let lo = k;
-            let mut reached = false;
-            while k < range.end && s[k] * sign >= level {
-                reached |= s[k] * sign >= start;
-                k += 1;
-            }
-            let hi = k - 1;
-            if !reached {
-                continue;
-            }
-            let start_ms = if lo > range.start {
-                crossing(t, s, sign, (lo - 1, lo), level)
+    let levels = (start, level);
+    // With a positive level no value is in runs of both signs, so one pass
+    // finds both; at 0 or below (a setting) each sign is scanned alone.
+    let [positive, negative] = if level > 0.0 {
+        scan_runs(t, s, range, levels, merge_gap_ms, |v| {
+            if v >= level {
+                Some(1.0)
+            } else if v <= -level {
+                Some(-1.0)
             } else {
-                t_f(t[lo])
-            };
-            let end_ms = if hi + 1 < range.end {
-                crossing(t, s, sign, (hi, hi + 1), level)
-            } else {
-                t_f(t[hi])
-            };
-            match found.last_mut() {
-                Some(prev) if start_ms - prev.end_ms < t_f(merge_gap_ms) => {
-                    prev.hi = hi;
-                    prev.end_ms = end_ms;
-                }
-                _ => found.push(Run {
-                    lo,
-                    hi,
-                    sign,
-                    start_ms,
-                    end_ms,
-                }),
+                None
             }
-        }
-        out.extend(found);
-    }
+        })
+    } else {
+        let scan = |pick: fn(f64, f64) -> Option<f64>| {
+            scan_runs(t, s, range.clone(), levels, merge_gap_ms, |v| {
+                pick(v, level)
+            })
+        };
+        let [positive, _] = scan(|v, level| (v >= level).then_some(1.0));
+        let [_, negative] = scan(|v, level| (-v >= level).then_some(-1.0));
+        [positive, negative]
+    };
+    let mut out = positive;
+    out.extend(negative);
     out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
     out
+}
+
+/// The runs of [`runs`], positive and negative: `pick` gives the sign of a
+/// run a value starts (`None`: none starts there), and the run holds while
+/// `sign * s` stays at `level`; each sign's runs merge with the one before.
+fn scan_runs(
+    t: &[i64],
+    s: &[f64],
+    range: std::ops::Range<usize>,
+    (start, level): (f64, f64),
+    merge_gap_ms: i64,
+    pick: impl Fn(f64) -> Option<f64>,
+) -> [Vec<Run>; 2] {
+    let mut found: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
+    let mut k = range.start;
+    while k < range.end {
+        // NaN (no estimate) is below every level.
+        let Some(sign) = pick(s[k]) else {
+            k += 1;
+            continue;
+        };
+        let lo = k;
+        let mut reached = false;
+        while k < range.end && s[k] * sign >= level {
+            reached |= s[k] * sign >= start;
+            k += 1;
+        }
+        let hi = k - 1;
+        if !reached {
+            continue;
+        }
+        let start_ms = if lo > range.start {
+            crossing(t, s, sign, (lo - 1, lo), level)
+        } else {
+            t_f(t[lo])
+        };
+        let end_ms = if hi + 1 < range.end {
+            crossing(t, s, sign, (hi, hi + 1), level)
+        } else {
+            t_f(t[hi])
+        };
+        let same_sign = &mut found[usize::from(sign < 0.0)];
+        match same_sign.last_mut() {
+            Some(prev) if start_ms - prev.end_ms < t_f(merge_gap_ms) => {
+                prev.hi = hi;
+                prev.end_ms = end_ms;
+            }
+            _ => same_sign.push(Run {
+                lo,
+                hi,
+                sign,
+                start_ms,
+                end_ms,
+            }),
+        }
+    }
+    found
 }
 
 pub(super) fn peak(s: &[f64], t: &[i64], run: &Run) -> (f64, i64) {
