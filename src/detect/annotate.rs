@@ -378,33 +378,46 @@ pub(super) fn runs(
     merge_gap_ms: i64,
 ) -> Vec<Run> {
     let level = hold.min(start);
+    if level <= 0.0 {
+        // At 0 or below (a setting) a value can be in runs of both signs.
+        return runs_per_sign(t, s, range, (start, level), merge_gap_ms);
+    }
+    // Above 0 no value is in runs of both signs: one pass finds both.
+    let [positive, negative] = scan_runs(t, s, range, (start, level), merge_gap_ms, |v| {
+        if v >= level {
+            Some(1.0)
+        } else if v <= -level {
+            Some(-1.0)
+        } else {
+            None
+        }
+    });
+    by_start(positive, negative)
+}
+
+/// [`runs`] scanned one sign at a time (`level` = the hold level).
+fn runs_per_sign(
+    t: &[i64],
+    s: &[f64],
+    range: std::ops::Range<usize>,
+    (start, level): (f64, f64),
+    merge_gap_ms: i64,
+) -> Vec<Run> {
     let levels = (start, level);
-    // With a positive level no value is in runs of both signs, so one pass
-    // finds both; at 0 or below (a setting) each sign is scanned alone.
-    let [positive, negative] = if level > 0.0 {
-        scan_runs(t, s, range, levels, merge_gap_ms, |v| {
-            if v >= level {
-                Some(1.0)
-            } else if v <= -level {
-                Some(-1.0)
-            } else {
-                None
-            }
-        })
-    } else {
-        let scan = |pick: fn(f64, f64) -> Option<f64>| {
-            scan_runs(t, s, range.clone(), levels, merge_gap_ms, |v| {
-                pick(v, level)
-            })
-        };
-        let [positive, _] = scan(|v, level| (v >= level).then_some(1.0));
-        let [_, negative] = scan(|v, level| (-v >= level).then_some(-1.0));
-        [positive, negative]
-    };
-    let mut out = positive;
-    out.extend(negative);
-    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-    out
+    let [positive, _] = scan_runs(t, s, range.clone(), levels, merge_gap_ms, |v| {
+        (v >= level).then_some(1.0)
+    });
+    let [_, negative] = scan_runs(t, s, range, levels, merge_gap_ms, |v| {
+        (-v >= level).then_some(-1.0)
+    });
+    by_start(positive, negative)
+}
+
+/// Positive then negative runs, ordered by their start (stable).
+fn by_start(mut positive: Vec<Run>, negative: Vec<Run>) -> Vec<Run> {
+    positive.extend(negative);
+    positive.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    positive
 }
 
 /// The runs of [`runs`], positive and negative: `pick` gives the sign of a

@@ -405,28 +405,6 @@ fn without_hysteresis_the_same_curve_is_lost_in_fragments() {
     assert_eq!(turns(&unheld), 0);
 }
 
-/// Runs scanned one sign at a time: the two-pass form `runs` had before it
-/// found both signs in one pass, kept as the reference.
-fn runs_one_sign_at_a_time(
-    t: &[i64],
-    s: &[f64],
-    range: std::ops::Range<usize>,
-    (start, hold): (f64, f64),
-    merge_gap_ms: i64,
-) -> Vec<Run> {
-    let level = hold.min(start);
-    let mut out = Vec::new();
-    for sign in [1.0, -1.0] {
-        let [positive, negative] =
-            scan_runs(t, s, range.clone(), (start, level), merge_gap_ms, |v| {
-                (v * sign >= level).then_some(sign)
-            });
-        out.extend(if sign > 0.0 { positive } else { negative });
-    }
-    out.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-    out
-}
-
 proptest::proptest! {
     /// One pass over both signs finds the runs, bounds, crossings and
     /// merges of a pass per sign, NaNs and all.
@@ -445,7 +423,7 @@ proptest::proptest! {
         let range = 0..values.len();
         let key = |r: &Run| (r.lo, r.hi, r.sign.to_bits(), r.start_ms.to_bits(), r.end_ms.to_bits());
         let ours: Vec<_> = runs(&t, &values, range.clone(), levels, merge_gap_ms).iter().map(key).collect();
-        let reference: Vec<_> = runs_one_sign_at_a_time(&t, &values, range, levels, merge_gap_ms)
+        let reference: Vec<_> = runs_per_sign(&t, &values, range, (start, levels.1), merge_gap_ms)
             .iter()
             .map(key)
             .collect();
