@@ -13,11 +13,14 @@
 //! is the same bits on every platform, which a system libm does not promise.
 //!
 //! The kernels' coefficients and their evaluation order are fdlibm's
-//! (`k_sin.c`, `k_cos.c`, `e_rem_pio2.c`), under its notice:
-//! Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
-//! Developed at SunPro, a Sun Microsystems, Inc. business. Permission to
-//! use, copy, modify, and distribute this software is freely granted,
-//! provided that this notice is preserved.
+//! (`k_sin.c`, `k_cos.c`, `e_rem_pio2.c`), under its notice (below).
+
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+//
+// Developed at SunPro, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this
+// software is freely granted, provided that this notice
+// is preserved.
 
 /// fdlibm `__kernel_sin` coefficients: sin(x) ≈ x + S1·x³ + … + S6·x¹³ on [−π/4, π/4].
 const S1: f64 = -0.166_666_666_666_666_32;
