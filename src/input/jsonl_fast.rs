@@ -139,6 +139,11 @@ pub(super) fn plain_run(bytes: &[u8]) -> usize {
         .unwrap_or(bytes.len() - i)
 }
 
+/// The keys of the last object read by [`Scanner::object_in_order`], in
+/// order: each as written (quotes included) with its index.
+#[derive(Default)]
+struct KeyOrder<'a>(Vec<(&'a [u8], usize)>);
+
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -378,14 +383,45 @@ impl<'a> Scanner<'a> {
     fn object(
         &mut self,
         key_index: impl Fn(&[u8]) -> Option<usize>,
+        field: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
+        self.object_in_order(&mut KeyOrder::default(), key_index, field)
+    }
+
+    /// [`Scanner::object`] for one of many objects whose keys come in the
+    /// same order (the waypoints of a trip): `order` holds the keys of the
+    /// object before, as written, and a key written the same way at the
+    /// same place is known from one comparison instead of a scan and a
+    /// `match` (it would read the same: a plain key, its closing quote
+    /// included).
+    fn object_in_order(
+        &mut self,
+        order: &mut KeyOrder<'a>,
+        key_index: impl Fn(&[u8]) -> Option<usize>,
         mut field: impl FnMut(&mut Self, usize) -> Option<()>,
     ) -> Option<()> {
         if self.open(b'{', b'}')? {
             return Some(());
         }
         let mut seen = 0_u32;
-        loop {
-            if let Some(key) = self.key(&key_index)? {
+        for place in 0.. {
+            let known = order.0.get(place).copied().filter(|&(quoted, _)| {
+                self.peek().is_some() && self.bytes[self.at..].starts_with(quoted)
+            });
+            let key = if let Some((quoted, key)) = known {
+                self.at += quoted.len();
+                Some(key)
+            } else {
+                let start = self.peek().map(|_| self.at);
+                let key = self.key(&key_index)?;
+                if let (Some(start), Some(index)) = (start, key) {
+                    let quoted = &self.bytes[start..self.at];
+                    order.0.truncate(place);
+                    order.0.push((quoted, index));
+                }
+                key
+            };
+            if let Some(key) = key {
                 if seen & (1 << key) != 0 {
                     return None;
                 }
@@ -400,6 +436,7 @@ impl<'a> Scanner<'a> {
                 return Some(());
             }
         }
+        None
     }
 
     /// The index of the quoted key that comes next, `Some(None)` for a key
@@ -577,10 +614,10 @@ fn waypoint_key(key: &[u8]) -> Option<usize> {
 }
 
 /// One waypoint object.
-fn waypoint<'a>(s: &mut Scanner<'a>) -> Option<WireWaypoint<'a>> {
+fn waypoint<'a>(s: &mut Scanner<'a>, order: &mut KeyOrder<'a>) -> Option<WireWaypoint<'a>> {
     let (mut latitude, mut longitude, mut timestamp) = (None, None, None);
     let (mut speed, mut speed_limit, mut road_type, mut accuracy) = (None, None, None, None);
-    s.object(waypoint_key, |s, key| {
+    s.object_in_order(order, waypoint_key, |s, key| {
         match key {
             0 => latitude = Some(s.f64()?),
             1 => longitude = Some(s.f64()?),
@@ -664,7 +701,10 @@ pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
         match key {
             0 => wire.user_id = s.opt_string()?,
             1 => wire.event_id = s.opt_string()?,
-            2 => wire.waypoints = s.opt_streamed(waypoint)?,
+            2 => {
+                let mut order = KeyOrder::default();
+                wire.waypoints = s.opt_streamed(|s| waypoint(s, &mut order))?;
+            }
             3 => wire.encoded = s.opt_string()?,
             4 => wire.precision = s.opt_int()?,
             5 => wire.timestamps_ms = s.opt_array(Scanner::i64)?,

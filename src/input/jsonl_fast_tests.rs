@@ -391,3 +391,53 @@ proptest! {
         prop_assert_eq!(fast::eight_digits(&bytes), (value, count));
     }
 }
+
+/// Waypoints whose keys come in the order of the one before are read from
+/// that order; a changed order, a repeated key, an escaped or an unknown
+/// key at a remembered place read exactly as serde reads them.
+#[test]
+fn waypoint_keys_in_the_order_before_read_as_serde_does() {
+    let wp = |keys: &[&str]| {
+        let fields: Vec<String> = keys
+            .iter()
+            .map(|k| match *k {
+                "timestamp" => "\"timestamp\":\"2023-11-14T22:13:20Z\"".to_owned(),
+                other => format!("\"{other}\":1.5"),
+            })
+            .collect();
+        format!("{{{}}}", fields.join(","))
+    };
+    let base = ["latitude", "longitude", "timestamp", "speed"];
+    let cases = [
+        vec![wp(&base), wp(&base), wp(&base)],
+        vec![
+            wp(&base),
+            wp(&["longitude", "latitude", "timestamp"]),
+            wp(&base),
+        ],
+        vec![
+            wp(&base),
+            wp(&["latitude", "latitude", "longitude", "timestamp"]),
+        ],
+        vec![wp(&base), wp(&["lat\\u0069tude", "longitude", "timestamp"])],
+        vec![
+            wp(&base),
+            wp(&["latitudes", "latitude", "longitude", "timestamp"]),
+        ],
+        vec![
+            wp(&base),
+            wp(&["latitude", "longitude", "timestamp", "speed_limit"]),
+            wp(&base),
+        ],
+    ];
+    for waypoints in cases {
+        let line = format!(
+            "{{\"user_id\":\"u\",\"waypoints\":[{}]}}",
+            waypoints.join(", ")
+        );
+        assert_same(&line);
+    }
+    // The common case stays on the fast path.
+    let same_order = format!("{{\"waypoints\":[{},{}]}}", wp(&base), wp(&base));
+    assert!(taken(&same_order));
+}
