@@ -232,6 +232,7 @@ impl<'a> Scanner<'a> {
     /// `before` digits are in `v` already; a number of more than
     /// [`MAX_DIGITS`] in all is counted but not read (the caller gives up on
     /// it). Eight bytes at a time where the line has them ([`eight_digits`]).
+    #[inline]
     fn digits(&mut self, v: &mut u64, before: usize) -> usize {
         let mut n = 0;
         while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
