@@ -140,9 +140,48 @@ pub(super) fn plain_run(bytes: &[u8]) -> usize {
 }
 
 /// The keys of the last object read by [`Scanner::object_in_order`], in
-/// order: each as written (quotes included) with its index.
+/// order, with their indices.
 #[derive(Default)]
-struct KeyOrder<'a>(Vec<(&'a [u8], usize)>);
+struct KeyOrder<'a>(Vec<(QuotedKey<'a>, usize)>);
+
+/// A key as written, quotes included, and its first 16 bytes as two
+/// little-endian words with the masks of its length: whether a line goes on
+/// with it is then two loads and compares, not a `memcmp` call (keys are
+/// short; a longer one, or the end of a line, takes `starts_with`).
+#[derive(Clone, Copy)]
+pub(super) struct QuotedKey<'a> {
+    text: &'a [u8],
+    words: [u64; 2],
+    masks: [u64; 2],
+}
+
+impl<'a> QuotedKey<'a> {
+    pub(super) fn new(text: &'a [u8]) -> Self {
+        let (mut words, mut masks) = ([0; 2], [0; 2]);
+        for (k, &b) in text.iter().take(16).enumerate() {
+            words[k / 8] |= u64::from(b) << (8 * (k % 8));
+            masks[k / 8] |= 0xFF << (8 * (k % 8));
+        }
+        Self { text, words, masks }
+    }
+
+    /// Whether `line` starts with this key.
+    pub(super) fn starts(&self, line: &[u8]) -> bool {
+        match line.get(..16) {
+            Some(head) if self.text.len() <= 16 => {
+                let word = |k: usize| {
+                    let mut w = [0; 8];
+                    w.copy_from_slice(&head[8 * k..8 * k + 8]);
+                    u64::from_le_bytes(w)
+                };
+                ((word(0) ^ self.words[0]) & self.masks[0])
+                    | ((word(1) ^ self.words[1]) & self.masks[1])
+                    == 0
+            }
+            _ => line.starts_with(self.text),
+        }
+    }
+}
 
 struct Scanner<'a> {
     text: &'a str,
@@ -406,17 +445,17 @@ impl<'a> Scanner<'a> {
         }
         let mut seen = 0_u32;
         for place in 0.. {
-            let known = order.0.get(place).copied().filter(|&(quoted, _)| {
-                self.peek().is_some() && self.bytes[self.at..].starts_with(quoted)
+            let known = order.0.get(place).copied().filter(|(quoted, _)| {
+                self.peek().is_some() && quoted.starts(&self.bytes[self.at..])
             });
             let key = if let Some((quoted, key)) = known {
-                self.at += quoted.len();
+                self.at += quoted.text.len();
                 Some(key)
             } else {
                 let start = self.peek().map(|_| self.at);
                 let key = self.key(&key_index)?;
                 if let (Some(start), Some(index)) = (start, key) {
-                    let quoted = &self.bytes[start..self.at];
+                    let quoted = QuotedKey::new(&self.bytes[start..self.at]);
                     order.0.truncate(place);
                     order.0.push((quoted, index));
                 }

@@ -441,3 +441,17 @@ fn waypoint_keys_in_the_order_before_read_as_serde_does() {
     let same_order = format!("{{\"waypoints\":[{},{}]}}", wp(&base), wp(&base));
     assert!(taken(&same_order));
 }
+
+proptest! {
+    /// A remembered key is found where `starts_with` finds it, whatever
+    /// its length and however much of the line is left.
+    #[test]
+    fn quoted_key_starts_as_starts_with_does(
+        key in proptest::collection::vec(any::<u8>(), 0..24),
+        line in proptest::collection::vec(any::<u8>(), 0..40),
+        prefix in any::<bool>(),
+    ) {
+        let line = if prefix { [key.clone(), line].concat() } else { line };
+        prop_assert_eq!(fast::QuotedKey::new(&key).starts(&line), line.starts_with(&key));
+    }
+}
