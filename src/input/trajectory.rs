@@ -273,6 +273,19 @@ pub struct RoadTypes {
     codes: Vec<u16>,
 }
 
+/// `str::trim`, without its Unicode scan when the name begins and ends
+/// with printable ASCII (every Unicode white space is either ASCII at or
+/// below the space, or not ASCII at all): road names nearly always do.
+fn trim_name(name: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| (0x21..0x7F).contains(&b));
+    let bytes = name.as_bytes();
+    if printable(bytes.first()) && printable(bytes.last()) {
+        name
+    } else {
+        name.trim()
+    }
+}
+
 impl RoadTypes {
     const NONE: u16 = u16::MAX;
 
@@ -288,7 +301,7 @@ impl RoadTypes {
     /// Appends the road type of the next fix (`None` or blank: unknown).
     /// Past 65,535 distinct names in one trip, new names read as unknown.
     pub fn push(&mut self, name: Option<&str>) {
-        let code = match name.map(str::trim) {
+        let code = match name.map(trim_name) {
             None | Some("") => Self::NONE,
             Some(name) => self.code_of(name),
         };

@@ -197,3 +197,11 @@ fn impossible_speeds_and_limits_are_errors() {
     assert_eq!(t.speed_limit_kmh(2), None);
     assert_eq!(t.speed_kmh(0), Some(MAX_SPEED_KMH));
 }
+
+proptest::proptest! {
+    /// The road-name trim is `str::trim`, whatever the name.
+    #[test]
+    fn road_names_trim_as_str_trim_does(name in "(\\PC|\\s|\u{85}|\u{a0}|\u{3000}){0,12}") {
+        proptest::prop_assert_eq!(trim_name(&name), name.trim());
+    }
+}
