@@ -6,6 +6,8 @@ has threads. It is a speed yardstick, not a second scorer: its rules are
 simplified (fixed thresholds, no turn or brake fits, no zones).
 
     python3 scripts/peer_numpy.py [TRIPS] [THREADS]   # default 2000 trips, 2
+    python3 scripts/peer_numpy.py --write FILE [TRIPS] # only write the trips
+                                                       # (e.g. for callgrind)
 
 It writes its own synthetic trips (1 Hz, about 1,065 fixes each, compact
 form: `encoded` + `timestamps_ms` + an unknown `trip_id` key), then times
@@ -175,6 +177,10 @@ def timed(cmd):
 def main():
     if sys.argv[1:2] == ["--score"]:
         peer_score(sys.argv[2], int(sys.argv[3]))
+        return
+    if sys.argv[1:2] == ["--write"]:
+        n = int(sys.argv[3]) if len(sys.argv) > 3 else 300
+        Path(sys.argv[2]).write_text("\n".join(simulate(n)) + "\n")
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     threads = sys.argv[2] if len(sys.argv) > 2 else "2"
