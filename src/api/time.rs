@@ -172,6 +172,16 @@ fn second_and_fraction(b: &[u8]) -> Option<(i64, i64, usize)> {
     if second > 59 {
         return None;
     }
+    // The common shape, `SS.fff` and a non-digit: the milliseconds as written.
+    if let Some(&[b'.', f1, f2, f3, after]) = b.get(19..24)
+        && [f1, f2, f3].iter().all(u8::is_ascii_digit)
+        && !after.is_ascii_digit()
+    {
+        let millis = [f1, f2, f3]
+            .iter()
+            .fold(0, |m, &d| m * 10 + i64::from(d - b'0'));
+        return Some((second, millis, 23));
+    }
     let mut i = 19;
     let mut millis = 0;
     if b.get(i) == Some(&b'.') {
