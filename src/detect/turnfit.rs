@@ -122,6 +122,29 @@ struct Window {
     /// Whether every speed in `v_mps` is the measured (Doppler) speed; if
     /// not, `v_mps` is the arc speed of the fixes ([`arc_speeds`]).
     speed_measured: bool,
+    /// Where the model is sampled: [`SUBSTEPS`] samples per fix interval,
+    /// each its time (s) and the path length it carries (speed × sub-step,
+    /// m). They do not depend on the parameters, so [`Window::sampled`]
+    /// works them out once for all of a fit's model evaluations.
+    samples: Vec<(f64, f64)>,
+}
+
+impl Window {
+    /// The window with its model samples (`samples`) worked out.
+    fn sampled(mut self) -> Self {
+        self.samples.clear();
+        for k in 1..self.t_s.len() {
+            let (t0, t1) = (self.t_s[k - 1], self.t_s[k]);
+            let (v0, v1) = (self.v_mps[k - 1], self.v_mps[k]);
+            #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
+            let h = (t1 - t0) / SUBSTEPS as f64;
+            for f in NODES {
+                self.samples
+                    .push((t0 + f * (t1 - t0), (v0 + f * (v1 - v0)).max(0.0) * h));
+            }
+        }
+        self
+    }
 }
 
 /// Sub-steps per fix interval when the model is integrated along it.
@@ -161,26 +184,32 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         j.extend([Vector4::zeros(), Vector4::zeros()]);
     }
     let (mut px, mut py) = (0.0, 0.0);
-    let (mut dx, mut dy) = (Vector4::zeros(), Vector4::zeros());
+    let (mut dx, mut dy) = (Vector4::<f64>::zeros(), Vector4::<f64>::zeros());
     // Before and after the pulse the heading is constant.
     let (before, after) = (trig::sin_cos(p[0]), trig::sin_cos(p[0] + p[1]));
-    for k in 1..w.t_s.len() {
-        let (t0, t1) = (w.t_s[k - 1], w.t_s[k]);
-        let (v0, v1) = (w.v_mps[k - 1], w.v_mps[k]);
-        #[allow(clippy::cast_precision_loss, reason = "a handful of sub-steps")]
-        let h = (t1 - t0) / SUBSTEPS as f64;
-        for f in NODES {
-            let u = (t0 + f * (t1 - t0) - p[2]) / p[3];
+    for (k, interval) in w.samples.chunks_exact(SUBSTEPS).enumerate() {
+        for &(t_s, vh) in interval {
+            let u = (t_s - p[2]) / p[3];
+            if u <= -1.0 {
+                // Before the pulse only ψ₀ moves the path: the other
+                // derivatives add zeros to sums that are still +0 (u grows
+                // with t, w > 0), which leaves them as they are.
+                let (sin, cos) = before;
+                px += vh * sin;
+                py += vh * cos;
+                if jac.is_some() {
+                    dx[0] += vh * cos;
+                    dy[0] -= vh * sin;
+                }
+                continue;
+            }
             // S(u), S′(u) and the heading's sine and cosine.
             let (shape, slope) = pulse_step(u);
-            let (sin, cos) = if u <= -1.0 {
-                before
-            } else if u >= 1.0 {
+            let (sin, cos) = if u >= 1.0 {
                 after
             } else {
                 trig::sin_cos(p[0] + p[1] * shape)
             };
-            let vh = (v0 + f * (v1 - v0)).max(0.0) * h;
             px += vh * sin;
             py += vh * cos;
             if jac.is_some() {
@@ -189,7 +218,7 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
                 dy -= dpsi * (vh * sin);
             }
         }
-        r.extend([w.x_m[k] - px, w.y_m[k] - py]);
+        r.extend([w.x_m[k + 1] - px, w.y_m[k + 1] - py]);
         if let Some(j) = jac.as_deref_mut() {
             j.extend([-dx, -dy]);
         }
@@ -288,7 +317,15 @@ fn window(
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let ms = |k: usize| kin.time_ms[k] as f64;
     let xy = plane(trip, clean, lo);
-    let mut w = Window::default();
+    let n = hi + 1 - lo;
+    let mut w = Window {
+        t_s: Vec::with_capacity(n),
+        v_mps: Vec::with_capacity(n),
+        x_m: Vec::with_capacity(n),
+        y_m: Vec::with_capacity(n),
+        speed_measured: false,
+        samples: Vec::with_capacity(SUBSTEPS * n),
+    };
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = turn.peak_at_ms as f64;
     w.speed_measured =
@@ -303,7 +340,7 @@ fn window(
     if !w.speed_measured {
         w.v_mps = arc_speeds(&w.t_s, &w.x_m, &w.y_m);
     }
-    w.v_mps.iter().all(|v| v.is_finite()).then_some(w)
+    w.v_mps.iter().all(|v| v.is_finite()).then(|| w.sampled())
 }
 
 /// Fixes either side of a fix whose path gives its arc speed.

@@ -288,7 +288,9 @@ proptest! {
             x_m: offsets[..n].to_vec(),
             y_m: offsets[14..14 + n].to_vec(),
             speed_measured: true,
-        };
+            samples: Vec::new(),
+        }
+        .sampled();
         let p = Vector4::new(psi0, theta, c, half);
         let (mut r, mut jac, mut r1, mut r2) = (vec![], vec![], vec![], vec![]);
         model(&w, &p, &mut r, Some(&mut jac));
