@@ -579,20 +579,24 @@ fn step_lengths(
     report: &mut CleanReport,
 ) -> Vec<f64> {
     let n = kept.len();
+    // The kept fixes' times in one column: the window bounds below read
+    // them once or twice a step each.
+    let tk: Vec<i64> = kept.iter().map(|&i| t[i]).collect();
     let (mut lo, mut hi) = (0, 0);
     for (k, step) in steps.iter_mut().enumerate() {
         let (a, b) = (kept[k], kept[k + 1]);
         let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
             va.max(vb) / 3.6 < cfg.parked_max_speed_mps
         } else {
-            while t[kept[lo]] < t[a] - cfg.parked_window_ms {
+            let (from_ms, to_ms) = (tk[k] - cfg.parked_window_ms, tk[k + 1] + cfg.parked_window_ms);
+            while tk[lo] < from_ms {
                 lo += 1;
             }
             hi = hi.max(k + 1);
-            while hi + 1 < n && t[kept[hi + 1]] <= t[b] + cfg.parked_window_ms {
+            while hi + 1 < n && tk[hi + 1] <= to_ms {
                 hi += 1;
             }
-            let span_s = secs(t[kept[hi]] - t[kept[lo]]);
+            let span_s = secs(tk[hi] - tk[lo]);
             span_s > 0.0 && dist_m(trip, kept[lo], kept[hi]) / span_s < cfg.parked_max_speed_mps
         };
         if parked {
