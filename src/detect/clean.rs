@@ -588,7 +588,10 @@ fn step_lengths(
         let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
             va.max(vb) / 3.6 < cfg.parked_max_speed_mps
         } else {
-            let (from_ms, to_ms) = (tk[k] - cfg.parked_window_ms, tk[k + 1] + cfg.parked_window_ms);
+            let (from_ms, to_ms) = (
+                tk[k] - cfg.parked_window_ms,
+                tk[k + 1] + cfg.parked_window_ms,
+            );
             while tk[lo] < from_ms {
                 lo += 1;
             }

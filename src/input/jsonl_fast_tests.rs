@@ -158,6 +158,9 @@ fn number_text() -> impl Strategy<Value = String> {
         1 => (any::<f64>()).prop_map(|v| v.to_string()),
         4 => (-200.0..200.0_f64, 0..9_usize).prop_map(|(v, dp)| format!("{v:.dp$}")),
         1 => "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{0,20})?([eE][+-]?[0-9]{1,3})?",
+        // Around the shape of Unix milliseconds (`Scanner::long_positive_integer`).
+        2 => "[1-9][0-9]{6,16}",
+        1 => "0?[1-9][0-9]{6,16}(\\.[0-9]{1,3}|[eE][0-9])?",
         1 => Just("null".to_owned()),
     ]
 }
