@@ -754,6 +754,12 @@ impl Trajectory {
         self.speed_kmh.is_some()
     }
 
+    /// Whether any fix has a speed limit or a road type.
+    #[must_use]
+    pub fn has_road_context(&self) -> bool {
+        self.speed_limit_kmh.is_some() || self.road_types.any_known()
+    }
+
     /// Posted speed limit at fix `i`, km/h, when known.
     #[must_use]
     pub fn speed_limit_kmh(&self, i: usize) -> Option<f64> {

@@ -426,6 +426,10 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
     for s in clean.sections.iter().filter(|s| s.valid) {
         valid[s.range()].fill(true);
     }
+    // Without limits and road types no fix has a limit or a zone
+    // ([`FeatureConfig::zone`] of nothing is `None`): the loop skips the
+    // two lookups per step.
+    let context = trip.has_road_context();
     for k in 0..n.saturating_sub(1) {
         #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
         let dt_ms = (kin.time_ms[k + 1] - kin.time_ms[k]) as f64;
@@ -433,7 +437,11 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
         let in_valid = valid[k] && valid[k + 1];
         let v_mps = step_speed_mps(kin, k, d_m, dt_ms);
         let jerk = kin.jerk_mps3[k];
-        let limit = trip.speed_limit_kmh(clean.fixes[k]);
+        let limit = if context {
+            trip.speed_limit_kmh(clean.fixes[k])
+        } else {
+            None
+        };
         let add = |acc: &mut Acc| {
             acc.distance_m += d_m;
             acc.duration_ms += dt_ms;
@@ -457,7 +465,7 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
             }
         };
         add(&mut all);
-        if let Some(z) = zone_of(k) {
+        if let Some(z) = context.then(|| zone_of(k)).flatten() {
             add(&mut zones[zi(z)]);
         }
     }

@@ -64,6 +64,9 @@ fn speeding_counts_time_over_the_tolerance_only() {
 
 #[test]
 fn distance_and_time_without_zone_count_in_all_only() {
+    // Such a trip takes the loop without limit and zone lookups.
+    assert!(!cruise(50.0, None).has_road_context());
+    assert!(cruise(50.0, Some(50.0)).has_road_context());
     let f = features_of(&cruise(50.0, None));
     assert!((f.all.distance_mm as f64 / 1e6 - 50.0 / 3.6 * 300.0 / 1000.0).abs() < 0.01);
     assert_eq!(f.all.duration_ms, 300_000);
