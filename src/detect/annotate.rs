@@ -413,11 +413,37 @@ fn runs_per_sign(
     by_start(positive, negative)
 }
 
-/// Positive then negative runs, ordered by their start (stable).
+/// Positive then negative runs, ordered by their start (stable: a
+/// positive run before a negative one of the same start). Each sign's runs
+/// come in order already (a scan finds them so), so one merge does what a
+/// stable sort of both would; a list out of order is sorted.
 fn by_start(mut positive: Vec<Run>, negative: Vec<Run>) -> Vec<Run> {
-    positive.extend(negative);
-    positive.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-    positive
+    let in_order = |runs: &[Run]| {
+        runs.windows(2)
+            .all(|w| w[0].start_ms.total_cmp(&w[1].start_ms).is_le())
+    };
+    if !in_order(&positive) || !in_order(&negative) {
+        positive.extend(negative);
+        positive.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        return positive;
+    }
+    let mut out = Vec::with_capacity(positive.len() + negative.len());
+    let (mut p, mut n) = (
+        positive.into_iter().peekable(),
+        negative.into_iter().peekable(),
+    );
+    while let (Some(a), Some(b)) = (p.peek(), n.peek()) {
+        // Ties go to the positive run, as the stable sort kept them.
+        let next = if b.start_ms.total_cmp(&a.start_ms).is_lt() {
+            n.next()
+        } else {
+            p.next()
+        };
+        out.extend(next);
+    }
+    out.extend(p);
+    out.extend(n);
+    out
 }
 
 /// The runs of [`runs`], positive and negative: `pick` gives the sign of a

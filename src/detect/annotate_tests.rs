@@ -430,3 +430,33 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ours, reference);
     }
 }
+
+proptest::proptest! {
+    /// Merging each sign's runs is the stable sort of both, ties and
+    /// lists out of order included.
+    #[test]
+    fn runs_by_start_are_the_stable_sort(
+        positive in proptest::collection::vec(0_u8..6, 0..8),
+        negative in proptest::collection::vec(0_u8..6, 0..8),
+        sorted in proptest::bool::ANY,
+    ) {
+        let runs = |starts: &[u8], sign: f64| {
+            let mut starts = starts.to_vec();
+            if sorted {
+                starts.sort_unstable();
+            }
+            starts
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| Run { lo: i, hi: i, sign, start_ms: f64::from(s), end_ms: 9.0 })
+                .collect::<Vec<_>>()
+        };
+        let (p, n) = (runs(&positive, 1.0), runs(&negative, -1.0));
+        let mut expected = p.clone();
+        expected.extend(n.clone());
+        expected.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+        let key = |r: &Run| (r.lo, r.sign.to_bits(), r.start_ms.to_bits());
+        let got: Vec<_> = by_start(p, n).iter().map(key).collect();
+        proptest::prop_assert_eq!(got, expected.iter().map(key).collect::<Vec<_>>());
+    }
+}
