@@ -361,9 +361,6 @@ impl<'a> Scanner<'a> {
     /// [`Scanner::number`]'s grammar without its fraction bookkeeping (the
     /// long `timestamps_ms` arrays are integers).
     fn i64(&mut self) -> Option<i64> {
-        if let Some(v) = self.long_positive_integer() {
-            return Some(v);
-        }
         let (negative, magnitude, digits) = self.integer_part()?;
         if digits > MAX_DIGITS
             || (negative && magnitude == 0)
@@ -373,6 +370,17 @@ impl<'a> Scanner<'a> {
         }
         let v = i64::try_from(magnitude).ok()?;
         Some(if negative { -v } else { v })
+    }
+
+    /// [`Scanner::i64`] for an element of `timestamps_ms`: Unix milliseconds
+    /// ([`Scanner::long_positive_integer`]) first. Only there: in the
+    /// general `i64` the shortcut made the waypoint parser's code larger and
+    /// slower.
+    fn unix_ms(&mut self) -> Option<i64> {
+        if let Some(v) = self.long_positive_integer() {
+            return Some(v);
+        }
+        self.i64()
     }
 
     /// The shape of a Unix millisecond time, read in two words: a positive
@@ -771,7 +779,7 @@ pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
             }
             3 => wire.encoded = s.opt_string()?,
             4 => wire.precision = s.opt_int()?,
-            5 => wire.timestamps_ms = s.opt_array(Scanner::i64)?,
+            5 => wire.timestamps_ms = s.opt_array(Scanner::unix_ms)?,
             6 => wire.speeds_kmh = s.opt_array(Scanner::opt_f64)?,
             7 => wire.speed_limits_kmh = s.opt_array(Scanner::opt_f64)?,
             8 => wire.accuracies_m = s.opt_array(Scanner::opt_f64)?,
