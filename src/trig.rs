@@ -52,22 +52,34 @@ const ROUNDER: f64 = 6_755_399_441_055_744.0;
 /// takes over (the fits never get there), radians.
 const FAST_LIMIT: f64 = 1.0e5;
 
-/// sin(r), cos(r) for |r| ≤ π/4 + a rounding: fdlibm's kernels with no tail.
+/// sin(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail.
 #[inline]
-fn kernel(r: f64) -> (f64, f64) {
+fn kernel_sin(r: f64) -> f64 {
     let z = r * r;
     let w = z * z;
-    let s = {
-        let p = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
-        r + z * r * (S1 + z * p)
-    };
-    let c = {
-        let p = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
-        let half = 0.5 * z;
-        let one_minus = 1.0 - half;
-        one_minus + (((1.0 - one_minus) - half) + z * p)
-    };
-    (s, c)
+    let p = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
+    r + z * r * (S1 + z * p)
+}
+
+/// cos(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail.
+#[inline]
+fn kernel_cos(r: f64) -> f64 {
+    let z = r * r;
+    let w = z * z;
+    let p = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
+    let half = 0.5 * z;
+    let one_minus = 1.0 - half;
+    one_minus + (((1.0 - one_minus) - half) + z * p)
+}
+
+/// `x` reduced by π/2: the remainder r, |r| ≤ π/4 + a rounding, and the
+/// quadrant k mod 4; for finite |x| < [`FAST_LIMIT`].
+#[inline]
+fn reduce(x: f64) -> (f64, u64) {
+    let shifted = x * std::f64::consts::FRAC_2_PI + ROUNDER;
+    let k = shifted - ROUNDER;
+    // The low mantissa bits of `shifted` are k + 2⁵¹: k mod 4, the quadrant.
+    ((x - k * PIO2_HI) - k * PIO2_LO, shifted.to_bits() & 3)
 }
 
 /// `(sin x, cos x)` of `x` radians; `f64::sin_cos` beyond ±10⁵ and for
@@ -78,11 +90,9 @@ pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
     if x.is_nan() || x.abs() >= FAST_LIMIT {
         return x.sin_cos();
     }
-    let shifted = x * std::f64::consts::FRAC_2_PI + ROUNDER;
-    let k = shifted - ROUNDER;
-    let (s, c) = kernel((x - k * PIO2_HI) - k * PIO2_LO);
-    // The low mantissa bits of `shifted` are k + 2⁵¹: k mod 4, the quadrant.
-    match shifted.to_bits() & 3 {
+    let (r, quadrant) = reduce(x);
+    let (s, c) = (kernel_sin(r), kernel_cos(r));
+    match quadrant {
         0 => (s, c),
         1 => (c, -s),
         2 => (-s, -c),
@@ -90,11 +100,21 @@ pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
     }
 }
 
-/// `cos x` of `x` radians ([`sin_cos`]).
+/// `cos x` of `x` radians: the cosine of [`sin_cos`], bit for bit, with
+/// only the one kernel it needs.
 #[must_use]
 #[inline]
 pub(crate) fn cos(x: f64) -> f64 {
-    sin_cos(x).1
+    if x.is_nan() || x.abs() >= FAST_LIMIT {
+        return x.cos();
+    }
+    let (r, quadrant) = reduce(x);
+    match quadrant {
+        0 => kernel_cos(r),
+        1 => -kernel_sin(r),
+        2 => -kernel_cos(r),
+        _ => kernel_sin(r),
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +137,15 @@ mod tests {
             let (s, c) = sin_cos(x);
             let (s0, c0) = x.sin_cos();
             prop_assert!((s - s0).abs() <= 2.3e-16 && (c - c0).abs() <= 2.3e-16);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn cos_is_the_cosine_of_sin_cos(x in -FAST_LIMIT..FAST_LIMIT, lat in -90.0_f64..90.0) {
+            for x in [x, lat.to_radians()] {
+                prop_assert_eq!(cos(x).to_bits(), sin_cos(x).1.to_bits());
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::api;
 use crate::geodesy::plane_distance_m;
 use crate::input::polyline::{Precision, encode_polyline};
+use crate::trig;
 
 /// Fixes less than this apart in latitude and longitude (about 11 km) are
 /// measured in the local tangent plane; farther ones by haversine, degrees.
@@ -668,7 +669,13 @@ impl TryFrom<RawTrip> for Trajectory {
                 raw.lon_deg[0],
             ),
         };
-        let cos_lat = raw.lat_deg.iter().map(|l| l.to_radians().cos()).collect();
+        // fdlibm's cosine (`trig`): the same bits on every platform, which
+        // a system libm does not promise, at a third of glibc's cost.
+        let cos_lat = raw
+            .lat_deg
+            .iter()
+            .map(|l| trig::cos(l.to_radians()))
+            .collect();
         Ok(Self {
             cos_lat,
             user_id: raw.user_id,
