@@ -305,39 +305,51 @@ const MAX_SPIKE_PASSES: usize = 4;
 /// The fewest fixes spike removal looks at: a fix and a neighbour either side.
 const SPIKE_CONTEXT_FIXES: usize = 3;
 
-/// The fixes of `kept` that `keep` marks, with their steps, "too fast"
-/// flags and last plausible neighbours: a step between fixes that were
-/// neighbours already is the same computation, so it is reused; `bridge`
-/// gives a new step's length and flag.
-#[allow(clippy::type_complexity, reason = "four parallel columns")]
+/// The four parallel columns of spike removal: kept fixes, the steps
+/// between them, each step's "too fast" flag, and each fix's last
+/// plausible neighbours.
+type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<bool>, Vec<(usize, usize)>);
+
+/// Keeps the fixes that `keep` marks, in place, with their steps, "too
+/// fast" flags and last plausible neighbours: a step between fixes that
+/// were neighbours already is the same computation, so it is kept; `bridge`
+/// gives a new step's length and flag. Nothing before the first dropped fix
+/// moves, and each column is compacted where it lies (no new buffers).
 fn retain(
-    (kept, steps, too_fast, between): (&[usize], &[f64], &[bool], &[(usize, usize)]),
+    (kept, steps, too_fast, between): &mut SpikeColumns,
     keep: &[bool],
     bridge: impl Fn(usize, usize) -> (f64, bool),
-) -> (Vec<usize>, Vec<f64>, Vec<bool>, Vec<(usize, usize)>) {
-    let n = kept.len();
-    let mut out = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut last: Option<usize> = None;
-    for k in (0..n).filter(|&k| keep[k]) {
-        if let Some(p) = last {
+) {
+    let Some(first) = keep.iter().position(|&k| !k) else {
+        return;
+    };
+    // Writes go to `w` and the step before it, never past a position still
+    // to be read: the fix last kept (`p`) was at or after `w - 1`.
+    let mut w = first;
+    let mut last = first.checked_sub(1).map(|p| (p, kept[p]));
+    for k in first..keep.len() {
+        if !keep[k] {
+            continue;
+        }
+        let fix = kept[k];
+        if let Some((p, p_fix)) = last {
             let (step, fast) = if p + 1 == k {
                 (steps[p], too_fast[p])
             } else {
-                bridge(kept[p], kept[k])
+                bridge(p_fix, fix)
             };
-            out.1.push(step);
-            out.2.push(fast);
+            steps[w - 1] = step;
+            too_fast[w - 1] = fast;
         }
-        out.0.push(kept[k]);
-        out.3.push(between[k]);
-        last = Some(k);
+        kept[w] = fix;
+        between[w] = between[k];
+        w += 1;
+        last = Some((k, fix));
     }
-    out
+    kept.truncate(w);
+    between.truncate(w);
+    steps.truncate(w.saturating_sub(1));
+    too_fast.truncate(w.saturating_sub(1));
 }
 
 /// Drops spikes, pass after pass, until none is left or after
@@ -441,14 +453,12 @@ fn drop_spikes(
             return (kept, dropped, steps);
         }
         dropped += keep.iter().filter(|&&k| !k).count();
-        (kept, steps, too_fast, plausible_between) = retain(
-            (&kept, &steps, &too_fast, &plausible_between),
-            &keep,
-            |p, k| {
-                let d = dist_m(trip, p, k);
-                (d, speed(p, k, d) > cfg.max_speed_mps)
-            },
-        );
+        let mut columns = (kept, steps, too_fast, plausible_between);
+        retain(&mut columns, &keep, |p, k| {
+            let d = dist_m(trip, p, k);
+            (d, speed(p, k, d) > cfg.max_speed_mps)
+        });
+        (kept, steps, too_fast, plausible_between) = columns;
     }
     (kept, dropped, steps)
 }

@@ -128,3 +128,53 @@ fn sharp_slow_u_turn_is_not_a_spike() {
     let (_, c) = run(r);
     assert_eq!(c.report.spikes, 0);
 }
+
+/// The allocating form `retain` had: the kept fixes pushed into new
+/// columns, a step reused where its ends were neighbours already.
+fn retain_by_push(
+    columns: &SpikeColumns,
+    keep: &[bool],
+    bridge: impl Fn(usize, usize) -> (f64, bool),
+) -> SpikeColumns {
+    let (kept, steps, too_fast, between) = columns;
+    let mut out: SpikeColumns = Default::default();
+    let mut last: Option<usize> = None;
+    for k in (0..kept.len()).filter(|&k| keep[k]) {
+        if let Some(p) = last {
+            let (step, fast) = if p + 1 == k {
+                (steps[p], too_fast[p])
+            } else {
+                bridge(kept[p], kept[k])
+            };
+            out.1.push(step);
+            out.2.push(fast);
+        }
+        out.0.push(kept[k]);
+        out.3.push(between[k]);
+        last = Some(k);
+    }
+    out
+}
+
+proptest::proptest! {
+    /// Compacting in place gives the columns pushing into new ones did.
+    #[test]
+    fn retain_in_place_equals_retain_by_push(
+        fixes in proptest::collection::vec((proptest::bool::ANY, 0.0_f64..100.0, proptest::bool::ANY, 0_usize..5), 0..40),
+    ) {
+        let n = fixes.len();
+        let keep: Vec<bool> = fixes.iter().map(|f| f.0).collect();
+        let columns: SpikeColumns = (
+            (0..n).map(|i| 3 * i + 1).collect(),
+            fixes.iter().skip(1).map(|f| f.1).collect(),
+            fixes.iter().skip(1).map(|f| f.2).collect(),
+            fixes.iter().map(|f| (f.3, f.3 + 1)).collect(),
+        );
+        // A bridge that depends on both ends, so a wrong pair shows.
+        let bridge = |p: usize, k: usize| ((p * 1000 + k) as f64, (p + k) % 3 == 0);
+        let expected = retain_by_push(&columns, &keep, bridge);
+        let mut ours = columns;
+        retain(&mut ours, &keep, bridge);
+        proptest::prop_assert_eq!(ours, expected);
+    }
+}
