@@ -40,6 +40,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::geodesy::MEAN_EARTH_RADIUS_M;
 use crate::input::Trajectory;
 
 /// Thresholds of the cleaning stage.
@@ -575,6 +576,22 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     }
 }
 
+/// Relative slack of [`surely_faster`]'s bound: far above the rounding of
+/// the distance's few operations (about 1e-15), far below any threshold's
+/// meaning.
+const BOUND_SLACK: f64 = 1e-9;
+
+/// Whether fixes `a` and `b` are surely at least `reach_m` apart, from
+/// their latitudes alone: the north–south part of a step is no longer than
+/// the step (in the plane `dist_m` measures in and on the haversine's great
+/// circle), so when it reaches `reach_m` with room for rounding, so does
+/// [`dist_m`], and its distance need not be computed. `false` says nothing.
+fn surely_faster(trip: &Trajectory, a: usize, b: usize, reach_m: f64) -> bool {
+    let lat = trip.lat_deg();
+    let north_m = MEAN_EARTH_RADIUS_M * (lat[b] - lat[a]).to_radians().abs();
+    north_m * (1.0 - BOUND_SLACK) >= reach_m * (1.0 + BOUND_SLACK)
+}
+
 /// The length of every step between kept fixes, with steps taken while
 /// parked set to 0: a standing car's fixes jitter by metres, which would add
 /// up to kilometres over a long stop. Parked means both ends measured slower
@@ -610,7 +627,10 @@ fn step_lengths(
                 hi += 1;
             }
             let span_s = secs(tk[hi] - tk[lo]);
-            span_s > 0.0 && dist_m(trip, kept[lo], kept[hi]) / span_s < cfg.parked_max_speed_mps
+            let (first, last) = (kept[lo], kept[hi]);
+            span_s > 0.0
+                && !surely_faster(trip, first, last, cfg.parked_max_speed_mps * span_s)
+                && dist_m(trip, first, last) / span_s < cfg.parked_max_speed_mps
         };
         if parked {
             report.parked_steps += 1;

@@ -178,3 +178,37 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ours, expected);
     }
 }
+
+proptest::proptest! {
+    /// The latitude bound never claims more than the distance gives: where
+    /// it says "at least `reach_m`", the distance (plane or haversine) and
+    /// the parked test's speed agree. Reaches are drawn around the true
+    /// north–south part, where rounding would show.
+    #[test]
+    fn surely_faster_never_overstates_the_distance(
+        lat_a in -89.9_f64..89.9,
+        lon_a in -180.0_f64..180.0,
+        dlat in proptest::prop_oneof![-1e-3_f64..1e-3, -0.5_f64..0.5],
+        dlon in proptest::prop_oneof![-1e-3_f64..1e-3, -0.5_f64..0.5, 359.0_f64..359.9],
+        rel in 0.999_999_f64..1.000_001,
+        span_s in 0.5_f64..40.0,
+    ) {
+        let lat_b = (lat_a + dlat).clamp(-90.0, 90.0);
+        let lon_b = lon_a + dlon - if lon_a + dlon > 180.0 { 360.0 } else { 0.0 };
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: vec![lat_a, lat_b],
+            lon_deg: vec![lon_a, lon_b],
+            ..RawTrip::default()
+        })
+        .unwrap();
+        let north_m = MEAN_EARTH_RADIUS_M * (lat_b - lat_a).to_radians().abs();
+        // A parked threshold whose reach over the span is about that part.
+        let max_speed_mps = north_m * rel / span_s;
+        let reach_m = max_speed_mps * span_s;
+        if surely_faster(&trip, 0, 1, reach_m) {
+            let d = dist_m(&trip, 0, 1);
+            proptest::prop_assert!(d >= reach_m, "{d} < {reach_m}");
+            proptest::prop_assert!(!(d / span_s < max_speed_mps), "parked after all");
+        }
+    }
+}
