@@ -229,13 +229,19 @@ fn is_spike(
     d_out: f64,
     cfg: &CleanConfig,
 ) -> bool {
+    // d_skip ≥ 0, so a short path through the fix cannot detour enough:
+    // the skip distance is needed only past this test, and nothing else
+    // either (each test below only says "no spike").
+    if d_in + d_out < cfg.spike_min_detour_m {
+        return false;
+    }
     let (dt_in, dt_out) = (secs(t[i] - t[p]), secs(t[q] - t[i]));
     if dt_in <= 0.0 || dt_out <= 0.0 {
         return false;
     }
-    // d_skip ≥ 0, so a short path through the fix cannot detour enough:
-    // the skip distance is needed only past this test.
-    if d_in + d_out < cfg.spike_min_detour_m {
+    // A skip surely longer than the path less the least detour leaves too
+    // small a detour, whatever its exact length.
+    if surely_faster(trip, p, q, d_in + d_out - cfg.spike_min_detour_m) {
         return false;
     }
     let d_skip = dist_m(trip, p, q);
@@ -576,20 +582,25 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     }
 }
 
-/// Relative slack of [`surely_faster`]'s bound: far above the rounding of
+/// Slack of [`surely_faster`]'s bound, relative: far above the rounding of
 /// the distance's few operations (about 1e-15), far below any threshold's
 /// meaning.
 const BOUND_SLACK: f64 = 1e-9;
 
-/// Whether fixes `a` and `b` are surely at least `reach_m` apart, from
-/// their latitudes alone: the north–south part of a step is no longer than
-/// the step (in the plane `dist_m` measures in and on the haversine's great
-/// circle), so when it reaches `reach_m` with room for rounding, so does
-/// [`dist_m`], and its distance need not be computed. `false` says nothing.
+/// Slack of [`surely_faster`]'s bound, absolute, m: a reach near 0 still
+/// leaves a margin the rounding of a difference with it cannot cross.
+const BOUND_SLACK_M: f64 = 1e-6;
+
+/// Whether fixes `a` and `b` are surely more than `reach_m` apart (by
+/// more than the slacks), from their latitudes alone: the north–south part
+/// of a step is no longer than the step (in the plane [`dist_m`] measures in
+/// and on the haversine's great circle), so when it passes `reach_m` with
+/// room for rounding, so does the distance, which then need not be
+/// computed. `false` says nothing.
 fn surely_faster(trip: &Trajectory, a: usize, b: usize, reach_m: f64) -> bool {
     let lat = trip.lat_deg();
     let north_m = MEAN_EARTH_RADIUS_M * (lat[b] - lat[a]).to_radians().abs();
-    north_m * (1.0 - BOUND_SLACK) >= reach_m * (1.0 + BOUND_SLACK)
+    north_m * (1.0 - BOUND_SLACK) >= reach_m * (1.0 + BOUND_SLACK) + BOUND_SLACK_M
 }
 
 /// The length of every step between kept fixes, with steps taken while

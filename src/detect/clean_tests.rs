@@ -181,17 +181,19 @@ proptest::proptest! {
 
 proptest::proptest! {
     /// The latitude bound never claims more than the distance gives: where
-    /// it says "at least `reach_m`", the distance (plane or haversine) and
-    /// the parked test's speed agree. Reaches are drawn around the true
-    /// north–south part, where rounding would show.
+    /// it says "more than `reach_m`", the distance (plane or haversine)
+    /// agrees, and so do the two tests that use it — the parked test's
+    /// speed and the spike test's detour. Reaches are drawn around the true
+    /// north–south part, where rounding would show, down to zero.
     #[test]
     fn surely_faster_never_overstates_the_distance(
         lat_a in -89.9_f64..89.9,
         lon_a in -180.0_f64..180.0,
-        dlat in proptest::prop_oneof![-1e-3_f64..1e-3, -0.5_f64..0.5],
-        dlon in proptest::prop_oneof![-1e-3_f64..1e-3, -0.5_f64..0.5, 359.0_f64..359.9],
-        rel in 0.999_999_f64..1.000_001,
+        dlat in proptest::prop_oneof![proptest::strategy::Just(0.0), -1e-12_f64..1e-12, -1e-3_f64..1e-3, -0.5_f64..0.5],
+        dlon in proptest::prop_oneof![proptest::strategy::Just(0.0), -1e-3_f64..1e-3, -0.5_f64..0.5, 359.0_f64..359.9],
+        rel in proptest::prop_oneof![0.999_999_f64..1.000_001, 0.0_f64..1.0],
         span_s in 0.5_f64..40.0,
+        least_detour_m in proptest::prop_oneof![proptest::strategy::Just(30.0), 0.1_f64..100.0],
     ) {
         let lat_b = (lat_a + dlat).clamp(-90.0, 90.0);
         let lon_b = lon_a + dlon - if lon_a + dlon > 180.0 { 360.0 } else { 0.0 };
@@ -202,13 +204,18 @@ proptest::proptest! {
         })
         .unwrap();
         let north_m = MEAN_EARTH_RADIUS_M * (lat_b - lat_a).to_radians().abs();
-        // A parked threshold whose reach over the span is about that part.
+        let d = dist_m(&trip, 0, 1);
+        // The parked test: a threshold whose reach over the span is about
+        // the north–south part.
         let max_speed_mps = north_m * rel / span_s;
-        let reach_m = max_speed_mps * span_s;
-        if surely_faster(&trip, 0, 1, reach_m) {
-            let d = dist_m(&trip, 0, 1);
-            proptest::prop_assert!(d >= reach_m, "{d} < {reach_m}");
-            proptest::prop_assert!(!(d / span_s < max_speed_mps), "parked after all");
+        if surely_faster(&trip, 0, 1, max_speed_mps * span_s) {
+            proptest::prop_assert!(!(d / span_s < max_speed_mps), "parked after all: {d}");
+        }
+        // The spike test: a path through the fix the north–south part
+        // (less the least detour) is about.
+        let path_m = north_m * rel + least_detour_m;
+        if surely_faster(&trip, 0, 1, path_m - least_detour_m) {
+            proptest::prop_assert!(path_m - d < least_detour_m, "detour after all: {path_m} − {d}");
         }
     }
 }
