@@ -374,7 +374,7 @@ fn drop_spikes(
     t: &[i64],
     mut kept: Vec<usize>,
     cfg: &CleanConfig,
-) -> (Vec<usize>, usize, Vec<f64>) {
+) -> (Vec<usize>, usize, Vec<f64>, Vec<bool>) {
     let mut dropped = 0;
     let mut steps = steps_of(trip, &kept);
     let speed = |x: usize, y: usize, d: f64| {
@@ -391,7 +391,7 @@ fn drop_spikes(
     for _ in 0..MAX_SPIKE_PASSES {
         let n = kept.len();
         if n < SPIKE_CONTEXT_FIXES {
-            return (kept, dropped, steps);
+            return (kept, dropped, steps, too_fast);
         }
         let mut keep = vec![true; n];
         let mut any = false;
@@ -457,7 +457,7 @@ fn drop_spikes(
             }
         }
         if !any {
-            return (kept, dropped, steps);
+            return (kept, dropped, steps, too_fast);
         }
         dropped += keep.iter().filter(|&&k| !k).count();
         let mut columns = (kept, steps, too_fast, plausible_between);
@@ -467,7 +467,7 @@ fn drop_spikes(
         });
         (kept, steps, too_fast, plausible_between) = columns;
     }
-    (kept, dropped, steps)
+    (kept, dropped, steps, too_fast)
 }
 
 /// Cleans a trip (see the module docs for the rules).
@@ -534,25 +534,23 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     report.speed_glitches = glitches;
     let (kept, stale) = drop_stale(trip, t, &kept, cfg);
     report.stale = stale;
-    let (kept, spikes, steps) = drop_spikes(trip, t, kept, cfg);
+    let (kept, spikes, steps, too_fast) = drop_spikes(trip, t, kept, cfg);
     report.spikes = spikes;
     report.kept_fixes = kept.len();
 
     let mut sections = Vec::new();
     let mut start = 0;
+    // Each step's time, ms (positive: times are in order and distinct).
+    let mut dts: Vec<i64> = kept.windows(2).map(|w| t[w[1]] - t[w[0]]).collect();
     for k in 1..=kept.len() {
-        let split = k == kept.len() || {
-            let dt = t[kept[k]] - t[kept[k - 1]];
-            dt > cfg.max_gap_ms || steps[k - 1] / secs(dt) > cfg.max_speed_mps
-        };
+        // A gap, or a step too fast to drive (the flag spike removal kept).
+        let split = k == kept.len() || dts[k - 1] > cfg.max_gap_ms || too_fast[k - 1];
         if split {
             if k < kept.len() {
                 report.gaps += 1;
             }
-            let mut dts: Vec<i64> = kept[start..k]
-                .windows(2)
-                .map(|w| t[w[1]] - t[w[0]])
-                .collect();
+            // The section's steps, read already: the selection may reorder them.
+            let dts = &mut dts[start..k - 1];
             let median = if dts.is_empty() {
                 i64::MAX
             } else {

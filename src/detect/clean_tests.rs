@@ -219,3 +219,30 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_jump_between_plausible_runs_splits_them() {
+    // 30 s north at 15 m/s, then the fixes carry on 11 km further north
+    // one second later: no car covers that, nor is either side a spike.
+    let mut r = drive(60, 15.0);
+    for lat in &mut r.lat_deg[30..] {
+        *lat += 0.1;
+    }
+    let (_, c) = run(r);
+    assert_eq!((c.report.gaps, c.report.spikes), (1, 0));
+    assert_eq!(
+        c.sections,
+        vec![
+            Section {
+                start: 0,
+                end: 30,
+                valid: true
+            },
+            Section {
+                start: 30,
+                end: 60,
+                valid: true
+            },
+        ]
+    );
+}
