@@ -187,6 +187,12 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     let (mut dx, mut dy) = (Vector4::<f64>::zeros(), Vector4::<f64>::zeros());
     // Before and after the pulse the heading is constant.
     let (before, after) = (trig::sin_cos(p[0]), trig::sin_cos(p[0] + p[1]));
+    // After the pulse S = 1 and S′ = +0, so ∂ψ/∂c and ∂ψ/∂w are zeros
+    // whose sign is −Θ's (u > 0, w > 0): the same two zeros at every sample.
+    let after_dpsi = {
+        let zero = -p[1] * 0.0 / p[3];
+        Vector4::new(1.0, 1.0, zero, zero)
+    };
     for (k, interval) in w.samples.chunks_exact(SUBSTEPS).enumerate() {
         for &(t_s, vh) in interval {
             let u = (t_s - p[2]) / p[3];
@@ -203,13 +209,22 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
                 }
                 continue;
             }
+            if u >= 1.0 {
+                // After the pulse the heading is constant again, and the
+                // derivatives are those of `after_dpsi` (what the general
+                // path below computes there, bit for bit).
+                let (sin, cos) = after;
+                px += vh * sin;
+                py += vh * cos;
+                if jac.is_some() {
+                    dx += after_dpsi * (vh * cos);
+                    dy -= after_dpsi * (vh * sin);
+                }
+                continue;
+            }
             // S(u), S′(u) and the heading's sine and cosine.
             let (shape, slope) = pulse_step(u);
-            let (sin, cos) = if u >= 1.0 {
-                after
-            } else {
-                trig::sin_cos(p[0] + p[1] * shape)
-            };
+            let (sin, cos) = trig::sin_cos(p[0] + p[1] * shape);
             px += vh * sin;
             py += vh * cos;
             if jac.is_some() {
