@@ -514,22 +514,32 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
             report,
         };
     };
-    report.out_of_order = t.windows(2).filter(|w| w[1] < w[0]).count();
-    let mut order: Vec<usize> = (0..n).collect();
-    if report.out_of_order > 0 {
-        order.sort_by_key(|&i| t[i]);
+    let mut repeated_time = false;
+    for w in t.windows(2) {
+        report.out_of_order += usize::from(w[1] < w[0]);
+        repeated_time |= w[1] == w[0];
     }
-    let mut kept = Vec::with_capacity(n);
     let accuracy_known = trip.has_accuracy();
-    for &i in &order {
-        if kept.last().is_some_and(|&p: &usize| t[p] == t[i]) {
-            report.duplicate_times += 1;
-        } else if accuracy_known && trip.accuracy_m(i).is_some_and(|a| a > cfg.max_accuracy_m) {
-            report.inaccurate += 1;
-        } else {
-            kept.push(i);
+    let kept = if report.out_of_order == 0 && !repeated_time && !accuracy_known {
+        // Times strictly rising and no accuracy to judge: every fix stays.
+        (0..n).collect()
+    } else {
+        let mut order: Vec<usize> = (0..n).collect();
+        if report.out_of_order > 0 {
+            order.sort_by_key(|&i| t[i]);
         }
-    }
+        let mut kept = Vec::with_capacity(n);
+        for &i in &order {
+            if kept.last().is_some_and(|&p: &usize| t[p] == t[i]) {
+                report.duplicate_times += 1;
+            } else if accuracy_known && trip.accuracy_m(i).is_some_and(|a| a > cfg.max_accuracy_m) {
+                report.inaccurate += 1;
+            } else {
+                kept.push(i);
+            }
+        }
+        kept
+    };
     let (kept, glitches) = drop_speed_glitches(trip, t, kept, cfg);
     report.speed_glitches = glitches;
     let (kept, stale) = drop_stale(trip, t, &kept, cfg);
