@@ -502,13 +502,23 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
             Estimator::LocalFit => local_fit(&local, cfg, &mut out, section.start),
             Estimator::TwoPoint => two_point(&local, cfg, &mut out, section.start),
         }
-        // Jerk: central differences of the longitudinal acceleration.
-        for k in section.start + 1..section.end - 1 {
-            let dt = out.time_ms[k + 1] - out.time_ms[k - 1];
+        // Jerk: central differences of the longitudinal acceleration, each
+        // fix between its neighbours (windows of three: no index checks).
+        let range = section.range();
+        let (times, accels) = (
+            &out.time_ms[range.clone()],
+            &out.accel_long_mps2[range.clone()],
+        );
+        for ((jerk, t), a) in out.jerk_mps3[range.start + 1..range.end - 1]
+            .iter_mut()
+            .zip(times.windows(3))
+            .zip(accels.windows(3))
+        {
+            let dt = t[2] - t[0];
             if dt > 0 {
                 #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
                 let dt_s = dt as f64 / 1000.0;
-                out.jerk_mps3[k] = (out.accel_long_mps2[k + 1] - out.accel_long_mps2[k - 1]) / dt_s;
+                *jerk = (a[2] - a[0]) / dt_s;
             }
         }
     }
