@@ -242,3 +242,35 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn jerk_is_the_slope_of_a_rising_acceleration() {
+    // North along s(t) = 10·t + j·t³/6: acceleration j·t, jerk j. A
+    // quadratic fit over a symmetric window reads the acceleration of a
+    // cubic exactly, so the central difference reads j inside the section.
+    let jerk_mps3 = 0.1; // 52 m/s at the end, under the spike limit
+    let n = 30;
+    let s_m = |t: f64| 10.0 * t + jerk_mps3 * t * t * t / 6.0;
+    let trip = Trajectory::try_from(RawTrip {
+        lat_deg: (0..n)
+            .map(|k| 45.0 + (s_m(k as f64) / EARTH_RADIUS_M).to_degrees())
+            .collect(),
+        lon_deg: vec![7.0; n],
+        time_ms: Some((0..n).map(|k| T0 + 1000 * k as i64).collect()),
+        ..RawTrip::default()
+    })
+    .unwrap();
+    let k = run(&trip, &KinematicsConfig::default());
+    for i in 4..n - 4 {
+        assert!(
+            (k.accel_long_mps2[i] - jerk_mps3 * i as f64).abs() < 1e-3,
+            "{i}"
+        );
+        assert!(
+            (k.jerk_mps3[i] - jerk_mps3).abs() < 1e-3,
+            "{i}: {}",
+            k.jerk_mps3[i]
+        );
+    }
+    assert!(k.jerk_mps3[0].is_nan() && k.jerk_mps3[n - 1].is_nan());
+}
