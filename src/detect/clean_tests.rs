@@ -171,7 +171,7 @@ proptest::proptest! {
             fixes.iter().map(|f| (f.3, f.3 + 1)).collect(),
         );
         // A bridge that depends on both ends, so a wrong pair shows.
-        let bridge = |p: usize, k: usize| ((p * 1000 + k) as f64, (p + k) % 3 == 0);
+        let bridge = |p: usize, k: usize| ((p * 1000 + k) as f64, (p + k).is_multiple_of(3));
         let expected = retain_by_push(&columns, &keep, bridge);
         let mut ours = columns;
         retain(&mut ours, &keep, bridge);
@@ -209,7 +209,7 @@ proptest::proptest! {
         // the north–south part.
         let max_speed_mps = north_m * rel / span_s;
         if surely_faster(&trip, 0, 1, max_speed_mps * span_s) {
-            proptest::prop_assert!(!(d / span_s < max_speed_mps), "parked after all: {d}");
+            proptest::prop_assert!(d / span_s >= max_speed_mps, "parked after all: {d}");
         }
         // The spike test: a path through the fix the north–south part
         // (less the least detour) is about.
