@@ -625,25 +625,32 @@ impl TryFrom<RawTrip> for Trajectory {
         check_coordinates(&raw)?;
         check_times(&raw)?;
         let layout = &raw.layout;
-        let utc_offset_s = match raw.utc_offset_s.len() {
-            0 => vec![0; n],
-            1 => vec![raw.utc_offset_s[0]; n],
-            m if m == n => raw.utc_offset_s,
-            m => {
-                return Err(err(
-                    TrajectoryErrorKind::LengthMismatch,
-                    layout.field(Column::Time, None),
-                    format!("{m} UTC offsets for {n} points"),
-                ));
-            }
-        };
-        if let Some(i) = utc_offset_s.iter().position(|o| o.abs() > MAX_UTC_OFFSET_S) {
+        let m = raw.utc_offset_s.len();
+        if m > 1 && m != n {
+            return Err(err(
+                TrajectoryErrorKind::LengthMismatch,
+                layout.field(Column::Time, None),
+                format!("{m} UTC offsets for {n} points"),
+            ));
+        }
+        // Checked as given (none, one for all, or one per fix), before one
+        // is repeated for every fix.
+        if let Some(i) = raw
+            .utc_offset_s
+            .iter()
+            .position(|o| o.abs() > MAX_UTC_OFFSET_S)
+        {
             return Err(err(
                 TrajectoryErrorKind::Timestamp,
                 layout.field(Column::Time, Some(i)),
-                format!("UTC offset {} s is beyond ±18 h", utc_offset_s[i]),
+                format!("UTC offset {} s is beyond ±18 h", raw.utc_offset_s[i]),
             ));
         }
+        let utc_offset_s = match m {
+            0 => vec![0; n],
+            1 => vec![raw.utc_offset_s[0]; n],
+            _ => raw.utc_offset_s,
+        };
         let speed_kmh = check_channel(raw.speed_kmh, n, layout, Column::Speed, false)?;
         let speed_limit_kmh =
             check_channel(raw.speed_limit_kmh, n, layout, Column::SpeedLimit, true)?;

@@ -205,3 +205,30 @@ proptest::proptest! {
         proptest::prop_assert_eq!(trim_name(&name), name.trim());
     }
 }
+
+#[test]
+fn utc_offsets_are_checked_as_given_and_repeated_when_one() {
+    let mut r = raw(5);
+    r.utc_offset_s = vec![3600];
+    assert_eq!(Trajectory::try_from(r).unwrap().utc_offset_s(), &[3600; 5]);
+    // One for all, beyond ±18 h: the error names the first fix's time.
+    let mut r = raw(5);
+    r.utc_offset_s = vec![-70_000];
+    let e = fails(r);
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (TrajectoryErrorKind::Timestamp, "waypoints[0].timestamp")
+    );
+    // One per fix: the bad one is named.
+    let mut r = raw(5);
+    r.utc_offset_s = vec![0, 0, 0, 70_000, 0];
+    let e = fails(r);
+    assert_eq!(
+        (e.kind, e.field.as_str()),
+        (TrajectoryErrorKind::Timestamp, "waypoints[3].timestamp")
+    );
+    // A count that fits neither is a length mismatch, whatever the values.
+    let mut r = raw(5);
+    r.utc_offset_s = vec![0, 70_000, 0];
+    assert_eq!(fails(r).kind, TrajectoryErrorKind::LengthMismatch);
+}
