@@ -196,7 +196,12 @@ proptest::proptest! {
         least_detour_m in proptest::prop_oneof![proptest::strategy::Just(30.0), 0.1_f64..100.0],
     ) {
         let lat_b = (lat_a + dlat).clamp(-90.0, 90.0);
-        let lon_b = lon_a + dlon - if lon_a + dlon > 180.0 { 360.0 } else { 0.0 };
+        // Wrapped into [−180, 180]: the dateline pairs take the haversine.
+        let lon_b = match lon_a + dlon {
+            l if l > 180.0 => l - 360.0,
+            l if l < -180.0 => l + 360.0,
+            l => l,
+        };
         let trip = Trajectory::try_from(RawTrip {
             lat_deg: vec![lat_a, lat_b],
             lon_deg: vec![lon_a, lon_b],
