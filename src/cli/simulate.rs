@@ -52,6 +52,10 @@ pub(crate) struct SimulateArgs {
     /// Leave out road types and speed limits.
     #[arg(long)]
     pub(crate) no_roads: bool,
+    /// Leave out each fix's reported accuracy (`accuracies_m`), as a
+    /// receiver that reports none (its network fixes stay in the trip).
+    #[arg(long)]
+    pub(crate) no_accuracy: bool,
     /// Polyline precision (5 or 6).
     #[arg(long, default_value_t = 5)]
     pub(crate) precision: u32,
@@ -96,7 +100,10 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
         None => None,
     };
     for i in 0..args.trips {
-        let trip = simulate_trip(&sim, i);
+        let mut trip = simulate_trip(&sim, i);
+        if args.no_accuracy {
+            trip.accuracies_m = None;
+        }
         if args.form == "waypoints" {
             writeln!(out, "{}", trip.waypoint_record())?;
         } else {

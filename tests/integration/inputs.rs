@@ -74,3 +74,19 @@ fn simulated_trips_score_the_same_in_both_jsonl_forms() {
         "the two forms of the same trips score differently"
     );
 }
+
+#[test]
+fn simulate_no_accuracy_leaves_out_only_the_accuracies() {
+    let keys = |args: &[&str]| -> Vec<String> {
+        let sim = tripscore(&[&["simulate", "--trips", "2", "--seed", "4"], args].concat());
+        assert_eq!(sim.status.code(), Some(0));
+        let first = String::from_utf8(sim.stdout).unwrap();
+        let record: serde_json::Value =
+            serde_json::from_str(first.lines().next().unwrap()).unwrap();
+        record.as_object().unwrap().keys().cloned().collect()
+    };
+    let (with, without) = (keys(&[]), keys(&["--no-accuracy"]));
+    assert!(with.iter().any(|k| k == "accuracies_m"), "{with:?}");
+    let rest: Vec<&String> = with.iter().filter(|k| *k != "accuracies_m").collect();
+    assert_eq!(without.iter().collect::<Vec<_>>(), rest);
+}
