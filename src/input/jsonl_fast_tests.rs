@@ -143,6 +143,35 @@ fn numbers_convert_as_serde_does() {
 }
 
 #[test]
+fn short_channel_numbers_convert_as_serde_does() {
+    // The per-fix channels read short numbers byte by byte
+    // (`Scanner::short_number`): every length around its three-digit
+    // limit, either side of the point, and the shapes it must leave to the
+    // general path, which takes the longer ones and gives exponents and
+    // invalid numbers to serde.
+    let taken_here = [
+        "0", "-0", "7", "-7", "0.5", "8.0", "12.25", "99.9", "100.0", "999.999", "1000.5",
+        "0.1234", "123.4567", "-0.0", "55", "-999.5",
+    ];
+    let to_serde = [
+        "1e2", "12.5E1", "01", "-01", "00.5", "1.", ".5", "-", "1.e2", "012.5",
+    ];
+    for v in taken_here.into_iter().chain(to_serde) {
+        for line in [
+            format!(
+                r#"{{"waypoints":[{{"latitude":1,"longitude":1,"speed":{v},"speed_limit":{v},"accuracy":{v},"timestamp":"2023-11-14T22:13:20Z"}},{{"latitude":1,"longitude":1,"timestamp":"2023-11-14T22:13:21Z"}}]}}"#
+            ),
+            format!(
+                r#"{{"encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1700000000000,1700000001000],"speeds_kmh":[{v},1],"speed_limits_kmh":[{v},50],"accuracies_m":[{v},3]}}"#
+            ),
+        ] {
+            assert_same(&line);
+            assert_eq!(taken(&line), taken_here.contains(&v), "{line}");
+        }
+    }
+}
+
+#[test]
 fn bad_timestamp_is_the_same_error() {
     let line = r#"{"event_id":"e","waypoints":[{"latitude":1,"longitude":2,"timestamp":"nope"},{"latitude":1,"longitude":2,"timestamp":"2023-11-14T22:13:21Z"}]}"#;
     assert!(taken(line));
