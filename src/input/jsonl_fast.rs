@@ -105,6 +105,32 @@ impl Number {
     }
 }
 
+/// The digits of `bytes` from `i` on appended to `significand` byte by byte:
+/// how many there were (`i` moves past them), or `None` when there are
+/// more than `most` ([`Scanner::short_number`]'s runs; inlined, as a call
+/// per run cost a third of a short number).
+#[allow(
+    clippy::inline_always,
+    reason = "a call per run was a third of the cost (measured)"
+)]
+#[inline(always)]
+fn short_digit_run(
+    bytes: &[u8],
+    i: &mut usize,
+    significand: &mut u64,
+    most: usize,
+) -> Option<usize> {
+    let start = *i;
+    while let Some(&c @ b'0'..=b'9') = bytes.get(*i) {
+        if *i - start == most {
+            return None;
+        }
+        *significand = *significand * 10 + u64::from(c - b'0');
+        *i += 1;
+    }
+    Some(*i - start)
+}
+
 /// Whether a byte ends a run of plain string bytes.
 fn stops_string(c: u8) -> bool {
     c == b'"' || c == b'\\' || c < 0x20
@@ -353,17 +379,8 @@ impl<'a> Scanner<'a> {
         let negative = bytes.first() == Some(&b'-');
         let mut i = usize::from(negative);
         let mut significand = 0_u64;
-        let run = |i: &mut usize, significand: &mut u64| {
-            let start = *i;
-            while let Some(&c @ b'0'..=b'9') = bytes.get(*i) {
-                if *i - start == MOST {
-                    return None;
-                }
-                *significand = *significand * 10 + u64::from(c - b'0');
-                *i += 1;
-            }
-            Some(*i - start)
-        };
+        let run =
+            |i: &mut usize, significand: &mut u64| short_digit_run(bytes, i, significand, MOST);
         let int_digits = run(&mut i, &mut significand)?;
         let leading_zero = bytes.get(usize::from(negative)) == Some(&b'0') && int_digits > 1;
         if int_digits == 0 || leading_zero {
