@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process throughput of `tripscore score`: 2,000 simulated trips of
-# about 1,065 fixes in three input forms, timed with GNU time:
+# about 1,065 fixes in four input forms, timed with GNU time:
 #   minimal   compact form with only `encoded` + `timestamps_ms` (the form the
 #             performance target names; no speeds, roads or accuracies);
 #   unknown   minimal with an extra key per record the reader does not know
