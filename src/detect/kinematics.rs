@@ -19,6 +19,7 @@
 //! comparison.
 
 use serde::{Deserialize, Serialize};
+use wide::f64x2;
 
 use crate::detect::clean::CleanTrip;
 use crate::geodesy::east_north_m;
@@ -259,18 +260,54 @@ fn widen(
     (lo, hi)
 }
 
-/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to
-/// `t0`: returns the velocity and acceleration `(vx, ax, vy, ay)`, or `None`
-/// when the times do not determine a quadratic. The normal equations are
-/// built from the moments Στ⁰…Στ⁴ and solved with the rows of the inverse
-/// that give the slope and curvature ([`normal_rows_12`]).
-fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
-    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let (mut bx, mut by) = ([0.0; 3], [0.0; 3]);
-    for ((&tj, &xj), &yj) in t.iter().zip(x).zip(y) {
-        let tau = tj - t0;
+/// The arithmetic of the quadratic fit, for one fix (`f64`) or for two
+/// side by side ([`f64x2`]: two SSE2 lanes, each operation IEEE-exact per
+/// lane like its scalar twin, so a pair's fits are the two scalar fits bit
+/// for bit; property test).
+trait Lanes:
+    Copy
+    + std::ops::Add<Output = Self>
+    + std::ops::AddAssign
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+    /// 0 in every lane.
+    const ZERO: Self;
+    /// 1 in every lane.
+    const ONE: Self;
+    /// 2 in every lane.
+    const TWO: Self;
+}
+
+impl Lanes for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const TWO: Self = 2.0;
+}
+
+impl Lanes for f64x2 {
+    const ZERO: Self = f64x2::ZERO;
+    const ONE: Self = f64x2::ONE;
+    const TWO: Self = f64x2::new([2.0; 2]);
+}
+
+/// The quadratic fit of the samples `at(j)` = `(τ_j, x_j, y_j)`, `j` in
+/// `window`, summed in order: the determinant of the moment matrix and
+/// the velocity and acceleration `(vx, ax, vy, ay)`, not yet checked
+/// (a zero determinant gives non-finite values). See [`fit_quadratic`].
+#[inline]
+fn quadratic<T: Lanes>(
+    window: std::ops::Range<usize>,
+    at: impl Fn(usize) -> (T, T, T),
+) -> (T, (T, T, T, T)) {
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (T::ZERO, T::ZERO, T::ZERO, T::ZERO, T::ZERO);
+    let (mut bx, mut by) = ([T::ZERO; 3], [T::ZERO; 3]);
+    for j in window {
+        let (tau, xj, yj) = at(j);
         let tau2 = tau * tau;
-        s0 += 1.0;
+        s0 += T::ONE;
         s1 += tau;
         s2 += tau2;
         s3 += tau * tau2;
@@ -282,34 +319,95 @@ fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, 
         by[1] += tau * yj;
         by[2] += tau2 * yj;
     }
-    let rows = normal_rows_12([s0, s1, s2, s3, s4])?;
+    let (determinant, rows) = inverse_rows_12([s0, s1, s2, s3, s4]);
     let fit = (
         solve_row(&rows, 0, bx),
-        2.0 * solve_row(&rows, 1, bx),
+        T::TWO * solve_row(&rows, 1, bx),
         solve_row(&rows, 0, by),
-        2.0 * solve_row(&rows, 1, by),
+        T::TWO * solve_row(&rows, 1, by),
     );
-    // x − x is 0 for a finite x and NaN otherwise: the sum is 0 exactly
-    // when all four are finite (four subtractions, not four bit tests).
-    #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
-    let finite = (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0;
-    finite.then_some(fit)
+    (determinant, fit)
 }
 
-/// Row `r` of the inverse rows from [`normal_rows_12`] times `b`, summed
+/// Least-squares quadratic through `(τ, x)` and `(τ, y)` with τ relative to
+/// `t0`: returns the velocity and acceleration `(vx, ax, vy, ay)`, or `None`
+/// when the times do not determine a quadratic. The normal equations are
+/// built from the moments Στ⁰…Στ⁴ and solved with the rows of the inverse
+/// that give the slope and curvature ([`inverse_rows_12`]).
+fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
+    let (determinant, fit) = quadratic(0..t.len(), |j| (t[j] - t0, x[j], y[j]));
+    (determinant != 0.0 && finite(fit)).then_some(fit)
+}
+
+/// Whether all four are finite: x − x is 0 for a finite x and NaN
+/// otherwise, so the sum is 0 exactly when all four are (four
+/// subtractions, not four bit tests).
+#[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
+fn finite(fit: (f64, f64, f64, f64)) -> bool {
+    (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0
+}
+
+/// [`fit_quadratic`] for fixes `k` and `k + 1` at once, whose windows are
+/// `lo..hi` and `lo + 1..hi + 1` (`hi < t.len()`): sample `j` of the
+/// first is sample `j + 1` of the second, so one unaligned two-lane load
+/// feeds both (no gathering), and the sums run in the same order as the
+/// scalar fit's.
+fn fit_quadratic_pair(
+    t: &[f64],
+    x: &[f64],
+    y: &[f64],
+    (lo, hi): (usize, usize),
+    k: usize,
+) -> [Option<(f64, f64, f64, f64)>; 2] {
+    // One 16-byte load per pair: the two lanes' samples lie side by side.
+    let pair = |c: &[f64], j: usize| {
+        let two: &[f64; 2] = c[j..j + 2].try_into().expect("a slice of two");
+        f64x2::new(*two)
+    };
+    let t0 = pair(t, k);
+    let (tw, xw, yw) = (&t[lo..=hi], &x[lo..=hi], &y[lo..=hi]);
+    let (determinant, (vx, ax, vy, ay)) =
+        quadratic(0..hi - lo, |j| (pair(tw, j) - t0, pair(xw, j), pair(yw, j)));
+    // The finiteness test of `finite`, lane by lane.
+    #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
+    let zero_if_finite = ((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay)).to_array();
+    let (d, vx, ax, vy, ay) = (
+        determinant.to_array(),
+        vx.to_array(),
+        ax.to_array(),
+        vy.to_array(),
+        ay.to_array(),
+    );
+    [0, 1].map(|i| {
+        (d[i] != 0.0 && zero_if_finite[i] == 0.0).then_some((vx[i], ax[i], vy[i], ay[i]))
+    })
+}
+
+/// Row `r` of the inverse rows from [`inverse_rows_12`] times `b`, summed
 /// left to right as nalgebra's matrix–vector product does (bit-equal:
 /// property test).
-fn solve_row(rows: &[f64; 6], r: usize, b: [f64; 3]) -> f64 {
+#[inline]
+fn solve_row<T: Lanes>(rows: &[T; 6], r: usize, b: [T; 3]) -> T {
     rows[3 * r] * b[0] + rows[3 * r + 1] * b[1] + rows[3 * r + 2] * b[2]
 }
 
-/// Rows 1 and 2 of the inverse of the moment matrix
-/// `[[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]]`, or `None` when it is
-/// singular: the expressions of nalgebra's closed-form 3×3 inverse for those
-/// rows, operation for operation, so the fit is bit-identical to
+/// [`inverse_rows_12`]'s rows, or `None` when the matrix is singular (the
+/// form the property test holds against `Matrix3::try_inverse`).
+#[cfg(test)]
+fn normal_rows_12(s: [f64; 5]) -> Option<[f64; 6]> {
+    let (determinant, rows) = inverse_rows_12(s);
+    (determinant != 0.0).then_some(rows)
+}
+
+/// The determinant and rows 1 and 2 of the inverse of the moment matrix
+/// `[[s0, s1, s2], [s1, s2, s3], [s2, s3, s4]]` (row-major), divided by
+/// the determinant even when it is 0 (the caller tests it): the
+/// expressions of nalgebra's closed-form 3×3 inverse for those rows,
+/// operation for operation, so the fit is bit-identical to
 /// `Matrix3::try_inverse` (a property test holds them equal) without the
-/// three divisions of row 0, which the fit does not use; row-major.
-fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<[f64; 6]> {
+/// three divisions of row 0, which the fit does not use.
+#[inline]
+fn inverse_rows_12<T: Lanes>([s0, s1, s2, s3, s4]: [T; 5]) -> (T, [T; 6]) {
     let (m11, m12, m13) = (s0, s1, s2);
     let (m21, m22, m23) = (s1, s2, s3);
     let (m31, m32, m33) = (s2, s3, s4);
@@ -317,17 +415,17 @@ fn normal_rows_12([s0, s1, s2, s3, s4]: [f64; 5]) -> Option<[f64; 6]> {
     let minor_m11_m23 = m21 * m33 - m31 * m23;
     let minor_m11_m22 = m21 * m32 - m31 * m22;
     let determinant = m11 * minor_m12_m23 - m12 * minor_m11_m23 + m13 * minor_m11_m22;
-    if determinant == 0.0 {
-        return None;
-    }
-    Some([
-        -minor_m11_m23 / determinant,
-        (m11 * m33 - m31 * m13) / determinant,
-        (m13 * m21 - m23 * m11) / determinant,
-        minor_m11_m22 / determinant,
-        (m12 * m31 - m32 * m11) / determinant,
-        (m11 * m22 - m21 * m12) / determinant,
-    ])
+    (
+        determinant,
+        [
+            -minor_m11_m23 / determinant,
+            (m11 * m33 - m31 * m13) / determinant,
+            (m13 * m21 - m23 * m11) / determinant,
+            minor_m11_m22 / determinant,
+            (m12 * m31 - m32 * m11) / determinant,
+            (m11 * m22 - m21 * m12) / determinant,
+        ],
+    )
 }
 
 /// The fewest fixes a section needs for any estimate: a quadratic has
@@ -383,12 +481,9 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
     let north_out = &mut out.velocity_north_mps[section.clone()];
     let yaw_out = &mut out.yaw_rate_dps[section.clone()];
     let lat_out = &mut out.accel_lat_mps2[section];
-    for k in 0..n {
-        let (lo, hi) = position_window.at(&l.t_s, k);
-        let Some((vx, ax, vy, ay)) =
-            fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
-        else {
-            continue;
+    let mut write = |k: usize, fit: Option<(f64, f64, f64, f64)>| {
+        let Some((vx, ax, vy, ay)) = fit else {
+            return;
         };
         let pos_speed = (vx * vx + vy * vy).sqrt();
         let (mut speed, mut a_long) = (
@@ -420,6 +515,28 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         (east_out[k], north_out[k]) = velocity;
         yaw_out[k] = yaw_rps.to_degrees();
         lat_out[k] = speed * yaw_rps;
+    };
+    let fit_at = |(lo, hi): (usize, usize), k: usize| {
+        fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
+    };
+    // Two fixes at a time: on a steady clock the next fix's window is this
+    // one's moved on by one fix, and the pair is fitted in two lanes.
+    for k in (0..n).step_by(2) {
+        let window = position_window.at(&l.t_s, k);
+        let fits = if k + 1 == n {
+            [fit_at(window, k), None]
+        } else {
+            let next = position_window.at(&l.t_s, k + 1);
+            if next == (window.0 + 1, window.1 + 1) {
+                fit_quadratic_pair(&l.t_s, &l.x_m, &l.y_m, window, k)
+            } else {
+                [fit_at(window, k), fit_at(next, k + 1)]
+            }
+        };
+        // One call of `write` (inlined), whichever way the pair was fitted.
+        for (j, fit) in (k..n).zip(&fits) {
+            write(j, *fit);
+        }
     }
 }
 

@@ -243,6 +243,49 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Two neighbouring fixes fitted in two lanes are the two scalar fits
+    /// bit for bit, degenerate windows (repeated times: no fit) included.
+    #[test]
+    fn a_pair_of_fits_is_two_scalar_fits(
+        points in proptest::collection::vec(
+            (
+                proptest::prop_oneof![0.0_f64..1.5, proptest::strategy::Just(0.0), proptest::strategy::Just(1.0)],
+                -1e4_f64..1e4,
+                -1e4_f64..1e4,
+            ),
+            4..12,
+        ),
+        lo_share in 0.0_f64..1.0,
+        len in 1_usize..8,
+        k_share in 0.0_f64..1.0,
+    ) {
+        let mut t = vec![0.0];
+        for (dt, _, _) in &points[1..] {
+            t.push(t.last().unwrap() + dt);
+        }
+        let x: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let y: Vec<f64> = points.iter().map(|p| p.2).collect();
+        let n = t.len();
+        // A window lo..hi of the first fix, with hi < n for the second's.
+        let lo = ((n - 2) as f64 * lo_share) as usize;
+        let hi = (lo + len).min(n - 1);
+        let k = lo + ((hi - lo) as f64 * k_share) as usize;
+        let k = k.min(n - 2);
+        let pair = fit_quadratic_pair(&t, &x, &y, (lo, hi), k);
+        let scalar = [
+            fit_quadratic(&t[lo..hi], &x[lo..hi], &y[lo..hi], t[k]),
+            fit_quadratic(&t[lo + 1..=hi], &x[lo + 1..=hi], &y[lo + 1..=hi], t[k + 1]),
+        ];
+        let bits = |f: Option<(f64, f64, f64, f64)>| {
+            f.map(|(a, b, c, d)| [a.to_bits(), b.to_bits(), c.to_bits(), d.to_bits()])
+        };
+        for lane in 0..2 {
+            proptest::prop_assert_eq!(bits(pair[lane]), bits(scalar[lane]), "lane {}", lane);
+        }
+    }
+}
+
 #[test]
 fn jerk_is_the_slope_of_a_rising_acceleration() {
     // North along s(t) = 10·t + j·t³/6: acceleration j·t, jerk j. A
