@@ -77,6 +77,7 @@ mod config;
 pub mod detect;
 pub mod geodesy;
 pub mod input;
+mod lanes;
 pub mod map;
 pub mod output;
 pub mod score;

@@ -23,6 +23,10 @@
 // software is freely granted, provided that this notice
 // is preserved.
 
+use wide::f64x2;
+
+use crate::lanes::{Lanes, lanes};
+
 /// fdlibm `__kernel_sin` coefficients: sin(x) ≈ x + S1·x³ + … + S6·x¹³ on [−π/4, π/4].
 const S1: f64 = -0.166_666_666_666_666_32;
 const S2: f64 = 0.008_333_333_333_322_49;
@@ -53,46 +57,56 @@ const ROUNDER: f64 = 6_755_399_441_055_744.0;
 /// takes over (the fits never get there), radians.
 const FAST_LIMIT: f64 = 1.0e5;
 
-/// sin(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail.
+/// sin(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail (in
+/// each lane of a [`Lanes`]).
 #[inline]
-fn kernel_sin(r: f64) -> f64 {
+fn kernel_sin<T: Lanes>(r: T) -> T {
+    let c = T::splat;
     let z = r * r;
     let w = z * z;
-    let p = S2 + z * (S3 + z * S4) + z * w * (S5 + z * S6);
-    r + z * r * (S1 + z * p)
+    let p = c(S2) + z * (c(S3) + z * c(S4)) + z * w * (c(S5) + z * c(S6));
+    r + z * r * (c(S1) + z * p)
 }
 
-/// cos(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail.
+/// cos(r) for |r| ≤ π/4 + a rounding: fdlibm's kernel with no tail (in
+/// each lane of a [`Lanes`]).
 #[inline]
-fn kernel_cos(r: f64) -> f64 {
+fn kernel_cos<T: Lanes>(r: T) -> T {
+    let c = T::splat;
     let z = r * r;
     let w = z * z;
-    let p = z * (C1 + z * (C2 + z * C3)) + w * w * (C4 + z * (C5 + z * C6));
-    let half = 0.5 * z;
-    let one_minus = 1.0 - half;
-    one_minus + (((1.0 - one_minus) - half) + z * p)
+    let p = z * (c(C1) + z * (c(C2) + z * c(C3))) + w * w * (c(C4) + z * (c(C5) + z * c(C6)));
+    let half = c(0.5) * z;
+    let one_minus = c(1.0) - half;
+    one_minus + (((c(1.0) - one_minus) - half) + z * p)
 }
 
 /// `x` reduced by π/2: the remainder r, |r| ≤ π/4 + a rounding, and the
 /// quadrant k mod 4; for finite |x| < [`FAST_LIMIT`].
 #[inline]
 fn reduce(x: f64) -> (f64, u64) {
-    let shifted = x * std::f64::consts::FRAC_2_PI + ROUNDER;
-    let k = shifted - ROUNDER;
-    // The low mantissa bits of `shifted` are k + 2⁵¹: k mod 4, the quadrant.
-    ((x - k * PIO2_HI) - k * PIO2_LO, shifted.to_bits() & 3)
+    let (r, shifted) = reduce_lanes(x);
+    (r, quadrant(shifted))
 }
 
-/// `(sin x, cos x)` of `x` radians; `f64::sin_cos` beyond ±10⁵ and for
-/// non-finite `x`.
-#[must_use]
+/// [`reduce`] in each lane: the remainder, and `shifted`, whose low
+/// mantissa bits are k + 2⁵¹ ([`quadrant`]).
 #[inline]
-pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
-    if x.is_nan() || x.abs() >= FAST_LIMIT {
-        return x.sin_cos();
-    }
-    let (r, quadrant) = reduce(x);
-    let (s, c) = (kernel_sin(r), kernel_cos(r));
+fn reduce_lanes<T: Lanes>(x: T) -> (T, T) {
+    let shifted = x * T::splat(std::f64::consts::FRAC_2_PI) + T::splat(ROUNDER);
+    let k = shifted - T::splat(ROUNDER);
+    ((x - k * T::splat(PIO2_HI)) - k * T::splat(PIO2_LO), shifted)
+}
+
+/// The quadrant k mod 4 from [`reduce_lanes`]'s `shifted`.
+#[inline]
+fn quadrant(shifted: f64) -> u64 {
+    shifted.to_bits() & 3
+}
+
+/// `(sin, cos)` from the kernels' values by the quadrant.
+#[inline]
+fn by_quadrant(s: f64, c: f64, quadrant: u64) -> (f64, f64) {
     match quadrant {
         0 => (s, c),
         1 => (c, -s),
@@ -101,12 +115,47 @@ pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
     }
 }
 
+/// Whether the fast reduction serves `x`: finite and within [`FAST_LIMIT`].
+#[inline]
+fn fast(x: f64) -> bool {
+    x.abs() < FAST_LIMIT
+}
+
+/// `(sin x, cos x)` of `x` radians; `f64::sin_cos` beyond ±10⁵ and for
+/// non-finite `x`.
+#[must_use]
+#[inline]
+pub(crate) fn sin_cos(x: f64) -> (f64, f64) {
+    if !fast(x) {
+        return x.sin_cos();
+    }
+    let (r, quadrant) = reduce(x);
+    by_quadrant(kernel_sin(r), kernel_cos(r), quadrant)
+}
+
+/// [`sin_cos`] of `a` and of `b`, bit for bit, worked out side by side in
+/// two lanes (one reduction and one evaluation of each kernel for both).
+#[must_use]
+#[allow(
+    clippy::inline_always,
+    reason = "out of line its two results go through memory, which costs what the lanes save"
+)]
+#[inline(always)]
+pub(crate) fn sin_cos_pair(a: f64, b: f64) -> [(f64, f64); 2] {
+    if !(fast(a) && fast(b)) {
+        return [sin_cos(a), sin_cos(b)];
+    }
+    let (r, shifted) = reduce_lanes(f64x2::new([a, b]));
+    let (s, c, shifted) = (lanes(kernel_sin(r)), lanes(kernel_cos(r)), lanes(shifted));
+    [0, 1].map(|i| by_quadrant(s[i], c[i], quadrant(shifted[i])))
+}
+
 /// `cos x` of `x` radians: the cosine of [`sin_cos`], bit for bit, with
 /// only the one kernel it needs.
 #[must_use]
 #[inline]
 pub(crate) fn cos(x: f64) -> f64 {
-    if x.is_nan() || x.abs() >= FAST_LIMIT {
+    if !fast(x) {
         return x.cos();
     }
     let (r, quadrant) = reduce(x);
@@ -123,6 +172,19 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    proptest! {
+        #[test]
+        fn a_pair_is_two_sin_cos(
+            a in prop_oneof![-8.0_f64..8.0, -2.0 * FAST_LIMIT..2.0 * FAST_LIMIT, Just(f64::NAN), Just(f64::INFINITY)],
+            b in prop_oneof![-8.0_f64..8.0, -2.0 * FAST_LIMIT..2.0 * FAST_LIMIT, Just(f64::NAN), Just(-0.0)],
+        ) {
+            let bits = |(s, c): (f64, f64)| (s.to_bits(), c.to_bits());
+            let [pa, pb] = sin_cos_pair(a, b);
+            prop_assert_eq!(bits(pa), bits(sin_cos(a)));
+            prop_assert_eq!(bits(pb), bits(sin_cos(b)));
+        }
+    }
 
     proptest! {
         #[test]

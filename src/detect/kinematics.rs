@@ -19,11 +19,11 @@
 //! comparison.
 
 use serde::{Deserialize, Serialize};
-use wide::f64x2;
 
 use crate::detect::clean::CleanTrip;
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
+use crate::lanes::{Lanes, lanes, pair_at};
 
 /// How derivatives are estimated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -260,39 +260,6 @@ fn widen(
     (lo, hi)
 }
 
-/// The arithmetic of the quadratic fit, for one fix (`f64`) or for two
-/// side by side ([`f64x2`]: two SSE2 lanes, each operation IEEE-exact per
-/// lane like its scalar twin, so a pair's fits are the two scalar fits bit
-/// for bit; property test).
-trait Lanes:
-    Copy
-    + std::ops::Add<Output = Self>
-    + std::ops::AddAssign
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + std::ops::Neg<Output = Self>
-{
-    /// 0 in every lane.
-    const ZERO: Self;
-    /// 1 in every lane.
-    const ONE: Self;
-    /// 2 in every lane.
-    const TWO: Self;
-}
-
-impl Lanes for f64 {
-    const ZERO: Self = 0.0;
-    const ONE: Self = 1.0;
-    const TWO: Self = 2.0;
-}
-
-impl Lanes for f64x2 {
-    const ZERO: Self = f64x2::ZERO;
-    const ONE: Self = f64x2::ONE;
-    const TWO: Self = f64x2::new([2.0; 2]);
-}
-
 /// The quadratic fit of the samples `at(j)` = `(τ_j, x_j, y_j)`, `j` in
 /// `window`, summed in order: the determinant of the moment matrix and
 /// the velocity and acceleration `(vx, ax, vy, ay)`, not yet checked
@@ -302,12 +269,12 @@ fn quadratic<T: Lanes>(
     window: std::ops::Range<usize>,
     at: impl Fn(usize) -> (T, T, T),
 ) -> (T, (T, T, T, T)) {
-    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (T::ZERO, T::ZERO, T::ZERO, T::ZERO, T::ZERO);
-    let (mut bx, mut by) = ([T::ZERO; 3], [T::ZERO; 3]);
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (T::splat(0.0), T::splat(0.0), T::splat(0.0), T::splat(0.0), T::splat(0.0));
+    let (mut bx, mut by) = ([T::splat(0.0); 3], [T::splat(0.0); 3]);
     for j in window {
         let (tau, xj, yj) = at(j);
         let tau2 = tau * tau;
-        s0 += T::ONE;
+        s0 += T::splat(1.0);
         s1 += tau;
         s2 += tau2;
         s3 += tau * tau2;
@@ -322,9 +289,9 @@ fn quadratic<T: Lanes>(
     let (determinant, rows) = inverse_rows_12([s0, s1, s2, s3, s4]);
     let fit = (
         solve_row(&rows, 0, bx),
-        T::TWO * solve_row(&rows, 1, bx),
+        T::splat(2.0) * solve_row(&rows, 1, bx),
         solve_row(&rows, 0, by),
-        T::TWO * solve_row(&rows, 1, by),
+        T::splat(2.0) * solve_row(&rows, 1, by),
     );
     (determinant, fit)
 }
@@ -359,24 +326,19 @@ fn fit_quadratic_pair(
     (lo, hi): (usize, usize),
     k: usize,
 ) -> [Option<(f64, f64, f64, f64)>; 2] {
-    // One 16-byte load per pair: the two lanes' samples lie side by side.
-    let pair = |c: &[f64], j: usize| {
-        let two: &[f64; 2] = c[j..j + 2].try_into().expect("a slice of two");
-        f64x2::new(*two)
-    };
-    let t0 = pair(t, k);
+    let t0 = pair_at(t, k);
     let (tw, xw, yw) = (&t[lo..=hi], &x[lo..=hi], &y[lo..=hi]);
     let (determinant, (vx, ax, vy, ay)) =
-        quadratic(0..hi - lo, |j| (pair(tw, j) - t0, pair(xw, j), pair(yw, j)));
+        quadratic(0..hi - lo, |j| (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j)));
     // The finiteness test of `finite`, lane by lane.
     #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
-    let zero_if_finite = ((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay)).to_array();
+    let zero_if_finite = lanes((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay));
     let (d, vx, ax, vy, ay) = (
-        determinant.to_array(),
-        vx.to_array(),
-        ax.to_array(),
-        vy.to_array(),
-        ay.to_array(),
+        lanes(determinant),
+        lanes(vx),
+        lanes(ax),
+        lanes(vy),
+        lanes(ay),
     );
     [0, 1].map(|i| {
         (d[i] != 0.0 && zero_if_finite[i] == 0.0).then_some((vx[i], ax[i], vy[i], ay[i]))

@@ -53,9 +53,16 @@ pub(super) fn pulse_step(u: f64) -> (f64, f64) {
     } else if u >= 1.0 {
         (1.0, 0.0)
     } else {
-        let (sin, cos) = trig::sin_cos(PI * u);
-        (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
+        inside_step(u, trig::sin_cos(PI * u))
     }
+}
+
+/// [`pulse_step`] inside the pulse (−1 < u < 1), from the sine and cosine
+/// of πu.
+#[inline]
+pub(super) fn inside_step(u: f64, (sin, cos): (f64, f64)) -> (f64, f64) {
+    use std::f64::consts::PI;
+    (0.5 * (u + 1.0) + sin / (2.0 * PI), 0.5 * (1.0 + cos))
 }
 
 /// The shortest half-width a pulse fit may use: `floor_s`, and at least

@@ -44,8 +44,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    Fit, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt, min_half_width_s,
-    peak_rel_error, pulse_step, with_margins,
+    Fit, Params, at_lower_bound, confident_peak_mps2, inside_step, levenberg_marquardt,
+    min_half_width_s, peak_rel_error, pulse_step, with_margins,
 };
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
@@ -194,7 +194,8 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         Vector4::new(1.0, 1.0, zero, zero)
     };
     for (k, interval) in w.samples.chunks_exact(SUBSTEPS).enumerate() {
-        for &(t_s, vh) in interval {
+        let inside = inside_pair(interval, p);
+        for (i, &(t_s, vh)) in interval.iter().enumerate() {
             let u = (t_s - p[2]) / p[3];
             if u <= -1.0 {
                 // Before the pulse only ψ₀ moves the path: the other
@@ -223,8 +224,13 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
                 continue;
             }
             // S(u), S′(u) and the heading's sine and cosine.
-            let (shape, slope) = pulse_step(u);
-            let (sin, cos) = trig::sin_cos(p[0] + p[1] * shape);
+            let ((shape, slope), (sin, cos)) = inside.map_or_else(
+                || {
+                    let (shape, slope) = pulse_step(u);
+                    ((shape, slope), trig::sin_cos(p[0] + p[1] * shape))
+                },
+                |both| both[i],
+            );
             px += vh * sin;
             py += vh * cos;
             if jac.is_some() {
@@ -251,6 +257,34 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     if let Some(j) = jac {
         detrend(&w.t_s, t_mean, s_tt, j, Vector4::zeros());
     }
+}
+
+/// A sample inside the pulse: (S(u), S′(u)) and the (sine, cosine) of its heading.
+type Inside = ((f64, f64), (f64, f64));
+
+/// When both samples of a fix interval lie inside the pulse (the general
+/// branch of [`model`], −1 < u < 1), each one's S(u), S′(u) and heading
+/// sine and cosine, computed for the two side by side
+/// ([`trig::sin_cos_pair`]: the same bits as one at a time); `None`
+/// otherwise.
+#[allow(
+    clippy::inline_always,
+    reason = "called out of line, the pair's arrays cost more than its lanes save"
+)]
+#[inline(always)]
+fn inside_pair(interval: &[(f64, f64)], p: &Params) -> Option<[Inside; 2]> {
+    const _: () = assert!(SUBSTEPS == 2, "the pair is one fix interval's samples");
+    let u = [0, 1].map(|i| (interval[i].0 - p[2]) / p[3]);
+    // The complement of the before and after tests, as `model` makes them
+    // (a NaN takes the general branch there too).
+    if u.iter().any(|&u| u <= -1.0 || u >= 1.0) {
+        return None;
+    }
+    let pi = std::f64::consts::PI;
+    let sc = trig::sin_cos_pair(pi * u[0], pi * u[1]);
+    let steps = [0, 1].map(|i| inside_step(u[i], sc[i]));
+    let heading = trig::sin_cos_pair(p[0] + p[1] * steps[0].0, p[0] + p[1] * steps[1].0);
+    Some([(steps[0], heading[0]), (steps[1], heading[1])])
 }
 
 /// Subtracts from the east and the north entries of the pairs in `values`
