@@ -167,6 +167,41 @@ pub(crate) fn cos(x: f64) -> f64 {
     }
 }
 
+/// The cosine of each latitude in `lat_deg` (degrees): [`cos`] of its
+/// radians, bit for bit, two at a time in two lanes where both lie in the
+/// same quadrant (all of a trip but a fix either side of ±45°).
+#[must_use]
+pub(crate) fn cos_of_degrees(lat_deg: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(lat_deg.len());
+    let mut pairs = lat_deg.chunks_exact(2);
+    for pair in &mut pairs {
+        out.extend(cos_pair(pair[0].to_radians(), pair[1].to_radians()));
+    }
+    out.extend(pairs.remainder().iter().map(|l| cos(l.to_radians())));
+    out
+}
+
+/// [`cos`] of `a` and of `b`: one kernel in two lanes when their
+/// quadrants agree, one at a time otherwise.
+#[inline]
+fn cos_pair(a: f64, b: f64) -> [f64; 2] {
+    if !(fast(a) && fast(b)) {
+        return [cos(a), cos(b)];
+    }
+    let (r, shifted) = reduce_lanes(f64x2::new([a, b]));
+    let shifted = lanes(shifted);
+    let q = quadrant(shifted[0]);
+    if quadrant(shifted[1]) != q {
+        return [cos(a), cos(b)];
+    }
+    lanes(match q {
+        0 => kernel_cos(r),
+        1 => -kernel_sin(r),
+        2 => -kernel_cos(r),
+        _ => kernel_sin(r),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -174,6 +209,20 @@ mod tests {
     use super::*;
 
     proptest! {
+        #[test]
+        fn a_column_of_cosines_is_cos_of_each(
+            lat_deg in proptest::collection::vec(
+                prop_oneof![-90.0_f64..90.0, 40.0_f64..50.0, -50.0_f64..-40.0, Just(45.0), Just(f64::NAN), Just(1e9)],
+                0..9,
+            ),
+        ) {
+            let column = cos_of_degrees(&lat_deg);
+            prop_assert_eq!(column.len(), lat_deg.len());
+            for (c, l) in column.iter().zip(&lat_deg) {
+                prop_assert_eq!(c.to_bits(), cos(l.to_radians()).to_bits());
+            }
+        }
+
         #[test]
         fn a_pair_is_two_sin_cos(
             a in prop_oneof![-8.0_f64..8.0, -2.0 * FAST_LIMIT..2.0 * FAST_LIMIT, Just(f64::NAN), Just(f64::INFINITY)],

@@ -678,11 +678,7 @@ impl TryFrom<RawTrip> for Trajectory {
         };
         // fdlibm's cosine (`trig`): the same bits on every platform, which
         // a system libm does not promise, at a third of glibc's cost.
-        let cos_lat = raw
-            .lat_deg
-            .iter()
-            .map(|l| trig::cos(l.to_radians()))
-            .collect();
+        let cos_lat = trig::cos_of_degrees(&raw.lat_deg);
         Ok(Self {
             cos_lat,
             user_id: raw.user_id,
