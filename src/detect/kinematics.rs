@@ -269,7 +269,13 @@ fn quadratic<T: Lanes>(
     window: std::ops::Range<usize>,
     at: impl Fn(usize) -> (T, T, T),
 ) -> (T, (T, T, T, T)) {
-    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (T::splat(0.0), T::splat(0.0), T::splat(0.0), T::splat(0.0), T::splat(0.0));
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (
+        T::splat(0.0),
+        T::splat(0.0),
+        T::splat(0.0),
+        T::splat(0.0),
+        T::splat(0.0),
+    );
     let (mut bx, mut by) = ([T::splat(0.0); 3], [T::splat(0.0); 3]);
     for j in window {
         let (tau, xj, yj) = at(j);
@@ -328,8 +334,9 @@ fn fit_quadratic_pair(
 ) -> [Option<(f64, f64, f64, f64)>; 2] {
     let t0 = pair_at(t, k);
     let (tw, xw, yw) = (&t[lo..=hi], &x[lo..=hi], &y[lo..=hi]);
-    let (determinant, (vx, ax, vy, ay)) =
-        quadratic(0..hi - lo, |j| (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j)));
+    let (determinant, (vx, ax, vy, ay)) = quadratic(0..hi - lo, |j| {
+        (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j))
+    });
     // The finiteness test of `finite`, lane by lane.
     #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
     let zero_if_finite = lanes((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay));
@@ -340,9 +347,8 @@ fn fit_quadratic_pair(
         lanes(vy),
         lanes(ay),
     );
-    [0, 1].map(|i| {
-        (d[i] != 0.0 && zero_if_finite[i] == 0.0).then_some((vx[i], ax[i], vy[i], ay[i]))
-    })
+    [0, 1]
+        .map(|i| (d[i] != 0.0 && zero_if_finite[i] == 0.0).then_some((vx[i], ax[i], vy[i], ay[i])))
 }
 
 /// Row `r` of the inverse rows from [`inverse_rows_12`] times `b`, summed

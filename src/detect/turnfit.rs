@@ -183,8 +183,8 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         j.reserve(2 * w.t_s.len());
         j.extend([Vector4::zeros(), Vector4::zeros()]);
     }
-    let (mut px, mut py) = (0.0, 0.0);
-    let (mut dx, mut dy) = (Vector4::<f64>::zeros(), Vector4::<f64>::zeros());
+    let mut sums = PathSums::default();
+    let jacobian = jac.is_some();
     // Before and after the pulse the heading is constant.
     let (before, after) = (trig::sin_cos(p[0]), trig::sin_cos(p[0] + p[1]));
     // After the pulse S = 1 and S′ = +0, so ∂ψ/∂c and ∂ψ/∂w are zeros
@@ -194,54 +194,45 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
         Vector4::new(1.0, 1.0, zero, zero)
     };
     for (k, interval) in w.samples.chunks_exact(SUBSTEPS).enumerate() {
-        let inside = inside_pair(interval, p);
-        for (i, &(t_s, vh)) in interval.iter().enumerate() {
-            let u = (t_s - p[2]) / p[3];
-            if u <= -1.0 {
-                // Before the pulse only ψ₀ moves the path: the other
-                // derivatives add zeros to sums that are still +0 (u grows
-                // with t, w > 0), which leaves them as they are.
-                let (sin, cos) = before;
-                px += vh * sin;
-                py += vh * cos;
-                if jac.is_some() {
-                    dx[0] += vh * cos;
-                    dy[0] -= vh * sin;
-                }
-                continue;
+        if let Some(both) = inside_pair(interval, p) {
+            for (&(_, vh), sample) in interval.iter().zip(&both) {
+                sums.add_inside(p, vh, sample, jacobian);
             }
-            if u >= 1.0 {
-                // After the pulse the heading is constant again, and the
-                // derivatives are those of `after_dpsi` (what the general
-                // path below computes there, bit for bit).
-                let (sin, cos) = after;
-                px += vh * sin;
-                py += vh * cos;
-                if jac.is_some() {
-                    dx += after_dpsi * (vh * cos);
-                    dy -= after_dpsi * (vh * sin);
+        } else {
+            for &(t_s, vh) in interval {
+                let u = (t_s - p[2]) / p[3];
+                if u <= -1.0 {
+                    // Before the pulse only ψ₀ moves the path: the other
+                    // derivatives add zeros to sums that are still +0 (u
+                    // grows with t, w > 0), which leaves them as they are.
+                    let (sin, cos) = before;
+                    sums.px += vh * sin;
+                    sums.py += vh * cos;
+                    if jacobian {
+                        sums.dx[0] += vh * cos;
+                        sums.dy[0] -= vh * sin;
+                    }
+                } else if u >= 1.0 {
+                    // After the pulse the heading is constant again, and the
+                    // derivatives are those of `after_dpsi` (what the general
+                    // path computes there, bit for bit).
+                    let (sin, cos) = after;
+                    sums.px += vh * sin;
+                    sums.py += vh * cos;
+                    if jacobian {
+                        sums.dx += after_dpsi * (vh * cos);
+                        sums.dy -= after_dpsi * (vh * sin);
+                    }
+                } else {
+                    let step = pulse_step(u);
+                    let heading = trig::sin_cos(p[0] + p[1] * step.0);
+                    sums.add_inside(p, vh, &(u, step, heading), jacobian);
                 }
-                continue;
-            }
-            // S(u), S′(u) and the heading's sine and cosine.
-            let ((shape, slope), (sin, cos)) = inside.map_or_else(
-                || {
-                    let (shape, slope) = pulse_step(u);
-                    ((shape, slope), trig::sin_cos(p[0] + p[1] * shape))
-                },
-                |both| both[i],
-            );
-            px += vh * sin;
-            py += vh * cos;
-            if jac.is_some() {
-                let dpsi = Vector4::new(1.0, shape, -p[1] * slope / p[3], -p[1] * slope * u / p[3]);
-                dx += dpsi * (vh * cos);
-                dy -= dpsi * (vh * sin);
             }
         }
-        r.extend([w.x_m[k + 1] - px, w.y_m[k + 1] - py]);
+        r.extend([w.x_m[k + 1] - sums.px, w.y_m[k + 1] - sums.py]);
         if let Some(j) = jac.as_deref_mut() {
-            j.extend([-dx, -dy]);
+            j.extend([-sums.dx, -sums.dy]);
         }
     }
     // Take out the best offset and drift per axis (a least-squares line in
@@ -259,8 +250,44 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     }
 }
 
-/// A sample inside the pulse: (S(u), S′(u)) and the (sine, cosine) of its heading.
-type Inside = ((f64, f64), (f64, f64));
+/// A sample inside the pulse: u, (S(u), S′(u)) and the (sine, cosine) of its heading.
+type Inside = (f64, (f64, f64), (f64, f64));
+
+/// The model path's sums over the samples so far: east and north, m, and
+/// their derivatives by the parameters.
+#[derive(Default)]
+struct PathSums {
+    px: f64,
+    py: f64,
+    dx: Vector4<f64>,
+    dy: Vector4<f64>,
+}
+
+impl PathSums {
+    /// Adds a sample inside the pulse (the general branch of [`model`]):
+    /// `vh` metres along its heading, and their derivatives when
+    /// `jacobian`.
+    #[allow(
+        clippy::inline_always,
+        reason = "two call sites in the model's inner loop; out of line it spills the sums"
+    )]
+    #[inline(always)]
+    fn add_inside(
+        &mut self,
+        p: &Params,
+        vh: f64,
+        &(u, (shape, slope), (sin, cos)): &Inside,
+        jacobian: bool,
+    ) {
+        self.px += vh * sin;
+        self.py += vh * cos;
+        if jacobian {
+            let dpsi = Vector4::new(1.0, shape, -p[1] * slope / p[3], -p[1] * slope * u / p[3]);
+            self.dx += dpsi * (vh * cos);
+            self.dy -= dpsi * (vh * sin);
+        }
+    }
+}
 
 /// When both samples of a fix interval lie inside the pulse (the general
 /// branch of [`model`], −1 < u < 1), each one's S(u), S′(u) and heading
@@ -284,7 +311,7 @@ fn inside_pair(interval: &[(f64, f64)], p: &Params) -> Option<[Inside; 2]> {
     let sc = trig::sin_cos_pair(pi * u[0], pi * u[1]);
     let steps = [0, 1].map(|i| inside_step(u[i], sc[i]));
     let heading = trig::sin_cos_pair(p[0] + p[1] * steps[0].0, p[0] + p[1] * steps[1].0);
-    Some([(steps[0], heading[0]), (steps[1], heading[1])])
+    Some([(u[0], steps[0], heading[0]), (u[1], steps[1], heading[1])])
 }
 
 /// Subtracts from the east and the north entries of the pairs in `values`
