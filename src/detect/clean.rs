@@ -550,36 +550,43 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
 
     let mut sections = Vec::new();
     let mut start = 0;
-    // Each step's time, ms (positive: times are in order and distinct).
-    let mut dts: Vec<i64> = kept.windows(2).map(|w| t[w[1]] - t[w[0]]).collect();
+    // The current section's steps no longer than `max_valid_interval_ms`:
+    // the median step is within it exactly when more than half of them
+    // are (the upper median, index len / 2 of the sorted steps), so a
+    // count decides it without sorting.
+    let mut short_steps = 0;
     for k in 1..=kept.len() {
+        // Each step's time, ms (positive: times are in order and distinct).
+        let dt = kept.get(k).map_or(0, |&i| t[i] - t[kept[k - 1]]);
         // A gap, or a step too fast to drive (the flag spike removal kept).
-        let split = k == kept.len() || dts[k - 1] > cfg.max_gap_ms || too_fast[k - 1];
-        if split {
-            if k < kept.len() {
-                report.gaps += 1;
-            }
-            // The section's steps, read already: the selection may reorder them.
-            let dts = &mut dts[start..k - 1];
-            let median = if dts.is_empty() {
-                i64::MAX
-            } else {
-                let mid = dts.len() / 2;
-                *dts.select_nth_unstable(mid).1
-            };
-            let valid = k - start >= cfg.min_section_fixes
-                && t[kept[k - 1]] - t[kept[start]] >= cfg.min_section_ms
-                && median <= cfg.max_valid_interval_ms;
-            if !valid {
-                report.fixes_in_invalid_sections += k - start;
-            }
-            sections.push(Section {
-                start,
-                end: k,
-                valid,
-            });
-            start = k;
+        let split = k == kept.len() || dt > cfg.max_gap_ms || too_fast[k - 1];
+        if !split {
+            short_steps += usize::from(dt <= cfg.max_valid_interval_ms);
+            continue;
         }
+        if k < kept.len() {
+            report.gaps += 1;
+        }
+        let steps = k - 1 - start;
+        let median_ok = if steps == 0 {
+            // No step: the median is unbounded.
+            i64::MAX <= cfg.max_valid_interval_ms
+        } else {
+            short_steps > steps / 2
+        };
+        let valid = k - start >= cfg.min_section_fixes
+            && t[kept[k - 1]] - t[kept[start]] >= cfg.min_section_ms
+            && median_ok;
+        if !valid {
+            report.fixes_in_invalid_sections += k - start;
+        }
+        sections.push(Section {
+            start,
+            end: k,
+            valid,
+        });
+        start = k;
+        short_steps = 0;
     }
     let step_m = step_lengths(trip, t, &kept, steps, cfg, &mut report);
     CleanTrip {

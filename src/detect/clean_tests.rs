@@ -251,3 +251,45 @@ fn a_jump_between_plausible_runs_splits_them() {
         ]
     );
 }
+
+proptest::proptest! {
+    /// A section is valid exactly when it has enough fixes, lasts long
+    /// enough and its median step (the upper one, sorted index len / 2)
+    /// is at most `max_valid_interval_ms`, whatever the mix of short and
+    /// long steps (the count that decides the median, against a sort).
+    #[test]
+    fn section_validity_follows_the_median_step(
+        steps_s in proptest::collection::vec(proptest::sample::select(vec![1_i64, 2, 5, 6, 9, 11, 14]), 1..60),
+        max_valid_interval_s in proptest::sample::select(vec![1_i64, 5, 6, 10]),
+    ) {
+        let mut time_ms = vec![T0];
+        for s in &steps_s {
+            time_ms.push(time_ms.last().unwrap() + 1000 * s);
+        }
+        let n = time_ms.len();
+        // Slow driving north: no spike, no parked step, no stale fix.
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: (0..n).map(|i| 50.0 + 2e-5 * i as f64).collect(),
+            lon_deg: vec![4.0; n],
+            time_ms: Some(time_ms.clone()),
+            ..RawTrip::default()
+        })
+        .unwrap();
+        let cfg = CleanConfig {
+            max_valid_interval_ms: 1000 * max_valid_interval_s,
+            ..CleanConfig::default()
+        };
+        let c = clean(&trip, &cfg);
+        proptest::prop_assert_eq!(c.fixes.len(), n);
+        for s in &c.sections {
+            let t: Vec<i64> = c.fixes[s.range()].iter().map(|&i| time_ms[i]).collect();
+            let mut dts: Vec<i64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+            dts.sort_unstable();
+            let median = dts.get(dts.len() / 2).copied().unwrap_or(i64::MAX);
+            let expected = s.end - s.start >= cfg.min_section_fixes
+                && t[t.len() - 1] - t[0] >= cfg.min_section_ms
+                && median <= cfg.max_valid_interval_ms;
+            proptest::prop_assert_eq!(s.valid, expected, "{:?} of {:?}", s, dts);
+        }
+    }
+}
