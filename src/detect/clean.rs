@@ -569,8 +569,8 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
         }
         let steps = k - 1 - start;
         let median_ok = if steps == 0 {
-            // No step: the median is unbounded.
-            i64::MAX <= cfg.max_valid_interval_ms
+            // No step: the median is unbounded, within only an unbounded limit.
+            cfg.max_valid_interval_ms == i64::MAX
         } else {
             short_steps > steps / 2
         };
