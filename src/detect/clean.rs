@@ -330,28 +330,32 @@ fn retain(
     let Some(first) = keep.iter().position(|&k| !k) else {
         return;
     };
-    // Writes go to `w` and the step before it, never past a position still
-    // to be read: the fix last kept (`p`) was at or after `w - 1`.
+    // Runs of kept fixes move down as blocks (memmove); only the first fix
+    // of a run needs the step bridging the drop before it. Writes go to
+    // `w` and below, never past a position still to be read (w ≤ k).
+    let n = keep.len();
     let mut w = first;
-    let mut last = first.checked_sub(1).map(|p| (p, kept[p]));
-    for k in first..keep.len() {
+    // The fix last kept: a run starts after a drop, so its first step is
+    // always a bridge from it.
+    let mut last = first.checked_sub(1).map(|p| kept[p]);
+    let mut k = first;
+    while k < n {
         if !keep[k] {
+            k += 1;
             continue;
         }
-        let fix = kept[k];
-        if let Some((p, p_fix)) = last {
-            let (step, fast) = if p + 1 == k {
-                (steps[p], too_fast[p])
-            } else {
-                bridge(p_fix, fix)
-            };
-            steps[w - 1] = step;
-            too_fast[w - 1] = fast;
+        let end = keep[k..].iter().position(|&x| !x).map_or(n, |len| k + len);
+        if let Some(p_fix) = last {
+            (steps[w - 1], too_fast[w - 1]) = bridge(p_fix, kept[k]);
         }
-        kept[w] = fix;
-        between[w] = between[k];
-        w += 1;
-        last = Some((k, fix));
+        last = Some(kept[end - 1]);
+        kept.copy_within(k..end, w);
+        between.copy_within(k..end, w);
+        // The steps inside the run, k → k + 1 … end − 2 → end − 1.
+        steps.copy_within(k..end - 1, w);
+        too_fast.copy_within(k..end - 1, w);
+        w += end - k;
+        k = end;
     }
     kept.truncate(w);
     between.truncate(w);
