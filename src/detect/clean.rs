@@ -180,10 +180,11 @@ fn secs(ms: i64) -> f64 {
 }
 
 /// Drops stale repeats: runs of identical positions the car moved across.
+/// The fixes kept move down in place, a run between two drops at a time.
 fn drop_stale(
     trip: &Trajectory,
     t: &[i64],
-    kept: &[usize],
+    mut kept: Vec<usize>,
     cfg: &CleanConfig,
 ) -> (Vec<usize>, usize) {
     let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
@@ -191,32 +192,33 @@ fn drop_stale(
     let same = |a: usize, b: usize| {
         lat[a].to_bits() == lat[b].to_bits() && lon[a].to_bits() == lon[b].to_bits()
     };
-    let mut out = Vec::with_capacity(kept.len());
-    let mut dropped = 0;
+    let n = kept.len();
+    // kept[..w] is the output so far; kept[from..i] is still to be moved there.
+    let (mut w, mut from) = (0, 0);
     let mut i = 0;
-    while i < kept.len() {
+    while i < n {
         let p = kept[i];
-        out.push(p);
         let mut j = i + 1;
-        while j < kept.len() && same(p, kept[j]) {
+        while j < n && same(p, kept[j]) {
             j += 1;
         }
-        if j > i + 1 {
-            // kept[i+1..j] repeat p; kept[j] (if any) is the next new position.
-            let moving = j < kept.len() && {
-                let q = kept[j];
-                let dt = secs(t[q] - t[p]);
-                dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
-            };
-            if moving {
-                dropped += j - i - 1;
-            } else {
-                out.extend_from_slice(&kept[i + 1..j]);
-            }
+        // kept[i+1..j] repeat p; kept[j] (if any) is the next new position.
+        let moving = j > i + 1 && j < n && {
+            let q = kept[j];
+            let dt = secs(t[q] - t[p]);
+            dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
+        };
+        if moving {
+            kept.copy_within(from..=i, w);
+            w += i + 1 - from;
+            from = j;
         }
         i = j;
     }
-    (out, dropped)
+    kept.copy_within(from..n, w);
+    w += n - from;
+    kept.truncate(w);
+    (kept, n - w)
 }
 
 /// Whether fix `i`, between `p` and `q`, is a spike; `d_in` and `d_out` are
@@ -546,7 +548,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     };
     let (kept, glitches) = drop_speed_glitches(trip, t, kept, cfg);
     report.speed_glitches = glitches;
-    let (kept, stale) = drop_stale(trip, t, &kept, cfg);
+    let (kept, stale) = drop_stale(trip, t, kept, cfg);
     report.stale = stale;
     let (kept, spikes, steps, too_fast) = drop_spikes(trip, t, kept, cfg);
     report.spikes = spikes;

@@ -293,3 +293,79 @@ proptest::proptest! {
         }
     }
 }
+
+/// Stale-repeat removal as it was first written, pushing each kept fix
+/// into a new column: the reference for the in-place form.
+fn drop_stale_by_push(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    cfg: &CleanConfig,
+) -> (Vec<usize>, usize) {
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let same = |a: usize, b: usize| {
+        lat[a].to_bits() == lat[b].to_bits() && lon[a].to_bits() == lon[b].to_bits()
+    };
+    let mut out = Vec::new();
+    let mut dropped = 0;
+    let mut i = 0;
+    while i < kept.len() {
+        let p = kept[i];
+        out.push(p);
+        let mut j = i + 1;
+        while j < kept.len() && same(p, kept[j]) {
+            j += 1;
+        }
+        if j > i + 1 {
+            let moving = j < kept.len() && {
+                let q = kept[j];
+                let dt = secs(t[q] - t[p]);
+                dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
+            };
+            if moving {
+                dropped += j - i - 1;
+            } else {
+                out.extend_from_slice(&kept[i + 1..j]);
+            }
+        }
+        i = j;
+    }
+    (out, dropped)
+}
+
+proptest::proptest! {
+    /// Dropping stale repeats in place gives what pushing into a new
+    /// column did: runs of repeats at any place, moving or parked, at the
+    /// ends too.
+    #[test]
+    fn stale_in_place_equals_stale_by_push(
+        moves in proptest::collection::vec((0_usize..4, proptest::bool::ANY), 1..40),
+    ) {
+        // Each entry: a new position (10 m on, or 0.1 m: parked), then that
+        // many repeats of it.
+        let (mut lat, mut time) = (Vec::new(), Vec::new());
+        let mut at = 50.0;
+        for (repeats, far) in &moves {
+            at += if *far { 1e-4 } else { 1e-6 };
+            for _ in 0..=*repeats {
+                lat.push(at);
+                time.push(T0 + 1000 * time.len() as i64);
+            }
+        }
+        let n = lat.len();
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: vec![4.0; n],
+            time_ms: Some(time),
+            ..RawTrip::default()
+        });
+        let Ok(trip) = trip else {
+            return Ok(()); // a single fix
+        };
+        let t = trip.time_ms().unwrap();
+        let cfg = CleanConfig::default();
+        let kept: Vec<usize> = (0..n).collect();
+        let expected = drop_stale_by_push(&trip, t, &kept, &cfg);
+        proptest::prop_assert_eq!(drop_stale(&trip, t, kept, &cfg), expected);
+    }
+}
