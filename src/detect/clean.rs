@@ -400,7 +400,8 @@ fn drop_spikes(
             return (kept, dropped, steps, too_fast);
         }
         let mut keep = vec![true; n];
-        let mut any = false;
+        // Fixes this pass drops (each marked once: every mark below is of a kept one).
+        let mut drops = 0;
         let mut prev = 0;
         for k in 1..n - 1 {
             let neighbours = (kept[prev], kept[k + 1]);
@@ -421,7 +422,7 @@ fn drop_spikes(
             };
             if spike {
                 keep[k] = false;
-                any = true;
+                drops += 1;
             } else {
                 plausible_between[k] = neighbours;
                 prev = k;
@@ -439,7 +440,7 @@ fn drop_spikes(
                 && dist_m(trip, kept[next], kept[after]) / dt2 <= cfg.max_speed_mps
             {
                 keep[end] = false;
-                any = true;
+                drops += 1;
             }
         }
         // Clusters of 2 to `max_spike_cluster_fixes` spikes: jumps in and out
@@ -458,14 +459,14 @@ fn drop_spikes(
                 }
                 if speed(p, q, dist_m(trip, p, q)) <= cfg.max_speed_mps {
                     keep[a..a + len].fill(false);
-                    any = true;
+                    drops += len;
                 }
             }
         }
-        if !any {
+        if drops == 0 {
             return (kept, dropped, steps, too_fast);
         }
-        dropped += keep.iter().filter(|&&k| !k).count();
+        dropped += drops;
         let mut columns = (kept, steps, too_fast, plausible_between);
         retain(&mut columns, &keep, |p, k| {
             let d = dist_m(trip, p, k);
@@ -555,44 +556,41 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     report.kept_fixes = kept.len();
 
     let mut sections = Vec::new();
-    let mut start = 0;
-    // The current section's steps no longer than `max_valid_interval_ms`:
-    // the median step is within it exactly when more than half of them
-    // are (the upper median, index len / 2 of the sorted steps), so a
-    // count decides it without sorting.
-    let mut short_steps = 0;
-    for k in 1..=kept.len() {
-        // Each step's time, ms (positive: times are in order and distinct).
-        let dt = kept.get(k).map_or(0, |&i| t[i] - t[kept[k - 1]]);
-        // A gap, or a step too fast to drive (the flag spike removal kept).
-        let split = k == kept.len() || dt > cfg.max_gap_ms || too_fast[k - 1];
-        if !split {
-            short_steps += usize::from(dt <= cfg.max_valid_interval_ms);
-            continue;
-        }
-        if k < kept.len() {
-            report.gaps += 1;
-        }
-        let steps = k - 1 - start;
+    // Closes the section of fixes start..end; `short_steps` of its steps
+    // are no longer than `max_valid_interval_ms`: the median step is within
+    // it exactly when more than half of them are (the upper median, index
+    // len / 2 of the sorted steps), so a count decides it without sorting.
+    let mut close = |start: usize, end: usize, short_steps: usize, report: &mut CleanReport| {
+        let steps = end - 1 - start;
         let median_ok = if steps == 0 {
             // No step: the median is unbounded, within only an unbounded limit.
             cfg.max_valid_interval_ms == i64::MAX
         } else {
             short_steps > steps / 2
         };
-        let valid = k - start >= cfg.min_section_fixes
-            && t[kept[k - 1]] - t[kept[start]] >= cfg.min_section_ms
+        let valid = end - start >= cfg.min_section_fixes
+            && t[kept[end - 1]] - t[kept[start]] >= cfg.min_section_ms
             && median_ok;
         if !valid {
-            report.fixes_in_invalid_sections += k - start;
+            report.fixes_in_invalid_sections += end - start;
         }
-        sections.push(Section {
-            start,
-            end: k,
-            valid,
-        });
-        start = k;
-        short_steps = 0;
+        sections.push(Section { start, end, valid });
+    };
+    let (mut start, mut short_steps) = (0, 0);
+    for (k, pair) in (1..).zip(kept.windows(2)) {
+        // Each step's time, ms (positive: times are in order and distinct).
+        let dt = t[pair[1]] - t[pair[0]];
+        // A gap, or a step too fast to drive (the flag spike removal kept).
+        if dt > cfg.max_gap_ms || too_fast[k - 1] {
+            report.gaps += 1;
+            close(start, k, short_steps, &mut report);
+            (start, short_steps) = (k, 0);
+        } else {
+            short_steps += usize::from(dt <= cfg.max_valid_interval_ms);
+        }
+    }
+    if !kept.is_empty() {
+        close(start, kept.len(), short_steps, &mut report);
     }
     let step_m = step_lengths(trip, t, &kept, steps, cfg, &mut report);
     CleanTrip {
