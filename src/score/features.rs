@@ -430,17 +430,28 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
     // ([`FeatureConfig::zone`] of nothing is `None`): the loop skips the
     // two lookups per step.
     let context = trip.has_road_context();
-    for k in 0..n.saturating_sub(1) {
+    // Each step k → k + 1: its times, length, validity at both ends and
+    // the jerk at its start, side by side (no index checks).
+    let steps = kin
+        .time_ms
+        .windows(2)
+        .zip(&clean.step_m)
+        .zip(valid.windows(2))
+        .zip(&kin.jerk_mps3);
+    for (k, (((times, &d_m), valid), &jerk)) in steps.enumerate() {
         #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
-        let dt_ms = (kin.time_ms[k + 1] - kin.time_ms[k]) as f64;
-        let d_m = clean.step_m[k];
-        let in_valid = valid[k] && valid[k + 1];
-        let v_mps = step_speed_mps(kin, k, d_m, dt_ms);
-        let jerk = kin.jerk_mps3[k];
+        let dt_ms = (times[1] - times[0]) as f64;
+        let in_valid = valid[0] && valid[1];
         let limit = if context {
             trip.speed_limit_kmh(clean.fixes[k])
         } else {
             None
+        };
+        // The speed is needed only against a limit.
+        let v_mps = if limit.is_some() {
+            step_speed_mps(kin, k, d_m, dt_ms)
+        } else {
+            0.0
         };
         let add = |acc: &mut Acc| {
             acc.distance_m += d_m;
