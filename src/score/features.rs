@@ -370,7 +370,12 @@ impl Acc {
 /// estimates at its ends, else distance over time, m/s.
 #[must_use]
 pub fn step_speed_mps(kin: &Kinematics, k: usize, distance_m: f64, dt_ms: f64) -> f64 {
-    let v = 0.5 * (kin.speed_mps[k] + kin.speed_mps[k + 1]);
+    step_speed_of(&kin.speed_mps[k..k + 2], distance_m, dt_ms)
+}
+
+/// [`step_speed_mps`] from the speeds at the step's two ends.
+fn step_speed_of(ends_mps: &[f64], distance_m: f64, dt_ms: f64) -> f64 {
+    let v = 0.5 * (ends_mps[0] + ends_mps[1]);
     if v.is_finite() {
         v
     } else if dt_ms > 0.0 {
@@ -430,15 +435,17 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
     // ([`FeatureConfig::zone`] of nothing is `None`): the loop skips the
     // two lookups per step.
     let context = trip.has_road_context();
-    // Each step k → k + 1: its times, length, validity at both ends and
-    // the jerk at its start, side by side (no index checks).
+    // Each step k → k + 1: its times, length, validity at both ends, the
+    // jerk at its start and the speeds at its ends, side by side (no index
+    // checks).
     let steps = kin
         .time_ms
         .windows(2)
         .zip(&clean.step_m)
         .zip(valid.windows(2))
-        .zip(&kin.jerk_mps3);
-    for (k, (((times, &d_m), valid), &jerk)) in steps.enumerate() {
+        .zip(&kin.jerk_mps3)
+        .zip(kin.speed_mps.windows(2));
+    for (k, ((((times, &d_m), valid), &jerk), speeds)) in steps.enumerate() {
         #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
         let dt_ms = (times[1] - times[0]) as f64;
         let in_valid = valid[0] && valid[1];
@@ -449,7 +456,7 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
         };
         // The speed is needed only against a limit.
         let v_mps = if limit.is_some() {
-            step_speed_mps(kin, k, d_m, dt_ms)
+            step_speed_of(speeds, d_m, dt_ms)
         } else {
             0.0
         };
