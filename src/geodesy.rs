@@ -8,6 +8,8 @@
 //! a few metres, not 40,000 km. Farther pairs use geo's haversine
 //! ([`crate::input::Trajectory::step_between_m`]).
 
+use crate::lanes::Lanes;
+
 /// Mean Earth radius, metres (6,371,008.8): taken from geo's haversine
 /// (the GRS80 mean radius), so the local plane and the haversine agree.
 pub const MEAN_EARTH_RADIUS_M: f64 = geo::HaversineMeasure::GRS80_MEAN_RADIUS.radius();
@@ -75,9 +77,18 @@ pub fn east_north_m(dlat_deg: f64, dlon_deg: f64, cos_lat: f64) -> (f64, f64) {
 #[must_use]
 #[inline]
 pub fn plane_distance_m(dlat_deg: f64, dlon_deg: f64, cos_lat: f64) -> f64 {
-    let x = wrap_lon_deg(dlon_deg).to_radians() * cos_lat;
-    let y = dlat_deg.to_radians();
-    MEAN_EARTH_RADIUS_M * (x * x + y * y).sqrt()
+    plane_distance_lanes_m(dlat_deg, wrap_lon_deg(dlon_deg), cos_lat)
+}
+
+/// [`plane_distance_m`] of a longitude difference already within ±180°,
+/// in each lane of a [`Lanes`] (the same operations in the same order:
+/// `to_radians` is a product with π/180).
+#[inline]
+pub(crate) fn plane_distance_lanes_m<T: Lanes>(dlat_deg: T, dlon_deg: T, cos_lat: T) -> T {
+    let rad_per_deg = T::splat(std::f64::consts::PI / 180.0);
+    let x = dlon_deg * rad_per_deg * cos_lat;
+    let y = dlat_deg * rad_per_deg;
+    T::splat(MEAN_EARTH_RADIUS_M) * (x * x + y * y).sqrt()
 }
 
 /// The latitude/longitude of a point `east_m`/`north_m` from an origin, the

@@ -24,6 +24,9 @@ pub(crate) trait Lanes:
 {
     /// `v` in every lane.
     fn splat(v: f64) -> Self;
+    /// The square root in every lane (IEEE: correctly rounded).
+    #[must_use]
+    fn sqrt(self) -> Self;
 }
 
 impl Lanes for f64 {
@@ -31,12 +34,20 @@ impl Lanes for f64 {
     fn splat(v: f64) -> Self {
         v
     }
+    #[inline]
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
 }
 
 impl Lanes for f64x2 {
     #[inline]
     fn splat(v: f64) -> Self {
         f64x2::splat(v)
+    }
+    #[inline]
+    fn sqrt(self) -> Self {
+        f64x2::sqrt(self)
     }
 }
 

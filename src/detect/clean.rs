@@ -304,7 +304,7 @@ fn drop_speed_glitches(
 
 /// The length of each step `kept[k] → kept[k + 1]`, metres.
 fn steps_of(trip: &Trajectory, kept: &[usize]) -> Vec<f64> {
-    kept.windows(2).map(|w| dist_m(trip, w[0], w[1])).collect()
+    trip.steps_between_m(kept)
 }
 
 /// Passes of spike removal at most: a spike can hide its neighbour's, so a

@@ -11,9 +11,11 @@ use geo::{Distance, Haversine, Point};
 use sha2::{Digest, Sha256};
 
 use crate::api;
-use crate::geodesy::plane_distance_m;
+use crate::geodesy::{plane_distance_lanes_m, plane_distance_m};
 use crate::input::polyline::{Precision, encode_polyline};
+use crate::lanes::lanes;
 use crate::trig;
+use wide::f64x2;
 
 /// Fixes less than this apart in latitude and longitude (about 11 km) are
 /// measured in the local tangent plane; farther ones by haversine, degrees.
@@ -886,6 +888,41 @@ impl Trajectory {
             return plane_distance_m(dlat, dlon, 0.5 * (self.cos_lat[a] + self.cos_lat[b]));
         }
         self.haversine_m(a, b)
+    }
+
+    /// [`Trajectory::step_between_m`] of each step `fixes[k] → fixes[k + 1]`,
+    /// bit for bit (property test), two steps at a time in two lanes where
+    /// both are near pairs.
+    ///
+    /// # Panics
+    /// If an entry of `fixes` is not a fix index.
+    #[must_use]
+    pub(crate) fn steps_between_m(&self, fixes: &[usize]) -> Vec<f64> {
+        let (lat, lon, cos) = (&self.lat_deg, &self.lon_deg, &self.cos_lat);
+        let mut out = Vec::with_capacity(fixes.len().saturating_sub(1));
+        for w in fixes.windows(3).step_by(2) {
+            let (a, b, c) = (w[0], w[1], w[2]);
+            let dlat = [lat[b] - lat[a], lat[c] - lat[b]];
+            let dlon = [lon[b] - lon[a], lon[c] - lon[b]];
+            let near =
+                |d: [f64; 2]| d[0].abs() < LOCAL_PLANE_MAX_DEG && d[1].abs() < LOCAL_PLANE_MAX_DEG;
+            if near(dlat) && near(dlon) {
+                // Near pairs: |Δlon| < 180°, which the wrap leaves as it is.
+                let cos_mean = f64x2::splat(0.5)
+                    * (f64x2::new([cos[a], cos[b]]) + f64x2::new([cos[b], cos[c]]));
+                let d = plane_distance_lanes_m(f64x2::new(dlat), f64x2::new(dlon), cos_mean);
+                out.extend(lanes(d));
+            } else {
+                out.extend([self.step_between_m(a, b), self.step_between_m(b, c)]);
+            }
+        }
+        // An odd number of steps leaves the last one.
+        if let [.., a, b] = fixes
+            && fixes.len().is_multiple_of(2)
+        {
+            out.push(self.step_between_m(*a, *b));
+        }
+        out
     }
 
     /// The far pairs of [`Trajectory::step_between_m`], out of line: the

@@ -232,3 +232,43 @@ fn utc_offsets_are_checked_as_given_and_repeated_when_one() {
     r.utc_offset_s = vec![0, 70_000, 0];
     assert_eq!(fails(r).kind, TrajectoryErrorKind::LengthMismatch);
 }
+
+proptest::proptest! {
+    /// The steps through a list of fixes, two at a time in lanes, are
+    /// `step_between_m` of each pair bit for bit: near and far pairs,
+    /// across the antimeridian, repeated and skipped fixes, odd and even
+    /// counts.
+    #[test]
+    fn steps_between_are_step_between_each_pair(
+        fixes in proptest::collection::vec(
+            (
+                -89.0_f64..89.0,
+                proptest::prop_oneof![-180.0_f64..180.0, 179.99_f64..180.0, -180.0_f64..-179.99],
+                proptest::prop_oneof![proptest::strategy::Just(0.0), -1e-3_f64..1e-3, -0.2_f64..0.2],
+            ),
+            2..12,
+        ),
+        order in proptest::collection::vec(0_usize..12, 0..16),
+    ) {
+        // A path: each fix near the one before (or 0.2° off: a far pair).
+        let (mut lat, mut lon) = (vec![fixes[0].0], vec![fixes[0].1]);
+        for &(_, lon_jump, step) in &fixes[1..] {
+            lat.push((lat.last().unwrap() + step).clamp(-89.9, 89.9));
+            // Now and then the other way round the globe: a far pair.
+            let l = lon.last().unwrap() + step + if lon_jump > 179.99 { 359.99 } else { 0.0 };
+            lon.push((l + 180.0).rem_euclid(360.0) - 180.0);
+        }
+        let n = lat.len();
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+            ..RawTrip::default()
+        })
+        .unwrap();
+        let kept: Vec<usize> = order.iter().map(|&i| i % n).collect();
+        let expected: Vec<u64> = kept.windows(2).map(|w| trip.step_between_m(w[0], w[1]).to_bits()).collect();
+        let ours: Vec<u64> = trip.steps_between_m(&kept).iter().map(|d| d.to_bits()).collect();
+        proptest::prop_assert_eq!(ours, expected);
+    }
+}
