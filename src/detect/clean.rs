@@ -389,8 +389,10 @@ fn drop_spikes(
     };
     // Whether each step is too fast: most are not, and a cluster needs a
     // too-fast step in and out.
-    let mut too_fast: Vec<bool> = (0..steps.len())
-        .map(|k| speed(kept[k], kept[k + 1], steps[k]) > cfg.max_speed_mps)
+    let mut too_fast: Vec<bool> = kept
+        .windows(2)
+        .zip(&steps)
+        .map(|(w, &d)| speed(w[0], w[1], d) > cfg.max_speed_mps)
         .collect();
     // The neighbours (fix indices) each fix was last found no spike between.
     let mut plausible_between = vec![(usize::MAX, usize::MAX); kept.len()];
