@@ -20,6 +20,7 @@
 mod csv;
 mod gpx;
 mod jsonl;
+mod line_pool;
 mod open;
 #[cfg(feature = "parquet")]
 mod parquet;
@@ -262,7 +263,13 @@ impl InputRecord {
     /// ```
     pub fn into_trajectory(self) -> Result<Trajectory, RecordError> {
         let raw = match self.payload {
-            Payload::JsonLine(line) => parse_line(&line),
+            Payload::JsonLine(line) => {
+                let raw = parse_line(&line);
+                // The parsed trip owns its columns: the line's buffer can
+                // serve the next line read.
+                line_pool::give(line.into_bytes());
+                raw
+            }
             Payload::Trip(result) => *result,
         };
         let raw = raw.map_err(|e| RecordError::new(&self.pos, e))?;
@@ -284,7 +291,8 @@ pub struct JsonlReader<R> {
     source: Arc<str>,
     line: u64,
     /// Length of the last line read, bytes: each line is read into a buffer
-    /// of about that capacity (the lines of one file are alike), which then
+    /// of about that capacity (the lines of one file are alike; a buffer a
+    /// parsed record gave back when there is one, `line_pool`), which then
     /// becomes the record's text without a copy. (A buffer grown from empty
     /// would reallocate a dozen times on a long line; one reused buffer
     /// would need a second copy.)
@@ -323,7 +331,7 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let capacity = (self.last_len + self.last_len / 8 + 64).min(self.max_line_bytes);
-            let mut buf = Vec::with_capacity(capacity);
+            let mut buf = line_pool::take(capacity);
             if self.skipping {
                 // The rest of a line over the limit, reported already.
                 self.skipping = false;
