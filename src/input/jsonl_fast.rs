@@ -213,6 +213,11 @@ struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    /// The first eight bytes of the last long integer read (all digits),
+    /// as a little-endian word, and their value: the Unix milliseconds of
+    /// one trip share their first eight digits for 100 s at a time, and a
+    /// word equal to it needs no conversion.
+    last_high: (u64, u64),
 }
 
 impl<'a> Scanner<'a> {
@@ -221,6 +226,9 @@ impl<'a> Scanner<'a> {
             text,
             bytes: text.as_bytes(),
             at: 0,
+            // No eight bytes read: a word of eight zero bytes, which no
+            // number starting with 1–9 has.
+            last_high: (0, 0),
         }
     }
 
@@ -463,9 +471,21 @@ impl<'a> Scanner<'a> {
         if !(b'1'..=b'9').contains(&words[0]) {
             return None;
         }
-        let (high, count) = eight_digits(&words[..8]);
+        let mut first = [0_u8; 8];
+        first.copy_from_slice(&words[..8]);
+        let first = u64::from_le_bytes(first);
+        let high = if first == self.last_high.0 {
+            self.last_high.1
+        } else {
+            let (high, count) = eight_digits(&words[..8]);
+            if count < 8 {
+                return None;
+            }
+            self.last_high = (first, high);
+            high
+        };
         let (low, more) = eight_digits(&words[8..]);
-        if count < 8 || more == 8 || matches!(words[8 + more], b'.' | b'e' | b'E') {
+        if more == 8 || matches!(words[8 + more], b'.' | b'e' | b'E') {
             return None;
         }
         self.at += 8 + more;

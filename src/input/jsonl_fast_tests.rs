@@ -487,3 +487,39 @@ proptest! {
         prop_assert_eq!(fast::QuotedKey::new(&key).starts(&line), line.starts_with(&key));
     }
 }
+
+proptest! {
+    /// Unix milliseconds sharing their first eight digits (the scanner
+    /// reuses the converted first word) or not, of every length around the
+    /// 13 digits of today's, read as serde reads them.
+    #[test]
+    fn timestamps_sharing_their_first_digits_read_as_serde(
+        prefix in "[1-9][0-9]{7}",
+        other in "[1-9][0-9]{7}",
+        suffixes in proptest::collection::vec(
+            ("[0-9]{0,10}", any::<bool>(), proptest::bool::weighted(0.05)),
+            2..8,
+        ),
+    ) {
+        let numbers: Vec<String> = suffixes
+            .iter()
+            .map(|(tail, same, fraction)| {
+                let head = if *same { &prefix } else { &other };
+                format!("{head}{tail}{}", if *fraction { ".5" } else { "" })
+            })
+            .collect();
+        let line = format!(
+            r#"{{"encoded":"{}","timestamps_ms":[{}]}}"#,
+            "_p~iF~ps|U".to_owned() + &"_ulLnnqC".repeat(numbers.len() - 1),
+            numbers.join(",")
+        );
+        assert_same(&line);
+    }
+}
+
+#[test]
+fn shared_first_digits_are_taken() {
+    let line = r#"{"encoded":"_p~iF~ps|U_ulLnnqC_mqNvxq`@","timestamps_ms":[1553240265000,1553240266000,1553250000000]}"#;
+    assert!(taken(line));
+    assert_same(line);
+}
