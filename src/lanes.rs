@@ -27,6 +27,13 @@ pub(crate) trait Lanes:
     /// The square root in every lane (IEEE: correctly rounded).
     #[must_use]
     fn sqrt(self) -> Self;
+    /// `then` in the lanes where `self > threshold`, `otherwise` elsewhere
+    /// (a NaN lane is not greater).
+    #[must_use]
+    fn where_gt(self, threshold: f64, then: Self, otherwise: Self) -> Self;
+    /// `then` in the lanes where `self ≥ threshold`, `otherwise` elsewhere.
+    #[must_use]
+    fn where_ge(self, threshold: f64, then: Self, otherwise: Self) -> Self;
 }
 
 impl Lanes for f64 {
@@ -38,6 +45,14 @@ impl Lanes for f64 {
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
+    #[inline]
+    fn where_gt(self, threshold: f64, then: Self, otherwise: Self) -> Self {
+        if self > threshold { then } else { otherwise }
+    }
+    #[inline]
+    fn where_ge(self, threshold: f64, then: Self, otherwise: Self) -> Self {
+        if self >= threshold { then } else { otherwise }
+    }
 }
 
 impl Lanes for f64x2 {
@@ -48,6 +63,16 @@ impl Lanes for f64x2 {
     #[inline]
     fn sqrt(self) -> Self {
         f64x2::sqrt(self)
+    }
+    #[inline]
+    fn where_gt(self, threshold: f64, then: Self, otherwise: Self) -> Self {
+        self.simd_gt(f64x2::splat(threshold))
+            .bitselect(then, otherwise)
+    }
+    #[inline]
+    fn where_ge(self, threshold: f64, then: Self, otherwise: Self) -> Self {
+        self.simd_ge(f64x2::splat(threshold))
+            .bitselect(then, otherwise)
     }
 }
 

@@ -24,6 +24,7 @@ use crate::detect::clean::CleanTrip;
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
 use crate::lanes::{Lanes, lanes, pair_at};
+use wide::f64x2;
 
 /// How derivatives are estimated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -320,6 +321,10 @@ fn finite(fit: (f64, f64, f64, f64)) -> bool {
     (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0
 }
 
+/// A pair of fits side by side: `(vx, ax, vy, ay)` in two lanes, and
+/// whether each lane's is a fit (`None` of [`fit_quadratic`] otherwise).
+type PairFit = ((f64x2, f64x2, f64x2, f64x2), [bool; 2]);
+
 /// [`fit_quadratic`] for fixes `k` and `k + 1` at once, whose windows are
 /// `lo..hi` and `lo + 1..hi + 1` (`hi < t.len()`): sample `j` of the
 /// first is sample `j + 1` of the second, so one unaligned two-lane load
@@ -331,24 +336,24 @@ fn fit_quadratic_pair(
     y: &[f64],
     (lo, hi): (usize, usize),
     k: usize,
-) -> [Option<(f64, f64, f64, f64)>; 2] {
+) -> PairFit {
     let t0 = pair_at(t, k);
     let (tw, xw, yw) = (&t[lo..=hi], &x[lo..=hi], &y[lo..=hi]);
-    let (determinant, (vx, ax, vy, ay)) = quadratic(0..hi - lo, |j| {
+    let (determinant, fit) = quadratic(0..hi - lo, |j| {
         (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j))
     });
+    let (vx, ax, vy, ay) = fit;
     // The finiteness test of `finite`, lane by lane.
     #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
     let zero_if_finite = lanes((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay));
-    let (d, vx, ax, vy, ay) = (
-        lanes(determinant),
-        lanes(vx),
-        lanes(ax),
-        lanes(vy),
-        lanes(ay),
-    );
-    [0, 1]
-        .map(|i| (d[i] != 0.0 && zero_if_finite[i] == 0.0).then_some((vx[i], ax[i], vy[i], ay[i])))
+    let d = lanes(determinant);
+    (fit, [0, 1].map(|i| d[i] != 0.0 && zero_if_finite[i] == 0.0))
+}
+
+/// A [`PairFit`] as the two scalar fits.
+fn split_pair(((vx, ax, vy, ay), ok): PairFit) -> [Option<(f64, f64, f64, f64)>; 2] {
+    let (vx, ax, vy, ay) = (lanes(vx), lanes(ax), lanes(vy), lanes(ay));
+    [0, 1].map(|i| ok[i].then_some((vx[i], ax[i], vy[i], ay[i])))
 }
 
 /// Row `r` of the inverse rows from [`inverse_rows_12`] times `b`, summed
@@ -434,6 +439,82 @@ fn heading_deg(vx: f64, vy: f64) -> f64 {
     if deg < 0.0 { deg + 360.0 } else { deg }
 }
 
+/// One section's share of the output columns [`local_fit`] writes.
+struct Columns<'a> {
+    speed_mps: &'a mut [f64],
+    accel_long_mps2: &'a mut [f64],
+    velocity_east_mps: &'a mut [f64],
+    velocity_north_mps: &'a mut [f64],
+    yaw_rate_dps: &'a mut [f64],
+    accel_lat_mps2: &'a mut [f64],
+}
+
+/// Where [`Columns::put`] writes one value per lane: fix `k`, or fixes
+/// `k` and `k + 1`.
+trait Store: Lanes {
+    /// Writes `self` at `k` (and on) of `column`.
+    fn store(self, column: &mut [f64], k: usize);
+    /// The value in degrees (`f64::to_degrees`: a product with 180/π).
+    fn to_degrees(self) -> Self {
+        self * Self::splat(180.0_f64 / std::f64::consts::PI)
+    }
+}
+
+impl Store for f64 {
+    #[inline]
+    fn store(self, column: &mut [f64], k: usize) {
+        column[k] = self;
+    }
+}
+
+impl Store for f64x2 {
+    #[inline]
+    fn store(self, column: &mut [f64], k: usize) {
+        column[k..k + 2].copy_from_slice(&lanes(self));
+    }
+}
+
+impl Columns<'_> {
+    /// Writes a fix's (or a pair's) speed, longitudinal acceleration,
+    /// velocity, and the yaw rate (rad/s, given) in degrees/s and times the
+    /// speed as lateral acceleration.
+    #[inline]
+    fn put<T: Store>(&mut self, k: usize, [speed, a_long, east, north, yaw_rps]: [T; 5]) {
+        speed.store(self.speed_mps, k);
+        a_long.store(self.accel_long_mps2, k);
+        east.store(self.velocity_east_mps, k);
+        north.store(self.velocity_north_mps, k);
+        yaw_rps.to_degrees().store(self.yaw_rate_dps, k);
+        (speed * yaw_rps).store(self.accel_lat_mps2, k);
+    }
+}
+
+/// What a fitted velocity and acceleration `(vx, ax, vy, ay)` say of a
+/// fix's motion, in each lane: its speed, the acceleration along it (0
+/// when standing), the velocity east and north (`NaN` below
+/// `min_heading_mps`: no heading) and the yaw rate, rad/s, positive to the
+/// right (0 below `min_heading_mps`).
+#[inline]
+fn position_motion<T: Lanes>((vx, ax, vy, ay): (T, T, T, T), min_heading_mps: f64) -> [T; 5] {
+    let speed = (vx * vx + vy * vy).sqrt();
+    let a_long = speed.where_gt(STANDSTILL_MPS, (ax * vx + ay * vy) / speed, T::splat(0.0));
+    let nan = T::splat(f64::NAN);
+    let yaw = speed.where_ge(
+        min_heading_mps,
+        (vx * ay - vy * ax) / (speed * speed),
+        T::splat(0.0),
+    );
+    // With heading clockwise from north (x east, y north), v × a > 0 is a
+    // counter-clockwise (left) turn; the sign is flipped so right is positive.
+    [
+        speed,
+        a_long,
+        speed.where_ge(min_heading_mps, vx, nan),
+        speed.where_ge(min_heading_mps, vy, nan),
+        -yaw,
+    ]
+}
+
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
     let n = l.t_s.len();
     let mut position_window = SlidingWindow::new(
@@ -443,25 +524,22 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
     let mut speed_window = SlidingWindow::new(cfg.speed_window_s, MIN_FIT_FIXES);
     // This section's share of each output column.
     let section = base..base + n;
-    let speed_out = &mut out.speed_mps[section.clone()];
-    let accel_out = &mut out.accel_long_mps2[section.clone()];
-    let east_out = &mut out.velocity_east_mps[section.clone()];
-    let north_out = &mut out.velocity_north_mps[section.clone()];
-    let yaw_out = &mut out.yaw_rate_dps[section.clone()];
-    let lat_out = &mut out.accel_lat_mps2[section];
-    let mut write = |k: usize, fit: Option<(f64, f64, f64, f64)>| {
-        let Some((vx, ax, vy, ay)) = fit else {
+    let mut columns = Columns {
+        speed_mps: &mut out.speed_mps[section.clone()],
+        accel_long_mps2: &mut out.accel_long_mps2[section.clone()],
+        velocity_east_mps: &mut out.velocity_east_mps[section.clone()],
+        velocity_north_mps: &mut out.velocity_north_mps[section.clone()],
+        yaw_rate_dps: &mut out.yaw_rate_dps[section.clone()],
+        accel_lat_mps2: &mut out.accel_lat_mps2[section],
+    };
+    // No measured speed in this section: every output comes from positions.
+    let positions_only = l.speed_mps.is_empty();
+    let mut write = |columns: &mut Columns, k: usize, fit: Option<(f64, f64, f64, f64)>| {
+        let Some(fit) = fit else {
             return;
         };
-        let pos_speed = (vx * vx + vy * vy).sqrt();
-        let (mut speed, mut a_long) = (
-            pos_speed,
-            if pos_speed > STANDSTILL_MPS {
-                (ax * vx + ay * vy) / pos_speed
-            } else {
-                0.0
-            },
-        );
+        let [mut speed, mut a_long, east, north, yaw_rps] =
+            position_motion(fit, cfg.min_heading_speed_mps);
         if l.measured_mps(k).is_some() {
             let (slo, shi) = speed_window.at(&l.t_s, k);
             let samples = (slo..shi).filter_map(|j| l.measured_mps(j).map(|v| (l.t_s[j], v)));
@@ -470,19 +548,7 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
                 a_long = slope;
             }
         }
-        let (yaw_rps, velocity) = if pos_speed >= cfg.min_heading_speed_mps {
-            ((vx * ay - vy * ax) / (pos_speed * pos_speed), (vx, vy))
-        } else {
-            (0.0, (f64::NAN, f64::NAN))
-        };
-        // With heading clockwise from north (x east, y north), v × a > 0 is a
-        // counter-clockwise (left) turn; the sign is flipped so right is positive.
-        let yaw_rps = -yaw_rps;
-        speed_out[k] = speed;
-        accel_out[k] = a_long;
-        (east_out[k], north_out[k]) = velocity;
-        yaw_out[k] = yaw_rps.to_degrees();
-        lat_out[k] = speed * yaw_rps;
+        columns.put(k, [speed, a_long, east, north, yaw_rps]);
     };
     let fit_at = |(lo, hi): (usize, usize), k: usize| {
         fit_quadratic(&l.t_s[lo..hi], &l.x_m[lo..hi], &l.y_m[lo..hi], l.t_s[k])
@@ -496,14 +562,21 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         } else {
             let next = position_window.at(&l.t_s, k + 1);
             if next == (window.0 + 1, window.1 + 1) {
-                fit_quadratic_pair(&l.t_s, &l.x_m, &l.y_m, window, k)
+                let pair = fit_quadratic_pair(&l.t_s, &l.x_m, &l.y_m, window, k);
+                if positions_only && pair.1 == [true, true] {
+                    // Both fixes' outputs side by side, as `write` gives them
+                    // without a measured speed.
+                    columns.put(k, position_motion(pair.0, cfg.min_heading_speed_mps));
+                    continue;
+                }
+                split_pair(pair)
             } else {
                 [fit_at(window, k), fit_at(next, k + 1)]
             }
         };
         // One call of `write` (inlined), whichever way the pair was fitted.
         for (j, fit) in (k..n).zip(&fits) {
-            write(j, *fit);
+            write(&mut columns, j, *fit);
         }
     }
 }

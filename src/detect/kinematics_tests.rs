@@ -272,7 +272,7 @@ proptest::proptest! {
         let hi = (lo + len).min(n - 1);
         let k = lo + ((hi - lo) as f64 * k_share) as usize;
         let k = k.min(n - 2);
-        let pair = fit_quadratic_pair(&t, &x, &y, (lo, hi), k);
+        let pair = split_pair(fit_quadratic_pair(&t, &x, &y, (lo, hi), k));
         let scalar = [
             fit_quadratic(&t[lo..hi], &x[lo..hi], &y[lo..hi], t[k]),
             fit_quadratic(&t[lo + 1..=hi], &x[lo + 1..=hi], &y[lo + 1..=hi], t[k + 1]),
@@ -316,4 +316,51 @@ fn jerk_is_the_slope_of_a_rising_acceleration() {
         );
     }
     assert!(k.jerk_mps3[0].is_nan() && k.jerk_mps3[n - 1].is_nan());
+}
+
+proptest::proptest! {
+    /// The outputs of a pair of fits written side by side are those of
+    /// each fit written alone, bit for bit: speeds around the standstill
+    /// and heading thresholds included (where the lanes select).
+    #[test]
+    fn a_pair_of_outputs_is_two_scalar_outputs(
+        fits in proptest::collection::vec(
+            (
+                proptest::prop_oneof![-30.0_f64..30.0, -2.5_f64..2.5, -1e-6_f64..1e-6, proptest::strategy::Just(0.0), proptest::strategy::Just(2.0)],
+                -5.0_f64..5.0,
+                proptest::prop_oneof![-30.0_f64..30.0, -2.5_f64..2.5, proptest::strategy::Just(0.0)],
+                -5.0_f64..5.0,
+            ),
+            2,
+        ),
+        min_heading_mps in proptest::prop_oneof![proptest::strategy::Just(2.0), 0.0_f64..3.0],
+    ) {
+        let (a, b) = (fits[0], fits[1]);
+        let pair = (
+            wide::f64x2::new([a.0, b.0]),
+            wide::f64x2::new([a.1, b.1]),
+            wide::f64x2::new([a.2, b.2]),
+            wide::f64x2::new([a.3, b.3]),
+        );
+        let store = |lanes: bool| {
+            let mut cols = vec![vec![f64::NAN; 2]; 6];
+            let [c0, c1, c2, c3, c4, c5] = &mut cols[..] else { unreachable!() };
+            let mut columns = Columns {
+                speed_mps: c0,
+                accel_long_mps2: c1,
+                velocity_east_mps: c2,
+                velocity_north_mps: c3,
+                yaw_rate_dps: c4,
+                accel_lat_mps2: c5,
+            };
+            if lanes {
+                columns.put(0, position_motion(pair, min_heading_mps));
+            } else {
+                columns.put(0, position_motion(a, min_heading_mps));
+                columns.put(1, position_motion(b, min_heading_mps));
+            }
+            cols.iter().flatten().map(|v| v.to_bits()).collect::<Vec<u64>>()
+        };
+        proptest::prop_assert_eq!(store(true), store(false));
+    }
 }
