@@ -184,7 +184,7 @@ pub(crate) fn cos_of_degrees(lat_deg: &[f64]) -> Vec<f64> {
 /// [`cos`] of `a` and of `b`: one kernel in two lanes when their
 /// quadrants agree, one at a time otherwise.
 #[inline]
-fn cos_pair(a: f64, b: f64) -> [f64; 2] {
+pub(crate) fn cos_pair(a: f64, b: f64) -> [f64; 2] {
     if !(fast(a) && fast(b)) {
         return [cos(a), cos(b)];
     }

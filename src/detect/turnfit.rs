@@ -161,7 +161,25 @@ fn yaw_rate_rps(p: &Params, t_s: f64) -> f64 {
     if u.abs() >= 1.0 {
         0.0
     } else {
-        p[1] / (2.0 * p[3]) * (1.0 + trig::cos(std::f64::consts::PI * u))
+        pulse_yaw_rate_rps(p, trig::cos(std::f64::consts::PI * u))
+    }
+}
+
+/// The model yaw rate inside the pulse, from cos(πu), rad/s.
+#[inline]
+fn pulse_yaw_rate_rps(p: &Params, cos_pi_u: f64) -> f64 {
+    p[1] / (2.0 * p[3]) * (1.0 + cos_pi_u)
+}
+
+/// [`yaw_rate_rps`] at two times, bit for bit: both cosines in two lanes
+/// when both lie inside the pulse.
+fn yaw_rates_rps(p: &Params, t_s: [f64; 2]) -> [f64; 2] {
+    let u = t_s.map(|t| (t - p[2]) / p[3]);
+    if u.iter().all(|u| u.abs() < 1.0) {
+        let pi = std::f64::consts::PI;
+        trig::cos_pair(pi * u[0], pi * u[1]).map(|c| pulse_yaw_rate_rps(p, c))
+    } else {
+        t_s.map(|t| yaw_rate_rps(p, t))
     }
 }
 
@@ -419,6 +437,10 @@ fn window(
     w.v_mps.iter().all(|v| v.is_finite()).then(|| w.sampled())
 }
 
+/// Steps of the grid over the fitted pulse where its peak is looked for
+/// (an even number: the points go two at a time, then the last).
+const PEAK_GRID: usize = 64;
+
 /// Fixes either side of a fix whose path gives its arc speed.
 const ARC_HALF_FIXES: usize = 2;
 
@@ -493,25 +515,36 @@ fn fit_turn(
     }
     let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m, cfg.max_peak_rel_error)?;
     // The peak of speed × yaw rate over the pulse, on a grid of 64 steps.
-    let v_at = |ts: f64| {
-        let k = w.t_s.partition_point(|&x| x < ts).clamp(1, n - 1);
+    // The grid's times only grow, so the fix interval holding each is found
+    // by moving on from the last one (what a search from the start finds:
+    // the first fix not before it).
+    let mut next_fix = 0;
+    let mut v_at = |ts: f64| {
+        while next_fix < n && w.t_s[next_fix] < ts {
+            next_fix += 1;
+        }
+        let k = next_fix.clamp(1, n - 1);
         let (a, b) = (w.t_s[k - 1], w.t_s[k]);
         let f = ((ts - a) / (b - a)).clamp(0.0, 1.0);
         w.v_mps[k - 1] + f * (w.v_mps[k] - w.v_mps[k - 1])
     };
-    let grid = 64.0;
+    #[allow(clippy::cast_precision_loss, reason = "a small grid")]
+    let ts_at = |s: usize| p[2] - p[3] + 2.0 * p[3] * s as f64 / PEAK_GRID as f64;
     let mut best = (0.0, 0.0);
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "w is seconds"
-    )]
-    for s in 0..=grid as usize {
-        #[allow(clippy::cast_precision_loss, reason = "a small grid")]
-        let ts = p[2] - p[3] + 2.0 * p[3] * s as f64 / grid;
-        let a = (v_at(ts) * yaw_rate_rps(&p, ts)).abs();
-        if a > best.0 {
-            best = (a, ts);
+    // Grid points two at a time (their yaw rates side by side), then the last.
+    for s in (0..PEAK_GRID).step_by(2).chain([PEAK_GRID]) {
+        let (ts, yaw) = if s < PEAK_GRID {
+            let ts = [ts_at(s), ts_at(s + 1)];
+            (ts, yaw_rates_rps(&p, ts))
+        } else {
+            let ts = ts_at(s);
+            ([ts, f64::NAN], [yaw_rate_rps(&p, ts), f64::NAN])
+        };
+        for i in 0..if s < PEAK_GRID { 2 } else { 1 } {
+            let a = (v_at(ts[i]) * yaw[i]).abs();
+            if a > best.0 {
+                best = (a, ts[i]);
+            }
         }
     }
     #[allow(clippy::cast_possible_truncation, reason = "Unix ms fit in i64")]

@@ -389,3 +389,22 @@ proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The model's yaw rate at two times side by side is its yaw rate at
+    /// each, bit for bit: inside the pulse, at its edges and outside.
+    #[test]
+    fn yaw_rates_of_a_pair_are_each_ones(
+        theta in -3.0_f64..3.0,
+        c in -2.0_f64..2.0,
+        w in 0.5_f64..6.0,
+        at in proptest::collection::vec(proptest::prop_oneof![-1.2_f64..1.2, proptest::strategy::Just(-1.0), proptest::strategy::Just(1.0), proptest::strategy::Just(0.0)], 2),
+    ) {
+        let p = Params::new(0.3, theta, c, w);
+        let t_s = [c + at[0] * w, c + at[1] * w];
+        let pair = yaw_rates_rps(&p, t_s);
+        for i in 0..2 {
+            proptest::prop_assert_eq!(pair[i].to_bits(), yaw_rate_rps(&p, t_s[i]).to_bits());
+        }
+    }
+}
