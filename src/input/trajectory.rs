@@ -569,17 +569,16 @@ fn check_shape(raw: &RawTrip) -> Result<usize, TrajectoryError> {
 /// Checks that every coordinate is finite and in range.
 fn check_coordinates(raw: &RawTrip) -> Result<(), TrajectoryError> {
     let layout = &raw.layout;
-    let n = raw.lat_deg.len();
-    for i in 0..n {
-        let (lat, lon) = (raw.lat_deg[i], raw.lon_deg[i]);
-        if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+    // A range holds no NaN or infinity: one test each says "finite and in range".
+    for (i, (&lat, &lon)) in raw.lat_deg.iter().zip(&raw.lon_deg).enumerate() {
+        if !(-90.0..=90.0).contains(&lat) {
             return Err(err(
                 TrajectoryErrorKind::Coordinate,
                 layout.field(Column::Latitude, Some(i)),
                 format!("latitude {lat} is outside [-90, 90]"),
             ));
         }
-        if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        if !(-180.0..=180.0).contains(&lon) {
             return Err(err(
                 TrajectoryErrorKind::Coordinate,
                 layout.field(Column::Longitude, Some(i)),
