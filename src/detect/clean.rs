@@ -237,13 +237,14 @@ fn is_spike(
     if d_in + d_out < cfg.spike_min_detour_m {
         return false;
     }
-    let (dt_in, dt_out) = (secs(t[i] - t[p]), secs(t[q] - t[i]));
-    if dt_in <= 0.0 || dt_out <= 0.0 {
+    // A skip surely longer than the path less the least detour leaves too
+    // small a detour, whatever its exact length (each test here only says
+    // "no spike", so their order is free: the cheaper first).
+    if surely_faster(trip, p, q, d_in + d_out - cfg.spike_min_detour_m) {
         return false;
     }
-    // A skip surely longer than the path less the least detour leaves too
-    // small a detour, whatever its exact length.
-    if surely_faster(trip, p, q, d_in + d_out - cfg.spike_min_detour_m) {
+    let (dt_in, dt_out) = (secs(t[i] - t[p]), secs(t[q] - t[i]));
+    if dt_in <= 0.0 || dt_out <= 0.0 {
         return false;
     }
     let d_skip = dist_m(trip, p, q);
