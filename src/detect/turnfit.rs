@@ -127,11 +127,20 @@ struct Window {
     /// m). They do not depend on the parameters, so [`Window::sampled`]
     /// works them out once for all of a fit's model evaluations.
     samples: Vec<(f64, f64)>,
+    /// The mean of `t_s` and the sum of squared deviations from it: the
+    /// detrending line's own numbers, the same at every evaluation
+    /// (worked out by [`Window::sampled`]).
+    t_line: (f64, f64),
 }
 
 impl Window {
-    /// The window with its model samples (`samples`) worked out.
+    /// The window with its model samples (`samples`) and `t_line` worked out.
     fn sampled(mut self) -> Self {
+        #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
+        let n = self.t_s.len() as f64;
+        let t_mean = self.t_s.iter().sum::<f64>() / n;
+        let s_tt: f64 = self.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
+        self.t_line = (t_mean, s_tt);
         self.samples.clear();
         for k in 1..self.t_s.len() {
             let (t0, t1) = (self.t_s[k - 1], self.t_s[k]);
@@ -258,10 +267,7 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     // seconds, an offset moving at a nearly constant velocity. Projecting
     // the Jacobian's columns the same way eliminates those four linear
     // parameters exactly (variable projection).
-    #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
-    let n = w.t_s.len() as f64;
-    let t_mean = w.t_s.iter().sum::<f64>() / n;
-    let s_tt: f64 = w.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
+    let (t_mean, s_tt) = w.t_line;
     detrend(&w.t_s, t_mean, s_tt, r, -0.0);
     if let Some(j) = jac {
         detrend(&w.t_s, t_mean, s_tt, j, Vector4::zeros());
@@ -419,6 +425,7 @@ fn window(
         y_m: Vec::with_capacity(n),
         speed_measured: false,
         samples: Vec::with_capacity(SUBSTEPS * n),
+        t_line: (0.0, 0.0),
     };
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = turn.peak_at_ms as f64;

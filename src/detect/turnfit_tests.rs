@@ -289,6 +289,7 @@ proptest! {
             y_m: offsets[14..14 + n].to_vec(),
             speed_measured: true,
             samples: Vec::new(),
+            t_line: (0.0, 0.0),
         }
         .sampled();
         let p = Vector4::new(psi0, theta, c, half);
