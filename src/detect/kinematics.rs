@@ -310,15 +310,15 @@ fn quadratic<T: Lanes>(
 /// that give the slope and curvature ([`inverse_rows_12`]).
 fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
     let (determinant, fit) = quadratic(0..t.len(), |j| (t[j] - t0, x[j], y[j]));
-    (determinant != 0.0 && finite(fit)).then_some(fit)
+    (determinant != 0.0 && zero_if_finite(fit) == 0.0).then_some(fit)
 }
 
-/// Whether all four are finite: x − x is 0 for a finite x and NaN
-/// otherwise, so the sum is 0 exactly when all four are (four
-/// subtractions, not four bit tests).
+/// 0 in the lanes where all four are finite, NaN elsewhere: x − x is 0 for
+/// a finite x and NaN otherwise (four subtractions, not four bit tests).
+#[inline]
 #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
-fn finite(fit: (f64, f64, f64, f64)) -> bool {
-    (fit.0 - fit.0) + (fit.1 - fit.1) + (fit.2 - fit.2) + (fit.3 - fit.3) == 0.0
+fn zero_if_finite<T: Lanes>((a, b, c, d): (T, T, T, T)) -> T {
+    (a - a) + (b - b) + (c - c) + (d - d)
 }
 
 /// A pair of fits side by side: `(vx, ax, vy, ay)` in two lanes, and
@@ -342,12 +342,8 @@ fn fit_quadratic_pair(
     let (determinant, fit) = quadratic(0..hi - lo, |j| {
         (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j))
     });
-    let (vx, ax, vy, ay) = fit;
-    // The finiteness test of `finite`, lane by lane.
-    #[allow(clippy::eq_op, reason = "x − x is the finiteness test")]
-    let zero_if_finite = lanes((vx - vx) + (ax - ax) + (vy - vy) + (ay - ay));
-    let d = lanes(determinant);
-    (fit, [0, 1].map(|i| d[i] != 0.0 && zero_if_finite[i] == 0.0))
+    let (d, finite) = (lanes(determinant), lanes(zero_if_finite(fit)));
+    (fit, [0, 1].map(|i| d[i] != 0.0 && finite[i] == 0.0))
 }
 
 /// A [`PairFit`] as the two scalar fits.

@@ -449,16 +449,12 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
         #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
         let dt_ms = (times[1] - times[0]) as f64;
         let in_valid = valid[0] && valid[1];
+        // The limit, and the step's speed, needed only against one.
         let limit = if context {
             trip.speed_limit_kmh(clean.fixes[k])
+                .map(|limit| (limit, step_speed_of(speeds, d_m, dt_ms)))
         } else {
             None
-        };
-        // The speed is needed only against a limit.
-        let v_mps = if limit.is_some() {
-            step_speed_of(speeds, d_m, dt_ms)
-        } else {
-            0.0
         };
         let add = |acc: &mut Acc| {
             acc.distance_m += d_m;
@@ -471,7 +467,7 @@ pub fn trip_features(trip: &Trajectory, analysis: &TripAnalysis, cfg: &FeatureCo
                     acc.jerk_sq_ms += jerk * jerk * dt_ms;
                 }
             }
-            if let Some(limit) = limit {
+            if let Some((limit, v_mps)) = limit {
                 acc.limit_known_ms += dt_ms;
                 let v_kmh = v_mps * 3.6;
                 if v_kmh > cfg.speeding_threshold_kmh(limit) {
