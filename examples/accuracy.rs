@@ -724,18 +724,29 @@ fn main() {
     );
     header();
     for sampling_ms in [1000, 2000, 5000] {
-        for (name, noise) in [
+        // The real receivers' speed noise at 1 s only.
+        let real_speed_noise = (sampling_ms == 1000).then_some((
+            "5 m drift + all artefacts, speed noise 0.16 m/s (the real receivers')",
+            NoiseConfig {
+                speed_sigma_mps: 0.16,
+                ..NoiseConfig::default()
+            },
+        ));
+        let settings = [
             ("no noise", NoiseConfig::none()),
             ("5 m drift + all artefacts", NoiseConfig::default()),
-            (
-                "10 m drift, 1.5 m white + all artefacts",
-                NoiseConfig {
-                    position_sigma_m: 10.0,
-                    white_sigma_m: 1.5,
-                    ..NoiseConfig::default()
-                },
-            ),
-        ] {
+        ]
+        .into_iter()
+        .chain(real_speed_noise)
+        .chain([(
+            "10 m drift, 1.5 m white + all artefacts",
+            NoiseConfig {
+                position_sigma_m: 10.0,
+                white_sigma_m: 1.5,
+                ..NoiseConfig::default()
+            },
+        )]);
+        for (name, noise) in settings {
             let sim = SimConfig {
                 sampling_ms,
                 noise,

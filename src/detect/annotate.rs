@@ -4,10 +4,11 @@
 //! Only valid sections are annotated. An **acceleration episode** is a run of
 //! fixes whose longitudinal acceleration keeps one sign with magnitude at
 //! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
-//! `merge_gap_ms` apart are one episode, and episodes shorter than
-//! `min_episode_ms` or changing the speed by less than `min_speed_change_mps`
-//! are dropped (noise blips). A decelerating episode is a `brake` when its
-//! peak reaches `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
+//! `merge_gap_ms` apart are one episode, and episodes changing the speed by
+//! less than the trip's noise allows ([`AnnotateConfig::speed_change_needed_mps`])
+//! are dropped (noise blips), as are those shorter than `min_episode_ms`. A
+//! decelerating episode is a `brake` when its peak reaches
+//! `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
 //!
 //! A **turn episode** is a run of one-signed lateral acceleration that
 //! reaches `turn_start_mps2` and holds at least `turn_hold_mps2` (half of it:
@@ -81,10 +82,25 @@ pub struct AnnotateConfig {
     /// graded hard scores count firm events in part, not only those over
     /// the line.
     pub hardness_from_share: f64,
-    /// Episodes shorter than this are dropped, ms.
+    /// Episodes shorter than this are dropped, ms (0 by default: at 1 Hz a
+    /// real 2–3 s speed change whose peak just reaches the start level is a
+    /// run of one fix, under a second between its crossings; the speed
+    /// change tells it from a blip).
     pub min_episode_ms: i64,
-    /// Episodes that change the speed by less than this are dropped, m/s.
+    /// An episode changes the speed by at least this when the trip has no
+    /// measured-speed noise estimate (positions only, or too few fixes),
+    /// m/s; see [`AnnotateConfig::speed_change_needed_mps`].
     pub min_speed_change_mps: f64,
+    /// With a noise estimate σ of the measured speed
+    /// (`Kinematics::speed_noise_mps`), an episode changes the speed by at
+    /// least this many σ: the default, 4 × √(2/3) ≈ 3.27, is four standard
+    /// deviations of the difference of two ±1 s speed fits (each the mean of
+    /// three 1 Hz speeds, σ/√3) — what noise alone seldom reaches.
+    pub speed_change_noise_multiple: f64,
+    /// The least speed change an episode makes whatever the noise, m/s:
+    /// more than a step of speeds stored in whole km/h (0.28 m/s), where a
+    /// noise estimate can read 0.
+    pub min_speed_change_floor_mps: f64,
     /// Same-kind episodes closer than this are merged, ms.
     pub merge_gap_ms: i64,
     /// |lateral acceleration| a turn episode reaches, m/s².
@@ -132,8 +148,10 @@ impl Default for AnnotateConfig {
             hard_brake_mps2: 3.0,
             hard_turn_mps2: 3.5,
             hardness_from_share: 1.0 / 3.0,
-            min_episode_ms: 1000,
+            min_episode_ms: 0,
             min_speed_change_mps: 0.8,
+            speed_change_noise_multiple: 4.0 * (2.0_f64 / 3.0).sqrt(),
+            min_speed_change_floor_mps: 0.4,
             merge_gap_ms: 1500,
             turn_start_mps2: 0.6,
             turn_hold_mps2: 0.3,
@@ -151,6 +169,29 @@ impl Default for AnnotateConfig {
 }
 
 impl AnnotateConfig {
+    /// The speed change an acceleration episode makes at least, m/s, on a
+    /// trip whose measured speed has noise `speed_noise_mps` (σ, m/s;
+    /// `None`: unknown): `speed_change_noise_multiple` × σ, at least
+    /// `min_speed_change_floor_mps`; without an estimate
+    /// `min_speed_change_mps`. The one place that decides it: a quiet
+    /// receiver shows gentle real speed changes a noisy one hides.
+    ///
+    /// # Example
+    /// ```
+    /// use tripscore::detect::AnnotateConfig;
+    /// let cfg = AnnotateConfig::default();
+    /// assert_eq!(cfg.speed_change_needed_mps(None), 0.8);
+    /// assert!((cfg.speed_change_needed_mps(Some(0.15)) - 0.49).abs() < 0.01);
+    /// assert_eq!(cfg.speed_change_needed_mps(Some(0.01)), 0.4);
+    /// assert!(cfg.speed_change_needed_mps(Some(0.5)) > 1.6);
+    /// ```
+    #[must_use]
+    pub fn speed_change_needed_mps(&self, speed_noise_mps: Option<f64>) -> f64 {
+        speed_noise_mps.map_or(self.min_speed_change_mps, |sigma| {
+            (self.speed_change_noise_multiple * sigma).max(self.min_speed_change_floor_mps)
+        })
+    }
+
     /// The hard threshold of `kind`, m/s²: `hard_accel_mps2`,
     /// `hard_brake_mps2`, or `hard_turn_mps2` for every turn kind; infinite
     /// for a coast (a coast is never hard).
@@ -539,13 +580,14 @@ fn acceleration_episodes(
 ) -> Vec<Annotation> {
     let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
     let level = cfg.episode_start_mps2;
+    let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
     runs(t, a, range, (level, level), cfg.merge_gap_ms)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
         .filter(|r| {
             let lo = r.lo.saturating_sub(1);
             let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
-            (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= cfg.min_speed_change_mps
+            (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= min_dv
         })
         .map(|r| {
             let (peak_mps2, peak_at_ms) = peak(a, t, &r);

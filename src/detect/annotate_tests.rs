@@ -232,6 +232,44 @@ fn speed_changes_are_accelerations_brakes_or_coasts() {
 }
 
 #[test]
+fn a_gentle_speed_change_counts_where_the_speed_is_quiet() {
+    // A 3 s pull peaking at 0.45 m/s²: about a second above the start,
+    // 0.68 m/s gained in all — under the 0.8 m/s asked without a noise
+    // estimate.
+    let long = [Pulse {
+        at_s: 10.0,
+        half_s: 1.5,
+        peak: 0.45,
+    }];
+    let (clean, mut kin) = signals(20.0, 15.0, &long, &[]);
+    let cfg = AnnotateConfig::default();
+    let dv = kin.speed_mps[kin.speed_mps.len() - 1] - kin.speed_mps[0];
+    assert!(dv < cfg.min_speed_change_mps && dv > 0.6, "{dv}");
+    assert!(annotate(&clean, &kin, &cfg).episodes.is_empty());
+    // A receiver with 0.1 m/s of noise shows it; one with 0.3 m/s does not.
+    kin.speed_noise_mps = Some(0.1);
+    assert_eq!(
+        kinds(&annotate(&clean, &kin, &cfg)),
+        [("accelerate", false)]
+    );
+    kin.speed_noise_mps = Some(0.3);
+    assert!(annotate(&clean, &kin, &cfg).episodes.is_empty());
+}
+
+proptest::proptest! {
+    /// More noise never asks for less speed change, and never less than
+    /// the floor.
+    #[test]
+    fn the_speed_change_asked_grows_with_the_noise(a in 0.0_f64..2.0, b in 0.0_f64..2.0) {
+        let cfg = AnnotateConfig::default();
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (need_lo, need_hi) = (cfg.speed_change_needed_mps(Some(lo)), cfg.speed_change_needed_mps(Some(hi)));
+        proptest::prop_assert!(need_lo <= need_hi);
+        proptest::prop_assert!(need_lo >= cfg.min_speed_change_floor_mps);
+    }
+}
+
+#[test]
 fn implausible_peaks_are_counted_not_annotated() {
     let speed = 15.0;
     let (clean, kin) = signals(30.0, speed, &[], &[turn(15.0, 90.0, 14.0, speed)]);

@@ -110,6 +110,125 @@ fn measured_speed_drives_longitudinal_acceleration() {
     assert!((k.jerk_mps3[10]).abs() < 1e-6);
 }
 
+/// A straight 1 Hz trip north whose measured speed is `speed_mps(k)`
+/// (positions follow it).
+fn measured_trip(n: usize, speed_mps: impl Fn(usize) -> f64) -> Trajectory {
+    let mut lat = Vec::with_capacity(n);
+    let mut y_m = 0.0;
+    for k in 0..n {
+        lat.push(50.0 + (y_m / EARTH_RADIUS_M).to_degrees());
+        y_m += speed_mps(k);
+    }
+    Trajectory::try_from(RawTrip {
+        lat_deg: lat,
+        lon_deg: vec![4.0; n],
+        time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+        speed_kmh: Some((0..n).map(|k| Some(speed_mps(k) * 3.6)).collect()),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
+
+/// Deterministic noise of unit variance (a sum of 12 uniforms, centred).
+fn unit_noise(k: usize, seed: u64) -> f64 {
+    let mut x = (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seed;
+    (0..12)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1_u64 << 53) as f64
+        })
+        .sum::<f64>()
+        - 6.0
+}
+
+#[test]
+fn speed_noise_is_the_white_noise_of_the_measured_speed() {
+    // 0.2 m/s of white noise on a speed that rises and falls gently.
+    let trip = measured_trip(600, |k| {
+        15.0 + 3.0 * (k as f64 / 60.0).sin() + 0.2 * unit_noise(k, 7)
+    });
+    let sigma = run(&trip, &KinematicsConfig::default())
+        .speed_noise_mps
+        .unwrap();
+    assert!((sigma - 0.2).abs() < 0.03, "{sigma}");
+    // A clean ramp has none (within the estimate's 2.5 mm/s bins); positions
+    // only or too few fixes: no estimate.
+    let ramp = measured_trip(100, |k| 5.0 + 0.5 * k as f64);
+    let quiet = run(&ramp, &KinematicsConfig::default()).speed_noise_mps;
+    assert!(quiet.unwrap() < 0.004, "{quiet:?}");
+    let positions = KinematicsConfig {
+        speed_source: SpeedSource::PositionsOnly,
+        ..KinematicsConfig::default()
+    };
+    assert_eq!(run(&trip, &positions).speed_noise_mps, None);
+    let short = measured_trip(31, |k| 10.0 + 0.2 * unit_noise(k, 3));
+    assert_eq!(
+        run(&short, &KinematicsConfig::default()).speed_noise_mps,
+        None
+    );
+    let long_enough = measured_trip(32, |k| 10.0 + 0.2 * unit_noise(k, 3));
+    assert!(
+        run(&long_enough, &KinematicsConfig::default())
+            .speed_noise_mps
+            .is_some()
+    );
+}
+
+#[test]
+fn speed_noise_shrugs_off_outliers_and_slow_fixes() {
+    let noisy = |k: usize| 12.0 + 0.15 * unit_noise(k, 11);
+    let base = run(&measured_trip(400, noisy), &KinematicsConfig::default())
+        .speed_noise_mps
+        .unwrap();
+    // Every 50th speed 4 m/s off (6 % of the residuals touched): the
+    // median moves by a few per cent, an RMS would by 200 %.
+    let spiky = run(
+        &measured_trip(400, |k| noisy(k) + if k % 50 == 0 { 4.0 } else { 0.0 }),
+        &KinematicsConfig::default(),
+    )
+    .speed_noise_mps
+    .unwrap();
+    assert!(spiky >= base && spiky < 1.12 * base, "{base} {spiky}");
+    // Fixes below 2 m/s (a queue: speeds of 0–1.9 m/s jumping about) do
+    // not count.
+    let queue = run(
+        &measured_trip(400, |k| {
+            if k < 200 {
+                1.9 * (k % 2) as f64
+            } else {
+                noisy(k)
+            }
+        }),
+        &KinematicsConfig::default(),
+    )
+    .speed_noise_mps
+    .unwrap();
+    assert!((queue - 0.15).abs() < 0.04, "{queue}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// The estimate scales with the noise and ignores the speed's trend.
+    #[test]
+    fn speed_noise_scales_with_the_noise_not_the_trend(
+        sigma in 0.05_f64..0.6,
+        slope in -0.3_f64..0.3,
+        seed in 0_u64..1000,
+    ) {
+        let kin = |scale: f64, slope: f64| {
+            let trip = measured_trip(300, |k| 20.0 + slope * k as f64 / 10.0 + scale * unit_noise(k, seed));
+            run(&trip, &KinematicsConfig::default()).speed_noise_mps.unwrap()
+        };
+        // Within a bin (2.5 mm/s, × 1.4826) of exact.
+        let one = kin(sigma, 0.0);
+        proptest::prop_assert!((kin(2.0 * sigma, 0.0) - 2.0 * one).abs() < 0.008);
+        proptest::prop_assert!((kin(sigma, slope) - one).abs() < 0.004);
+    }
+}
+
 #[test]
 fn heading_follows_the_direction_of_travel_on_both_estimators() {
     // A right circle starts heading north and turns clockwise: after a
