@@ -26,8 +26,11 @@ pub struct ScoreConfig {
     /// A trip needs this much distance in valid sections for event scores, km.
     pub min_trip_km: f64,
     /// Trip scores only: this much event-free driving is added to a trip's
-    /// distance, so one event on a 2 km trip does not read as 50 per 100 km
-    /// (shrinkage toward a clean record; windows use their plain distance), km.
+    /// distance (shrinkage toward a clean record: one event on a 2 km trip
+    /// then reads as 1 in 12 km; windows use their plain distance), km. 0
+    /// by default: a trip's score is then its own rate, the score a window
+    /// of that trip alone would get, and ranks trips as their inertial
+    /// ratings do (docs/SCORING.md, "Per trip, no prior").
     pub trip_prior_km: f64,
     /// A window (l7d, past) with less distance than this has all scores -1, km.
     pub min_window_km: f64,
@@ -62,7 +65,7 @@ impl Default for ScoreConfig {
     fn default() -> Self {
         Self {
             min_trip_km: 0.5,
-            trip_prior_km: 10.0,
+            trip_prior_km: 0.0,
             min_window_km: 50.0,
             min_zone_km: 5.0,
             min_limit_known_s: 60.0,
@@ -134,8 +137,12 @@ pub enum ScoreScope {
 /// let s = score_features(&f, ScoreScope::WindowAll, 0.5, &ScoreConfig::default());
 /// // 1.5 in 20 km = 7.5 per 100 km, against the 50 per 100 km scale: e^-0.15.
 /// assert!((s.hard_brake - (-0.15_f64).exp()).abs() < 1e-12);
-/// // A trip adds 10 km of event-free driving: 1.5 in 30 km.
+/// // A trip scores at the same rate by default; with `trip_prior_km` 10
+/// // it adds 10 km of event-free driving: 1.5 in 30 km.
 /// let trip = score_features(&f, ScoreScope::Trip, 0.5, &ScoreConfig::default());
+/// assert_eq!(trip.hard_brake, s.hard_brake);
+/// let shrunk = ScoreConfig { trip_prior_km: 10.0, ..ScoreConfig::default() };
+/// let trip = score_features(&f, ScoreScope::Trip, 0.5, &shrunk);
 /// assert!((trip.hard_brake - (-0.1_f64).exp()).abs() < 1e-12);
 /// assert_eq!(s.legal, -1.0); // no speed limits known
 /// assert_eq!(s.focus, Some(-1.0)); // no phone data
