@@ -110,6 +110,18 @@ proptest! {
         prop_assert!(in_range(&s), "{s:?}");
     }
 
+    /// Without a trip prior (the default) a trip scores what a window of
+    /// that one trip would; with one, its event scores are never lower.
+    #[test]
+    fn a_trip_scores_as_a_window_of_itself(z in zone_features(), prior_km in 0.5_f64..50.0) {
+        prop_assert_eq!(score_features(&z, ScoreScope::Trip, 0.5, &CFG), score_features(&z, ScoreScope::WindowAll, 0.5, &CFG));
+        let shrunk = ScoreConfig { trip_prior_km: prior_km, ..ScoreConfig::default() };
+        let (plain, trip) = (score_features(&z, ScoreScope::WindowAll, 0.5, &shrunk), score_features(&z, ScoreScope::Trip, 0.5, &shrunk));
+        for (a, b) in [(plain.hard_brake, trip.hard_brake), (plain.hard_accel, trip.hard_accel), (plain.hard_turn, trip.hard_turn), (plain.smooth, trip.smooth)] {
+            prop_assert!(b >= a, "{a} {b}");
+        }
+    }
+
     #[test]
     fn overall_is_the_mean_of_available_smooth_legal_anticipative(z in zone_features()) {
         let s = score_features(&z, ScoreScope::Trip, 0.5, &CFG);
