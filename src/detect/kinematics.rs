@@ -656,7 +656,7 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
     }
     let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
     out.speed_measured = measured;
-    let mut noise = NoiseHistogram::new();
+    let mut noise = NoiseHistogram::new(n);
     for section in &clean.sections {
         if section.end - section.start < MIN_FIT_FIXES {
             continue;
@@ -698,10 +698,15 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
 /// ([`NoiseHistogram::add_section`]), whose median gives a robust standard
 /// deviation. A histogram, not a sort: one pass and no allocation, where a
 /// selection over every fix cost 7 % of the kinematics stage; its bins
-/// (2.5 mm/s) are far finer than any receiver's noise.
+/// (2.5 mm/s) are far finer than any receiver's noise. A long trip is
+/// sampled: every `stride`-th fix, about [`NOISE_SAMPLES`] residuals in all
+/// (a median of 256 has a standard error of about 7 %; every fix of a
+/// 1,000-fix trip cost 4 % of scoring time on compact input).
 struct NoiseHistogram {
     /// Residuals per bin.
     counts: [u32; NOISE_BINS],
+    /// Every `stride`-th triple of fixes is counted.
+    stride: usize,
 }
 
 /// Bins of [`NoiseHistogram`]; residuals beyond the last bin count in it.
@@ -710,11 +715,15 @@ const NOISE_BINS: usize = 512;
 const NOISE_BIN_MPS: f64 = 0.0025;
 /// Fewest residuals a noise estimate is made from.
 const MIN_NOISE_SAMPLES: u32 = 30;
+/// About how many residuals a trip's estimate is made from at most.
+const NOISE_SAMPLES: usize = 256;
 
 impl NoiseHistogram {
-    fn new() -> Self {
+    /// An empty histogram for a trip of `fixes` kept fixes.
+    fn new(fixes: usize) -> Self {
         Self {
             counts: [0; NOISE_BINS],
+            stride: (fixes / NOISE_SAMPLES).max(1),
         }
     }
 
@@ -726,7 +735,8 @@ impl NoiseHistogram {
     fn add_section(&mut self, local: &Local) {
         const MIN_SPEED_MPS: f64 = 2.0;
         const MAX_GAP_S: f64 = 2.0;
-        for (t, v) in local.t_s.windows(3).zip(local.speed_mps.windows(3)) {
+        let triples = local.t_s.windows(3).zip(local.speed_mps.windows(3));
+        for (t, v) in triples.step_by(self.stride) {
             let [Some(va), Some(vb), Some(vc)] = [v[0], v[1], v[2]] else {
                 continue;
             };
