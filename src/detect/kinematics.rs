@@ -117,9 +117,10 @@ pub struct Kinematics {
     /// The measured speed's noise σ, m/s: a robust standard deviation
     /// (1.4826 × the median absolute value) of each measured speed about the
     /// line through its neighbours, over fixes above 2 m/s at most 2 s
-    /// apart — an upper bound, the true speed's own curvature counts a
-    /// little. `None` without measured speed, or with fewer than 30 such
-    /// fixes. Annotation asks a speed change to stand out of it
+    /// apart (about 256 of a long trip's fixes) — an upper bound, the true
+    /// speed's own curvature counts a little. `None` without measured
+    /// speed, or with fewer than 30 such fixes. Annotation asks a speed
+    /// change to stand out of it
     /// (`AnnotateConfig::speed_change_needed_mps`).
     pub speed_noise_mps: Option<f64>,
 }
@@ -769,14 +770,13 @@ impl NoiseHistogram {
     /// (interpolated within its bin); `None` from fewer than
     /// [`MIN_NOISE_SAMPLES`] residuals.
     fn sigma_mps(&self) -> Option<f64> {
-        let counted = &self.counts;
-        let total: u32 = counted.iter().sum();
+        let total: u32 = self.counts.iter().sum();
         if total < MIN_NOISE_SAMPLES {
             return None;
         }
         let half = 0.5 * f64::from(total);
         let mut below = 0.0;
-        for (bin, &count) in counted.iter().enumerate() {
+        for (bin, &count) in self.counts.iter().enumerate() {
             let count = f64::from(count);
             if below + count >= half {
                 #[allow(clippy::cast_precision_loss, reason = "bin < 512")]
