@@ -117,6 +117,43 @@ fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&pairs)
 }
 
+/// The 5th and 95th percentiles of [`spearman`] over 2,000 bootstrap
+/// resamples of the pairs (a fixed seed: the same interval every run):
+/// how far a correlation over a handful of drives can move by which drives
+/// happen to be in the set. Resamples whose ranks are all tied are left out.
+fn spearman_interval(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        #[allow(clippy::cast_possible_truncation, reason = "an index below n")]
+        let k = (state % n as u64) as usize;
+        k
+    };
+    let mut found: Vec<f64> = (0..2000)
+        .filter_map(|_| {
+            let picks: Vec<usize> = (0..x.len()).map(|_| next(x.len())).collect();
+            let xs: Vec<f64> = picks.iter().map(|&k| x[k]).collect();
+            let ys: Vec<f64> = picks.iter().map(|&k| y[k]).collect();
+            let r = spearman(&xs, &ys);
+            r.is_finite().then_some(r)
+        })
+        .collect();
+    found.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "a position in a short list"
+        )]
+        let k = ((found.len() - 1) as f64 * q).round() as usize;
+        found[k]
+    };
+    (at(0.05), at(0.95))
+}
+
 /// A driveplotr-nds drive with its inertial rows: (Unix ms, measured speed
 /// m/s, accel_x m/s² positive speeding up, yaw rate deg/s positive right).
 struct NdsDrive {
@@ -446,7 +483,7 @@ fn event_recall(drives: &[NdsDrive]) {
 fn ratings(drives: &[NdsDrive], config: &Config) {
     println!("\n## Real drives: per-trip hard scores against inertial ratings (driveplotr-nds)\n");
     println!(
-        "Rating = Σ over the logger's 1 Hz samples of (|a| − threshold)⁺ per km (a: accel_x for braking and acceleration, gyro yaw rate × speed for turning); Spearman correlation of the trip's score with −rating (1: the calmer trip always scores higher), trips of ≥ 2 km.\n"
+        "Rating = Σ over the logger's 1 Hz samples of (|a| − threshold)⁺ per km (a: accel_x for braking and acceleration, gyro yaw rate × speed for turning); Spearman correlation of the trip's score with −rating (1: the calmer trip always scores higher), trips of ≥ 2 km; in brackets the 5th–95th percentiles over 2,000 bootstrap resamples of the drives.\n"
     );
     println!(
         "| score | threshold 1.0 m/s² | threshold 1.5 m/s² | trips with the score exactly 1 |"
@@ -487,7 +524,8 @@ fn ratings(drives: &[NdsDrive], config: &Config) {
                 .iter()
                 .map(|(_, r)| score(&r.behavior_scores))
                 .collect();
-            cells.push(format!("{:.2}", spearman(&s, &rating)));
+            let (lo, hi) = spearman_interval(&s, &rating);
+            cells.push(format!("{:.2} ({lo:.2}–{hi:.2})", spearman(&s, &rating)));
         }
         let ones = scored
             .iter()
