@@ -177,6 +177,43 @@ fn speed_noise_is_the_white_noise_of_the_measured_speed() {
 }
 
 #[test]
+fn speed_noise_weighs_uneven_intervals() {
+    // Fixes 0.6–1.4 s apart on a speed ramp: the line through each fix's
+    // neighbours takes the ramp out exactly, so only the noise is left.
+    let n = 500;
+    let t_ms: Vec<i64> = (0..n)
+        .map(|k| T0 + 1000 * k as i64 + (400.0 * (k as f64 * 1.7).sin()) as i64)
+        .collect();
+    let speed = |k: usize, sigma: f64| {
+        10.0 + 0.05 * (t_ms[k] - T0) as f64 / 1000.0 + sigma * unit_noise(k, 5)
+    };
+    let trip = |sigma: f64| {
+        let mut y_m = 0.0;
+        let lat = (0..n)
+            .map(|k| {
+                y_m += speed(k, 0.0);
+                50.0 + (y_m / EARTH_RADIUS_M).to_degrees()
+            })
+            .collect();
+        Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: vec![4.0; n],
+            time_ms: Some(t_ms.clone()),
+            speed_kmh: Some((0..n).map(|k| Some(speed(k, sigma) * 3.6)).collect()),
+            ..RawTrip::default()
+        })
+        .unwrap()
+    };
+    let noise = |sigma| {
+        run(&trip(sigma), &KinematicsConfig::default())
+            .speed_noise_mps
+            .unwrap()
+    };
+    assert!(noise(0.0) < 0.004, "{}", noise(0.0));
+    assert!((noise(0.25) - 0.25).abs() < 0.04, "{}", noise(0.25));
+}
+
+#[test]
 fn speed_noise_shrugs_off_outliers_and_slow_fixes() {
     let noisy = |k: usize| 12.0 + 0.15 * unit_noise(k, 11);
     let base = run(&measured_trip(400, noisy), &KinematicsConfig::default())
