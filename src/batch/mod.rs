@@ -177,6 +177,10 @@ where
 /// Processes every record of `records` with `process` and writes one line per
 /// record to `out`, in input order.
 ///
+/// `records` is read a window ahead while the workers score the window
+/// before, by a worker when there are two or more (hence `Send`): as many
+/// busy threads as `options.threads`.
+///
 /// `on_window` is called after each window is written, with the running summary
 /// (for progress reports).
 ///
