@@ -64,6 +64,11 @@ pub struct DataQuality {
     /// peaks capped at their mean lateral acceleration
     /// ([`crate::detect::check_position_jumps`]).
     pub turns_with_position_jumps: usize,
+    /// The measured speed's noise, mm/s: a robust standard deviation
+    /// ([`crate::detect::Kinematics::speed_noise_mps`], rounded), what an
+    /// acceleration episode's speed change must stand out of; -1 when it is
+    /// not known (no measured speed, or too few fixes above 2 m/s).
+    pub speed_noise_mmps: i64,
 }
 
 /// Analyses a trip and builds its result line; `None` for an untimed path.
@@ -103,6 +108,11 @@ pub fn trip_record_of(
             clean: analysis.clean.report,
             implausible_episodes: analysis.implausible_episodes,
             turns_with_position_jumps: analysis.turns_with_position_jumps,
+            speed_noise_mmps: analysis.kinematics.speed_noise_mps.map_or(-1, |sigma| {
+                #[allow(clippy::cast_possible_truncation, reason = "a few m/s in mm/s")]
+                let mmps = (sigma * 1000.0).round() as i64;
+                mmps
+            }),
         },
         behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),
         trajectory: if options.trajectory {

@@ -423,3 +423,23 @@ fn a_one_fix_speed_dropout_is_a_glitch_not_a_brake() {
     assert_clean_result(&r, d.truth_m(), "speed dropout");
     assert_eq!(r.features.all.brakes + r.features.all.accelerations, 0);
 }
+
+#[test]
+fn the_speed_noise_is_reported_in_mm_per_s() {
+    let d = Drive::cruise(48.1, 11.5, 20.0, 600);
+    // Constant measured speed: no noise; none measured: not known (-1).
+    assert!(score(d.raw()).data_quality.speed_noise_mmps <= 4);
+    let mut positions_only = d.raw();
+    positions_only.speed_kmh = None;
+    assert_eq!(score(positions_only).data_quality.speed_noise_mmps, -1);
+    // ±0.3 m/s alternating from fix to fix: every residual about the
+    // neighbours' line is 0.6 / √1.5 m/s, which the robust σ (× 1.4826)
+    // reports as 726 mm/s.
+    let mut noisy = d.raw();
+    for (k, v) in noisy.speed_kmh.as_mut().unwrap().iter_mut().enumerate() {
+        let wobble = if k % 2 == 0 { 0.3 } else { -0.3 };
+        *v = v.map(|v| v + wobble * 3.6);
+    }
+    let mmps = score(noisy).data_quality.speed_noise_mmps;
+    assert!((mmps - 726).abs() <= 10, "{mmps}");
+}
