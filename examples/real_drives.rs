@@ -294,8 +294,26 @@ impl Recall {
             self.found as f64 / self.total.max(1) as f64,
             self.covered_ms as f64 / self.observed_ms.max(1) as f64,
         );
-        format!("{r:.3} ({} of {}) | {c:.3}", self.found, self.total)
+        let (lo, hi) = wilson_interval(self.found, self.total);
+        format!(
+            "{r:.3} ({} of {}; 95 %: {lo:.2}–{hi:.2}) | {c:.3}",
+            self.found, self.total
+        )
     }
+}
+
+/// The Wilson score interval (95 %) of a proportion `found` of `total`:
+/// how far a recall over a few dozen references can move by chance (as if
+/// the references were independent; those of one drive are not quite, so
+/// the interval is if anything too narrow).
+fn wilson_interval(found: usize, total: usize) -> (f64, f64) {
+    const Z: f64 = 1.96;
+    #[allow(clippy::cast_precision_loss, reason = "counts")]
+    let (k, n) = (found as f64, total.max(1) as f64);
+    let p = k / n;
+    let centre = (p + Z * Z / (2.0 * n)) / (1.0 + Z * Z / n);
+    let half = Z / (1.0 + Z * Z / n) * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt();
+    (centre - half, centre + half)
 }
 
 fn recall(
