@@ -80,3 +80,53 @@ proptest! {
         prop_assert!(!json.contains("null"), "a non-finite number in {json}");
     }
 }
+
+/// Input that gives `good` and then fails, as a disk or a network can.
+struct FailingAfter {
+    good: std::io::Cursor<Vec<u8>>,
+}
+
+impl std::io::Read for FailingAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.good.read(buf)? {
+            0 => Err(std::io::Error::other("the disk went away")),
+            n => Ok(n),
+        }
+    }
+}
+
+#[test]
+fn a_read_error_stops_the_batch_after_every_line_scored_before_it() {
+    use tripscore::input::JsonlReader;
+    use tripscore::{BatchOptions, run_batch};
+    let line = r#"{"encoded":"_p~iF~ps|U_ulLnnqC","timestamps_ms":[1553240265000,1553240275000]}"#;
+    let text = format!("{line}\n{line}\n{line}\n");
+    for threads in [1, 2] {
+        let input = std::io::BufReader::with_capacity(
+            16,
+            FailingAfter {
+                good: std::io::Cursor::new(text.clone().into_bytes()),
+            },
+        );
+        let mut out = Vec::new();
+        let result = run_batch(
+            JsonlReader::new(input, "-"),
+            BatchOptions {
+                threads,
+                window: 1,
+                ..BatchOptions::default()
+            },
+            |trip| Ok(trip.len().to_string()),
+            &mut out,
+            |_| {},
+        );
+        let error = result.expect_err("the read error ends the batch");
+        assert!(error.to_string().contains("the disk went away"), "{error}");
+        // The three records read before the failure were each written.
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "2\n2\n2",
+            "{threads} threads"
+        );
+    }
+}
