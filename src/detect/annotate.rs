@@ -6,7 +6,8 @@
 //! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
 //! `merge_gap_ms` apart are one episode, and episodes changing the speed by
 //! less than the trip's noise allows ([`AnnotateConfig::speed_change_needed_mps`])
-//! are dropped (noise blips), as are those shorter than `min_episode_ms`. A
+//! are dropped (noise blips), as are, without a noise estimate, those
+//! shorter than `min_episode_ms`. A
 //! decelerating episode is a `brake` when its peak reaches
 //! `coast_max_peak_mps2` (1.0 m/s²), else a `coast`.
 //!
@@ -82,10 +83,12 @@ pub struct AnnotateConfig {
     /// graded hard scores count firm events in part, not only those over
     /// the line.
     pub hardness_from_share: f64,
-    /// Episodes shorter than this are dropped, ms (0 by default: at 1 Hz a
+    /// Without a measured-speed noise estimate (positions only), episodes
+    /// shorter than this are dropped, ms. With one they are not: at 1 Hz a
     /// real 2–3 s speed change whose peak just reaches the start level is a
-    /// run of one fix, under a second between its crossings; the speed
-    /// change tells it from a blip).
+    /// run of one fix, under a second between its crossings, and the speed
+    /// change measured against the noise tells it from a blip
+    /// ([`AnnotateConfig::speed_change_needed_mps`]).
     pub min_episode_ms: i64,
     /// An episode changes the speed by at least this when the trip has no
     /// measured-speed noise estimate (positions only, or too few fixes),
@@ -148,7 +151,7 @@ impl Default for AnnotateConfig {
             hard_brake_mps2: 3.0,
             hard_turn_mps2: 3.5,
             hardness_from_share: 1.0 / 3.0,
-            min_episode_ms: 0,
+            min_episode_ms: 1000,
             min_speed_change_mps: 0.8,
             speed_change_noise_multiple: 4.0 * (2.0_f64 / 3.0).sqrt(),
             min_speed_change_floor_mps: 0.4,
@@ -581,9 +584,14 @@ fn acceleration_episodes(
     let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
     let level = cfg.episode_start_mps2;
     let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
+    let min_ms = if kin.speed_noise_mps.is_some() {
+        0.0
+    } else {
+        t_f(cfg.min_episode_ms)
+    };
     runs(t, a, range, (level, level), cfg.merge_gap_ms)
         .into_iter()
-        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_episode_ms))
+        .filter(|r| r.end_ms - r.start_ms >= min_ms)
         .filter(|r| {
             let lo = r.lo.saturating_sub(1);
             let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);

@@ -256,6 +256,26 @@ fn a_gentle_speed_change_counts_where_the_speed_is_quiet() {
     assert!(annotate(&clean, &kin, &cfg).episodes.is_empty());
 }
 
+#[test]
+fn a_short_run_counts_only_where_the_noise_is_known() {
+    // A 1 s pull of 2 m/s²: above the start for under a second, 1 m/s gained.
+    let long = [Pulse {
+        at_s: 10.0,
+        half_s: 0.5,
+        peak: 2.0,
+    }];
+    let (clean, mut kin) = signals(20.0, 15.0, &long, &[]);
+    let cfg = AnnotateConfig::default();
+    // Without a noise estimate a run under `min_episode_ms` is a blip.
+    assert!(annotate(&clean, &kin, &cfg).episodes.is_empty());
+    // With one, its speed change against the noise decides.
+    kin.speed_noise_mps = Some(0.1);
+    assert_eq!(
+        kinds(&annotate(&clean, &kin, &cfg)),
+        [("accelerate", false)]
+    );
+}
+
 proptest::proptest! {
     /// More noise never asks for less speed change, and never less than
     /// the floor.
