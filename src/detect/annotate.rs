@@ -195,6 +195,20 @@ impl AnnotateConfig {
         })
     }
 
+    /// The least duration of an acceleration episode, ms, on a trip whose
+    /// measured speed has noise `speed_noise_mps` (`None`: unknown):
+    /// `min_episode_ms` without an estimate, none with one (the speed
+    /// change against the noise, [`AnnotateConfig::speed_change_needed_mps`],
+    /// tells a one-fix run from a blip). Decided here, beside it.
+    #[must_use]
+    pub fn min_episode_duration_ms(&self, speed_noise_mps: Option<f64>) -> f64 {
+        if speed_noise_mps.is_some() {
+            0.0
+        } else {
+            t_f(self.min_episode_ms)
+        }
+    }
+
     /// The hard threshold of `kind`, m/s²: `hard_accel_mps2`,
     /// `hard_brake_mps2`, or `hard_turn_mps2` for every turn kind; infinite
     /// for a coast (a coast is never hard).
@@ -584,11 +598,7 @@ fn acceleration_episodes(
     let (t, a) = (&kin.time_ms, &kin.accel_long_mps2);
     let level = cfg.episode_start_mps2;
     let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
-    let min_ms = if kin.speed_noise_mps.is_some() {
-        0.0
-    } else {
-        t_f(cfg.min_episode_ms)
-    };
+    let min_ms = cfg.min_episode_duration_ms(kin.speed_noise_mps);
     runs(t, a, range, (level, level), cfg.merge_gap_ms)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= min_ms)
