@@ -127,8 +127,14 @@ pub struct Kinematics {
 
 impl Kinematics {
     pub(crate) fn with_len(n: usize) -> Self {
+        Self::with_times(vec![0; n])
+    }
+
+    /// Signals for fixes at `time_ms`, every one `NaN` until computed.
+    fn with_times(time_ms: Vec<i64>) -> Self {
+        let n = time_ms.len();
         Self {
-            time_ms: vec![0; n],
+            time_ms,
             speed_mps: vec![f64::NAN; n],
             accel_long_mps2: vec![f64::NAN; n],
             velocity_east_mps: vec![f64::NAN; n],
@@ -174,20 +180,17 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
     let t = trip.time_ms().unwrap_or(&[]);
     let t0 = fixes.first().map_or(0, |&i| t[i]);
     let n = fixes.len();
+    // Filled by pushes, not zeroed first: a zeroed column is one more pass
+    // over its memory.
     let mut local = Local {
-        t_s: vec![0.0; n],
-        x_m: vec![0.0; n],
-        y_m: vec![0.0; n],
+        t_s: Vec::with_capacity(n),
+        x_m: Vec::with_capacity(n),
+        y_m: Vec::with_capacity(n),
         speed_mps: Vec::new(),
     };
     let (mut x, mut y) = (0.0, 0.0);
     let mut prev: Option<usize> = None;
-    for (((&i, t_s), x_m), y_m) in fixes
-        .iter()
-        .zip(&mut local.t_s)
-        .zip(&mut local.x_m)
-        .zip(&mut local.y_m)
-    {
+    for &i in fixes {
         if let Some(p) = prev {
             // Each step in the plane of its ends: the mean of their cached cos(latitude).
             let (dx, dy) = east_north_m(
@@ -201,7 +204,9 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
         prev = Some(i);
         #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
         let seconds = (t[i] - t0) as f64 / 1000.0;
-        (*t_s, *x_m, *y_m) = (seconds, x, y);
+        local.t_s.push(seconds);
+        local.x_m.push(x);
+        local.y_m.push(y);
     }
     if measured {
         local.speed_mps = fixes
@@ -647,14 +652,10 @@ fn two_point(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
 #[must_use]
 pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) -> Kinematics {
     let n = clean.fixes.len();
-    let mut out = Kinematics::with_len(n);
-    if let Some(t) = trip.time_ms() {
-        for (k, &i) in clean.fixes.iter().enumerate() {
-            out.time_ms[k] = t[i];
-        }
-    } else {
-        return out;
-    }
+    let Some(t) = trip.time_ms() else {
+        return Kinematics::with_len(n);
+    };
+    let mut out = Kinematics::with_times(clean.fixes.iter().map(|&i| t[i]).collect());
     let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
     out.speed_measured = measured;
     let mut noise = NoiseHistogram::new(n);
