@@ -84,7 +84,7 @@ pub mod score;
 pub mod sim;
 mod trig;
 
-pub use batch::{BatchOptions, BatchSummary, run_batch};
+pub use batch::{BatchOptions, BatchSink, BatchSummary, LineSink, run_batch, run_batch_to};
 pub use config::Config;
 pub use detect::{Annotation, AnnotationKind, DetectConfig, TripAnalysis, analyze};
 pub use input::{

@@ -17,7 +17,7 @@ use tripscore::input::ArrowTrips;
 use tripscore::output::{ScoreColumns, template_line};
 use tripscore::score::{Features, UserWindows, ZoneFeatures, score_window, user_car_behavior};
 use tripscore::{
-    BatchOptions, Config, ErrorKind, InputError, RecordOptions, run_batch, trip_record,
+    BatchOptions, Config, ErrorKind, InputError, RecordOptions, run_batch_to, trip_record,
 };
 
 fn value_error(e: impl std::fmt::Display) -> PyErr {
@@ -63,9 +63,11 @@ fn score(
         threads,
         ..BatchOptions::default()
     };
-    run_batch(
+    let layout = table.layout();
+    run_batch_to(
         trips,
         batch_options,
+        // Each record flattened into its row on the workers: no JSON between.
         |trip| {
             let record = trip_record(trip, config, options).ok_or_else(|| {
                 InputError::new(
@@ -73,14 +75,14 @@ fn score(
                     "the trip has no timestamps; scoring needs them",
                 )
             })?;
-            serde_json::to_string(&record)
+            layout
+                .row(&record)
                 .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
         },
         &mut table,
         |_| {},
     )
     .map_err(|e| e.to_string())?;
-    table.finish_lines().map_err(|e| e.to_string())?;
     ipc(&table.take_batch().map_err(|e| e.to_string())?)
 }
 

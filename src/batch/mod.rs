@@ -142,33 +142,115 @@ pub enum BatchError {
 /// What processing one trip gives: its output line (without the newline).
 pub type ProcessResult = Result<String, InputError>;
 
-enum Outcome {
-    Ok { line: String, points: usize },
-    Err(String),
+/// Where [`run_batch_to`] puts each record's outcome, in input order: one
+/// call per input record.
+pub trait BatchSink<T> {
+    /// A record processed into `item`.
+    ///
+    /// # Errors
+    /// The output cannot take it.
+    fn item(&mut self, item: T) -> io::Result<()>;
+
+    /// A record that could not be processed (nothing is dropped: the error
+    /// takes the record's place).
+    ///
+    /// # Errors
+    /// The output cannot take it.
+    fn error(&mut self, error: &RecordError) -> io::Result<()>;
 }
 
-fn process_one<F>(
-    record: InputRecord,
-    process: &F,
+/// [`run_batch`]'s output: each record's line, or its error line as
+/// [`BatchOptions::error_text`] writes it, separated by
+/// [`BatchOptions::separator`]; [`LineSink::finish`] adds the terminator.
+pub struct LineSink<'a> {
+    out: &'a mut dyn Write,
+    separator: &'static str,
+    terminator: &'static str,
     error_text: fn(&RecordError) -> String,
-) -> Outcome
+    lines: u64,
+}
+
+impl<'a> LineSink<'a> {
+    /// Lines into `out`, punctuated as `options` says.
+    #[must_use]
+    pub fn new(out: &'a mut dyn Write, options: &BatchOptions) -> Self {
+        Self {
+            out,
+            separator: options.separator,
+            terminator: options.terminator,
+            error_text: options.error_text,
+            lines: 0,
+        }
+    }
+
+    fn line(&mut self, line: &str) -> io::Result<()> {
+        if self.lines > 0 {
+            self.out.write_all(self.separator.as_bytes())?;
+        }
+        self.lines += 1;
+        self.out.write_all(line.as_bytes())
+    }
+
+    /// Writes the terminator after the last line (if there was one) and
+    /// flushes.
+    ///
+    /// # Errors
+    /// Writing fails.
+    pub fn finish(self) -> io::Result<()> {
+        if self.lines > 0 {
+            self.out.write_all(self.terminator.as_bytes())?;
+        }
+        self.out.flush()
+    }
+}
+
+impl BatchSink<String> for LineSink<'_> {
+    fn item(&mut self, item: String) -> io::Result<()> {
+        self.line(&item)
+    }
+
+    fn error(&mut self, error: &RecordError) -> io::Result<()> {
+        let text = (self.error_text)(error);
+        self.line(&text)
+    }
+}
+
+/// A score table takes each record as a row (made on the workers by its
+/// [`crate::output::RowLayout`]) and each error as an error row.
+#[cfg(feature = "parquet")]
+impl BatchSink<crate::output::ScoreRow> for crate::output::ScoreColumns {
+    fn item(&mut self, row: crate::output::ScoreRow) -> io::Result<()> {
+        self.push_row(row);
+        Ok(())
+    }
+
+    fn error(&mut self, error: &RecordError) -> io::Result<()> {
+        self.push_error(error).map_err(io::Error::other)
+    }
+}
+
+enum Outcome<T> {
+    Ok { item: T, points: usize },
+    Err(RecordError),
+}
+
+fn process_one<T, F>(record: InputRecord, process: &F) -> Outcome<T>
 where
-    F: Fn(&Trajectory) -> ProcessResult,
+    F: Fn(&Trajectory) -> Result<T, InputError>,
 {
     let pos = record.pos.clone();
-    let error_line = |e: RecordError| Outcome::Err(error_text(&e));
     match record.into_trajectory() {
-        Err(e) => error_line(e),
+        Err(e) => Outcome::Err(e),
         Ok(trip) => match process(&trip) {
-            Ok(line) => Outcome::Ok {
-                line,
+            Ok(item) => Outcome::Ok {
+                item,
                 points: trip.len(),
             },
             Err(mut e) => {
                 if e.event_id.is_none() {
                     e.event_id = Some(trip.event_id().to_owned());
                 }
-                error_line(RecordError::new(&pos, e))
+                Outcome::Err(RecordError::new(&pos, e))
             }
         },
     }
@@ -212,7 +294,7 @@ pub fn run_batch<I, F, P>(
     options: BatchOptions,
     process: F,
     out: &mut dyn Write,
-    mut on_window: P,
+    on_window: P,
 ) -> Result<BatchSummary, BatchError>
 where
     I: IntoIterator<Item = io::Result<InputRecord>>,
@@ -221,14 +303,42 @@ where
     P: FnMut(&BatchSummary),
 {
     let start = Instant::now();
+    let mut lines = LineSink::new(out, &options);
+    let mut summary = run_batch_to(records, options, process, &mut lines, on_window)?;
+    lines.finish().map_err(BatchError::Write)?;
+    summary.elapsed = start.elapsed();
+    Ok(summary)
+}
+
+/// [`run_batch`] into any [`BatchSink`]: `process` makes a `T` of each
+/// trip on the workers (a line, a table row, …), and `sink` takes each
+/// record's item or error in input order. [`BatchOptions::separator`],
+/// `terminator` and `error_text` are the [`LineSink`]'s business, not this
+/// function's.
+///
+/// # Errors
+/// Reading fails, or the sink refuses an item.
+pub fn run_batch_to<I, T, F, P>(
+    records: I,
+    options: BatchOptions,
+    process: F,
+    sink: &mut dyn BatchSink<T>,
+    mut on_window: P,
+) -> Result<BatchSummary, BatchError>
+where
+    I: IntoIterator<Item = io::Result<InputRecord>>,
+    I::IntoIter: Send,
+    T: Send,
+    F: Fn(&Trajectory) -> Result<T, InputError> + Sync,
+    P: FnMut(&BatchSummary),
+{
+    let start = Instant::now();
     let BatchOptions {
         threads,
         window,
         window_bytes,
         stop,
-        separator,
-        terminator,
-        error_text,
+        ..
     } = options;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -261,10 +371,10 @@ where
     while !next.is_empty() {
         // The workers score this window while the next one is read.
         let current = std::mem::take(&mut next);
-        let score = || -> Vec<Outcome> {
+        let score = || -> Vec<Outcome<T>> {
             current
                 .into_par_iter()
-                .map(|r| process_one(r, &process, error_text))
+                .map(|r| process_one(r, &process))
                 .collect()
         };
         let (outcomes, read) = if pool.current_num_threads() > 1 {
@@ -285,22 +395,18 @@ where
         };
         for outcome in outcomes {
             summary.records += 1;
-            let line = match outcome {
-                Outcome::Ok { line, points } => {
+            match outcome {
+                Outcome::Ok { item, points } => {
                     summary.ok += 1;
                     summary.points += points as u64;
-                    line
+                    sink.item(item)
                 }
-                Outcome::Err(line) => {
+                Outcome::Err(e) => {
                     summary.errors += 1;
-                    line
+                    sink.error(&e)
                 }
-            };
-            if summary.records > 1 {
-                out.write_all(separator.as_bytes())
-                    .map_err(BatchError::Write)?;
             }
-            out.write_all(line.as_bytes()).map_err(BatchError::Write)?;
+            .map_err(BatchError::Write)?;
         }
         summary.elapsed = start.elapsed();
         on_window(&summary);
@@ -310,11 +416,6 @@ where
             break;
         }
     }
-    if summary.records > 0 {
-        out.write_all(terminator.as_bytes())
-            .map_err(BatchError::Write)?;
-    }
-    out.flush().map_err(BatchError::Write)?;
     summary.elapsed = start.elapsed();
     Ok(summary)
 }

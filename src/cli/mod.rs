@@ -26,7 +26,10 @@ use std::sync::OnceLock;
 use clap::{Args, Parser, Subcommand};
 use tripscore::input::{DEFAULT_MAX_RECORD_BYTES, InputFormat, InputOptions};
 use tripscore::map::{MapMatchConfig, MatchStats, RoadMap, enrich};
-use tripscore::{BatchOptions, BatchSummary, Config, ErrorKind, InputError, Trajectory, run_batch};
+use tripscore::{
+    BatchOptions, BatchSink, BatchSummary, Config, ErrorKind, InputError, LineSink, Trajectory,
+    run_batch_to,
+};
 
 pub(crate) use self::io::{Progress, input_names, open_all, output};
 
@@ -281,25 +284,51 @@ pub(crate) fn run_batch_into<T: serde::Serialize>(
     make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<T> + Sync,
     out: &mut dyn Write,
 ) -> Result<BatchSummary, Fatal> {
+    let options = args.batch_options();
+    let mut lines = LineSink::new(out, &options);
+    let summary = run_batch_to_sink(
+        args,
+        what,
+        match_config,
+        |trip, matched| {
+            make(trip, matched).map(|value| {
+                serde_json::to_string(&value)
+                    .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+            })
+        },
+        &mut lines,
+    )?;
+    lines
+        .finish()
+        .map_err(tripscore::batch::BatchError::Write)?;
+    Ok(summary)
+}
+
+/// Runs a batch command into any sink: `make` gives each trip's item (or
+/// its error; `None`: the trip has no timestamps, which `what` needs).
+pub(crate) fn run_batch_to_sink<U: Send>(
+    args: &BatchArgs,
+    what: &str,
+    match_config: &MapMatchConfig,
+    make: impl Fn(&Trajectory, Option<MatchStats>) -> Option<Result<U, InputError>> + Sync,
+    sink: &mut dyn BatchSink<U>,
+) -> Result<BatchSummary, Fatal> {
     let road_map = args.road_map()?;
     let inputs = open_all(&args.inputs, args.input_options(), args.quiet)?;
     let progress = Progress::new(&inputs, args.quiet);
-    let summary = run_batch(
+    let summary = run_batch_to(
         inputs.records,
         args.batch_options(),
         |trip| {
-            let value = with_road_context(trip, road_map.as_ref(), match_config, &make);
-            let value = value.ok_or_else(|| {
-                InputError::new(
+            with_road_context(trip, road_map.as_ref(), match_config, &make).unwrap_or_else(|| {
+                Err(InputError::new(
                     ErrorKind::Processing,
                     format!("the trip has no timestamps; {what} needs them"),
                 )
-                .with_field("timestamps_ms")
-            })?;
-            serde_json::to_string(&value)
-                .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+                .with_field("timestamps_ms"))
+            })
         },
-        out,
+        sink,
         |s| progress.update(s),
     )?;
     progress.finish();

@@ -1,19 +1,21 @@
-//! `score -o out.parquet` (the `parquet` feature): the score lines as
-//! Parquet rows ([`tripscore::output::ScoreColumns`] gives the columns).
+//! `score -o out.parquet` (the `parquet` feature): each record as a
+//! Parquet row ([`tripscore::output::ScoreColumns`] gives the columns).
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 
 use parquet::arrow::ArrowWriter;
 use serde_json::Value;
-use tripscore::output::ScoreColumns;
+use tripscore::BatchSink;
+use tripscore::input::RecordError;
+use tripscore::output::{RowLayout, ScoreColumns, ScoreRow};
 
 use super::Fatal;
 
 /// Rows per record batch written.
 const BATCH_ROWS: usize = 4096;
 
-/// A writer of score lines as Parquet rows.
+/// A writer of records as Parquet rows.
 pub(crate) struct ParquetLines {
     writer: ArrowWriter<File>,
     table: ScoreColumns,
@@ -39,27 +41,34 @@ impl ParquetLines {
         Ok(())
     }
 
+    /// How rows for this file are made (on any thread).
+    pub(crate) fn layout(&self) -> std::sync::Arc<RowLayout> {
+        self.table.layout()
+    }
+
     /// Writes the last rows and the file's footer.
     pub(crate) fn finish(mut self) -> Result<(), Fatal> {
-        self.table.finish_lines()?;
         self.flush_batch()?;
         self.writer.close()?;
         Ok(())
     }
-}
 
-impl Write for ParquetLines {
-    /// Takes the batch's output bytes; each whole line becomes a row.
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.table.write(buf)?;
+    fn row_written(&mut self) -> io::Result<()> {
         if self.table.rows() >= BATCH_ROWS {
             self.flush_batch()?;
         }
-        Ok(n)
+        Ok(())
+    }
+}
+
+impl BatchSink<ScoreRow> for ParquetLines {
+    fn item(&mut self, row: ScoreRow) -> io::Result<()> {
+        self.table.push_row(row);
+        self.row_written()
     }
 
-    /// Rows are written in batches; the footer by [`ParquetLines::finish`].
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    fn error(&mut self, error: &RecordError) -> io::Result<()> {
+        self.table.push_error(error).map_err(io::Error::other)?;
+        self.row_written()
     }
 }

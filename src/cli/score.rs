@@ -4,8 +4,10 @@ use clap::Args;
 use tripscore::{BatchSummary, RecordOptions, Trajectory, trip_record};
 
 #[cfg(feature = "parquet")]
-use super::run_batch_into;
+use super::run_batch_to_sink;
 use super::{BatchArgs, Fatal, load_config, run_batch_command};
+#[cfg(feature = "parquet")]
+use tripscore::{ErrorKind, InputError};
 
 #[derive(Args)]
 pub(crate) struct ScoreArgs {
@@ -64,7 +66,16 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         .filter_map(|(on, part)| on.then_some(*part))
         .collect();
         let mut out = super::parquet_out::ParquetLines::create(path, &template, &parts)?;
-        let summary = run_batch_into(&args.batch, "scoring", &config.map_match, make, &mut out)?;
+        let layout = out.layout();
+        // Each record flattened into its row on the workers: no JSON between.
+        let row = |trip: &Trajectory, matched| {
+            make(trip, matched).map(|record| {
+                layout
+                    .row(&record)
+                    .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
+            })
+        };
+        let summary = run_batch_to_sink(&args.batch, "scoring", &config.map_match, row, &mut out)?;
         out.finish()?;
         Ok(summary)
     }

@@ -6,10 +6,13 @@
 //! - [`trip_geojson`]: a trip as a GeoJSON Feature per path, annotation and
 //!   invalid section;
 //! - [`trip_svg`]: the SVG report (speed, accelerations, path, scores);
-//! - `ScoreColumns` (the `parquet` feature): score lines as an Arrow table.
+//! - `ScoreColumns` (the `parquet` feature): records as rows of an Arrow
+//!   table, flattened by a serde serializer (`flatten`), no JSON between.
 //!
 //! Imports `config`, `score`, `detect`, `input`, `geodesy`, `api`.
 
+#[cfg(feature = "parquet")]
+mod flatten;
 mod geojson;
 mod record;
 mod svg;
@@ -20,4 +23,4 @@ pub use self::geojson::{error_feature, trip_features, trip_geojson};
 pub use self::record::{DataQuality, RecordOptions, TripRecord, trip_record, trip_record_of};
 pub use self::svg::{ReportError, trip_svg};
 #[cfg(feature = "parquet")]
-pub use self::table::{ScoreColumns, TableError, template_line};
+pub use self::table::{RowLayout, ScoreColumns, ScoreRow, TableError, template_line};

@@ -13,24 +13,26 @@
 //! a small made-up trip ([`template_line`]), so it depends on the options,
 //! not on the input.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
+use serde::Serialize;
 use serde_json::Value;
 
+use super::flatten::{AS_JSON, Cell, Flatten};
+
 use crate::config::Config;
-use crate::input::{RawTrip, Trajectory};
+use crate::input::{RawTrip, RecordError, Trajectory};
 use crate::map::MatchStats;
 use crate::output::record::{RecordOptions, trip_record};
-
-/// Parts of a score line written as one JSON text column.
-const AS_JSON: &[&str] = &["behavior_annotations", "explanation", "trajectory"];
 
 /// Columns under these prefixes hold whole numbers.
 const INTEGER_PREFIXES: &[&str] = &["features_", "data_quality_", "map_match_"];
 
-/// A score-table problem: a line that is not a score line, or Arrow's.
+/// A score-table problem: a value that cannot be flattened into a row,
+/// a line that is not JSON, or Arrow's.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct TableError(String);
@@ -41,11 +43,34 @@ enum Builder {
     Int(Int64Builder),
 }
 
-struct Column {
-    name: String,
-    /// The path of the value in a score line.
-    path: Vec<String>,
-    builder: Builder,
+impl Builder {
+    /// Appends `cell` as this column's type takes it — as the JSON of a
+    /// score line read back would give it: a number in a text column as
+    /// its JSON text, text or a fraction in an integer column as null.
+    fn append(&mut self, cell: Option<Cell>) {
+        match self {
+            Self::Text(b) => match cell {
+                None | Some(Cell::Null) => b.append_null(),
+                Some(Cell::Text(s)) => b.append_value(s),
+                Some(Cell::Bool(v)) => b.append_value(if v { "true" } else { "false" }),
+                Some(Cell::Int(v)) => b.append_value(v.to_string()),
+                Some(Cell::UInt(v)) => b.append_value(v.to_string()),
+                Some(Cell::Float(v)) => b.append_value(Value::from(v).to_string()),
+            },
+            #[allow(clippy::cast_precision_loss, reason = "JSON's as_f64 of an integer")]
+            Self::Float(b) => b.append_option(match cell {
+                Some(Cell::Float(v)) => Some(v),
+                Some(Cell::Int(v)) => Some(v as f64),
+                Some(Cell::UInt(v)) => Some(v as f64),
+                _ => None,
+            }),
+            Self::Int(b) => b.append_option(match cell {
+                Some(Cell::Int(v)) => Some(v),
+                Some(Cell::UInt(v)) => i64::try_from(v).ok(),
+                _ => None,
+            }),
+        }
+    }
 }
 
 /// The leaves of `value` as (path, is text) — objects flattened, the
@@ -96,25 +121,69 @@ pub fn template_line(
     serde_json::to_value(&record).map_err(|e| TableError(e.to_string()))
 }
 
+/// The columns of a score table by name: what [`RowLayout::row`] files a
+/// record's values under. Shared (read-only) by the threads that make rows.
+#[derive(Debug)]
+pub struct RowLayout {
+    index: HashMap<String, usize>,
+}
+
+/// One record's values, filed by column: made by [`RowLayout::row`] (on
+/// any thread), appended by [`ScoreColumns::push_row`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScoreRow {
+    cells: Vec<(usize, Cell)>,
+}
+
+impl RowLayout {
+    /// The row of `value` — a [`crate::TripRecord`], a
+    /// [`crate::input::RecordError`], or a score line as a JSON value:
+    /// every leaf of its serialisation under the column named by its path
+    /// (keys joined by `_`), `behavior_annotations`, `explanation` and
+    /// `trajectory` each as its JSON text, leaves without a column left
+    /// out. No JSON text is written or read on the way, except for those
+    /// parts.
+    ///
+    /// # Errors
+    /// The value's serialisation fails (a map key that is not text or a
+    /// number).
+    pub fn row<T: Serialize + ?Sized>(&self, value: &T) -> Result<ScoreRow, TableError> {
+        let cells = Flatten::row(&self.index, value).map_err(|e| TableError(e.to_string()))?;
+        Ok(ScoreRow { cells })
+    }
+}
+
 /// Column builders for score lines.
 ///
 /// # Example
 /// ```
 /// use tripscore::output::{ScoreColumns, template_line};
-/// use tripscore::{Config, RecordOptions};
-/// let template = template_line(&Config::default(), RecordOptions::default(), false)?;
+/// use tripscore::{Config, RecordOptions, RawTrip, Trajectory, trip_record};
+/// let config = Config::default();
+/// let template = template_line(&config, RecordOptions::default(), false)?;
 /// let mut table = ScoreColumns::new(&template, &[]);
+/// let trip = Trajectory::try_from(RawTrip {
+///     lat_deg: vec![50.0, 50.001, 50.002],
+///     lon_deg: vec![4.0; 3],
+///     time_ms: Some(vec![1_553_240_265_000, 1_553_240_275_000, 1_553_240_285_000]),
+///     ..RawTrip::default()
+/// })?;
+/// let record = trip_record(&trip, &config, RecordOptions::default()).unwrap();
+/// let row = table.layout().row(&record)?;
+/// table.push_row(row);
 /// table.push_line(r#"{"source":"x","line":3,"error":{"kind":"json","message":"bad"}}"#)?;
 /// let batch = table.take_batch()?;
-/// assert_eq!(batch.num_rows(), 1);
+/// assert_eq!(batch.num_rows(), 2);
 /// assert!(batch.column_by_name("behavior_scores_overall").is_some());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct ScoreColumns {
-    columns: Vec<Column>,
+    names: Vec<String>,
+    builders: Vec<Builder>,
+    layout: Arc<RowLayout>,
     rows: usize,
-    /// Bytes written (as `Write`) after the last whole line.
-    pending: Vec<u8>,
+    /// A row's cells by column, reused.
+    slots: Vec<Option<Cell>>,
 }
 
 impl ScoreColumns {
@@ -131,7 +200,7 @@ impl ScoreColumns {
                 found.push((vec![(*part).to_owned()], true));
             }
         }
-        let mut columns: Vec<Column> = [("source", true), ("line", false)]
+        let mut columns: Vec<(String, Builder)> = [("source", true), ("line", false)]
             .iter()
             .map(|(name, text)| (vec![(*name).to_owned()], *text))
             .chain(found.into_iter().filter(|(p, _)| p[0] != "type"))
@@ -149,19 +218,29 @@ impl ScoreColumns {
                 } else {
                     Builder::Float(Float64Builder::new())
                 };
-                Column {
-                    name,
-                    path,
-                    builder,
-                }
+                (name, builder)
             })
             .collect();
-        columns.dedup_by(|a, b| a.name == b.name);
+        columns.dedup_by(|a, b| a.0 == b.0);
+        let (names, builders): (Vec<String>, Vec<Builder>) = columns.into_iter().unzip();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
         Self {
-            columns,
+            slots: vec![None; names.len()],
+            names,
+            builders,
+            layout: Arc::new(RowLayout { index }),
             rows: 0,
-            pending: Vec::new(),
         }
+    }
+
+    /// The layout rows for this table are made with.
+    #[must_use]
+    pub fn layout(&self) -> Arc<RowLayout> {
+        Arc::clone(&self.layout)
     }
 
     /// Rows appended since the last [`ScoreColumns::take_batch`].
@@ -170,42 +249,40 @@ impl ScoreColumns {
         self.rows
     }
 
-    /// Appends what was written (as `Write`) after the last newline as a
-    /// row, if anything was.
-    ///
-    /// # Errors
-    /// It is not a JSON line.
-    pub fn finish_lines(&mut self) -> Result<(), TableError> {
-        let rest = std::mem::take(&mut self.pending);
-        let text = String::from_utf8(rest).map_err(|e| TableError(e.to_string()))?;
-        if text.trim().is_empty() {
-            return Ok(());
+    /// Appends a row made by this table's [`ScoreColumns::layout`]; a column
+    /// the row has no value for is null.
+    pub fn push_row(&mut self, row: ScoreRow) {
+        for (column, cell) in row.cells {
+            if let Some(slot) = self.slots.get_mut(column) {
+                *slot = Some(cell);
+            }
         }
-        self.push_line(text.trim_end())
+        for (builder, slot) in self.builders.iter_mut().zip(&mut self.slots) {
+            builder.append(slot.take());
+        }
+        self.rows += 1;
     }
 
-    /// Appends one score line (or error line) as a row.
+    /// Appends a record's error as a row: `source`, `line`, `event_id` and
+    /// the `error_*` columns set, the rest null.
+    ///
+    /// # Errors
+    /// Never for a [`RecordError`] (its serialisation is plain).
+    pub fn push_error(&mut self, error: &RecordError) -> Result<(), TableError> {
+        let row = self.layout.row(error)?;
+        self.push_row(row);
+        Ok(())
+    }
+
+    /// Appends one score line (or error line) given as JSON text, as
+    /// [`ScoreColumns::push_row`] would the record it was written from.
     ///
     /// # Errors
     /// The line is not JSON.
     pub fn push_line(&mut self, line: &str) -> Result<(), TableError> {
         let value: Value = serde_json::from_str(line).map_err(|e| TableError(e.to_string()))?;
-        for c in &mut self.columns {
-            let mut v = &value;
-            for key in &c.path {
-                v = v.get(key).unwrap_or(&Value::Null);
-            }
-            match &mut c.builder {
-                Builder::Text(b) => match v {
-                    Value::Null => b.append_null(),
-                    Value::String(s) => b.append_value(s),
-                    other => b.append_value(other.to_string()),
-                },
-                Builder::Float(b) => b.append_option(v.as_f64()),
-                Builder::Int(b) => b.append_option(v.as_i64()),
-            }
-        }
-        self.rows += 1;
+        let row = self.layout.row(&value)?;
+        self.push_row(row);
         Ok(())
     }
 
@@ -217,38 +294,18 @@ impl ScoreColumns {
     pub fn take_batch(&mut self) -> Result<RecordBatch, TableError> {
         self.rows = 0;
         let arrays: Vec<(String, ArrayRef, bool)> = self
-            .columns
-            .iter_mut()
-            .map(|c| {
-                let array: ArrayRef = match &mut c.builder {
+            .names
+            .iter()
+            .zip(&mut self.builders)
+            .map(|(name, builder)| {
+                let array: ArrayRef = match builder {
                     Builder::Text(b) => Arc::new(b.finish()),
                     Builder::Float(b) => Arc::new(b.finish()),
                     Builder::Int(b) => Arc::new(b.finish()),
                 };
-                (c.name.clone(), array, true)
+                (name.clone(), array, true)
             })
             .collect();
         RecordBatch::try_from_iter_with_nullable(arrays).map_err(|e| TableError(e.to_string()))
-    }
-}
-
-/// Lines written into the table (as `run_batch` writes its output): each
-/// whole line becomes a row; [`ScoreColumns::finish_lines`] takes a last
-/// line without a newline.
-impl std::io::Write for ScoreColumns {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        while let Some(end) = memchr::memchr(b'\n', &self.pending) {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            let text = std::str::from_utf8(&line[..end]).map_err(std::io::Error::other)?;
-            if !text.trim().is_empty() {
-                self.push_line(text).map_err(std::io::Error::other)?;
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }

@@ -49,6 +49,7 @@ const LAYERS: &[&str] = &[
     "output::record",
     "output::geojson",
     "output::svg",
+    "output::flatten",
     "output::table",
     "output",
     "batch::rollup",

@@ -229,27 +229,39 @@ fn parquet_trip_rows_and_fix_rows_score_like_jsonl() {
 /// column equal to the score line's value at its path (issue #21).
 #[test]
 fn parquet_output_holds_the_score_lines() {
+    parquet_output_matches_lines(&[], "plain");
+}
+
+/// The same with the parts written as JSON text columns: each column's
+/// text reads back as the score line's part.
+#[test]
+fn parquet_output_holds_the_score_lines_with_every_part() {
+    parquet_output_matches_lines(&["--annotations", "--explain", "--trajectory"], "parts");
+}
+
+fn parquet_output_matches_lines(flags: &[&str], name: &str) {
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, Int64Type};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let (_, raws) = trips();
-    let dir = std::env::temp_dir().join(format!("tripscore-parquet-out-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "tripscore-parquet-out-{name}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("trips.parquet");
     write(&input, &trip_rows(&raws));
     let bad = fixture("tests/data/bad_input.jsonl")
         .to_string_lossy()
         .into_owned();
-    let lines = tripscore(&["score", "--quiet", &input.to_string_lossy(), &bad]);
+    let input_name = input.to_string_lossy().into_owned();
     let out = dir.join("scored.parquet");
-    let run = tripscore(&[
-        "score",
-        "--quiet",
-        &input.to_string_lossy(),
-        &bad,
-        "-o",
-        &out.to_string_lossy(),
-    ]);
+    let out_name = out.to_string_lossy().into_owned();
+    let mut args = vec!["score", "--quiet", input_name.as_str(), bad.as_str()];
+    args.extend_from_slice(flags);
+    let lines = tripscore(&args);
+    args.extend_from_slice(&["-o", out_name.as_str()]);
+    let run = tripscore(&args);
     assert_eq!(
         run.status.code(),
         Some(1),
@@ -280,6 +292,9 @@ fn parquet_output_holds_the_score_lines() {
                     serde_json::json!(a.value(r))
                 } else if let Some(a) = column.as_primitive_opt::<Int64Type>() {
                     serde_json::json!(a.value(r))
+                } else if value.is_object() || value.is_array() {
+                    // A part written as JSON text.
+                    serde_json::from_str(column.as_string::<i32>().value(r)).unwrap()
                 } else {
                     serde_json::json!(column.as_string::<i32>().value(r))
                 };
