@@ -139,6 +139,137 @@ fn strings(a: &dyn Array) -> Option<Vec<Option<String>>> {
     }))
 }
 
+/// A list column's numbers, read a trip row at a time: doubles borrowed
+/// from the column (the common case: a slice copied per row, no per-value
+/// work), any other number type converted once.
+enum Numbers<'a> {
+    Doubles(&'a arrow_array::Float64Array),
+    Converted(Vec<Option<f64>>),
+}
+
+impl<'a> Numbers<'a> {
+    fn of(a: &'a dyn Array) -> Option<Self> {
+        match a.as_primitive_opt::<Float64Type>() {
+            Some(d) => Some(Self::Doubles(d)),
+            None => floats(a).map(Self::Converted),
+        }
+    }
+
+    /// The values in `span`, `None` for a null.
+    fn optional(&self, span: std::ops::Range<usize>) -> Vec<Option<f64>> {
+        match self {
+            Self::Doubles(d) if d.null_count() == 0 => {
+                d.values()[span].iter().copied().map(Some).collect()
+            }
+            Self::Doubles(d) => span.map(|i| d.is_valid(i).then(|| d.value(i))).collect(),
+            Self::Converted(v) => v[span].to_vec(),
+        }
+    }
+
+    /// The values in `span`; a null is an error naming `name[i]`.
+    fn required(&self, span: std::ops::Range<usize>, name: &str) -> Result<Vec<f64>, InputError> {
+        if let Self::Doubles(d) = self
+            && d.null_count() == 0
+        {
+            return Ok(d.values()[span].to_vec());
+        }
+        self.optional(span)
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| {
+                x.ok_or_else(|| {
+                    InputError::new(ErrorKind::Coordinate, "is null")
+                        .with_field(format!("{name}[{i}]"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// A list column's row spans and its numbers.
+type ListNumbers<'a> = (&'a Vec<(usize, usize)>, Numbers<'a>);
+
+/// The row spans and numbers of a list column (`None`: no such column, or
+/// not numbers).
+fn list_numbers(column: Option<&(Vec<(usize, usize)>, ArrayRef)>) -> Option<ListNumbers<'_>> {
+    column.and_then(|(at, v)| Some((at, Numbers::of(v)?)))
+}
+
+/// A list column's times as Unix ms, read a trip row at a time: 64-bit
+/// integers or millisecond timestamps without nulls borrowed, any other
+/// form converted once ([`times_ms`]).
+enum Times<'a> {
+    Millis(&'a [i64]),
+    Converted(Vec<Result<Option<i64>, String>>),
+}
+
+impl<'a> Times<'a> {
+    fn of(a: &'a dyn Array) -> Option<Self> {
+        let millis = a
+            .as_primitive_opt::<Int64Type>()
+            .filter(|t| t.null_count() == 0)
+            .map(|t| &t.values()[..])
+            .or_else(|| {
+                a.as_primitive_opt::<TimestampMillisecondType>()
+                    .filter(|t| t.null_count() == 0)
+                    .map(|t| &t.values()[..])
+            });
+        match millis {
+            Some(ms) => Some(Self::Millis(ms)),
+            None => times_ms(a).map(Self::Converted),
+        }
+    }
+
+    /// The times in `span`; a null or unreadable one is an error naming
+    /// `t_ms[i]`.
+    fn row(&self, span: std::ops::Range<usize>) -> Result<Vec<i64>, InputError> {
+        let t_v = match self {
+            Self::Millis(ms) => return Ok(ms[span].to_vec()),
+            Self::Converted(t_v) => t_v,
+        };
+        let field = |i: usize| format!("t_ms[{i}]");
+        t_v[span]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                Ok(Some(ms)) => Ok(*ms),
+                Ok(None) => {
+                    Err(InputError::new(ErrorKind::Timestamp, "is null").with_field(field(i)))
+                }
+                Err(m) => {
+                    Err(InputError::new(ErrorKind::Timestamp, m.clone()).with_field(field(i)))
+                }
+            })
+            .collect()
+    }
+}
+
+/// A list column's text, read a trip row at a time without a `String` per
+/// value.
+enum Texts<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> Texts<'a> {
+    fn of(a: &'a dyn Array) -> Option<Self> {
+        a.as_string_opt::<i32>()
+            .map(Self::Utf8)
+            .or_else(|| a.as_string_opt::<i64>().map(Self::LargeUtf8))
+            .or_else(|| a.as_string_view_opt().map(Self::View))
+    }
+
+    /// The road types in `span` (a null is unknown).
+    fn roads(&self, span: std::ops::Range<usize>) -> RoadTypes {
+        match self {
+            Self::Utf8(s) => span.map(|i| s.is_valid(i).then(|| s.value(i))).collect(),
+            Self::LargeUtf8(s) => span.map(|i| s.is_valid(i).then(|| s.value(i))).collect(),
+            Self::View(s) => span.map(|i| s.is_valid(i).then(|| s.value(i))).collect(),
+        }
+    }
+}
+
 /// A list column: each row's `[start, end)` in its values, and the values.
 fn lists(a: &dyn Array) -> Option<(Vec<(usize, usize)>, ArrayRef)> {
     fn spans<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> (Vec<(usize, usize)>, ArrayRef) {
@@ -367,62 +498,36 @@ where
             return self.fail(first, type_error("latitude, longitude and time"));
         };
         let (Some(lat_v), Some(lon_v), Some(t_v)) =
-            (floats(&lat_v), floats(&lon_v), times_ms(&t_v))
+            (Numbers::of(&lat_v), Numbers::of(&lon_v), Times::of(&t_v))
         else {
             return self.fail(first, type_error("latitude, longitude and time"));
         };
-        let numbers = |names| {
-            opt_list(names)
-                .and_then(|(at, v): (Vec<(usize, usize)>, ArrayRef)| Some((at, floats(&v)?)))
-        };
-        let (speed, limit, accuracy) = (numbers(SPEED), numbers(LIMIT), numbers(ACCURACY));
-        let roads = opt_list(ROAD).and_then(|(at, v)| Some((at, strings(&v)?)));
+        let (speed, limit, accuracy) = (opt_list(SPEED), opt_list(LIMIT), opt_list(ACCURACY));
+        let (speed, limit, accuracy) = (
+            list_numbers(speed.as_ref()),
+            list_numbers(limit.as_ref()),
+            list_numbers(accuracy.as_ref()),
+        );
+        let roads = opt_list(ROAD);
+        let roads = roads.as_ref().and_then(|(at, v)| Some((at, Texts::of(v)?)));
         let offsets = find(batch, OFFSET).and_then(|i| floats(batch.column(i).as_ref()));
         for r in 0..batch.num_rows() {
             let line = first + r as u64;
             let span = |at: &[(usize, usize)]| at[r].0..at[r].1;
-            let field = |name: &str, i: usize| format!("{name}[{i}]");
             let mut raw = RawTrip {
                 user_id: users[r].clone(),
                 event_id: events[r].clone(),
                 layout: FieldLayout::Lists,
                 ..RawTrip::default()
             };
-            let result = (|| {
-                let nulls = |v: &[Option<f64>], name: &str| -> Result<Vec<f64>, InputError> {
-                    v.iter()
-                        .enumerate()
-                        .map(|(i, x)| {
-                            x.ok_or_else(|| {
-                                InputError::new(ErrorKind::Coordinate, "is null")
-                                    .with_field(field(name, i))
-                            })
-                        })
-                        .collect()
-                };
-                raw.lat_deg = nulls(&lat_v[span(&lat_at)], "lat")?;
-                raw.lon_deg = nulls(&lon_v[span(&lon_at)], "lon")?;
-                let mut times = Vec::with_capacity(t_at[r].1 - t_at[r].0);
-                for (i, t) in t_v[span(&t_at)].iter().enumerate() {
-                    match t {
-                        Ok(Some(ms)) => times.push(*ms),
-                        Ok(None) => {
-                            return Err(InputError::new(ErrorKind::Timestamp, "is null")
-                                .with_field(field("t_ms", i)));
-                        }
-                        Err(m) => {
-                            return Err(InputError::new(ErrorKind::Timestamp, m.clone())
-                                .with_field(field("t_ms", i)));
-                        }
-                    }
-                }
-                raw.time_ms = Some(times);
-                raw.speed_kmh = speed.as_ref().map(|(at, v)| v[span(at)].to_vec());
-                raw.speed_limit_kmh = limit.as_ref().map(|(at, v)| v[span(at)].to_vec());
-                raw.accuracy_m = accuracy.as_ref().map(|(at, v)| v[span(at)].to_vec());
-                raw.road_type = roads
-                    .as_ref()
-                    .map(|(at, v)| v[span(at)].iter().map(Option::as_deref).collect());
+            let result = (|| -> Result<RawTrip, InputError> {
+                raw.lat_deg = lat_v.required(span(&lat_at), "lat")?;
+                raw.lon_deg = lon_v.required(span(&lon_at), "lon")?;
+                raw.time_ms = Some(t_v.row(span(&t_at))?);
+                raw.speed_kmh = speed.as_ref().map(|(at, v)| v.optional(span(at)));
+                raw.speed_limit_kmh = limit.as_ref().map(|(at, v)| v.optional(span(at)));
+                raw.accuracy_m = accuracy.as_ref().map(|(at, v)| v.optional(span(at)));
+                raw.road_type = roads.as_ref().map(|(at, v)| v.roads(span(at)));
                 raw.utc_offset_s = offsets
                     .as_ref()
                     .and_then(|v| offset_s(v[r]))
@@ -562,3 +667,7 @@ where
         }
     }
 }
+
+#[cfg(test)]
+#[path = "parquet_tests.rs"]
+mod tests;

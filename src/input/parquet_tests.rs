@@ -1,0 +1,105 @@
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Float32Builder, Float64Builder, LargeStringBuilder, ListBuilder, TimestampSecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+
+use super::ArrowTrips;
+use crate::input::{ErrorKind, InputError, Payload, RawTrip};
+
+/// The records `ArrowTrips` reads from `batch`.
+fn read(batch: RecordBatch) -> Vec<Result<RawTrip, InputError>> {
+    ArrowTrips::new([Ok::<_, String>(batch)].into_iter(), "t")
+        .map(|record| match record.unwrap().payload {
+            Payload::Trip(trip) => *trip,
+            Payload::JsonLine(_) => panic!("trip rows give trips"),
+        })
+        .collect()
+}
+
+const T0_S: i64 = 1_553_240_265;
+
+/// Trip rows whose columns take the readers' other paths: latitudes and
+/// longitudes as 32-bit floats, times as second timestamps, a speed list
+/// with a null, road types as large text; the second trip has a null
+/// latitude.
+fn other_types() -> RecordBatch {
+    let mut lat = ListBuilder::new(Float32Builder::new());
+    let mut lon = ListBuilder::new(Float32Builder::new());
+    let mut t = ListBuilder::new(TimestampSecondBuilder::new());
+    let mut speed = ListBuilder::new(Float64Builder::new());
+    let mut road = ListBuilder::new(LargeStringBuilder::new());
+    for trip in 0..2_i64 {
+        lat.append_value([Some(50.0), (trip == 0).then_some(50.001), Some(50.002)]);
+        lon.append_value([Some(4.0_f32); 3]);
+        t.append_value((0..3).map(|k| Some(T0_S + 10 * k)));
+        speed.append_value([Some(36.0), None, Some(36.0)]);
+        road.append_value([Some("motorway"), None, Some("primary")]);
+    }
+    let column = |a: &mut dyn arrow_array::builder::ArrayBuilder| -> ArrayRef { a.finish() };
+    RecordBatch::try_from_iter([
+        ("lat", column(&mut lat)),
+        ("lon", column(&mut lon)),
+        ("t_ms", column(&mut t)),
+        ("speed_kmh", column(&mut speed)),
+        ("road_type", column(&mut road)),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn other_column_types_read_like_doubles_and_milliseconds() {
+    let trips = read(other_types());
+    assert_eq!(trips.len(), 2);
+    let first = trips[0].as_ref().unwrap();
+    assert_eq!(
+        first.lat_deg,
+        [50.0_f32, 50.001, 50.002].map(f64::from).to_vec()
+    );
+    assert_eq!(first.lon_deg, vec![4.0; 3]);
+    assert_eq!(
+        first.time_ms,
+        Some(vec![
+            T0_S * 1000,
+            T0_S * 1000 + 10_000,
+            T0_S * 1000 + 20_000
+        ])
+    );
+    assert_eq!(first.speed_kmh, Some(vec![Some(36.0), None, Some(36.0)]));
+    let roads = first.road_type.as_ref().unwrap();
+    assert_eq!(
+        (roads.get(0), roads.get(1), roads.get(2)),
+        (Some("motorway"), None, Some("primary"))
+    );
+    let e = trips[1].as_ref().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Coordinate);
+    assert_eq!(e.field.as_deref(), Some("lat[1]"));
+}
+
+/// The doubles' and the 64-bit times' own paths with a null: the same
+/// errors as the converted ones.
+#[test]
+fn a_null_double_latitude_or_time_is_named() {
+    let mut lat = ListBuilder::new(Float64Builder::new());
+    lat.append_value([Some(50.0), None]);
+    lat.append_value([Some(50.0), Some(50.001)]);
+    let mut lon = ListBuilder::new(Float64Builder::new());
+    let mut t = ListBuilder::new(arrow_array::builder::Int64Builder::new());
+    for _ in 0..2 {
+        lon.append_value([Some(4.0), Some(4.0)]);
+        t.append_value([Some(T0_S * 1000), None]);
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("lat", Arc::new(lat.finish()) as ArrayRef),
+        ("lon", Arc::new(lon.finish())),
+        ("t_ms", Arc::new(t.finish())),
+    ])
+    .unwrap();
+    let trips = read(batch);
+    let fields: Vec<_> = trips
+        .iter()
+        .map(|t| t.as_ref().unwrap_err().field.clone())
+        .collect();
+    assert_eq!(fields, [Some("lat[1]".into()), Some("t_ms[1]".into())]);
+}
