@@ -63,6 +63,25 @@ def test_scores_equal_the_command_line():
                 assert row[f"features_{zone}_{name}"] == value, (zone, name)
 
 
+def test_the_compact_form_scores_like_its_jsonl():
+    """A table of the API's compact records (an `encoded` polyline and
+    `timestamps_ms` per trip, as Spark reads the JSONL) needs no decoding
+    first: the same scores as the command line on the same lines."""
+    text = subprocess.run([BIN, "simulate", "--trips", "4", "--seed", "7"], capture_output=True,
+                          check=True).stdout.decode()
+    table = pa.Table.from_pylist([json.loads(l) for l in text.splitlines()])
+    scored = tripscore.score_arrow(table)
+    lines = [json.loads(l) for l in cli("score", "--quiet", "-", stdin=text).splitlines()]
+    assert scored.num_rows == len(lines) == 4
+    assert scored.column("error_kind").null_count == 4
+    for row, line in zip(scored.to_pylist(), lines):
+        assert row["event_id"] == line["event_id"]
+        for zone, features in line["features"].items():
+            for name, value in features.items():
+                assert row[f"features_{zone}_{name}"] == value, (zone, name)
+        assert row["behavior_scores_overall"] == line["behavior_scores"]["overall"]
+
+
 def test_a_bad_trip_is_an_error_row_and_the_others_are_scored():
     _, table = ndsbr()
     bad = table.slice(0, 1).to_pylist()[0]

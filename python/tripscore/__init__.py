@@ -55,7 +55,9 @@ def score_arrow(trips: pa.Table, config: Optional[dict[str, Any]] = None, *,
     """Scores every trip of `trips`: one row per trip with list columns
     (`lat`, `lon`, `t_ms`, optional `speed_kmh`, `speed_limit_kmh`,
     `road_type`, `accuracy_m`, scalar `user_id`, `event_id`,
-    `utc_offset_minutes`), or one row per fix (trips are runs of the same
+    `utc_offset_minutes`) — or the API's compact form, an `encoded`
+    polyline (`precision` 5 or 6) and `timestamps_ms` per row, as the JSONL
+    reads — or one row per fix (trips are runs of the same
     `user_id` + `event_id`). Returns one row per input record: the score
     line's values in flat columns (`behavior_scores_overall`,
     `features_city_hard_brake`, …) — or, for a bad record, `error_kind`,

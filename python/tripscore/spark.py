@@ -8,8 +8,11 @@ aggregate`, to the byte.
     users = user_car_behavior(scored, as_of="2019-10-01T00:00:00Z")
     users.select("line").write.text("users")        # the aggregate's lines
 
-`trips_df` is a trip per row (list columns `lat`, `lon`, `t_ms`, …) as
-`tripscore.score_arrow` takes it. Give Spark the schema when reading JSON
+`trips_df` is a trip per row (list columns `lat`, `lon`, `t_ms`, …, or
+the compact form's `encoded` and `timestamps_ms` as `spark.read.json`
+gives them from the API's JSONL) as `tripscore.score_arrow` takes it.
+Tables written in one Parquet row group are one task: write row groups of
+a few hundred trips so every core gets some. Give Spark the schema when reading JSON
 (inference costs a pass), ship this package to the workers
 (`PYSPARK_PYTHON`), and set `spark.sql.shuffle.partitions` to the cores.
 Trips are wide rows (a list of ~1,000 fixes per column): with Parquet's

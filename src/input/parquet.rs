@@ -2,7 +2,9 @@
 //! columns, or one row per fix grouped like CSV.
 //!
 //! Columns are found by name (any case): latitude `lat`|`latitude`,
-//! longitude `lon`|`lng`|`longitude`, time `t_ms`|`timestamp_ms`|
+//! longitude `lon`|`lng`|`longitude` — or, for trip rows, the API's compact
+//! form: an `encoded` polyline per row (precision 5, or a `precision`
+//! column's 5 or 6) — time `t_ms`|`timestamp_ms`|
 //! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`|`time` (a Parquet
 //! timestamp of any unit, Unix ms, or RFC 3339 text), and optionally
 //! `user_id`, `event_id`, `speed_kmh`|`speed`, `speed_limit_kmh`|
@@ -31,6 +33,7 @@ use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatc
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::api::rfc3339_epoch_ms;
+use crate::input::polyline::{Precision, decode_polyline};
 use crate::input::trajectory::{FieldLayout, RawTrip, RoadTypes};
 
 use super::{ErrorKind, InputError, InputRecord};
@@ -38,6 +41,8 @@ use super::{ErrorKind, InputError, InputRecord};
 /// The column names each field is looked up by.
 const LAT: &[&str] = &["lat", "latitude", "lat_deg"];
 const LON: &[&str] = &["lon", "lng", "longitude", "lon_deg"];
+const ENCODED: &[&str] = &["encoded"];
+const PRECISION: &[&str] = &["precision"];
 const TIME: &[&str] = &[
     "t_ms",
     "timestamp_ms",
@@ -244,6 +249,60 @@ impl<'a> Times<'a> {
     }
 }
 
+/// Where a table's positions are: latitude and longitude columns, or an
+/// `encoded` polyline column (the API's compact form).
+#[derive(Clone, Copy)]
+enum Positions {
+    Columns(usize, usize),
+    Encoded(usize),
+}
+
+/// A trip row's coordinates: from latitude and longitude lists, or decoded
+/// from its polyline (precision 5 unless a `precision` column says 6).
+enum Coordinates<'a> {
+    Lists(ListNumbers<'a>, ListNumbers<'a>),
+    Polylines(Texts<'a>, Option<Vec<Option<f64>>>),
+}
+
+impl Coordinates<'_> {
+    /// Row `r`'s latitudes and longitudes, degrees.
+    fn row(&self, r: usize) -> Result<(Vec<f64>, Vec<f64>), InputError> {
+        match self {
+            Self::Lists((lat_at, lat_v), (lon_at, lon_v)) => {
+                let span = |at: &[(usize, usize)]| at[r].0..at[r].1;
+                Ok((
+                    lat_v.required(span(lat_at), "lat")?,
+                    lon_v.required(span(lon_at), "lon")?,
+                ))
+            }
+            Self::Polylines(text, precision) => {
+                let Some(text) = text.value(r) else {
+                    return Err(InputError::new(ErrorKind::Field, "is null").with_field("encoded"));
+                };
+                let precision = match precision.as_ref().and_then(|p| p[r]) {
+                    None | Some(5.0) => Precision::P5,
+                    Some(6.0) => Precision::P6,
+                    Some(p) => {
+                        return Err(InputError::new(
+                            ErrorKind::Field,
+                            format!("precision must be 5 or 6, got {p}"),
+                        )
+                        .with_field("precision"));
+                    }
+                };
+                let points = decode_polyline(text, precision).map_err(|e| {
+                    InputError::new(
+                        ErrorKind::Polyline,
+                        format!("{} (character {})", e.message, e.index),
+                    )
+                    .with_field("encoded")
+                })?;
+                Ok((points.lat_deg, points.lon_deg))
+            }
+        }
+    }
+}
+
 /// A list column's text, read a trip row at a time without a `String` per
 /// value.
 enum Texts<'a> {
@@ -258,6 +317,15 @@ impl<'a> Texts<'a> {
             .map(Self::Utf8)
             .or_else(|| a.as_string_opt::<i64>().map(Self::LargeUtf8))
             .or_else(|| a.as_string_view_opt().map(Self::View))
+    }
+
+    /// The text of row `i` (`None`: null).
+    fn value(&self, i: usize) -> Option<&str> {
+        match self {
+            Self::Utf8(s) => s.is_valid(i).then(|| s.value(i)),
+            Self::LargeUtf8(s) => s.is_valid(i).then(|| s.value(i)),
+            Self::View(s) => s.is_valid(i).then(|| s.value(i)),
+        }
     }
 
     /// The road types in `span` (a null is unknown).
@@ -453,8 +521,10 @@ where
             InputError::new(ErrorKind::Field, format!("the table has no {what} column"))
                 .with_field(what.to_owned())
         };
-        let (Some(lat), Some(lon)) = (find(batch, LAT), find(batch, LON)) else {
-            return self.fail(first, missing("latitude"));
+        let positions = match (find(batch, LAT), find(batch, LON), find(batch, ENCODED)) {
+            (Some(lat), Some(lon), _) => Positions::Columns(lat, lon),
+            (None, _, Some(encoded)) => Positions::Encoded(encoded),
+            _ => return self.fail(first, missing("latitude")),
         };
         let Some(time) = find(batch, TIME) else {
             return self.fail(first, missing("timestamp"));
@@ -467,19 +537,22 @@ where
                 .unwrap_or_else(|| vec![None; n])
         };
         let (users, events) = (ids("user_id"), ids("event_id"));
-        if lists(col(lat)).is_some() {
-            self.trip_rows(batch, first, [lat, lon, time], &users, &events);
-        } else {
-            self.fix_rows(batch, first, [lat, lon, time], &users, &events);
+        match positions {
+            Positions::Columns(lat, lon) if lists(col(lat)).is_none() => {
+                self.fix_rows(batch, first, [lat, lon, time], &users, &events);
+            }
+            positions => self.trip_rows(batch, first, positions, time, &users, &events),
         }
     }
 
-    /// One trip per row, list columns.
+    /// One trip per row, list columns (positions as latitude and longitude
+    /// lists, or as a polyline per row).
     fn trip_rows(
         &mut self,
         batch: &RecordBatch,
         first: u64,
-        [lat, lon, time]: [usize; 3],
+        positions: Positions,
+        time: usize,
         users: &[Option<String>],
         events: &[Option<String>],
     ) {
@@ -492,15 +565,36 @@ where
             )
             .with_field(what.to_owned())
         };
-        let (Some((lat_at, lat_v)), Some((lon_at, lon_v)), Some((t_at, t_v))) =
-            (list(lat), list(lon), list(time))
-        else {
-            return self.fail(first, type_error("latitude, longitude and time"));
+        let Some((t_at, t_v)) = list(time) else {
+            return self.fail(first, type_error("time"));
         };
-        let (Some(lat_v), Some(lon_v), Some(t_v)) =
-            (Numbers::of(&lat_v), Numbers::of(&lon_v), Times::of(&t_v))
-        else {
-            return self.fail(first, type_error("latitude, longitude and time"));
+        let Some(t_v) = Times::of(&t_v) else {
+            return self.fail(first, type_error("time"));
+        };
+        let (lat_list, lon_list) = match positions {
+            Positions::Columns(lat, lon) => (list(lat), list(lon)),
+            Positions::Encoded(_) => (None, None),
+        };
+        let coordinates = match (positions, &lat_list, &lon_list) {
+            (Positions::Columns(..), Some((lat_at, lat_v)), Some((lon_at, lon_v))) => {
+                match (Numbers::of(lat_v), Numbers::of(lon_v)) {
+                    (Some(lat_v), Some(lon_v)) => {
+                        Coordinates::Lists((lat_at, lat_v), (lon_at, lon_v))
+                    }
+                    _ => return self.fail(first, type_error("latitude and longitude")),
+                }
+            }
+            (Positions::Encoded(encoded), ..) => {
+                let Some(text) = Texts::of(batch.column(encoded).as_ref()) else {
+                    let e = InputError::new(ErrorKind::Field, "encoded must be text")
+                        .with_field("encoded");
+                    return self.fail(first, e);
+                };
+                let precision =
+                    find(batch, PRECISION).and_then(|i| floats(batch.column(i).as_ref()));
+                Coordinates::Polylines(text, precision)
+            }
+            _ => return self.fail(first, type_error("latitude and longitude")),
         };
         let (speed, limit, accuracy) = (opt_list(SPEED), opt_list(LIMIT), opt_list(ACCURACY));
         let (speed, limit, accuracy) = (
@@ -521,8 +615,7 @@ where
                 ..RawTrip::default()
             };
             let result = (|| -> Result<RawTrip, InputError> {
-                raw.lat_deg = lat_v.required(span(&lat_at), "lat")?;
-                raw.lon_deg = lon_v.required(span(&lon_at), "lon")?;
+                (raw.lat_deg, raw.lon_deg) = coordinates.row(r)?;
                 raw.time_ms = Some(t_v.row(span(&t_at))?);
                 raw.speed_kmh = speed.as_ref().map(|(at, v)| v.optional(span(at)));
                 raw.speed_limit_kmh = limit.as_ref().map(|(at, v)| v.optional(span(at)));

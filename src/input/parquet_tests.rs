@@ -103,3 +103,46 @@ fn a_null_double_latitude_or_time_is_named() {
         .collect();
     assert_eq!(fields, [Some("lat[1]".into()), Some("t_ms[1]".into())]);
 }
+
+/// Trip rows in the compact form: a polyline per row (precision 5 unless a
+/// `precision` column says otherwise) and the times; a null, a broken
+/// polyline and an unknown precision are each their row's error.
+#[test]
+fn encoded_rows_decode_their_polylines() {
+    let encoded = arrow_array::StringArray::from(vec![
+        Some("_p~iF~ps|U_ulLnnqC"),
+        None,
+        Some("_p~iF~ps|U_ulLnnq"),
+        Some("_p~iF~ps|U_ulLnnqC"),
+    ]);
+    let precision = arrow_array::Int32Array::from(vec![Some(5), Some(5), None, Some(7)]);
+    let mut t = ListBuilder::new(arrow_array::builder::Int64Builder::new());
+    for _ in 0..4 {
+        t.append_value([Some(T0_S * 1000), Some(T0_S * 1000 + 10_000)]);
+    }
+    let batch = RecordBatch::try_from_iter([
+        ("encoded", Arc::new(encoded) as ArrayRef),
+        ("precision", Arc::new(precision)),
+        ("timestamps_ms", Arc::new(t.finish())),
+    ])
+    .unwrap();
+    let trips = read(batch);
+    let first = trips[0].as_ref().unwrap();
+    assert_eq!(first.lat_deg, vec![38.5, 40.7]);
+    assert_eq!(first.lon_deg, vec![-120.2, -120.95]);
+    let errors: Vec<_> = trips[1..]
+        .iter()
+        .map(|t| {
+            let e = t.as_ref().unwrap_err();
+            (e.kind, e.field.clone().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (ErrorKind::Field, "encoded".to_owned()),
+            (ErrorKind::Polyline, "encoded".to_owned()),
+            (ErrorKind::Field, "precision".to_owned()),
+        ]
+    );
+}

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use arrow_array::builder::{Float64Builder, Int64Builder, ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use parquet::arrow::ArrowWriter;
+use tripscore::input::Precision;
 use tripscore::{RawTrip, parse_line};
 
 use crate::util::{fixture, tripscore};
@@ -109,6 +110,32 @@ fn trip_rows(raws: &[RawTrip]) -> RecordBatch {
     .unwrap()
 }
 
+/// [`trip_rows`] in the API's compact form: each trip's positions as a
+/// precision-6 polyline (exact for the ndsbr coordinates' six decimals)
+/// instead of latitude and longitude lists.
+fn encoded_rows(raws: &[RawTrip]) -> RecordBatch {
+    let lists = trip_rows(raws);
+    let encoded = raws.iter().map(|r| {
+        Some(tripscore::input::encode_polyline(&r.lat_deg, &r.lon_deg, Precision::P6).unwrap())
+    });
+    let mut columns: Vec<(String, ArrayRef)> = vec![
+        (
+            "encoded".into(),
+            Arc::new(StringArray::from_iter(encoded)) as ArrayRef,
+        ),
+        (
+            "precision".into(),
+            Arc::new(Int32Array::from_iter_values(raws.iter().map(|_| 6))),
+        ),
+    ];
+    for (field, column) in lists.schema().fields().iter().zip(lists.columns()) {
+        if !["lat", "lon"].contains(&field.name().as_str()) {
+            columns.push((field.name().clone(), Arc::clone(column)));
+        }
+    }
+    RecordBatch::try_from_iter(columns).unwrap()
+}
+
 fn fix_rows(raws: &[RawTrip]) -> RecordBatch {
     let each = |get: &dyn Fn(&RawTrip, usize) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from_iter(
@@ -172,6 +199,7 @@ fn parquet_trip_rows_and_fix_rows_score_like_jsonl() {
     assert_eq!(want.status.code(), Some(0));
     for (name, batch) in [
         ("trips.parquet", trip_rows(&raws)),
+        ("encoded.parquet", encoded_rows(&raws)),
         ("fixes.parquet", fix_rows(&raws)),
     ] {
         let path = dir.join(name);
