@@ -98,6 +98,15 @@ fn json<T: Serialize + ?Sized>(value: &T) -> Result<Value, FlattenError> {
     serde_json::to_value(value).map_err(|e| FlattenError::new(e.to_string()))
 }
 
+/// Serializer methods that widen their integer and hand it to `$to`.
+macro_rules! widen_to {
+    ($to:ident: $($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<(), FlattenError> {
+            self.$to(v.into())
+        }
+    )*};
+}
+
 impl<'a, 'b> ser::Serializer for &'a mut Flatten<'b> {
     type Ok = ();
     type Error = FlattenError;
@@ -113,27 +122,11 @@ impl<'a, 'b> ser::Serializer for &'a mut Flatten<'b> {
         self.leaf(Cell::Bool(v));
         Ok(())
     }
-    fn serialize_i8(self, v: i8) -> Result<(), FlattenError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), FlattenError> {
-        self.serialize_i64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), FlattenError> {
-        self.serialize_i64(v.into())
-    }
+    widen_to!(serialize_i64: serialize_i8(i8), serialize_i16(i16), serialize_i32(i32));
+    widen_to!(serialize_u64: serialize_u8(u8), serialize_u16(u16), serialize_u32(u32));
     fn serialize_i64(self, v: i64) -> Result<(), FlattenError> {
         self.leaf(Cell::Int(v));
         Ok(())
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), FlattenError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), FlattenError> {
-        self.serialize_u64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), FlattenError> {
-        self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result<(), FlattenError> {
         self.leaf(Cell::UInt(v));
@@ -377,6 +370,15 @@ sequence!(
     SerializeTupleVariant::serialize_field
 );
 
+/// [`KeyText`] methods that write their value's digits (or `true`/`false`).
+macro_rules! key_digits {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<String, FlattenError> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
 /// A map key as the text `serde_json` writes for it: a string as it is, a
 /// number or bool as its digits; anything else is refused, as by `serde_json`.
 struct KeyText;
@@ -398,33 +400,17 @@ impl ser::Serializer for KeyText {
     fn serialize_char(self, v: char) -> Result<String, FlattenError> {
         Ok(v.to_string())
     }
-    fn serialize_bool(self, v: bool) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i8(self, v: i8) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, FlattenError> {
-        Ok(v.to_string())
-    }
+    key_digits!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64)
+    );
     fn serialize_f32(self, _: f32) -> Result<String, FlattenError> {
         Err(key_error())
     }
