@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import tripscore
 
@@ -76,24 +77,40 @@ def user_car_behavior(scored, as_of: str, *, past: Optional[str] = None,
     recent_ms = windows["recent_ms"]
     past = past or windows["past"]
     features = tripscore.feature_columns()
+    # One shuffle: the trips are partitioned by user, so the duplicates'
+    # removal and the per-(user, window) sums need no other, and each
+    # partition holds whole users. The window sums are plain sums grouped by
+    # (user, window); a partition's rows are then pivoted to a row per user
+    # in Arrow. (Conditional sums, a CASE per feature and window in one
+    # aggregation, cost Spark 1–1.7 s more on 8,000 trips: 300 expressions.)
     trips = (scored.where(F.col("error_kind").isNull())
              .select("user_id", "event_id", "start", *features)
+             .repartition("user_id")
              .dropDuplicates(["user_id", "event_id"]))
     start_ms = F.unix_millis(F.to_timestamp("start", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"))
     trips = trips.withColumn("start_ms", start_ms).where(F.col("start_ms") < as_of_ms)
     recent = F.col("start_ms") >= as_of_ms - recent_ms
-    in_past = F.lit(True) if past == "all_time" else ~recent
-    # One pass, one shuffle: each window's sum is a conditional sum (a
-    # window without trips sums to 0), not a groupBy per window and a pivot
-    # (which cost an extra shuffle and half the job's time).
-    zero = F.lit(0).cast("long")
-    wide = trips.groupBy("user_id").agg(*[
-        F.coalesce(F.sum(F.when(cond, F.col(c))), zero).cast("long").alias(f"{w}_{c}")
-        for w, cond in (("l7d", recent), ("past", in_past)) for c in features])
+    if past == "all_time":
+        # Every trip is in the past window, a recent one in l7d too.
+        window = F.explode(F.when(recent, F.array(F.lit("l7d"), F.lit("past")))
+                           .otherwise(F.array(F.lit("past"))))
+    else:
+        window = F.when(recent, F.lit("l7d")).otherwise(F.lit("past"))
+    sums = (trips.withColumn("window", window)
+            .groupBy("user_id", "window")
+            .agg(*[F.sum(c).cast("long").alias(c) for c in features]))
 
     def users(batches):
-        for batch in batches:
-            yield from tripscore.user_car_behavior(pa.Table.from_batches([batch]), config).to_batches()
+        table = pa.Table.from_batches(list(batches))
+        if table.num_rows == 0:
+            return
+        wide = None
+        for name in ("l7d", "past"):
+            part = table.filter(pc.equal(table["window"], name)).drop_columns(["window"])
+            part = part.rename_columns(["user_id"] + [f"{name}_{c}" for c in features])
+            wide = part if wide is None else wide.join(part, "user_id", join_type="full outer")
+        # A user without trips in a window has nulls there: sums of 0.
+        yield from tripscore.user_car_behavior(wide, config).to_batches()
 
     out = pa.schema([("user_id", pa.string()), ("line", pa.string())])
-    return wide.mapInArrow(users, _spark_schema(out))
+    return sums.mapInArrow(users, _spark_schema(out))
