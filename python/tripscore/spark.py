@@ -1,7 +1,8 @@
 """tripscore on Apache Spark: score trips with `mapInArrow`, sum their
-features per user and window with plain SQL sums (one `groupBy("user_id")`,
-a conditional sum per window), score the windows with a second `mapInArrow` — the same user results as `tripscore
-aggregate`, to the byte.
+features per user and window with plain SQL sums (`groupBy("user_id",
+"window")` after one shuffle by user), score the windows with a second
+`mapInArrow` (each partition's windows pivoted to a row per user) — the
+same user results as `tripscore aggregate`, to the byte.
 
     from tripscore.spark import score_trips, user_car_behavior
     scored = score_trips(trips_df)                  # one row per trip (or error)
