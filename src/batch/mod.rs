@@ -5,7 +5,8 @@
 //! written in input order once processed. At most two windows are held at a
 //! time, so memory is bounded by the window, not the input, and the output is
 //! byte-identical whatever the number of threads. Every input record yields
-//! exactly one output line: the processor's result, or the record's error line.
+//! exactly one output line: the processor's result, or the record's error line
+//! ([`run_batch_to`]: one item into any [`BatchSink`], e.g. a table row).
 //!
 //! [`rollup`] is `aggregate`'s batch: `score` output summed per user in
 //! bounded memory (spilling to shard files), each trip counted once; with

@@ -61,14 +61,15 @@ impl ParquetLines {
     }
 }
 
+/// The table's own rows, written out every [`BATCH_ROWS`].
 impl BatchSink<ScoreRow> for ParquetLines {
     fn item(&mut self, row: ScoreRow) -> io::Result<()> {
-        self.table.push_row(row);
+        self.table.item(row)?;
         self.row_written()
     }
 
     fn error(&mut self, error: &RecordError) -> io::Result<()> {
-        self.table.push_error(error).map_err(io::Error::other)?;
+        self.table.error(error)?;
         self.row_written()
     }
 }
