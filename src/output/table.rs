@@ -275,7 +275,9 @@ impl ScoreColumns {
     }
 
     /// Appends one score line (or error line) given as JSON text, as
-    /// [`ScoreColumns::push_row`] would the record it was written from.
+    /// [`ScoreColumns::push_row`] would the record it was written from (but
+    /// for the JSON text parts, whose keys come out sorted: the line is read
+    /// into a `serde_json::Value` first).
     ///
     /// # Errors
     /// The line is not JSON.
