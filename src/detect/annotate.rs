@@ -3,7 +3,7 @@
 //!
 //! Only valid sections are annotated. An **acceleration episode** is a run of
 //! fixes whose longitudinal acceleration keeps one sign with magnitude at
-//! least `episode_start_mps2` (0.3 m/s²); runs of the same sign less than
+//! least `episode_start_mps2` (0.25 m/s²); runs of the same sign less than
 //! `merge_gap_ms` apart are one episode, and episodes changing the speed by
 //! less than the trip's noise allows ([`AnnotateConfig::speed_change_needed_mps`])
 //! are dropped (noise blips), as are, without a noise estimate, those
@@ -68,7 +68,9 @@ pub enum Traffic {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnnotateConfig {
-    /// |longitudinal acceleration| that starts and ends an episode, m/s².
+    /// |longitudinal acceleration| that starts and ends an episode, m/s²
+    /// (0.25: the API's samples start at about 0.3; docs/ACCURACY.md, "Why
+    /// the stages are shaped so").
     pub episode_start_mps2: f64,
     /// A deceleration whose peak stays below this is `coast`, m/s².
     pub coast_max_peak_mps2: f64,
@@ -145,7 +147,7 @@ pub struct AnnotateConfig {
 impl Default for AnnotateConfig {
     fn default() -> Self {
         Self {
-            episode_start_mps2: 0.3,
+            episode_start_mps2: 0.25,
             coast_max_peak_mps2: 1.0,
             hard_accel_mps2: 2.25,
             hard_brake_mps2: 3.0,
