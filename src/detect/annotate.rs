@@ -442,8 +442,9 @@ pub(super) fn runs(
         // At 0 or below (a setting) a value can be in runs of both signs.
         return runs_per_sign(t, s, range, (start, level), merge_gap_ms);
     }
-    // Above 0 no value is in runs of both signs: one pass finds both.
-    let [positive, negative] = scan_runs(t, s, range, (start, level), merge_gap_ms, |v| {
+    // Above 0 no value is in runs of both signs: one pass finds both, in
+    // the order they start.
+    let found = scan_runs(t, s, range, (start, level), merge_gap_ms, |v| {
         if v >= level {
             Some(1.0)
         } else if v <= -level {
@@ -452,7 +453,7 @@ pub(super) fn runs(
             None
         }
     });
-    by_start(positive, negative)
+    in_start_order(found)
 }
 
 /// [`runs`] scanned one sign at a time (`level` = the hold level).
@@ -464,13 +465,30 @@ fn runs_per_sign(
     merge_gap_ms: i64,
 ) -> Vec<Run> {
     let levels = (start, level);
-    let [positive, _] = scan_runs(t, s, range.clone(), levels, merge_gap_ms, |v| {
+    let positive = scan_runs(t, s, range.clone(), levels, merge_gap_ms, |v| {
         (v >= level).then_some(1.0)
     });
-    let [_, negative] = scan_runs(t, s, range, levels, merge_gap_ms, |v| {
+    let negative = scan_runs(t, s, range, levels, merge_gap_ms, |v| {
         (-v >= level).then_some(-1.0)
     });
     by_start(positive, negative)
+}
+
+/// Runs found in one pass, in the order they were found, as [`by_start`]
+/// orders them: by start, a positive run before a negative one of the
+/// same start, runs of one sign as found. A pass finds them so already
+/// (a run starts after every earlier one starts) but for two runs starting
+/// at the very same time, which a stable sort then puts in that order.
+fn in_start_order(mut runs: Vec<Run>) -> Vec<Run> {
+    let before = |a: &Run, b: &Run| {
+        a.start_ms
+            .total_cmp(&b.start_ms)
+            .then(b.sign.total_cmp(&a.sign))
+    };
+    if !runs.windows(2).all(|w| before(&w[0], &w[1]).is_lt()) {
+        runs.sort_by(before);
+    }
+    runs
 }
 
 /// Positive then negative runs, ordered by their start (stable: a
@@ -506,9 +524,10 @@ fn by_start(mut positive: Vec<Run>, negative: Vec<Run>) -> Vec<Run> {
     out
 }
 
-/// The runs of [`runs`], positive and negative: `pick` gives the sign of a
-/// run a value starts (`None`: none starts there), and the run holds while
-/// `sign * s` stays at `level`; each sign's runs merge with the one before.
+/// The runs of [`runs`], positive and negative, in the order they are
+/// found: `pick` gives the sign of a run a value starts (`None`: none
+/// starts there), and the run holds while `sign * s` stays at `level`; each
+/// sign's runs merge with the one of that sign before.
 fn scan_runs(
     t: &[i64],
     s: &[f64],
@@ -516,8 +535,10 @@ fn scan_runs(
     (start, level): (f64, f64),
     merge_gap_ms: i64,
     pick: impl Fn(f64) -> Option<f64>,
-) -> [Vec<Run>; 2] {
-    let mut found: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
+) -> Vec<Run> {
+    let mut found: Vec<Run> = Vec::new();
+    // The last run of each sign (positive, negative) in `found`.
+    let mut last: [Option<usize>; 2] = [None, None];
     let mut k = range.start;
     while k < range.end {
         // NaN (no estimate) is below every level.
@@ -545,19 +566,22 @@ fn scan_runs(
         } else {
             t_f(t[hi])
         };
-        let same_sign = &mut found[usize::from(sign < 0.0)];
-        match same_sign.last_mut() {
+        let last = &mut last[usize::from(sign < 0.0)];
+        match last.map(|i| &mut found[i]) {
             Some(prev) if start_ms - prev.end_ms < t_f(merge_gap_ms) => {
                 prev.hi = hi;
                 prev.end_ms = end_ms;
             }
-            _ => same_sign.push(Run {
-                lo,
-                hi,
-                sign,
-                start_ms,
-                end_ms,
-            }),
+            _ => {
+                *last = Some(found.len());
+                found.push(Run {
+                    lo,
+                    hi,
+                    sign,
+                    start_ms,
+                    end_ms,
+                });
+            }
         }
     }
     found

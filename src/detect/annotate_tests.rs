@@ -521,3 +521,35 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, expected.iter().map(key).collect::<Vec<_>>());
     }
 }
+
+proptest::proptest! {
+    /// One pass's runs put in start order are what merging each sign's
+    /// runs gives, whatever the interleaving found them in: ties (a
+    /// positive run first) and lists out of order included.
+    #[test]
+    fn runs_in_start_order_are_runs_by_start(
+        starts in proptest::collection::vec((0_u8..6, proptest::bool::ANY), 0..14),
+        sorted in proptest::bool::ANY,
+    ) {
+        let mut starts = starts;
+        if sorted {
+            starts.sort_by_key(|&(s, _)| s);
+        }
+        let found: Vec<Run> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, positive))| Run {
+                lo: i,
+                hi: i,
+                sign: if positive { 1.0 } else { -1.0 },
+                start_ms: f64::from(s),
+                end_ms: 9.0,
+            })
+            .collect();
+        let (p, n): (Vec<Run>, Vec<Run>) = found.iter().copied().partition(|r| r.sign > 0.0);
+        let key = |r: &Run| (r.lo, r.sign.to_bits(), r.start_ms.to_bits());
+        let got: Vec<_> = in_start_order(found).iter().map(key).collect();
+        let expected: Vec<_> = by_start(p, n).iter().map(key).collect();
+        proptest::prop_assert_eq!(got, expected);
+    }
+}
