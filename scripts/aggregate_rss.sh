@@ -10,6 +10,9 @@ users=${1:-1000000}
 cargo build --release --quiet
 dir=${TMPDIR:-/tmp}/tripscore-aggregate-rss
 mkdir -p "$dir"
+# The generated files are gigabytes: removed on exit unless KEEP_INPUTS=1
+# (then a second run reuses them).
+[ "${KEEP_INPUTS:-0}" = 1 ] || trap 'rm -rf "$dir"' EXIT
 f="$dir/scored-$users.jsonl"
 [ -s "$f" ] || python3 - "$users" > "$f" <<'PY'
 import sys

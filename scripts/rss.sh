@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 dir=${TMPDIR:-/tmp}/tripscore-rss
 mkdir -p "$dir"
+# The generated files are gigabytes: removed on exit unless KEEP_INPUTS=1
+# (then a second run reuses them).
+[ "${KEEP_INPUTS:-0}" = 1 ] || trap 'rm -rf "$dir"' EXIT
 for trips in 6500 26000; do
   f="$dir/sim-$trips.jsonl"
   [ -s "$f" ] || ./target/release/tripscore simulate --trips "$trips" --seed 42 -o "$f"
