@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use tripscore::api::{AccelerationKind, Maneuver};
-use tripscore::detect::Kinematics;
+use tripscore::detect::{Kinematics, SpeedSource};
 use tripscore::sim::coverage;
 use tripscore::{
     Annotation, AnnotationKind, Config, RecordOptions, Trajectory, TripAnalysis, analyze,
@@ -386,8 +386,10 @@ fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
     s.iter().sum::<f64>() / n
 }
 
-fn event_recall(drives: &[NdsDrive]) {
-    println!("\n## Real drives: events against the driveplotr-nds accelerometer and gyro (±3 s)\n");
+fn event_recall(drives: &[NdsDrive], setting: &str) {
+    println!(
+        "\n## Real drives: events against the driveplotr-nds accelerometer and gyro (±3 s){setting}\n"
+    );
     println!("| reference | recall | chance level |");
     println!("|---|---|---|");
     let accel_refs = |d: &NdsDrive| {
@@ -498,8 +500,10 @@ fn event_recall(drives: &[NdsDrive]) {
 }
 
 /// Per-trip inertial ratings against tripscore's per-trip hard scores.
-fn ratings(drives: &[NdsDrive], config: &Config) {
-    println!("\n## Real drives: per-trip hard scores against inertial ratings (driveplotr-nds)\n");
+fn ratings(drives: &[NdsDrive], config: &Config, setting: &str) {
+    println!(
+        "\n## Real drives: per-trip hard scores against inertial ratings (driveplotr-nds){setting}\n"
+    );
     println!(
         "Rating = Σ over the logger's 1 Hz samples of (|a| − threshold)⁺ per km (a: accel_x for braking and acceleration, gyro yaw rate × speed for turning); Spearman correlation of the trip's score with −rating (1: the calmer trip always scores higher), trips of ≥ 2 km; in brackets the 5th–95th percentiles over 2,000 bootstrap resamples of the drives.\n"
     );
@@ -752,9 +756,17 @@ fn main() {
                 .expect("a valid config")
         });
     let nds = nds_drives(&config);
-    event_recall(&nds);
-    ratings(&nds, &config);
+    event_recall(&nds, "");
+    ratings(&nds, &config, "");
     latency(&nds, &config);
     kind_coverage(&config);
     lane_switches(&config);
+    // The same drives with their measured speed left out, as a GPX file
+    // without speeds gives them: speed and acceleration from positions.
+    let mut positions = config;
+    positions.detect.kinematics.speed_source = SpeedSource::PositionsOnly;
+    let nds = nds_drives(&positions);
+    let setting = ", positions only (measured speed left out)";
+    event_recall(&nds, setting);
+    ratings(&nds, &positions, setting);
 }
