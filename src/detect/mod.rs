@@ -112,8 +112,8 @@ pub struct TripAnalysis {
     pub latency_ms: i64,
 }
 
-/// Runs clean → kinematics → annotate → turn fit → brake fit → position-jump
-/// check on one trip, and takes the receiver's latency off the annotations'
+/// Runs clean → kinematics → annotate (with lane switches when they are on)
+/// → turn fit → brake fit → position-jump check on one trip, and takes the receiver's latency off the annotations'
 /// times.
 ///
 /// # Example
