@@ -197,9 +197,9 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
 fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     println!("\n## Position jumps (1 s sampling, 5 m drift + all artefacts otherwise)\n");
     println!(
-        "| jumps per fix | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
+        "| jumps per fix | speed | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for jump_prob in [0.0, 0.005, 0.01, 0.02] {
         let noise = NoiseConfig {
             jump_prob,
@@ -210,22 +210,30 @@ fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
             harsh_share: 0.0,
             ..sim
         };
-        for check in [true, false] {
-            let mut cfg = *pipeline;
-            if !check {
-                cfg.position_jumps.enabled = false;
+        // With the measured speed, and from positions only (the check then
+        // holds the chords against the kinematics' speed from positions).
+        for (speed, source) in [
+            ("measured", pipeline.kinematics.speed_source),
+            ("positions only", SpeedSource::PositionsOnly),
+        ] {
+            for check in [true, false] {
+                let mut cfg = *pipeline;
+                cfg.kinematics.speed_source = source;
+                if !check {
+                    cfg.position_jumps.enabled = false;
+                }
+                let ev = evaluate_simulated(&sim, trips, &cfg);
+                let calm_ev = evaluate_simulated(&calm, trips.max(5) * 5 / 2, &cfg);
+                println!(
+                    "| {jump_prob} | {speed} | {} | {} | {} | {} | {} in {:.0} km |",
+                    if check { "on (default)" } else { "off" },
+                    pr(ev.hard.get("hard_turn")),
+                    pr(ev.annotations.get("left_turn")),
+                    pr(ev.annotations.get("right_turn")),
+                    calm_ev.hard.get("hard_turn").map_or(0, |c| c.detected),
+                    calm_ev.distance_m / 1000.0,
+                );
             }
-            let ev = evaluate_simulated(&sim, trips, &cfg);
-            let calm_ev = evaluate_simulated(&calm, trips.max(5) * 5 / 2, &cfg);
-            println!(
-                "| {jump_prob} | {} | {} | {} | {} | {} in {:.0} km |",
-                if check { "on (default)" } else { "off" },
-                pr(ev.hard.get("hard_turn")),
-                pr(ev.annotations.get("left_turn")),
-                pr(ev.annotations.get("right_turn")),
-                calm_ev.hard.get("hard_turn").map_or(0, |c| c.detected),
-                calm_ev.distance_m / 1000.0,
-            );
         }
     }
 }
@@ -426,12 +434,23 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     no_jump_check.position_jumps.enabled = false;
     let mut neither = local_only;
     neither.position_jumps.enabled = false;
+    // The same drives with their measured speed left out (a GPX file
+    // without speeds): the check holds chords against the speed from positions.
+    let mut positions = *pipeline;
+    positions.kinematics.speed_source = SpeedSource::PositionsOnly;
+    let mut positions_unchecked = positions;
+    positions_unchecked.position_jumps.enabled = false;
     for (label, cfg) in [
         ("local fit only, no position-jump check", &neither),
         ("local fit only (turn fit off)", &local_only),
         ("turn fit with 3 s margins", &margins_3_s),
         ("turn fit, no position-jump check", &no_jump_check),
         ("turn fit and position-jump check (default)", pipeline),
+        (
+            "positions only, no position-jump check",
+            &positions_unchecked,
+        ),
+        ("positions only, position-jump check", &positions),
     ] {
         let (mut ratios, mut hard, mut confirmed) = (Vec::new(), 0, 0);
         let (mut at_hard, mut gyro_hard, mut found) = (Vec::new(), 0, 0);

@@ -1,12 +1,17 @@
 //! The position-jump check: turns whose fixes jump against the measured
-//! speed are capped.
+//! speed (without one, the speed from positions) are capped.
 //!
 //! On real drives, receivers' positions sometimes jump by metres within a
 //! second while the measured (Doppler) speed stays smooth; the curvature of
 //! the fixes there is the receiver's, not the car's. Against the
 //! driveplotr-nds vehicle gyro such turns read up to 2.7 × the gyro, and
-//! they were where the false hard turns came from (docs/ACCURACY.md). The
-//! check runs after the turn fit, whether or not that fit is enabled.
+//! they were where the false hard turns came from (docs/ACCURACY.md).
+//! Without measured speed (a GPX file, a logger that records none) the
+//! kinematics' own speed, a ±2 s fit of the positions, is the reference:
+//! a fix's position barely moves its own fitted speed (not at all on an
+//! even clock) and moves its neighbours' by a tenth of a jump, so a chord
+//! still stands out against it. The check runs after the turn fit, whether or not that fit is
+//! enabled.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +30,9 @@ pub struct PositionJumpConfig {
     /// Whether turns are checked at all.
     pub enabled: bool,
     /// A fix interval whose chord differs from the distance the measured
-    /// speed drove by more than this, and by more than `sigmas` × the trip's
-    /// usual difference, is a position jump, m.
+    /// speed (without one, the speed from positions) drove by more than
+    /// this, and by more than `sigmas` × the trip's usual difference, is a
+    /// position jump, m.
     pub min_jump_m: f64,
     /// See `min_jump_m`: the trip's usual chord − driven difference is its
     /// robust standard deviation (1.4826 × the median absolute difference),
@@ -50,25 +56,50 @@ const MAD_TO_SIGMA: f64 = 1.4826;
 
 /// |chord − driven| of the fix interval ending at kept fix `k`, m: the
 /// straight distance between kept fixes `k − 1` and `k` against the
-/// distance the measured speed (mean of the two) drove between them; `None`
-/// without measured speed at either.
-fn position_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64], k: usize) -> Option<f64> {
+/// distance the car drove between them at the mean of its speed at the two.
+///
+/// That speed is the measured one where the kinematics use it (`None`
+/// without it at either fix); else the kinematics' speed from positions, a
+/// ±2 s fit in which a fix's own position barely moves its speed and
+/// moves its neighbours' by a tenth of a jump — the reference a chord is
+/// held against, not an echo of it. Its one bias: across a sharp corner
+/// the fit averages directions and reads up to a fifth low
+/// (`turnfit::arc_speeds`); the trip's usual difference (`sigmas`) keeps
+/// most such corners below the limit (13 turns capped in 300 jump-free
+/// simulated trips, docs/ACCURACY.md).
+fn position_jump_m(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    time_ms: &[i64],
+    k: usize,
+) -> Option<f64> {
     let (i, j) = (clean.fixes[k - 1], clean.fixes[k]);
-    let (v_i, v_j) = (trip.speed_kmh(i)? / 3.6, trip.speed_kmh(j)? / 3.6);
+    let (v_i, v_j) = if kin.speed_measured {
+        (trip.speed_kmh(i)? / 3.6, trip.speed_kmh(j)? / 3.6)
+    } else {
+        (*kin.speed_mps.get(k - 1)?, *kin.speed_mps.get(k)?)
+    };
     #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
     let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
-    Some((trip.step_between_m(i, j) - driven_m).abs())
+    let jump_m = (trip.step_between_m(i, j) - driven_m).abs();
+    jump_m.is_finite().then_some(jump_m)
 }
 
 /// The trip's robust standard deviation of [`position_jump_m`] over the
 /// intervals inside its sections, m ([`MAD_TO_SIGMA`] × the median); `None` without
 /// any.
-fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option<f64> {
+fn usual_jump_m(
+    trip: &Trajectory,
+    clean: &CleanTrip,
+    kin: &Kinematics,
+    time_ms: &[i64],
+) -> Option<f64> {
     let mut jumps: Vec<f64> = clean
         .sections
         .iter()
         .flat_map(|s| s.start + 1..s.end)
-        .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+        .filter_map(|k| position_jump_m(trip, clean, kin, time_ms, k))
         .collect();
     if jumps.is_empty() {
         return None;
@@ -80,7 +111,8 @@ fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option
 
 /// Caps the peaks of left and right turns whose fixes jump: where a fix
 /// interval of the turn (or one either side) covers a distance differing
-/// from what the measured speed drove by more than `cfg.min_jump_m`
+/// from what the car drove at its speed (measured, or without that the
+/// kinematics' speed from positions) by more than `cfg.min_jump_m`
 /// and than `cfg.sigmas` × the trip's usual difference, the
 /// position error changed by metres within a second, and the
 /// curvature of the fixes there is the receiver's, not the car's (on the
@@ -91,9 +123,9 @@ fn usual_jump_m(trip: &Trajectory, clean: &CleanTrip, time_ms: &[i64]) -> Option
 /// on that. Returns how many turns had such a jump (capped or not).
 ///
 /// Only intervals inside the turn's section count (not one across a gap).
-/// Turns without measured speed at their fixes, and roundabouts (whose
-/// heading changes cancel), are left alone; nothing is checked when
-/// `cfg.enabled` is off.
+/// Turns whose fixes lack the measured speed the kinematics use elsewhere,
+/// and roundabouts (whose heading changes cancel), are left alone; nothing
+/// is checked when `cfg.enabled` is off.
 pub fn check_position_jumps(
     trip: &Trajectory,
     clean: &CleanTrip,
@@ -105,7 +137,7 @@ pub fn check_position_jumps(
     let Some(time_ms) = trip.time_ms() else {
         return 0;
     };
-    if !cfg.enabled || !kin.speed_measured || clean.fixes.len() < 2 {
+    if !cfg.enabled || clean.fixes.len() < 2 {
         return 0;
     }
     // The trip's usual difference, computed once a turn needs it.
@@ -124,13 +156,13 @@ pub fn check_position_jumps(
             (a.last_fix + 1).min(section.end - 1),
         );
         let largest_m = (first..=last)
-            .filter_map(|k| position_jump_m(trip, clean, time_ms, k))
+            .filter_map(|k| position_jump_m(trip, clean, kin, time_ms, k))
             .fold(0.0, f64::max);
         if largest_m <= cfg.min_jump_m {
             continue;
         }
         let limit_m = *limit_m.get_or_insert_with(|| {
-            let usual_m = usual_jump_m(trip, clean, time_ms).unwrap_or(0.0);
+            let usual_m = usual_jump_m(trip, clean, kin, time_ms).unwrap_or(0.0);
             cfg.min_jump_m.max(cfg.sigmas * usual_m)
         });
         if largest_m <= limit_m {
