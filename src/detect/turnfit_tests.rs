@@ -229,9 +229,9 @@ fn a_position_jump_in_a_turn_caps_its_peak() {
     let a = analyze(&no_speed, &exact_fixes());
     assert!(a.turns_with_position_jumps >= 1, "{a:?}");
     assert!(a.annotations.iter().all(|e| !e.hard), "{a:?}");
-    let mut unchecked = exact_fixes();
-    unchecked.position_jumps.enabled = false;
-    let a = analyze(&no_speed, &unchecked);
+    let mut no_check = exact_fixes();
+    no_check.position_jumps.enabled = false;
+    let a = analyze(&no_speed, &no_check);
     assert!(a.annotations.iter().any(|e| e.hard), "{a:?}");
     // …while the same fixes without the jump are not flagged.
     let clean_no_speed = with_fix_moved(&trip, 12, 0.0, false);
