@@ -1,5 +1,5 @@
-//! The position-jump check: turns whose fixes jump against the measured
-//! speed (without one, the speed from positions) are capped.
+//! The position-jump check: turns and roundabouts whose fixes jump against
+//! the measured speed (without one, the speed from positions) are capped.
 //!
 //! On real drives, receivers' positions sometimes jump by metres within a
 //! second while the measured (Doppler) speed stays smooth; the curvature of
@@ -15,7 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::annotate::{AnnotateConfig, Annotation};
+use crate::api::Maneuver;
+use crate::detect::annotate::{AnnotateConfig, Annotation, AnnotationKind};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::input::Trajectory;
@@ -109,7 +110,7 @@ fn usual_jump_m(
     Some(MAD_TO_SIGMA * *median)
 }
 
-/// Caps the peaks of left and right turns whose fixes jump: where a fix
+/// Caps the peaks of turns and roundabouts whose fixes jump: where a fix
 /// interval of the turn (or one either side) covers a distance differing
 /// from what the car drove at its speed (measured, or without that the
 /// kinematics' speed from positions) by more than `cfg.min_jump_m`
@@ -118,14 +119,17 @@ fn usual_jump_m(
 /// curvature of the fixes there is the receiver's, not the car's (on the
 /// driveplotr-nds drives such turns read up to 2.7 × the vehicle gyro,
 /// docs/ACCURACY.md). Such a turn's peak becomes at most its mean lateral
-/// acceleration, mean speed × heading change / duration — a lower bound of
-/// the true peak that a position jump cannot inflate — and `hard` is judged
-/// on that. Returns how many turns had such a jump (capped or not).
+/// acceleration — a lower bound of the true peak that a position jump
+/// cannot inflate (much) — and `hard` is judged on that. For a left or
+/// right turn that mean is mean speed × heading change / duration; a
+/// roundabout's heading changes cancel (entry and exit against the
+/// circle), so its mean is that of its fixes' |lateral acceleration|, in
+/// which a jump's two or three fixes are diluted over the whole circle.
+/// Returns how many turns had such a jump (capped or not).
 ///
 /// Only intervals inside the turn's section count (not one across a gap).
-/// Turns whose fixes lack the measured speed the kinematics use elsewhere,
-/// and roundabouts (whose heading changes cancel), are left alone; nothing
-/// is checked when `cfg.enabled` is off.
+/// Turns whose fixes lack the measured speed the kinematics use elsewhere
+/// are left alone; nothing is checked when `cfg.enabled` is off.
 pub fn check_position_jumps(
     trip: &Trajectory,
     clean: &CleanTrip,
@@ -144,7 +148,8 @@ pub fn check_position_jumps(
     let mut limit_m: Option<f64> = None;
     let mut jumps = 0;
     for a in episodes.iter_mut() {
-        if !a.is_single_turn() || a.last_fix >= kin.speed_mps.len() {
+        let roundabout = a.kind == AnnotationKind::Turn(Maneuver::Roundabout);
+        if !(a.is_single_turn() || roundabout) || a.last_fix >= kin.speed_mps.len() {
             continue;
         }
         let Some(section) = clean.section_of(a.first_fix, a.last_fix) else {
@@ -168,11 +173,20 @@ pub fn check_position_jumps(
         if largest_m <= limit_m {
             continue;
         }
-        let speeds = &kin.speed_mps[a.first_fix..=a.last_fix];
+        let fixes = a.first_fix..=a.last_fix;
         #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
-        let mean_speed_mps = speeds.iter().sum::<f64>() / speeds.len() as f64;
-        let duration_s = (a.end_ms - a.start_ms) / 1000.0;
-        let mean_mps2 = mean_speed_mps * a.heading_change_deg.abs().to_radians() / duration_s;
+        let count = (a.last_fix + 1 - a.first_fix) as f64;
+        let mean_mps2 = if roundabout {
+            kin.accel_lat_mps2[fixes]
+                .iter()
+                .map(|x| x.abs())
+                .sum::<f64>()
+                / count
+        } else {
+            let mean_speed_mps = kin.speed_mps[fixes].iter().sum::<f64>() / count;
+            let duration_s = (a.end_ms - a.start_ms) / 1000.0;
+            mean_speed_mps * a.heading_change_deg.abs().to_radians() / duration_s
+        };
         // The magnitude is capped; the peak time (the turn fit's, if it
         // ran) stays: jumping fixes inflate the curvature, not its timing.
         if mean_mps2.is_finite() && mean_mps2 < a.peak_mps2 {

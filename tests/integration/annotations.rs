@@ -214,3 +214,88 @@ proptest! {
         }
     }
 }
+
+/// The first roundabout of the first clean simulated trip that has one:
+/// the trip, its raw form and the roundabout's kept-fix range.
+fn trip_with_roundabout() -> (Trajectory, RawTrip, std::ops::RangeInclusive<usize>) {
+    let sim = SimConfig {
+        noise: tripscore::sim::NoiseConfig::none(),
+        ..SimConfig::default()
+    };
+    for index in 0..20 {
+        let trip = sim_trajectory(&sim, index);
+        let a = analyze(&trip, &DetectConfig::default());
+        if let Some(r) = a
+            .annotations
+            .iter()
+            .find(|e| e.kind == AnnotationKind::Turn(Maneuver::Roundabout))
+        {
+            let line = serde_json::to_string(&simulate_trip(&sim, index)).unwrap();
+            let raw = tripscore::parse_line(&line).unwrap();
+            // No fix is dropped on a clean trip: kept positions are raw indices.
+            assert_eq!(a.clean.fixes.len(), trip.len());
+            return (trip, raw, r.first_fix..=r.last_fix);
+        }
+    }
+    panic!("no roundabout in 20 simulated trips");
+}
+
+/// A roundabout whose fixes jump along the track (a receiver's error
+/// stepping by metres) keeps at most the mean |lateral acceleration| of its
+/// fixes; the same roundabout without the jump is left as it is.
+#[test]
+fn a_position_jump_in_a_roundabout_caps_its_peak() {
+    let (trip, raw, fixes) = trip_with_roundabout();
+    let cfg = DetectConfig::default();
+    let roundabout = |a: &tripscore::TripAnalysis| {
+        a.annotations
+            .iter()
+            .find(|e| {
+                e.kind == AnnotationKind::Turn(Maneuver::Roundabout)
+                    && e.first_fix <= *fixes.end()
+                    && *fixes.start() <= e.last_fix
+            })
+            .cloned()
+            .expect("the roundabout is still found")
+    };
+    let clean = analyze(&trip, &cfg);
+    assert_eq!(roundabout(&clean).peak_mps2, {
+        let mut off = cfg;
+        off.position_jumps.enabled = false;
+        roundabout(&analyze(&trip, &off)).peak_mps2
+    });
+    // Move the fix in the middle of the roundabout 6 m on along its track.
+    let k = (fixes.start() + fixes.end()) / 2;
+    let mut jumped = raw.clone();
+    let (dlat, dlon) = (
+        raw.lat_deg[k + 1] - raw.lat_deg[k - 1],
+        raw.lon_deg[k + 1] - raw.lon_deg[k - 1],
+    );
+    let cos = raw.lat_deg[k].to_radians().cos();
+    let step_m = (dlat.powi(2) + (dlon * cos).powi(2)).sqrt().to_radians() * 6_371_008.8;
+    jumped.lat_deg[k] += dlat * 6.0 / step_m;
+    jumped.lon_deg[k] += dlon * 6.0 / step_m;
+    let jumped = Trajectory::try_from(jumped).unwrap();
+    let mut off = cfg;
+    off.position_jumps.enabled = false;
+    let unchecked = roundabout(&analyze(&jumped, &off));
+    let checked_analysis = analyze(&jumped, &cfg);
+    let checked = roundabout(&checked_analysis);
+    assert!(
+        checked_analysis.turns_with_position_jumps > clean.turns_with_position_jumps,
+        "{checked_analysis:?}"
+    );
+    let lat = &checked_analysis.kinematics.accel_lat_mps2[checked.first_fix..=checked.last_fix];
+    let mean_mps2 = lat.iter().map(|x| x.abs()).sum::<f64>() / lat.len() as f64;
+    // Capped to that mean exactly: a lower bound of the true peak, not
+    // the turns' mean from the net heading change, which a roundabout's
+    // entry and exit cancel.
+    assert!(
+        mean_mps2 < unchecked.peak_mps2,
+        "{mean_mps2} vs {unchecked:?}"
+    );
+    assert!(
+        (checked.peak_mps2 - mean_mps2).abs() < 1e-12,
+        "{checked:?} vs {mean_mps2}"
+    );
+}
