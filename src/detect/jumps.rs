@@ -66,7 +66,7 @@ const MAD_TO_SIGMA: f64 = 1.4826;
 /// held against, not an echo of it. Its one bias: across a sharp corner
 /// the fit averages directions and reads up to a fifth low
 /// (`turnfit::arc_speeds`); the trip's usual difference (`sigmas`) keeps
-/// most such corners below the limit (13 turns capped in 300 jump-free
+/// most such corners below the limit (13 turns flagged in 300 jump-free
 /// simulated trips, docs/ACCURACY.md).
 fn position_jump_m(
     trip: &Trajectory,
