@@ -13,7 +13,9 @@
 //! - ikhyd-obd (2 drives): the car's OBD speed — GPS latency and the
 //!   kinematics' longitudinal error;
 //! - every shipped trip: how much of the driving time each annotation kind
-//!   covers, and how often a trip's hard scores are exactly 1.
+//!   covers, and how often a trip's hard scores are exactly 1;
+//! - the Delft drives (four receivers in one car): lane switches against
+//!   the video labels, and each receiver's hard events against the others'.
 
 use std::collections::BTreeMap;
 
@@ -748,6 +750,117 @@ fn lane_switches(config: &Config) {
     }
 }
 
+/// The hard-event class of an annotation: acceleration, brake (brakes and
+/// coasts) or turn.
+fn hard_class(a: &Annotation) -> &'static str {
+    match a.kind {
+        ACCELERATE => "acceleration",
+        AnnotationKind::Acceleration(_) => "brake",
+        AnnotationKind::Turn(_) => "turn",
+    }
+}
+
+/// One receiver's hard events against the other receivers in the same car
+/// (the Delft drives: four receivers on one car, three drives). No sensor
+/// says which are right, but the car did one thing: a hard event that the
+/// other receivers do not read at all is the receiver's, and one they read
+/// hard too is the car's (or every receiver's).
+fn receiver_agreement(config: &Config) {
+    println!(
+        "\n## Real drives: hard events receiver against receiver (Delft, the same car, ±3 s)\n"
+    );
+    println!(
+        "| receiver | hard events (acceleration / brake / turn) | hard on ≥ 1 other receiver | hard on all 3 others | no other receiver annotates it | others' peak ÷ its peak: median (10th–90th percentile) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    // drive → receiver → annotations
+    let mut drives: BTreeMap<String, BTreeMap<String, Vec<Annotation>>> = BTreeMap::new();
+    for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
+        let mut parts = trip.event_id().splitn(3, '-').skip(1);
+        let (drive, receiver) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let annotations = analyze(&trip, &config.detect).annotations;
+        drives
+            .entry(drive.to_owned())
+            .or_default()
+            .insert(receiver.to_owned(), annotations);
+    }
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    let tol = TOLERANCE_MS as f64;
+    let mut rows: BTreeMap<String, [usize; 6]> = BTreeMap::new();
+    let mut ratios: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for receivers in drives.values() {
+        for (name, own) in receivers {
+            for h in own.iter().filter(|a| a.hard) {
+                let class = hard_class(h);
+                let row = rows.entry(name.clone()).or_default();
+                row[["acceleration", "brake", "turn"]
+                    .iter()
+                    .position(|c| *c == class)
+                    .unwrap_or(0)] += 1;
+                let (mut hard_elsewhere, mut annotated_elsewhere) = (0, 0);
+                for (_, other) in receivers.iter().filter(|(n, _)| *n != name) {
+                    let near: Vec<&Annotation> = other
+                        .iter()
+                        .filter(|a| {
+                            hard_class(a) == class
+                                && a.start_ms <= h.end_ms + tol
+                                && a.end_ms >= h.start_ms - tol
+                        })
+                        .collect();
+                    if let Some(peak) = near.iter().map(|a| a.peak_mps2).reduce(f64::max) {
+                        annotated_elsewhere += 1;
+                        ratios
+                            .entry(name.clone())
+                            .or_default()
+                            .push(peak / h.peak_mps2);
+                    }
+                    hard_elsewhere += usize::from(near.iter().any(|a| a.hard));
+                }
+                row[3] += usize::from(hard_elsewhere >= 1);
+                row[4] += usize::from(hard_elsewhere == receivers.len() - 1);
+                row[5] += usize::from(annotated_elsewhere == 0);
+            }
+        }
+    }
+    let mut all = [0; 6];
+    let mut all_ratios = Vec::new();
+    for (name, row) in &rows {
+        for (t, x) in all.iter_mut().zip(row) {
+            *t += x;
+        }
+        let r = ratios.get(name).cloned().unwrap_or_default();
+        all_ratios.extend_from_slice(&r);
+        println!("| {name} | {} |", agreement_cells(row, r));
+    }
+    println!("| all | {} |", agreement_cells(&all, all_ratios));
+}
+
+/// The cells of one row of [`receiver_agreement`].
+fn agreement_cells(row: &[usize; 6], mut ratios: Vec<f64>) -> String {
+    ratios.sort_by(f64::total_cmp);
+    let at = |q: usize| ratios[(ratios.len() - 1) * q / 10];
+    let spread = if ratios.is_empty() {
+        "—".to_owned()
+    } else {
+        format!(
+            "{:.2} ({:.2}–{:.2})",
+            ratios[ratios.len() / 2],
+            at(1),
+            at(9)
+        )
+    };
+    format!(
+        "{} ({} / {} / {}) | {} | {} | {} | {spread}",
+        row[0] + row[1] + row[2],
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5]
+    )
+}
+
 fn main() {
     let config: Config = std::env::args()
         .nth(1)
@@ -761,6 +874,7 @@ fn main() {
     latency(&nds, &config);
     kind_coverage(&config);
     lane_switches(&config);
+    receiver_agreement(&config);
     // The same drives with their measured speed left out, as a GPX file
     // without speeds gives them: speed and acceleration from positions.
     let mut positions = config;
