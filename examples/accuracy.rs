@@ -197,9 +197,9 @@ fn hard_turns_against_lateral_events(trips: &str, lateral: &[(String, i64)]) {
 fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
     println!("\n## Position jumps (1 s sampling, 5 m drift + all artefacts otherwise)\n");
     println!(
-        "| jumps per fix | speed | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving |"
+        "| jumps per fix | speed | position-jump check | hard turn P / R | left P / R | right P / R | hard turns in calm driving | hard accel P / R | hard brake P / R | hard accelerations / brakes in calm driving |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for jump_prob in [0.0, 0.005, 0.01, 0.02] {
         let noise = NoiseConfig {
             jump_prob,
@@ -224,14 +224,19 @@ fn position_jump_table(base: &SimConfig, trips: u64, pipeline: &DetectConfig) {
                 }
                 let ev = evaluate_simulated(&sim, trips, &cfg);
                 let calm_ev = evaluate_simulated(&calm, trips.max(5) * 5 / 2, &cfg);
+                let calm = |class: &str| calm_ev.hard.get(class).map_or(0, |c| c.detected);
                 println!(
-                    "| {jump_prob} | {speed} | {} | {} | {} | {} | {} in {:.0} km |",
+                    "| {jump_prob} | {speed} | {} | {} | {} | {} | {} in {:.0} km | {} | {} | {} / {} |",
                     if check { "on (default)" } else { "off" },
                     pr(ev.hard.get("hard_turn")),
                     pr(ev.annotations.get("left_turn")),
                     pr(ev.annotations.get("right_turn")),
-                    calm_ev.hard.get("hard_turn").map_or(0, |c| c.detected),
+                    calm("hard_turn"),
                     calm_ev.distance_m / 1000.0,
+                    pr(ev.hard.get("hard_accel")),
+                    pr(ev.hard.get("hard_brake")),
+                    calm("hard_accel"),
+                    calm("hard_brake"),
                 );
             }
         }

@@ -14,7 +14,9 @@
 //!    ([`BrakeFitConfig`]): the peaks of short turns and brakes from a pulse
 //!    model fitted to their fixes (one shared solver);
 //! 5. [`check_position_jumps`] ([`PositionJumpConfig`]): turns whose fixes
-//!    jump against the measured speed are capped;
+//!    jump against the measured speed (without one, the speed from
+//!    positions) are capped, and so are acceleration episodes when the
+//!    speed comes from positions;
 //! 6. the receiver's latency ([`TimingConfig`]) is taken off every
 //!    annotation's times.
 //!
@@ -39,7 +41,7 @@ pub use self::annotate::{
 };
 pub use self::brakefit::{BrakeFitConfig, refine_brakes};
 pub use self::clean::{CleanConfig, CleanReport, CleanTrip, Section, clean};
-pub use self::jumps::{PositionJumpConfig, check_position_jumps};
+pub use self::jumps::{PositionJumpConfig, PositionJumps, check_position_jumps};
 pub use self::kinematics::{Estimator, Kinematics, KinematicsConfig, SpeedSource, kinematics};
 pub use self::lanes::{LaneSwitchConfig, lane_switches};
 pub use self::turnfit::{TurnFitConfig, refine_turns};
@@ -106,6 +108,10 @@ pub struct TripAnalysis {
     /// Turns whose fixes jump against the measured speed, their peaks capped
     /// ([`check_position_jumps`]).
     pub turns_with_position_jumps: usize,
+    /// Acceleration episodes whose fixes jump against the speed from
+    /// positions, their peaks capped (none when the speed is measured;
+    /// [`check_position_jumps`]).
+    pub accelerations_with_position_jumps: usize,
     /// The latency taken off the annotations' times, ms
     /// ([`TimingConfig::gps_latency_ms`]): kinematic signals keep the fixes'
     /// own times, annotations are in the car's time.
@@ -159,7 +165,7 @@ pub fn analyze(trip: &Trajectory, cfg: &DetectConfig) -> TripAnalysis {
         &cfg.brake_fit,
         &cfg.annotate,
     );
-    let turns_with_position_jumps = check_position_jumps(
+    let position_jumps = check_position_jumps(
         trip,
         &clean,
         &kinematics,
@@ -176,7 +182,8 @@ pub fn analyze(trip: &Trajectory, cfg: &DetectConfig) -> TripAnalysis {
         kinematics,
         annotations: found.episodes,
         implausible_episodes: found.implausible,
-        turns_with_position_jumps,
+        turns_with_position_jumps: position_jumps.turns,
+        accelerations_with_position_jumps: position_jumps.accelerations,
         latency_ms,
     }
 }

@@ -52,7 +52,7 @@ pub struct TripRecord {
 }
 
 /// How good the trip's data was: the cleaning report, the episodes rejected
-/// as physically implausible and the turns whose fixes jump.
+/// as physically implausible and the turns and accelerations whose fixes jump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DataQuality {
     /// Fixes dropped and why, gaps, invalid sections.
@@ -64,6 +64,10 @@ pub struct DataQuality {
     /// peaks capped at their mean lateral acceleration
     /// ([`crate::detect::check_position_jumps`]).
     pub turns_with_position_jumps: usize,
+    /// Acceleration episodes whose fixes jump against the speed from
+    /// positions (trips without measured speed only): annotated, their
+    /// peaks capped at their mean acceleration.
+    pub accelerations_with_position_jumps: usize,
     /// The measured speed's noise, mm/s: a robust standard deviation
     /// ([`crate::detect::Kinematics::speed_noise_mps`], rounded), what an
     /// acceleration episode's speed change must stand out of; -1 when it is
@@ -108,6 +112,7 @@ pub fn trip_record_of(
             clean: analysis.clean.report,
             implausible_episodes: analysis.implausible_episodes,
             turns_with_position_jumps: analysis.turns_with_position_jumps,
+            accelerations_with_position_jumps: analysis.accelerations_with_position_jumps,
             speed_noise_mmps: analysis.kinematics.speed_noise_mps.map_or(-1, |sigma| {
                 #[allow(clippy::cast_possible_truncation, reason = "a few m/s in mm/s")]
                 let mmps = (sigma * 1000.0).round() as i64;

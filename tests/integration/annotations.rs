@@ -299,3 +299,92 @@ fn a_position_jump_in_a_roundabout_caps_its_peak() {
         "{checked:?} vs {mean_mps2}"
     );
 }
+
+/// A straight drive north at a steady 20 m/s, 1 Hz, whose positions from
+/// fix `jump_at` on are off by `jump_m` along the road, decaying over 3 s
+/// (a receiver re-solving its position); with `speed` the receiver's
+/// steady speed too.
+fn steady_drive_with_jump(jump_at: usize, jump_m: f64, speed: bool) -> Trajectory {
+    let n = 240;
+    let north_m = |i: usize| {
+        #[allow(clippy::cast_precision_loss, reason = "a few hundred fixes")]
+        let along_m = 20.0 * i as f64;
+        let off_m = if i >= jump_at {
+            #[allow(clippy::cast_precision_loss, reason = "a few hundred fixes")]
+            let since_s = (i - jump_at) as f64;
+            jump_m * (-since_s / 3.0).exp()
+        } else {
+            0.0
+        };
+        along_m + off_m
+    };
+    Trajectory::try_from(RawTrip {
+        lat_deg: (0..n).map(|i| 45.0 + north_m(i) / 111_195.0).collect(),
+        lon_deg: vec![7.0; n],
+        time_ms: Some(
+            (0..n)
+                .map(|i| 1_700_000_000_000 + 1000 * i as i64)
+                .collect(),
+        ),
+        speed_kmh: speed.then(|| vec![Some(72.0); n]),
+        ..RawTrip::default()
+    })
+    .unwrap()
+}
+
+/// Without measured speed, a position jump along the road reads as a hard
+/// speed-up and a hard brake; the position-jump check caps each jumping
+/// acceleration episode at its mean acceleration, so none is hard. With
+/// the receiver's speed, acceleration episodes come from it and are not
+/// checked.
+#[test]
+fn a_position_jump_along_the_road_makes_no_hard_event_from_positions() {
+    let cfg = DetectConfig::default();
+    let mut off = cfg;
+    off.position_jumps.enabled = false;
+    let longitudinal = |a: &tripscore::TripAnalysis| -> Vec<tripscore::Annotation> {
+        a.annotations
+            .iter()
+            .filter(|e| matches!(e.kind, AnnotationKind::Acceleration(_)))
+            .cloned()
+            .collect()
+    };
+    let jumped = steady_drive_with_jump(120, 12.0, false);
+    let unchecked = analyze(&jumped, &off);
+    assert!(
+        longitudinal(&unchecked).iter().any(|e| e.hard),
+        "the jump alone makes a hard event: {:?}",
+        longitudinal(&unchecked)
+    );
+    let checked = analyze(&jumped, &cfg);
+    assert!(
+        checked.accelerations_with_position_jumps >= 1,
+        "{checked:?}"
+    );
+    assert_eq!(checked.turns_with_position_jumps, 0);
+    for (c, u) in longitudinal(&checked).iter().zip(longitudinal(&unchecked)) {
+        assert!(!c.hard, "{c:?}");
+        assert!(c.peak_mps2 <= u.peak_mps2, "{c:?} vs {u:?}");
+    }
+    // A capped episode keeps its mean acceleration: its speed change over
+    // its duration.
+    let kin = &checked.kinematics;
+    assert!(
+        longitudinal(&checked)
+            .iter()
+            .zip(longitudinal(&unchecked))
+            .any(|(c, u)| {
+                let mean_mps2 = (kin.speed_mps[c.last_fix] - kin.speed_mps[c.first_fix]).abs()
+                    / ((c.end_ms - c.start_ms) / 1000.0);
+                c.peak_mps2 < u.peak_mps2 && (c.peak_mps2 - mean_mps2).abs() < 1e-12
+            })
+    );
+    // The same drive without the jump has nothing to check.
+    let steady = analyze(&steady_drive_with_jump(120, 0.0, false), &cfg);
+    assert_eq!(steady.accelerations_with_position_jumps, 0);
+    assert!(longitudinal(&steady).iter().all(|e| !e.hard));
+    // With measured speed the acceleration comes from it: nothing to cap.
+    let measured = analyze(&steady_drive_with_jump(120, 12.0, true), &cfg);
+    assert_eq!(measured.accelerations_with_position_jumps, 0);
+    assert!(longitudinal(&measured).iter().all(|e| !e.hard));
+}
