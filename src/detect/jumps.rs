@@ -100,24 +100,55 @@ fn position_jump_m(
     };
     #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
     let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
-    let jump_m = (trip.step_between_m(i, j) - driven_m).abs();
+    // The cleaning measured this step already (the same distance, bit for
+    // bit) unless it set it to 0 for a parked car.
+    let chord_m = match clean.step_m.get(k - 1) {
+        Some(&step_m) if step_m > 0.0 => step_m,
+        _ => trip.step_between_m(i, j),
+    };
+    let jump_m = (chord_m - driven_m).abs();
     jump_m.is_finite().then_some(jump_m)
+}
+
+/// [`position_jump_m`] of a trip's kept intervals, each worked out when
+/// first asked for: the episodes overlap (a brake inside a turn) and the
+/// trip's usual difference reads them all.
+struct JumpColumn<'a> {
+    trip: &'a Trajectory,
+    clean: &'a CleanTrip,
+    kin: &'a Kinematics,
+    time_ms: &'a [i64],
+    /// Per interval ending at kept fix `k`: its difference, m; NaN where it
+    /// has none; −1 while not worked out.
+    values_m: Vec<f64>,
+}
+
+impl JumpColumn<'_> {
+    /// [`position_jump_m`] of the interval ending at kept fix `k`, NaN for
+    /// `None`.
+    fn at(&mut self, k: usize) -> f64 {
+        if self.values_m.is_empty() {
+            self.values_m = vec![-1.0; self.clean.fixes.len()];
+        }
+        if self.values_m[k] < 0.0 {
+            self.values_m[k] = position_jump_m(self.trip, self.clean, self.kin, self.time_ms, k)
+                .unwrap_or(f64::NAN);
+        }
+        self.values_m[k]
+    }
 }
 
 /// The trip's robust standard deviation of [`position_jump_m`] over the
 /// intervals inside its sections, m ([`MAD_TO_SIGMA`] × the median); `None` without
 /// any.
-fn usual_jump_m(
-    trip: &Trajectory,
-    clean: &CleanTrip,
-    kin: &Kinematics,
-    time_ms: &[i64],
-) -> Option<f64> {
+fn usual_jump_m(column: &mut JumpColumn) -> Option<f64> {
+    let clean = column.clean;
     let mut jumps: Vec<f64> = clean
         .sections
         .iter()
         .flat_map(|s| s.start + 1..s.end)
-        .filter_map(|k| position_jump_m(trip, clean, kin, time_ms, k))
+        .map(|k| column.at(k))
+        .filter(|x| !x.is_nan())
         .collect();
     if jumps.is_empty() {
         return None;
@@ -169,7 +200,14 @@ pub fn check_position_jumps(
     if !cfg.enabled || clean.fixes.len() < 2 {
         return jumps;
     }
-    // The trip's usual difference, computed once a turn needs it.
+    let mut column = JumpColumn {
+        trip,
+        clean,
+        kin,
+        time_ms,
+        values_m: Vec::new(),
+    };
+    // The trip's usual difference, computed once an episode needs it.
     let mut limit_m: Option<f64> = None;
     for a in episodes.iter_mut() {
         let roundabout = a.kind == AnnotationKind::Turn(Maneuver::Roundabout);
@@ -186,14 +224,13 @@ pub fn check_position_jumps(
             a.first_fix.max(section.start + 1),
             (a.last_fix + 1).min(section.end - 1),
         );
-        let largest_m = (first..=last)
-            .filter_map(|k| position_jump_m(trip, clean, kin, time_ms, k))
-            .fold(0.0, f64::max);
+        // `f64::max` passes over the NaNs of intervals without a difference.
+        let largest_m = (first..=last).map(|k| column.at(k)).fold(0.0, f64::max);
         if largest_m <= cfg.min_jump_m {
             continue;
         }
         let limit_m = *limit_m.get_or_insert_with(|| {
-            let usual_m = usual_jump_m(trip, clean, kin, time_ms).unwrap_or(0.0);
+            let usual_m = usual_jump_m(&mut column).unwrap_or(0.0);
             cfg.min_jump_m.max(cfg.sigmas * usual_m)
         });
         if largest_m <= limit_m {
