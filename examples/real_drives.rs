@@ -861,6 +861,53 @@ fn agreement_cells(row: &[usize; 6], mut ratios: Vec<f64>) -> String {
     )
 }
 
+/// Hard accelerations and brakes against the logger's accelerometer: how
+/// many have a reading of 2 m/s² their way within ±3 s of their peak, with
+/// the position-jump check and without it (which, without measured speed,
+/// also caps acceleration episodes whose fixes jump).
+fn hard_longitudinal_against_accelerometer(config: &Config, setting: &str) {
+    println!(
+        "\n## Real drives: hard accelerations and brakes against the driveplotr-nds accelerometer (±3 s){setting}\n"
+    );
+    println!(
+        "| position-jump check | hard accelerations | of them the accelerometer ≥ 2 m/s² | hard brakes | of them the accelerometer ≤ −2 m/s² |"
+    );
+    println!("|---|---|---|---|---|");
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    let tol = TOLERANCE_MS as f64;
+    for check in [true, false] {
+        let mut cfg = *config;
+        cfg.detect.position_jumps.enabled = check;
+        let mut counts = [0_usize; 4];
+        for d in nds_drives(&cfg) {
+            for a in d.analysis.annotations.iter().filter(|a| a.hard) {
+                let sign = match a.kind {
+                    ACCELERATE => 1.0,
+                    AnnotationKind::Acceleration(_) => -1.0,
+                    AnnotationKind::Turn(_) => continue,
+                };
+                #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+                let at = a.peak_at_ms as f64;
+                let confirmed = d
+                    .imu
+                    .iter()
+                    .any(|s| (s.0 - at).abs() <= tol && sign * s.2 >= 2.0);
+                let slot = if sign > 0.0 { 0 } else { 2 };
+                counts[slot] += 1;
+                counts[slot + 1] += usize::from(confirmed);
+            }
+        }
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            if check { "on (default)" } else { "off" },
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3]
+        );
+    }
+}
+
 fn main() {
     let config: Config = std::env::args()
         .nth(1)
@@ -883,4 +930,5 @@ fn main() {
     let setting = ", positions only (measured speed left out)";
     event_recall(&nds, setting);
     ratings(&nds, &positions, setting);
+    hard_longitudinal_against_accelerometer(&positions, setting);
 }

@@ -13,9 +13,9 @@
 //! even clock) and moves its neighbours' by a tenth of a jump, so a chord
 //! still stands out against it. Speed from positions moves with a jump
 //! too, so then acceleration episodes are checked as well: on the nds
-//! drives with their speed left out, 27 of the 29 hard accelerations and
-//! brakes whose fixes jump have no vehicle-accelerometer reading of 2 m/s²
-//! within ±3 s (docs/ACCURACY.md). The check runs after the turn and brake
+//! drives with their speed left out that takes hard accelerations 70 → 52
+//! and hard brakes 13 → 4, and 25 of the 27 no longer hard have no
+//! vehicle-accelerometer reading of 2 m/s² within ±3 s (docs/ACCURACY.md). The check runs after the turn and brake
 //! fits, whether or not they are enabled.
 
 use serde::{Deserialize, Serialize};
