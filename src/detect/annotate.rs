@@ -4,7 +4,8 @@
 //! Only valid sections are annotated. An **acceleration episode** is a run of
 //! fixes whose longitudinal acceleration keeps one sign with magnitude at
 //! least `episode_start_mps2` (0.25 m/s²); runs of the same sign less than
-//! `merge_gap_ms` apart are one episode, and episodes changing the speed by
+//! `merge_gap_ms` apart are one episode (a run of the other sign inside
+//! such a gap is part of it, not an episode), and episodes changing the speed by
 //! less than the trip's noise allows ([`AnnotateConfig::speed_change_needed_mps`])
 //! are dropped (noise blips), as are, without a noise estimate, those
 //! shorter than `min_episode_ms`. A
@@ -625,7 +626,7 @@ fn acceleration_episodes(
     let level = cfg.episode_start_mps2;
     let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
     let min_ms = cfg.min_episode_duration_ms(kin.speed_noise_mps);
-    runs(t, a, range, (level, level), cfg.merge_gap_ms)
+    let mut found: Vec<Annotation> = runs(t, a, range, (level, level), cfg.merge_gap_ms)
         .into_iter()
         .filter(|r| r.end_ms - r.start_ms >= min_ms)
         .filter(|r| {
@@ -644,7 +645,18 @@ fn acceleration_episodes(
             });
             episode(kind, (&r, &r), (peak_mps2, peak_at_ms), 0.0, cfg)
         })
-        .collect()
+        .collect();
+    // A run of one sign inside the gap a merged run of the other sign
+    // spans belongs to that episode (the gap is part of it): a blip, not an
+    // episode of its own. The runs come in start order, so an episode
+    // inside another ends before the latest end seen so far.
+    let mut reach_ms = f64::NEG_INFINITY;
+    found.retain(|a| {
+        let inside = a.end_ms < reach_ms;
+        reach_ms = reach_ms.max(a.end_ms);
+        !inside
+    });
+    found
 }
 
 /// An episode of `kind` from run `first` to run `last` (the same run but
