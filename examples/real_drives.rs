@@ -750,13 +750,13 @@ fn lane_switches(config: &Config) {
     }
 }
 
-/// The hard-event class of an annotation: acceleration, brake (brakes and
-/// coasts) or turn.
-fn hard_class(a: &Annotation) -> &'static str {
+/// The hard-event class of an annotation: 0 acceleration, 1 brake (brakes
+/// and coasts), 2 turn.
+fn hard_class(a: &Annotation) -> usize {
     match a.kind {
-        ACCELERATE => "acceleration",
-        AnnotationKind::Acceleration(_) => "brake",
-        AnnotationKind::Turn(_) => "turn",
+        ACCELERATE => 0,
+        AnnotationKind::Acceleration(_) => 1,
+        AnnotationKind::Turn(_) => 2,
     }
 }
 
@@ -793,10 +793,7 @@ fn receiver_agreement(config: &Config) {
             for h in own.iter().filter(|a| a.hard) {
                 let class = hard_class(h);
                 let row = rows.entry(name.clone()).or_default();
-                row[["acceleration", "brake", "turn"]
-                    .iter()
-                    .position(|c| *c == class)
-                    .unwrap_or(0)] += 1;
+                row[class] += 1;
                 let (mut hard_elsewhere, mut annotated_elsewhere) = (0, 0);
                 for (_, other) in receivers.iter().filter(|(n, _)| *n != name) {
                     let near: Vec<&Annotation> = other
@@ -881,20 +878,19 @@ fn hard_longitudinal_against_accelerometer(config: &Config, setting: &str) {
         let mut counts = [0_usize; 4];
         for d in nds_drives(&cfg) {
             for a in d.analysis.annotations.iter().filter(|a| a.hard) {
-                let sign = match a.kind {
-                    ACCELERATE => 1.0,
-                    AnnotationKind::Acceleration(_) => -1.0,
-                    AnnotationKind::Turn(_) => continue,
-                };
+                let class = hard_class(a);
+                if class == 2 {
+                    continue;
+                }
+                let sign = if class == 0 { 1.0 } else { -1.0 };
                 #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
                 let at = a.peak_at_ms as f64;
                 let confirmed = d
                     .imu
                     .iter()
                     .any(|s| (s.0 - at).abs() <= tol && sign * s.2 >= 2.0);
-                let slot = if sign > 0.0 { 0 } else { 2 };
-                counts[slot] += 1;
-                counts[slot + 1] += usize::from(confirmed);
+                counts[2 * class] += 1;
+                counts[2 * class + 1] += usize::from(confirmed);
             }
         }
         println!(
