@@ -20,6 +20,9 @@ struct Trip {
     lon0: f64,
     /// Interpret `lat`/`lon` as small steps (a drive) or as raw values.
     steps: bool,
+    /// Whether the trip has a measured-speed column at all (without one the
+    /// kinematics and the position-jump check take speed from positions).
+    measured_speed: bool,
     fixes: Vec<Fix>,
 }
 
@@ -43,7 +46,7 @@ fuzz_target!(|trip: Trip| {
         speeds.push(f.speed_kmh);
         limits.push(f.limit_kmh);
     }
-    raw.speed_kmh = Some(speeds);
+    raw.speed_kmh = trip.measured_speed.then_some(speeds);
     raw.speed_limit_kmh = Some(limits);
     let Ok(trajectory) = Trajectory::try_from(raw) else {
         return;

@@ -111,8 +111,9 @@ fn position_jump_m(
 }
 
 /// [`position_jump_m`] of a trip's kept intervals, each worked out when
-/// first asked for: the episodes overlap (a brake inside a turn) and the
-/// trip's usual difference reads them all.
+/// first asked for, or all at once ([`JumpColumn::fill`]): the episodes
+/// overlap (a brake inside a turn) and the trip's usual difference reads
+/// them all.
 struct JumpColumn<'a> {
     trip: &'a Trajectory,
     clean: &'a CleanTrip,
