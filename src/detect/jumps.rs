@@ -98,14 +98,27 @@ fn position_jump_m(
     } else {
         (*kin.speed_mps.get(k - 1)?, *kin.speed_mps.get(k)?)
     };
+    let chord = chord_m(trip, clean, k, clean.step_m.get(k - 1).copied());
+    interval_jump_m((v_i, v_j), time_ms[j] - time_ms[i], chord)
+}
+
+/// The straight distance between kept fixes `k − 1` and `k`, m: the
+/// cleaning's step length `step_m` (the same distance, bit for bit) unless
+/// it set it to 0 for a parked car.
+fn chord_m(trip: &Trajectory, clean: &CleanTrip, k: usize, step_m: Option<f64>) -> f64 {
+    match step_m {
+        Some(step_m) if step_m > 0.0 => step_m,
+        _ => trip.step_between_m(clean.fixes[k - 1], clean.fixes[k]),
+    }
+}
+
+/// |chord − driven| of one fix interval, m: `chord_m` against the distance
+/// driven over `dt_ms` at the mean of the speeds at its ends, m/s; `None`
+/// where that is not finite.
+#[inline]
+fn interval_jump_m((v_i, v_j): (f64, f64), dt_ms: i64, chord_m: f64) -> Option<f64> {
     #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
-    let driven_m = 0.5 * (v_i + v_j) * (time_ms[j] - time_ms[i]) as f64 / 1000.0;
-    // The cleaning measured this step already (the same distance, bit for
-    // bit) unless it set it to 0 for a parked car.
-    let chord_m = match clean.step_m.get(k - 1) {
-        Some(&step_m) if step_m > 0.0 => step_m,
-        _ => trip.step_between_m(i, j),
-    };
+    let driven_m = 0.5 * (v_i + v_j) * dt_ms as f64 / 1000.0;
     let jump_m = (chord_m - driven_m).abs();
     jump_m.is_finite().then_some(jump_m)
 }
@@ -186,15 +199,8 @@ impl JumpColumn<'_> {
                     .zip(&clean.step_m)
                     .enumerate()
                     .map(|(k, ((t, v), &step_m))| {
-                        #[allow(clippy::cast_precision_loss, reason = "Δt in ms is small")]
-                        let driven_m = 0.5 * (v[0] + v[1]) * (t[1] - t[0]) as f64 / 1000.0;
-                        let chord_m = if step_m > 0.0 {
-                            step_m
-                        } else {
-                            trip.step_between_m(clean.fixes[k], clean.fixes[k + 1])
-                        };
-                        let jump_m = (chord_m - driven_m).abs();
-                        if jump_m.is_finite() { jump_m } else { f64::NAN }
+                        let chord = chord_m(trip, clean, k + 1, Some(step_m));
+                        interval_jump_m((v[0], v[1]), t[1] - t[0], chord).unwrap_or(f64::NAN)
                     }),
             );
     }
