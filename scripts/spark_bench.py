@@ -2,7 +2,9 @@
 Parquet table of list columns (or, with --compact, of the API's compact
 records: a polyline and the times per trip, as the JSONL has them) →
 score_trips → user_car_behavior → collect; the second (warm) run is timed.
-Prints trips, fixes, seconds and fixes/s.
+Prints trips, fixes, seconds and fixes/s, then the kernel's share (its
+worker-seconds inside Spark) and the engine's floor (the same read into a
+UDF that does nothing).
 
     pip install ./python pyspark "pandas<3"
     python3 scripts/spark_bench.py [TRIPS] [--compact]    # default 2000
@@ -26,40 +28,53 @@ from convert_shared_data import decode_polyline  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def write_trips(n, directory, compact):
+    """N simulated trips (`tripscore simulate --seed 42`) as a Parquet table
+    in `directory`: list columns, or with `compact` the API's compact
+    records. Returns its path and the number of fixes."""
+    binary = ROOT / "target" / "release" / "tripscore"
+    sim = Path(directory) / "sim.jsonl"
+    subprocess.run([binary, "simulate", "--trips", str(n), "--seed", "42", "-o", sim], check=True)
+    rows = []
+    for line in open(sim):
+        r = json.loads(line)
+        pts = decode_polyline(r["encoded"], r.get("precision", 5))
+        if compact:
+            r["fixes"] = len(pts)
+            rows.append(r)
+            continue
+        rows.append({"user_id": r["user_id"], "event_id": r["event_id"],
+                     "lat": [p[0] for p in pts], "lon": [p[1] for p in pts],
+                     "t_ms": r["timestamps_ms"], "speed_kmh": r.get("speeds_kmh"),
+                     "speed_limit_kmh": r.get("speed_limits_kmh"), "road_type": r.get("road_types")})
+    fixes = sum(r["fixes"] if compact else len(r["lat"]) for r in rows)
+    for r in rows:
+        r.pop("fixes", None)
+    path = str(Path(directory) / "trips.parquet")
+    # Row groups of 256 trips, so that both workers get some (one group
+    # of 8,000 trips is one task).
+    pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=256)
+    return path, fixes
+
+
+def session():
+    """Spark `local[2]` as the benchmarks run it. Trips are wide rows (a
+    list of ~1,000 fixes per column): the default 1 GiB heap and 4,096-row
+    Parquet batches run out of memory at 8,000 trips, so the heap is raised
+    and the batches cut to 256 rows."""
+    return (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "2")
+            .config("spark.driver.memory", "4g")
+            .config("spark.sql.parquet.columnarReaderBatchSize", "256")
+            .config("spark.ui.enabled", "false").getOrCreate())
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--compact"]
     compact = "--compact" in sys.argv
     n = int(args[0]) if args else 2000
-    binary = ROOT / "target" / "release" / "tripscore"
     with tempfile.TemporaryDirectory() as d:
-        sim = Path(d) / "sim.jsonl"
-        subprocess.run([binary, "simulate", "--trips", str(n), "--seed", "42", "-o", sim], check=True)
-        rows = []
-        for line in open(sim):
-            r = json.loads(line)
-            pts = decode_polyline(r["encoded"], r.get("precision", 5))
-            if compact:
-                r["fixes"] = len(pts)
-                rows.append(r)
-                continue
-            rows.append({"user_id": r["user_id"], "event_id": r["event_id"],
-                         "lat": [p[0] for p in pts], "lon": [p[1] for p in pts],
-                         "t_ms": r["timestamps_ms"], "speed_kmh": r.get("speeds_kmh"),
-                         "speed_limit_kmh": r.get("speed_limits_kmh"), "road_type": r.get("road_types")})
-        fixes = sum(r["fixes"] if compact else len(r["lat"]) for r in rows)
-        for r in rows:
-            r.pop("fixes", None)
-        path = str(Path(d) / "trips.parquet")
-        # Row groups of 256 trips, so that both workers get some (one group
-        # of 8,000 trips is one task).
-        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=256)
-        # Trips are wide rows (a list of ~1,000 fixes per column): the default
-        # 1 GiB heap and 4,096-row Parquet batches run out of memory at 8,000
-        # trips, so the heap is raised and the batches cut to 256 rows.
-        spark = (SparkSession.builder.master("local[2]").config("spark.sql.shuffle.partitions", "2")
-                 .config("spark.driver.memory", "4g")
-                 .config("spark.sql.parquet.columnarReaderBatchSize", "256")
-                 .config("spark.ui.enabled", "false").getOrCreate())
+        path, fixes = write_trips(n, d, compact)
+        spark = session()
         for run in ("cold", "warm"):
             t = time.perf_counter()
             users = user_car_behavior(score_trips(spark.read.parquet(path)),
@@ -85,6 +100,19 @@ def main():
         print(f"kernel inside Spark: {fixes / wall.value:,.0f} fixes per worker-second "
               f"({wall.value:.2f} worker-seconds), {fixes / cpu.value:,.0f} per CPU-second "
               f"({cpu.value:.2f} CPU-seconds)")
+
+        # The engine's floor: the same read and hand-over to Python with a
+        # UDF that does nothing (best of three).
+        def nothing(batches):
+            for batch in batches:
+                yield pa.RecordBatch.from_pydict({"rows": [batch.num_rows]})
+
+        floor = []
+        for _ in range(3):
+            t = time.perf_counter()
+            spark.read.parquet(path).mapInArrow(nothing, "rows long").collect()
+            floor.append(time.perf_counter() - t)
+        print(f"floor: reading into a UDF that does nothing {min(floor):.2f} s")
         spark.stop()
 
 

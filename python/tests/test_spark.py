@@ -40,3 +40,25 @@ def test_spark_job_equals_tripscore_aggregate(spark, tmp_path, past):
     scored_lines = cli("score", "--quiet", "-", stdin=text)
     theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, *flag, "-", stdin=scored_lines)
     assert ours == theirs
+
+
+def test_spark_job_counts_each_trip_once(spark, tmp_path):
+    """Every trip eight times, one trip per Arrow batch: each (user, event)
+    counts once, the same lines as `tripscore aggregate`."""
+    from tripscore.spark import score_trips, user_car_behavior
+
+    text, table = ndsbr()
+    path = str(tmp_path / "trips.parquet")
+    pq.write_table(table, path)
+    once = spark.read.parquet(path)
+    twice = once.union(once)
+    trips = twice.union(twice).union(twice.union(twice)).repartition(3)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+    try:
+        users = user_car_behavior(score_trips(trips), AS_OF)
+        ours = "".join(row["line"] + "\n" for row in users.orderBy("user_id").collect())
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+    scored_lines = cli("score", "--quiet", "-", stdin=text)
+    theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=scored_lines)
+    assert ours == theirs

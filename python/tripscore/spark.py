@@ -1,8 +1,8 @@
-"""tripscore on Apache Spark: score trips with `mapInArrow`, sum their
-features per user and window with plain SQL sums (`groupBy("user_id",
-"window")` after one shuffle by user), score the windows with a second
-`mapInArrow` (each partition's windows pivoted to a row per user) — the
-same user results as `tripscore aggregate`, to the byte.
+"""tripscore on Apache Spark: score trips with `mapInArrow`, shuffle the
+scored trips by user, and sum and score each partition's users in a second
+`mapInArrow` (each trip once, its window, the integer sums per user and
+window, then the scores) — the same user results as `tripscore
+aggregate`, to the byte.
 
     from tripscore.spark import score_trips, user_car_behavior
     scored = score_trips(trips_df)                  # one row per trip (or error)
@@ -78,40 +78,88 @@ def user_car_behavior(scored, as_of: str, *, past: Optional[str] = None,
     recent_ms = windows["recent_ms"]
     past = past or windows["past"]
     features = tripscore.feature_columns()
-    # One shuffle: the trips are partitioned by user, so the duplicates'
-    # removal and the per-(user, window) sums need no other, and each
-    # partition holds whole users. The window sums are plain sums grouped by
-    # (user, window); a partition's rows are then pivoted to a row per user
-    # in Arrow. (Conditional sums, a CASE per feature and window in one
-    # aggregation, cost Spark 1–1.7 s more on 8,000 trips: 300 expressions.)
+    # One shuffle: the trips are partitioned by user, so each partition
+    # holds whole users, and one pass over its Arrow batches does the rest
+    # (`_UserSums`): each (user, event) once, the window of each trip, the
+    # sums per user and window. Spark's own `dropDuplicates` and
+    # `groupBy().sum()` of the 128 feature columns, then a pivot in Arrow,
+    # cost 1.2 s on 8,000 trips where this pass costs 0.4 s
+    # (docs/PERFORMANCE.md, step 82).
     trips = (scored.where(F.col("error_kind").isNull())
              .select("user_id", "event_id", "start", *features)
-             .repartition("user_id")
-             .dropDuplicates(["user_id", "event_id"]))
-    start_ms = F.unix_millis(F.to_timestamp("start", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"))
-    trips = trips.withColumn("start_ms", start_ms).where(F.col("start_ms") < as_of_ms)
-    recent = F.col("start_ms") >= as_of_ms - recent_ms
-    if past == "all_time":
-        # Every trip is in the past window, a recent one in l7d too.
-        window = F.explode(F.when(recent, F.array(F.lit("l7d"), F.lit("past")))
-                           .otherwise(F.array(F.lit("past"))))
-    else:
-        window = F.when(recent, F.lit("l7d")).otherwise(F.lit("past"))
-    sums = (trips.withColumn("window", window)
-            .groupBy("user_id", "window")
-            .agg(*[F.sum(c).cast("long").alias(c) for c in features]))
+             .repartition("user_id"))
 
     def users(batches):
-        table = pa.Table.from_batches(list(batches))
-        if table.num_rows == 0:
-            return
-        wide = None
-        for name in ("l7d", "past"):
-            part = table.filter(pc.equal(table["window"], name)).drop_columns(["window"])
-            part = part.rename_columns(["user_id"] + [f"{name}_{c}" for c in features])
-            wide = part if wide is None else wide.join(part, "user_id", join_type="full outer")
-        # A user without trips in a window has nulls there: sums of 0.
-        yield from tripscore.user_car_behavior(wide, config).to_batches()
+        sums = _UserSums(features, as_of_ms, recent_ms, past == "all_time")
+        for batch in batches:
+            sums.add(pa.Table.from_batches([batch]))
+        wide = sums.wide()
+        if wide is not None:
+            yield from tripscore.user_car_behavior(wide, config).to_batches()
 
-    out = pa.schema([("user_id", pa.string()), ("line", pa.string())])
-    return sums.mapInArrow(users, _spark_schema(out))
+    return trips.mapInArrow(users, _spark_schema(pa.schema([("user_id", pa.string()),
+                                                             ("line", pa.string())])))
+
+
+class _UserSums:
+    """One partition's window sums per user, from its scored trips batch by
+    batch (`tripscore aggregate`'s rules): each (user, event) counted once,
+    the first copy; trips at or after `as_of_ms` left out; l7d the trips
+    within `recent_ms` before it, past the ones before those (or, with
+    `all_time`, every trip). Holds the keys seen and the sums so far (a row
+    per user and batch, folded to a row per user every 16 batches), never
+    the trips."""
+
+    def __init__(self, features: list[str], as_of_ms: int, recent_ms: int, all_time: bool):
+        self.features = features
+        self.as_of_ms = as_of_ms
+        self.recent_ms = recent_ms
+        self.all_time = all_time
+        self.seen: set[tuple[str, str]] = set()
+        self.parts: dict[str, list[pa.Table]] = {"l7d": [], "past": []}
+
+    def add(self, trips: pa.Table) -> None:
+        """Adds a batch of trips (`user_id`, `event_id`, `start`, the features)."""
+        first = []
+        for key in zip(trips["user_id"].to_pylist(), trips["event_id"].to_pylist()):
+            first.append(key not in self.seen)
+            self.seen.add(key)
+        trips = trips.filter(pa.array(first, pa.bool_()))
+        start_ms = trips["start"].cast(pa.timestamp("ms", "UTC")).cast(pa.int64())
+        trips = trips.filter(pc.less(start_ms, self.as_of_ms))
+        start_ms = trips["start"].cast(pa.timestamp("ms", "UTC")).cast(pa.int64())
+        recent = pc.greater_equal(start_ms, self.as_of_ms - self.recent_ms)
+        windows = {"l7d": trips.filter(recent),
+                   "past": trips if self.all_time else trips.filter(pc.invert(recent))}
+        for name, part in windows.items():
+            if part.num_rows:
+                self.parts[name].append(self._sums(part))
+                if len(self.parts[name]) > 16:
+                    # A row per user, not per batch: memory as the users.
+                    self.parts[name] = [self._sums(pa.concat_tables(self.parts[name]))]
+
+    def _sums(self, trips: pa.Table) -> pa.Table:
+        """`user_id` and each feature's sum per user."""
+        sums = trips.group_by("user_id", use_threads=False).aggregate(
+            [(c, "sum") for c in self.features])
+        return sums.select(["user_id", *[f"{c}_sum" for c in self.features]]).rename_columns(
+            ["user_id", *self.features])
+
+    def wide(self) -> Optional[pa.Table]:
+        """A row per user: `user_id`, `l7d_<feature>`, `past_<feature>` (null
+        where the user has no trip in the window), or `None` without users."""
+        wide = None
+        for name, parts in self.parts.items():
+            if not parts:
+                continue
+            window = self._sums(pa.concat_tables(parts)).rename_columns(
+                ["user_id", *[f"{name}_{c}" for c in self.features]])
+            wide = window if wide is None else wide.join(window, "user_id", join_type="full outer")
+        if wide is None:
+            return None
+        # A window no user has: its columns, all null (sums of 0).
+        for name, parts in self.parts.items():
+            if not parts:
+                for c in self.features:
+                    wide = wide.append_column(f"{name}_{c}", pa.nulls(wide.num_rows, pa.int64()))
+        return wide
