@@ -104,6 +104,14 @@ def score_line(line):
     rec = json.loads(line)
     lat, lon = decode_polyline(rec["encoded"])
     t = np.asarray(rec["timestamps_ms"], dtype=np.int64)
+    features, scores = peer_features(lat, lon, t)
+    return json.dumps({"user_id": rec.get("user_id"), "event_id": rec.get("event_id"),
+                       "features": features, "scores": scores})
+
+
+def peer_features(lat, lon, t):
+    """One trip's features and scores from its latitudes, longitudes (degrees)
+    and Unix ms times (numpy arrays)."""
     # Clean: time order, duplicate times, impossible speeds (one pass).
     order = np.argsort(t, kind="stable")
     lat, lon, t = lat[order], lon[order], t[order]
@@ -156,8 +164,7 @@ def score_line(line):
     km = max(features["distance_m"] / 1000.0, 1.0)
     scores = {k: round(max(0.0, 1.0 - features[f"hard_{k}"] / km), 4)
               for k in ("accelerate", "brake", "turn")}
-    return json.dumps({"user_id": rec.get("user_id"), "event_id": rec.get("event_id"),
-                       "features": features, "scores": scores})
+    return features, scores
 
 
 def peer_score(path, workers):
