@@ -22,6 +22,8 @@ from convert_shared_data import decode_polyline  # noqa: E402
 
 
 def main():
+    if not tripscore.OPTIMIZED:
+        sys.exit("the installed tripscore package is a debug build: `pip install ./python` first")
     path = sys.argv[1]
     binary = sys.argv[2] if len(sys.argv) > 2 else str(Path(__file__).resolve().parents[1] / "target/release/tripscore")
     rows = []

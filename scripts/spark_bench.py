@@ -20,12 +20,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark.sql import SparkSession
 
+import tripscore
 from tripscore.spark import score_trips, user_car_behavior
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from convert_shared_data import decode_polyline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def require_optimized():
+    """Stops a benchmark on a debug build of the package (`.ci/run` installs
+    one to test): it would time a build 20 times slower than a user's."""
+    if not tripscore.OPTIMIZED:
+        sys.exit("the installed tripscore package is a debug build: `pip install ./python` first")
 
 
 def write_trips(n, directory, compact):
@@ -69,6 +77,7 @@ def session():
 
 
 def main():
+    require_optimized()
     args = [a for a in sys.argv[1:] if a != "--compact"]
     compact = "--compact" in sys.argv
     n = int(args[0]) if args else 2000

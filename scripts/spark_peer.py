@@ -49,6 +49,7 @@ def peer_udf(batches):
 
 
 def main():
+    spark_bench.require_optimized()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     with tempfile.TemporaryDirectory() as d:
         path, fixes = spark_bench.write_trips(n, Path(d), compact=False)

@@ -162,3 +162,13 @@ def test_score_window_gives_the_scores_of_aggregate():
 
 def test_version():
     assert tripscore.__version__
+
+
+def test_the_build_says_whether_it_is_optimised():
+    # `.ci/run` installs a debug build to test and says so in
+    # TRIPSCORE_BUILD=dev; a user's `pip install ./python` is optimised.
+    # Benchmarks refuse a debug build by this flag.
+    assert isinstance(tripscore.OPTIMIZED, bool)
+    build = os.environ.get("TRIPSCORE_BUILD")
+    if build:
+        assert tripscore.OPTIMIZED == (build == "release")

@@ -23,6 +23,9 @@ import pyarrow as pa
 from . import _native
 
 __version__ = _native.__version__
+#: False for a debug build of the native module (as `.ci/run` installs to
+#: test), which scores about 20 times slower than `pip install ./python`'s.
+OPTIMIZED: bool = _native.OPTIMIZED
 __all__ = ["score_arrow", "score_window", "user_car_behavior", "default_config", "feature_columns"]
 
 

@@ -3,6 +3,7 @@ from typing import Any, Optional
 import pyarrow as pa
 
 __version__: str
+OPTIMIZED: bool
 
 def default_config() -> dict[str, Any]: ...
 def feature_columns() -> list[str]: ...
