@@ -11,15 +11,13 @@ run is the stable figure.
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-from pyspark.sql import SparkSession
 
 import spark_bench
 from tripscore import spark as new
 
 ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2030-01-01T00:00:00Z"
 
 
 def main():
@@ -37,16 +35,9 @@ def main():
         spark = spark_bench.session()
         spark.sparkContext.addPyFile(str(old_path))
         trips = spark.read.parquet(path)
-        seconds = {"old": [], "new": []}
-        for _ in range(6):
-            for name, module in (("old", old), ("new", new)):
-                t = time.perf_counter()
-                module.user_car_behavior(module.score_trips(trips), "2030-01-01T00:00:00Z").collect()
-                seconds[name].append(time.perf_counter() - t)
-        for name, s in seconds.items():
-            s = sorted(s[1:])
-            print(f"{name} ({rev if name == 'old' else 'installed'}): {n} trips, {fixes} fixes, "
-                  f"best {s[0]:.2f} s ({fixes / s[0]:,.0f} fixes/s), median {s[len(s) // 2]:.2f} s")
+        jobs = {f"old ({rev})": lambda: old.user_car_behavior(old.score_trips(trips), AS_OF).collect(),
+                "new (installed)": lambda: new.user_car_behavior(new.score_trips(trips), AS_OF).collect()}
+        spark_bench.interleaved(jobs, n, fixes)
         spark.stop()
 
 

@@ -76,6 +76,37 @@ def session():
             .config("spark.ui.enabled", "false").getOrCreate())
 
 
+def floor_job(trips):
+    """The engine's floor: `trips` read and handed to a Python UDF that does
+    nothing."""
+    # Defined here, so that Spark ships the function itself, not a
+    # reference to this script, which the workers cannot import.
+    def nothing(batches):
+        for batch in batches:
+            yield pa.RecordBatch.from_pydict({"rows": [batch.num_rows]})
+
+    return trips.mapInArrow(nothing, "rows long").collect()
+
+
+def interleaved(jobs, trips, fixes):
+    """Runs each of `jobs` (name → function) in turn, six rounds, and prints
+    each one's best (with fixes/s) and median seconds of the last five.
+    Returns the best seconds by name."""
+    seconds = {name: [] for name in jobs}
+    for _ in range(6):
+        for name, job in jobs.items():
+            t = time.perf_counter()
+            job()
+            seconds[name].append(time.perf_counter() - t)
+    best = {}
+    for name, s in seconds.items():
+        s = sorted(s[1:])
+        best[name] = s[0]
+        print(f"{name}: {trips} trips, {fixes} fixes, best {s[0]:.2f} s ({fixes / s[0]:,.0f} fixes/s), "
+              f"median {s[len(s) // 2]:.2f} s")
+    return best
+
+
 def main():
     require_optimized()
     args = [a for a in sys.argv[1:] if a != "--compact"]
@@ -112,14 +143,10 @@ def main():
 
         # The engine's floor: the same read and hand-over to Python with a
         # UDF that does nothing (best of three).
-        def nothing(batches):
-            for batch in batches:
-                yield pa.RecordBatch.from_pydict({"rows": [batch.num_rows]})
-
         floor = []
         for _ in range(3):
             t = time.perf_counter()
-            spark.read.parquet(path).mapInArrow(nothing, "rows long").collect()
+            floor_job(spark.read.parquet(path))
             floor.append(time.perf_counter() - t)
         print(f"floor: reading into a UDF that does nothing {min(floor):.2f} s")
         spark.stop()

@@ -14,7 +14,6 @@ same read into a UDF that does nothing.
 """
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -66,26 +65,9 @@ def main():
             scored = trips.select("user_id", "lat", "lon", "t_ms").mapInArrow(peer_udf, schema)
             return scored.groupBy("user_id").agg(*[F.sum(c).alias(c) for c in PEER_FEATURES]).collect()
 
-        def nothing(batches):
-            for batch in batches:
-                yield pa.RecordBatch.from_pydict({"rows": [batch.num_rows]})
-
-        def floor_job():
-            return trips.mapInArrow(nothing, "rows long").collect()
-
-        jobs = {"tripscore": tripscore_job, "numpy peer": peer_job, "floor": floor_job}
-        seconds = {name: [] for name in jobs}
-        for _ in range(6):
-            for name, job in jobs.items():
-                t = time.perf_counter()
-                job()
-                seconds[name].append(time.perf_counter() - t)
-        best = {}
-        for name, s in seconds.items():
-            s = sorted(s[1:])
-            best[name] = s[0]
-            print(f"{name}: {n} trips, {fixes} fixes, best {s[0]:.2f} s ({fixes / s[0]:,.0f} fixes/s), "
-                  f"median {s[len(s) // 2]:.2f} s")
+        jobs = {"tripscore": tripscore_job, "numpy peer": peer_job,
+                "floor": lambda: spark_bench.floor_job(trips)}
+        best = spark_bench.interleaved(jobs, n, fixes)
         print(f"tripscore / numpy peer on Spark: {best['numpy peer'] / best['tripscore']:.2f}x")
         spark.stop()
 

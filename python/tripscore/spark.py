@@ -126,8 +126,8 @@ class _UserSums:
             self.seen.add(key)
         trips = trips.filter(pa.array(first, pa.bool_()))
         start_ms = trips["start"].cast(pa.timestamp("ms", "UTC")).cast(pa.int64())
-        trips = trips.filter(pc.less(start_ms, self.as_of_ms))
-        start_ms = trips["start"].cast(pa.timestamp("ms", "UTC")).cast(pa.int64())
+        before = pc.less(start_ms, self.as_of_ms)
+        trips, start_ms = trips.filter(before), start_ms.filter(before)
         recent = pc.greater_equal(start_ms, self.as_of_ms - self.recent_ms)
         windows = {"l7d": trips.filter(recent),
                    "past": trips if self.all_time else trips.filter(pc.invert(recent))}
