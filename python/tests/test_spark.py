@@ -62,3 +62,47 @@ def test_spark_job_counts_each_trip_once(spark, tmp_path):
     scored_lines = cli("score", "--quiet", "-", stdin=text)
     theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=scored_lines)
     assert ours == theirs
+
+
+def fix_rows(table):
+    """The trip-per-row table as a fix per row (each list flattened, the
+    trip's scalars repeated), its rows shuffled."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = [c for c in table.column_names if pa.types.is_list(table.schema.field(c).type)]
+    parent = pc.list_parent_indices(table[lists[0]])
+    columns = {c: (pc.list_flatten(table[c]) if c in lists else table[c].take(parent))
+               for c in table.column_names}
+    fixes = pa.table(columns)
+    order = list(range(fixes.num_rows))
+    random.Random(7).shuffle(order)
+    return fixes.take(order)
+
+
+def test_spark_job_groups_fix_rows_into_trips(spark, tmp_path):
+    """A fix per row, shuffled and cut into batches of 100 rows: each trip is
+    grouped whole, scored as its trip row is, and the users' lines are
+    `tripscore aggregate`'s."""
+    from tripscore.spark import score_trips, user_car_behavior
+
+    text, table = ndsbr()
+    trip_path, fix_path = str(tmp_path / "trips.parquet"), str(tmp_path / "fixes.parquet")
+    pq.write_table(table, trip_path)
+    pq.write_table(fix_rows(table), fix_path, row_group_size=1000)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100")
+    try:
+        fixes = spark.read.parquet(fix_path).repartition(5)
+        by_fixes = score_trips(fixes).orderBy("event_id").collect()
+        by_trips = score_trips(spark.read.parquet(trip_path)).orderBy("event_id").collect()
+        users = user_car_behavior(score_trips(fixes), AS_OF)
+        ours = "".join(row["line"] + "\n" for row in users.orderBy("user_id").collect())
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+    assert len(by_fixes) == len(by_trips) == 9
+    assert by_fixes == by_trips
+    scored_lines = cli("score", "--quiet", "-", stdin=text)
+    theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=scored_lines)
+    assert ours == theirs

@@ -11,7 +11,9 @@ aggregate`, to the byte.
 
 `trips_df` is a trip per row (list columns `lat`, `lon`, `t_ms`, …, or
 the compact form's `encoded` and `timestamps_ms` as `spark.read.json`
-gives them from the API's JSONL) as `tripscore.score_arrow` takes it.
+gives them from the API's JSONL) as `tripscore.score_arrow` takes it, or
+a fix per row (`user_id`, `event_id`, `lat`, `lon`, `t_ms`, …), which
+`score_trips` groups into trips first (`trips_from_fixes`).
 Tables written in one Parquet row group are one task: write row groups of
 a few hundred trips so every core gets some. Give Spark the schema when reading JSON
 (inference costs a pass), ship this package to the workers
@@ -45,10 +47,58 @@ def _template_schema(config, annotations, explain) -> pa.Schema:
     return tripscore.score_arrow(trip, config, annotations=annotations, explain=explain).schema
 
 
+# The column names `score_arrow` reads latitudes and times from (any case),
+# as the Parquet reader has them (src/input/parquet.rs).
+_LATITUDE = ("lat", "latitude", "lat_deg")
+_TIME = ("t_ms", "timestamp_ms", "timestamps_ms", "time_ms", "timestamp", "time")
+_KEYS = ("user_id", "event_id")
+
+
+def _column(df, names) -> Optional[str]:
+    """The first column of `df` with one of `names`, in any case."""
+    by_lower = {c.lower(): c for c in df.columns}
+    return next((by_lower[n] for n in names if n in by_lower), None)
+
+
+def trips_from_fixes(fixes):
+    """A DataFrame of one row per fix (`user_id`, `event_id`, `lat`, `lon`,
+    a time column, any other per-fix columns, as `score_arrow` names them)
+    made into one row per trip (`user_id` + `event_id`) with a list per
+    column, the fixes in time order (ties in the order of the other
+    columns: the same lists whatever the partitioning). A trip's
+    `utc_offset_minutes` is its first fix's. `score_trips` does this itself
+    for fix rows: Spark's partitions and Arrow batches cut a table anywhere,
+    and a trip cut in two would be scored as two."""
+    from pyspark.sql import functions as F
+
+    keys = [c for c in (_column(fixes, [k]) for k in _KEYS) if c]
+    time = _column(fixes, _TIME)
+    per_fix = [c for c in fixes.columns if c not in keys and c != time]
+    ordered = ([time] if time else []) + per_fix
+    trips = fixes.groupBy(*keys).agg(
+        F.sort_array(F.collect_list(F.struct(*ordered))).alias("_fixes"))
+    offset = _column(fixes, ["utc_offset_minutes"])
+    return trips.select(*keys, *[
+        F.col(f"_fixes.{c}")[0].alias(c) if c == offset else F.col(f"_fixes.{c}").alias(c)
+        for c in ordered])
+
+
+def _fix_rows(df) -> bool:
+    """Whether `df` has a fix per row: a latitude column that is not a list."""
+    from pyspark.sql.types import ArrayType
+
+    latitude = _column(df, _LATITUDE)
+    return latitude is not None and not isinstance(df.schema[latitude].dataType, ArrayType)
+
+
 def score_trips(trips, config: Optional[dict[str, Any]] = None, *, annotations: bool = False,
                 explain: bool = False):
-    """Each trip of the DataFrame `trips` scored: one row per input row, the
-    columns of `tripscore.score_arrow` (errors as rows with `error_kind`)."""
+    """Each trip of the DataFrame `trips` scored: one row per trip, the
+    columns of `tripscore.score_arrow` (errors as rows with `error_kind`).
+    Trip rows are scored as they come (one row each); a DataFrame of fix
+    rows is first grouped into trips (`trips_from_fixes`)."""
+    if _fix_rows(trips):
+        trips = trips_from_fixes(trips)
     schema = _template_schema(config, annotations, explain)
 
     def score(batches):
