@@ -27,12 +27,16 @@ executors memory. Needs pyspark (not a dependency of the package).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 import tripscore
+
+if TYPE_CHECKING:  # pyspark is not a dependency of the package
+    from pyspark.sql import DataFrame
+
 
 def _spark_schema(arrow_schema: pa.Schema):
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -54,13 +58,13 @@ _TIME = ("t_ms", "timestamp_ms", "timestamps_ms", "time_ms", "timestamp", "time"
 _KEYS = ("user_id", "event_id")
 
 
-def _column(df, names) -> Optional[str]:
+def _column(df: DataFrame, names: tuple[str, ...] | list[str]) -> Optional[str]:
     """The first column of `df` with one of `names`, in any case."""
     by_lower = {c.lower(): c for c in df.columns}
     return next((by_lower[n] for n in names if n in by_lower), None)
 
 
-def trips_from_fixes(fixes):
+def trips_from_fixes(fixes: DataFrame) -> DataFrame:
     """A DataFrame of one row per fix (`user_id`, `event_id`, `lat`, `lon`,
     a time column, any other per-fix columns, as `score_arrow` names them)
     made into one row per trip (`user_id` + `event_id`) with a list per
@@ -83,7 +87,7 @@ def trips_from_fixes(fixes):
         for c in ordered])
 
 
-def _fix_rows(df) -> bool:
+def _fix_rows(df: DataFrame) -> bool:
     """Whether `df` has a fix per row: a latitude column that is not a list."""
     from pyspark.sql.types import ArrayType
 
@@ -91,8 +95,8 @@ def _fix_rows(df) -> bool:
     return latitude is not None and not isinstance(df.schema[latitude].dataType, ArrayType)
 
 
-def score_trips(trips, config: Optional[dict[str, Any]] = None, *, annotations: bool = False,
-                explain: bool = False):
+def score_trips(trips: DataFrame, config: Optional[dict[str, Any]] = None, *,
+                annotations: bool = False, explain: bool = False) -> DataFrame:
     """Each trip of the DataFrame `trips` scored: one row per trip, the
     columns of `tripscore.score_arrow` (errors as rows with `error_kind`).
     Trip rows are scored as they come (one row each); a DataFrame of fix
@@ -110,8 +114,8 @@ def score_trips(trips, config: Optional[dict[str, Any]] = None, *, annotations: 
     return trips.mapInArrow(score, _spark_schema(schema))
 
 
-def user_car_behavior(scored, as_of: str, *, past: Optional[str] = None,
-                      config: Optional[dict[str, Any]] = None):
+def user_car_behavior(scored: DataFrame, as_of: str, *, past: Optional[str] = None,
+                      config: Optional[dict[str, Any]] = None) -> DataFrame:
     """Users' `UserCarBehavior` from scored trips: the windows of `tripscore
     aggregate --as-of AS_OF` (l7d: the `aggregate.recent_ms` — 7 days —
     before `as_of`; past: before them, or with `past="all_time"` every trip
