@@ -106,3 +106,13 @@ def test_spark_job_groups_fix_rows_into_trips(spark, tmp_path):
     scored_lines = cli("score", "--quiet", "-", stdin=text)
     theirs = cli("aggregate", "--quiet", "--as-of", AS_OF, "-", stdin=scored_lines)
     assert ours == theirs
+
+
+def test_fix_rows_without_an_event_id_are_refused(spark, tmp_path):
+    from tripscore.spark import score_trips
+
+    _, table = ndsbr()
+    path = str(tmp_path / "fixes.parquet")
+    pq.write_table(fix_rows(table).drop_columns(["event_id"]), path)
+    with pytest.raises(ValueError, match="event_id"):
+        score_trips(spark.read.parquet(path))

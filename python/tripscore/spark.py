@@ -72,10 +72,16 @@ def trips_from_fixes(fixes: DataFrame) -> DataFrame:
     columns: the same lists whatever the partitioning). A trip's
     `utc_offset_minutes` is its first fix's. `score_trips` does this itself
     for fix rows: Spark's partitions and Arrow batches cut a table anywhere,
-    and a trip cut in two would be scored as two."""
+    and a trip cut in two would be scored as two. Raises `ValueError`
+    without an `event_id` column."""
     from pyspark.sql import functions as F
 
     keys = [c for c in (_column(fixes, [k]) for k in _KEYS) if c]
+    if _column(fixes, ["event_id"]) is None:
+        # Without it every fix of the table would be one trip, collected
+        # into one row.
+        raise ValueError("fix rows need an event_id column to be grouped into trips "
+                         f"(columns: {', '.join(fixes.columns)})")
     time = _column(fixes, _TIME)
     per_fix = [c for c in fixes.columns if c not in keys and c != time]
     ordered = ([time] if time else []) + per_fix
