@@ -17,7 +17,6 @@ import spark_bench
 from tripscore import spark as new
 
 ROOT = Path(__file__).resolve().parents[1]
-AS_OF = "2030-01-01T00:00:00Z"
 
 
 def main():
@@ -35,8 +34,8 @@ def main():
         spark = spark_bench.session()
         spark.sparkContext.addPyFile(str(old_path))
         trips = spark.read.parquet(path)
-        jobs = {f"old ({rev})": lambda: old.user_car_behavior(old.score_trips(trips), AS_OF).collect(),
-                "new (installed)": lambda: new.user_car_behavior(new.score_trips(trips), AS_OF).collect()}
+        jobs = {f"old ({rev})": lambda: old.user_car_behavior(old.score_trips(trips), spark_bench.AS_OF).collect(),
+                "new (installed)": lambda: new.user_car_behavior(new.score_trips(trips), spark_bench.AS_OF).collect()}
         spark_bench.interleaved(jobs, n, fixes)
         spark.stop()
 

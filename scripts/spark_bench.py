@@ -8,6 +8,8 @@ UDF that does nothing).
 
     pip install ./python pyspark "pandas<3"
     python3 scripts/spark_bench.py [TRIPS] [--compact]    # default 2000
+    python3 scripts/spark_bench.py [TRIPS] --fix-rows     # the job from trip rows
+                                                          # and from fix rows, interleaved
 """
 import json
 import subprocess
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from convert_shared_data import decode_polyline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2030-01-01T00:00:00Z"
 
 
 def require_optimized():
@@ -107,18 +110,38 @@ def interleaved(jobs, trips, fixes):
     return best
 
 
+def fix_rows_against_trip_rows(spark, path, n, fixes):
+    """The whole job from the trip rows at `path` and from the same trips
+    as a fix per row (exploded by Spark, written as Parquet), interleaved."""
+    from pyspark.sql import functions as F
+
+    per_fix = ["lat", "lon", "t_ms", "speed_kmh", "speed_limit_kmh", "road_type"]
+    fix_path = str(Path(path).with_name("fixes.parquet"))
+    (spark.read.parquet(path)
+     .select("user_id", "event_id", F.explode(F.arrays_zip(*per_fix)).alias("fix"))
+     .select("user_id", "event_id", *[F.col(f"fix.{c}").alias(c) for c in per_fix])
+     .write.parquet(fix_path))
+    trip_rows, fix_rows = spark.read.parquet(path), spark.read.parquet(fix_path)
+    interleaved({"trip rows": lambda: user_car_behavior(score_trips(trip_rows), AS_OF).collect(),
+                 "fix rows": lambda: user_car_behavior(score_trips(fix_rows), AS_OF).collect()},
+                n, fixes)
+
+
 def main():
     require_optimized()
-    args = [a for a in sys.argv[1:] if a != "--compact"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     compact = "--compact" in sys.argv
     n = int(args[0]) if args else 2000
     with tempfile.TemporaryDirectory() as d:
         path, fixes = write_trips(n, d, compact)
         spark = session()
+        if "--fix-rows" in sys.argv:
+            fix_rows_against_trip_rows(spark, path, n, fixes)
+            spark.stop()
+            return
         for run in ("cold", "warm"):
             t = time.perf_counter()
-            users = user_car_behavior(score_trips(spark.read.parquet(path)),
-                                      "2030-01-01T00:00:00Z").collect()
+            users = user_car_behavior(score_trips(spark.read.parquet(path)), AS_OF).collect()
             secs = time.perf_counter() - t
             print(f"{run}: {n} trips, {fixes} fixes, {len(users)} users in {secs:.2f} s: {fixes / secs:,.0f} fixes/s")
         # The kernel alone inside Spark: worker-seconds spent in score_arrow,

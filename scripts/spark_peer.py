@@ -59,7 +59,7 @@ def main():
                            for name in PEER_FEATURES) + ", user_id string"
 
         def tripscore_job():
-            return user_car_behavior(score_trips(trips), "2030-01-01T00:00:00Z").collect()
+            return user_car_behavior(score_trips(trips), spark_bench.AS_OF).collect()
 
         def peer_job():
             scored = trips.select("user_id", "lat", "lon", "t_ms").mapInArrow(peer_udf, schema)

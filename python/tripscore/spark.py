@@ -141,10 +141,10 @@ def user_car_behavior(scored: DataFrame, as_of: str, *, past: Optional[str] = No
     # One shuffle: the trips are partitioned by user, so each partition
     # holds whole users, and one pass over its Arrow batches does the rest
     # (`_UserSums`): each (user, event) once, the window of each trip, the
-    # sums per user and window. Spark's own `dropDuplicates` and
+    # sums per user and window. With Spark's own `dropDuplicates` and
     # `groupBy().sum()` of the 128 feature columns, then a pivot in Arrow,
-    # cost 1.2 s on 8,000 trips where this pass costs 0.4 s
-    # (docs/PERFORMANCE.md, step 82).
+    # the 8,000-trip job took 2.96 s instead of 2.53 s (docs/PERFORMANCE.md,
+    # step 82).
     trips = (scored.where(F.col("error_kind").isNull())
              .select("user_id", "event_id", "start", *features)
              .repartition("user_id"))
