@@ -160,18 +160,22 @@ impl Kinematics {
 }
 
 /// A section in the local plane: seconds from its first fix, east and north
-/// metres, and the measured speeds (empty when none are used).
+/// metres, and the measured speeds (empty when none are used; `NaN` at a
+/// fix without one: validation admits only finite speeds, so `NaN` says
+/// "none" without an `Option` per fix).
 struct Local {
     t_s: Vec<f64>,
     x_m: Vec<f64>,
     y_m: Vec<f64>,
-    speed_mps: Vec<Option<f64>>,
+    speed_mps: Vec<f64>,
+    /// Every fix of the section has a measured speed.
+    all_measured: bool,
 }
 
 impl Local {
     /// The measured speed at position `k`, if one is used there.
     fn measured_mps(&self, k: usize) -> Option<f64> {
-        self.speed_mps.get(k).copied().flatten()
+        self.speed_mps.get(k).copied().filter(|v| !v.is_nan())
     }
 }
 
@@ -187,6 +191,7 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
         x_m: Vec::with_capacity(n),
         y_m: Vec::with_capacity(n),
         speed_mps: Vec::new(),
+        all_measured: false,
     };
     let (mut x, mut y) = (0.0, 0.0);
     let mut prev: Option<usize> = None;
@@ -209,10 +214,20 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
         local.y_m.push(y);
     }
     if measured {
+        let mut missing = false;
         local.speed_mps = fixes
             .iter()
-            .map(|&i| trip.speed_kmh(i).map(|v| v / 3.6))
+            .map(|&i| {
+                trip.speed_kmh(i).map_or_else(
+                    || {
+                        missing = true;
+                        f64::NAN
+                    },
+                    |v| v / 3.6,
+                )
+            })
             .collect();
+        local.all_measured = !missing;
     }
     local
 }
@@ -424,23 +439,52 @@ const STANDSTILL_MPS: f64 = 1e-6;
 /// apart) has all its samples at one time: no slope.
 const DEGENERATE_DET: f64 = 1e-12;
 
-/// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
-fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, f64)> {
-    let (mut n, mut st, mut sv, mut stt, mut stv) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (tj, vj) in samples {
-        n += 1.0;
-        let tau = tj - t0;
+/// Least-squares line through the `(τ, v)` samples, summed in order: the
+/// determinant of the normal equations, `v` at τ = 0 and the slope, not
+/// yet checked (see [`fit_line`]).
+#[inline]
+fn line<T: Lanes>(samples: impl Iterator<Item = (T, T)>) -> (T, T, T) {
+    let zero = T::splat(0.0);
+    let (mut n, mut st, mut sv, mut stt, mut stv) = (zero, zero, zero, zero, zero);
+    for (tau, vj) in samples {
+        n += T::splat(1.0);
         st += tau;
         sv += vj;
         stt += tau * tau;
         stv += tau * vj;
     }
     let det = n * stt - st * st;
-    if det.abs() < DEGENERATE_DET {
-        return None;
-    }
     let slope = (n * stv - st * sv) / det;
-    Some(((sv - slope * st) / n, slope))
+    (det, (sv - slope * st) / n, slope)
+}
+
+/// The checked result of [`line`]: `(v0, slope)`, or `None` when the
+/// samples' times do not determine a slope.
+#[inline]
+fn checked_line((det, v0, slope): (f64, f64, f64)) -> Option<(f64, f64)> {
+    (det.abs() >= DEGENERATE_DET).then_some((v0, slope))
+}
+
+/// Least-squares line through the `(t, v)` samples, with τ = t − `t0`: returns `(v0, slope)`.
+fn fit_line(samples: impl Iterator<Item = (f64, f64)>, t0: f64) -> Option<(f64, f64)> {
+    checked_line(line(samples.map(|(tj, vj)| (tj - t0, vj))))
+}
+
+/// [`fit_line`] of the measured speeds for fixes `k` and `k + 1` at once,
+/// whose windows are `lo..hi` and `lo + 1..hi + 1` (`hi < t.len()`), every
+/// speed measured: as [`fit_quadratic_pair`] does for positions, one
+/// two-lane load feeds both, and each lane is the scalar fit bit for bit.
+fn fit_line_pair(
+    t: &[f64],
+    v: &[f64],
+    (lo, hi): (usize, usize),
+    k: usize,
+) -> [Option<(f64, f64)>; 2] {
+    let t0 = pair_at(t, k);
+    let (tw, vw) = (&t[lo..=hi], &v[lo..=hi]);
+    let (det, v0, slope) = line((0..hi - lo).map(|j| (pair_at(tw, j) - t0, pair_at(vw, j))));
+    let (det, v0, slope) = (lanes(det), lanes(v0), lanes(slope));
+    [0, 1].map(|i| checked_line((det[i], v0[i], slope[i])))
 }
 
 fn heading_deg(vx: f64, vy: f64) -> f64 {
@@ -526,6 +570,41 @@ fn position_motion<T: Lanes>((vx, ax, vy, ay): (T, T, T, T), min_heading_mps: f6
     ]
 }
 
+/// The line through the measured speeds of fix `k`'s speed window.
+fn measured_line(l: &Local, (lo, hi): (usize, usize), k: usize) -> Option<(f64, f64)> {
+    let samples = (lo..hi).filter_map(|j| l.measured_mps(j).map(|v| (l.t_s[j], v)));
+    fit_line(samples, l.t_s[k])
+}
+
+/// The outputs of fixes `k` and `k + 1`, both with a position fit (`fit`)
+/// and a measured speed, side by side: as [`local_fit`] writes each alone,
+/// with the speed lines in two lanes too where their windows move on by
+/// one.
+fn measured_motion_pair(
+    l: &Local,
+    cfg: &KinematicsConfig,
+    speed_window: &mut SlidingWindow,
+    fit: (f64x2, f64x2, f64x2, f64x2),
+    k: usize,
+) -> [f64x2; 5] {
+    let [speed, a_long, east, north, yaw_rps] = position_motion(fit, cfg.min_heading_speed_mps);
+    let (mut speed, mut a_long) = (lanes(speed), lanes(a_long));
+    let window = speed_window.at(&l.t_s, k);
+    let next = speed_window.at(&l.t_s, k + 1);
+    let lines = if next == (window.0 + 1, window.1 + 1) {
+        fit_line_pair(&l.t_s, &l.speed_mps, window, k)
+    } else {
+        [measured_line(l, window, k), measured_line(l, next, k + 1)]
+    };
+    for (i, line) in lines.into_iter().enumerate() {
+        if let Some((v0, slope)) = line {
+            speed[i] = v0.max(0.0);
+            a_long[i] = slope;
+        }
+    }
+    [f64x2::new(speed), f64x2::new(a_long), east, north, yaw_rps]
+}
+
 fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usize) {
     let n = l.t_s.len();
     let mut position_window = SlidingWindow::new(
@@ -545,19 +624,20 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
     };
     // No measured speed in this section: every output comes from positions.
     let positions_only = l.speed_mps.is_empty();
-    let mut write = |columns: &mut Columns, k: usize, fit: Option<(f64, f64, f64, f64)>| {
+    let write = |columns: &mut Columns,
+                 speed_window: &mut SlidingWindow,
+                 k: usize,
+                 fit: Option<(f64, f64, f64, f64)>| {
         let Some(fit) = fit else {
             return;
         };
         let [mut speed, mut a_long, east, north, yaw_rps] =
             position_motion(fit, cfg.min_heading_speed_mps);
-        if l.measured_mps(k).is_some() {
-            let (slo, shi) = speed_window.at(&l.t_s, k);
-            let samples = (slo..shi).filter_map(|j| l.measured_mps(j).map(|v| (l.t_s[j], v)));
-            if let Some((v0, slope)) = fit_line(samples, l.t_s[k]) {
-                speed = v0.max(0.0);
-                a_long = slope;
-            }
+        if l.measured_mps(k).is_some()
+            && let Some((v0, slope)) = measured_line(l, speed_window.at(&l.t_s, k), k)
+        {
+            speed = v0.max(0.0);
+            a_long = slope;
         }
         columns.put(k, [speed, a_long, east, north, yaw_rps]);
     };
@@ -574,10 +654,14 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
             let next = position_window.at(&l.t_s, k + 1);
             if next == (window.0 + 1, window.1 + 1) {
                 let pair = fit_quadratic_pair(&l.t_s, &l.x_m, &l.y_m, window, k);
-                if positions_only && pair.1 == [true, true] {
-                    // Both fixes' outputs side by side, as `write` gives them
-                    // without a measured speed.
-                    columns.put(k, position_motion(pair.0, cfg.min_heading_speed_mps));
+                if pair.1 == [true, true] && (positions_only || l.all_measured) {
+                    // Both fixes' outputs side by side, as `write` gives them.
+                    let motion = if positions_only {
+                        position_motion(pair.0, cfg.min_heading_speed_mps)
+                    } else {
+                        measured_motion_pair(l, cfg, &mut speed_window, pair.0, k)
+                    };
+                    columns.put(k, motion);
                     continue;
                 }
                 split_pair(pair)
@@ -587,7 +671,7 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         };
         // One call of `write` (inlined), whichever way the pair was fitted.
         for (j, fit) in (k..n).zip(&fits) {
-            write(&mut columns, j, *fit);
+            write(&mut columns, &mut speed_window, j, *fit);
         }
     }
 }
@@ -739,11 +823,10 @@ impl NoiseHistogram {
         const MAX_GAP_S: f64 = 2.0;
         let triples = local.t_s.windows(3).zip(local.speed_mps.windows(3));
         for (t, v) in triples.step_by(self.stride) {
-            let [Some(va), Some(vb), Some(vc)] = [v[0], v[1], v[2]] else {
-                continue;
-            };
+            let [va, vb, vc] = [v[0], v[1], v[2]];
             let (d1, d2) = (t[1] - t[0], t[2] - t[1]);
-            // Written so that NaN fails every test.
+            // Written so that NaN (a fix without a measured speed, too)
+            // fails every test.
             let usable = va >= MIN_SPEED_MPS
                 && vb >= MIN_SPEED_MPS
                 && vc >= MIN_SPEED_MPS

@@ -520,3 +520,41 @@ proptest::proptest! {
         proptest::prop_assert_eq!(store(true), store(false));
     }
 }
+
+proptest::proptest! {
+    /// Two neighbouring fixes' measured-speed lines fitted in two lanes
+    /// are the two scalar fits bit for bit, degenerate windows (repeated
+    /// times: no slope) included.
+    #[test]
+    fn a_pair_of_speed_lines_is_two_scalar_lines(
+        points in proptest::collection::vec(
+            (
+                proptest::prop_oneof![0.0_f64..1.5, proptest::strategy::Just(0.0), proptest::strategy::Just(1.0)],
+                0.0_f64..60.0,
+            ),
+            3..10,
+        ),
+        lo_share in 0.0_f64..1.0,
+        len in 1_usize..6,
+        k_share in 0.0_f64..1.0,
+    ) {
+        let mut t = vec![0.0];
+        for (dt, _) in &points[1..] {
+            t.push(t.last().unwrap() + dt);
+        }
+        let v: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let n = t.len();
+        let lo = ((n - 2) as f64 * lo_share) as usize;
+        let hi = (lo + len).min(n - 1);
+        let k = (lo + ((hi - lo) as f64 * k_share) as usize).min(n - 2);
+        let pair = fit_line_pair(&t, &v, (lo, hi), k);
+        let scalar = [
+            fit_line((lo..hi).map(|j| (t[j], v[j])), t[k]),
+            fit_line((lo + 1..=hi).map(|j| (t[j], v[j])), t[k + 1]),
+        ];
+        let bits = |f: Option<(f64, f64)>| f.map(|(a, b)| [a.to_bits(), b.to_bits()]);
+        for lane in 0..2 {
+            proptest::prop_assert_eq!(bits(pair[lane]), bits(scalar[lane]), "lane {}", lane);
+        }
+    }
+}
