@@ -96,9 +96,11 @@ struct Samples {
 /// Residuals (observed − model speed) and their Jacobian by (v₀, Δv, c, w).
 fn model(s: &Samples, p: &Params, r: &mut Vec<f64>, jac: Option<&mut Vec<Vector4<f64>>>) {
     r.clear();
+    r.reserve(s.t_s.len());
     let mut rows = jac;
     if let Some(j) = rows.as_deref_mut() {
         j.clear();
+        j.reserve(s.t_s.len());
     }
     for (&t, &v) in s.t_s.iter().zip(&s.v_mps) {
         let u = (t - p[2]) / p[3];
@@ -128,7 +130,10 @@ fn fit_brake(
     let ms = |k: usize| kin.time_ms[k] as f64;
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = brake.peak_at_ms as f64;
-    let mut s = Samples::default();
+    let mut s = Samples {
+        t_s: Vec::with_capacity(hi + 1 - lo),
+        v_mps: Vec::with_capacity(hi + 1 - lo),
+    };
     for k in lo..=hi {
         if let Some(v) = trip.speed_kmh(clean.fixes[k]) {
             s.t_s.push((ms(k) - t_ref) / 1000.0);
