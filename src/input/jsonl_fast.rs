@@ -26,7 +26,9 @@
 
 use std::borrow::Cow;
 
-use super::{StreamedSeq, WireInstant, WireInterval, WireName, WireTrip, WireWaypoint};
+use super::{
+    StreamedSeq, WireInstant, WireInterval, WireName, WireRoadTypes, WireTrip, WireWaypoint,
+};
 
 /// Exact powers of ten: a division by one of them is what `serde_json` does
 /// for a decimal fraction of up to 22 digits (its table holds the same
@@ -742,6 +744,49 @@ impl<'a> Scanner<'a> {
         })
     }
 
+    /// `road_types`: `null` or an array of names (or `null`s) interned as
+    /// they are read, as [`Scanner::opt_streamed`] reads them; a name
+    /// written exactly as the one before it (a road lasts many fixes) is
+    /// known from one comparison of its bytes and repeats that fix's code.
+    fn opt_road_types(&mut self) -> Option<Option<WireRoadTypes>> {
+        self.nullable(|s| {
+            let mut out = WireRoadTypes::default();
+            // The bytes of the last name, when they had no escapes (so no
+            // quote or backslash: written as themselves).
+            let mut last: Option<&'a [u8]> = None;
+            s.array(|s| {
+                if let Some(bytes) = last
+                    && s.eat_plain_string(bytes)
+                {
+                    out.0.repeat_last();
+                    return Some(());
+                }
+                let name = s.opt_string()?;
+                last = match &name {
+                    Some(Cow::Borrowed(text)) => Some(text.as_bytes()),
+                    _ => None,
+                };
+                out.take(name.map(WireName));
+                Some(())
+            })?;
+            Some(out)
+        })
+    }
+
+    /// Whether the next value is the string of exactly `bytes` (which hold
+    /// no quote or backslash) between quotes; consumed if so.
+    fn eat_plain_string(&mut self, bytes: &[u8]) -> bool {
+        if self.peek() != Some(b'"') {
+            return false;
+        }
+        let (start, end) = (self.at + 1, self.at + 1 + bytes.len());
+        let same = self.bytes.get(start..end) == Some(bytes) && self.bytes.get(end) == Some(&b'"');
+        if same {
+            self.at = end + 1;
+        }
+        same
+    }
+
     /// `null` or an array read element by element into a [`StreamedSeq`],
     /// as serde's visitor for it does.
     fn opt_streamed<S: StreamedSeq<'a>>(
@@ -871,7 +916,7 @@ pub(super) fn parse(line: &str) -> Option<WireTrip<'_>> {
             6 => wire.speeds_kmh = s.opt_array(Scanner::opt_channel_f64)?,
             7 => wire.speed_limits_kmh = s.opt_array(Scanner::opt_channel_f64)?,
             8 => wire.accuracies_m = s.opt_array(Scanner::opt_channel_f64)?,
-            9 => wire.road_types = s.opt_streamed(|s| Some(s.opt_string()?.map(WireName)))?,
+            9 => wire.road_types = s.opt_road_types()?,
             10 => wire.utc_offset_minutes = s.opt_int()?,
             11 => wire.phone_handling = s.opt_array(interval)?,
             _ => wire.mounted = s.opt_array(interval)?,

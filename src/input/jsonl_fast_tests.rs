@@ -210,6 +210,26 @@ fn string_text() -> impl Strategy<Value = String> {
     .prop_map(|s| format!("\"{s}\""))
 }
 
+/// A road type: any string, `null`, or one of a few names that then
+/// repeat (a road lasts many fixes), escaped ones and padded ones among
+/// them, so that the repeated-name path meets its near misses.
+fn road_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => string_text(),
+        1 => Just("null".to_owned()),
+        3 => proptest::sample::select(vec![
+            r#""residential""#,
+            r#""residential ""#,
+            r#""resident""#,
+            r#""a\\""#,
+            r#""a\"b""#,
+            r#""a""#,
+            r#""""#,
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
 prop_compose! {
     fn waypoint_text()(
         lat in number_text(), lon in number_text(), speed in number_text(),
@@ -251,7 +271,7 @@ fn record_text() -> impl Strategy<Value = String> {
     let compact = (
         proptest::collection::vec(number_text(), 0..5),
         proptest::collection::vec(number_text(), 0..5),
-        proptest::collection::vec(prop_oneof![string_text(), Just("null".to_owned())], 0..5),
+        proptest::collection::vec(road_text(), 0..8),
         "[?-~]{0,12}",
         prop_oneof![Just(String::new()), number_text().prop_map(|p| format!(",\"precision\":{p}"))],
         ws(),
@@ -522,4 +542,46 @@ fn shared_first_digits_are_taken() {
     let line = r#"{"encoded":"_p~iF~ps|U_ulLnnqC_mqNvxq`@","timestamps_ms":[1553240265000,1553240266000,1553250000000]}"#;
     assert!(taken(line));
     assert_same(line);
+}
+
+/// The pool of [`road_text`]'s repeating names, and `null`.
+fn pooled_road_text() -> impl Strategy<Value = String> {
+    proptest::sample::select(vec![
+        r#""residential""#,
+        r#""residential ""#,
+        r#""resident""#,
+        r#""a\\""#,
+        r#""a\"b""#,
+        r#""a""#,
+        r#""""#,
+        "null",
+    ])
+    .prop_map(str::to_owned)
+}
+
+proptest! {
+    /// Road names read as the one before them (the same bytes) give the
+    /// trip serde gives, with near misses (a prefix, padding, escapes, an
+    /// empty name, `null`) between them; every such line is taken and valid,
+    /// so the names themselves are compared.
+    #[test]
+    fn repeated_road_names_read_as_serde_reads_them(
+        roads in proptest::collection::vec(pooled_road_text(), 6),
+    ) {
+        let coords: Vec<geo::Coord> = (0..6)
+            .map(|k| geo::coord! { x: 4.0, y: 50.0 + 1e-4 * f64::from(k) })
+            .collect();
+        let encoded = polyline::encode_coordinates(coords, 5).unwrap();
+        let times: Vec<String> = (0..6).map(|k| (1_700_000_000_000_i64 + 1000 * k).to_string()).collect();
+        let line = format!(
+            r#"{{"event_id":"e","encoded":{},"timestamps_ms":[{}],"road_types":[{}]}}"#,
+            serde_json::to_string(&encoded).unwrap(),
+            times.join(","),
+            roads.join(","),
+        );
+        prop_assert!(taken(&line), "{}", line);
+        let (fast, reference) = both(&line);
+        prop_assert!(reference.starts_with("Ok"), "{}", reference);
+        prop_assert_eq!(fast, reference);
+    }
 }

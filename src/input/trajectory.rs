@@ -331,6 +331,13 @@ impl RoadTypes {
         }
     }
 
+    /// Appends the road type of the fix before (unknown for the first): what
+    /// [`RoadTypes::push`] of that fix's name again gives.
+    pub(crate) fn repeat_last(&mut self) {
+        self.codes
+            .push(self.codes.last().copied().unwrap_or(Self::NONE));
+    }
+
     /// Number of fixes in the column.
     #[must_use]
     pub fn len(&self) -> usize {
