@@ -210,23 +210,25 @@ fn string_text() -> impl Strategy<Value = String> {
     .prop_map(|s| format!("\"{s}\""))
 }
 
-/// A road type: any string, `null`, or one of a few names that then
-/// repeat (a road lasts many fixes), escaped ones and padded ones among
-/// them, so that the repeated-name path meets its near misses.
+/// A few road names as JSON strings, escaped ones and padded ones among
+/// them: the near misses of a name repeated from the one before.
+const REPEATING_ROADS: [&str; 7] = [
+    r#""residential""#,
+    r#""residential ""#,
+    r#""resident""#,
+    r#""a\\""#,
+    r#""a\"b""#,
+    r#""a""#,
+    r#""""#,
+];
+
+/// A road type: any string, `null`, or one of [`REPEATING_ROADS`], which
+/// then repeat (a road lasts many fixes).
 fn road_text() -> impl Strategy<Value = String> {
     prop_oneof![
         1 => string_text(),
         1 => Just("null".to_owned()),
-        3 => proptest::sample::select(vec![
-            r#""residential""#,
-            r#""residential ""#,
-            r#""resident""#,
-            r#""a\\""#,
-            r#""a\"b""#,
-            r#""a""#,
-            r#""""#,
-        ])
-        .prop_map(str::to_owned),
+        3 => proptest::sample::select(REPEATING_ROADS.to_vec()).prop_map(str::to_owned),
     ]
 }
 
@@ -544,19 +546,11 @@ fn shared_first_digits_are_taken() {
     assert_same(line);
 }
 
-/// The pool of [`road_text`]'s repeating names, and `null`.
+/// [`REPEATING_ROADS`] and `null`.
 fn pooled_road_text() -> impl Strategy<Value = String> {
-    proptest::sample::select(vec![
-        r#""residential""#,
-        r#""residential ""#,
-        r#""resident""#,
-        r#""a\\""#,
-        r#""a\"b""#,
-        r#""a""#,
-        r#""""#,
-        "null",
-    ])
-    .prop_map(str::to_owned)
+    let mut pool = REPEATING_ROADS.to_vec();
+    pool.push("null");
+    proptest::sample::select(pool).prop_map(str::to_owned)
 }
 
 proptest! {
