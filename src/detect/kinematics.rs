@@ -570,10 +570,17 @@ fn position_motion<T: Lanes>((vx, ax, vy, ay): (T, T, T, T), min_heading_mps: f6
     ]
 }
 
-/// The line through the measured speeds of fix `k`'s speed window.
+/// The line through the measured speeds of fix `k`'s speed window, as the
+/// fix's speed (never below 0) and longitudinal acceleration.
 fn measured_line(l: &Local, (lo, hi): (usize, usize), k: usize) -> Option<(f64, f64)> {
     let samples = (lo..hi).filter_map(|j| l.measured_mps(j).map(|v| (l.t_s[j], v)));
-    fit_line(samples, l.t_s[k])
+    measured_motion(fit_line(samples, l.t_s[k]))
+}
+
+/// A measured-speed line `(v0, slope)` as a fix's speed (never below 0) and
+/// longitudinal acceleration.
+fn measured_motion(line: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    line.map(|(v0, slope)| (v0.max(0.0), slope))
 }
 
 /// The outputs of fixes `k` and `k + 1`, both with a position fit (`fit`)
@@ -592,14 +599,13 @@ fn measured_motion_pair(
     let window = speed_window.at(&l.t_s, k);
     let next = speed_window.at(&l.t_s, k + 1);
     let lines = if next == (window.0 + 1, window.1 + 1) {
-        fit_line_pair(&l.t_s, &l.speed_mps, window, k)
+        fit_line_pair(&l.t_s, &l.speed_mps, window, k).map(measured_motion)
     } else {
         [measured_line(l, window, k), measured_line(l, next, k + 1)]
     };
     for (i, line) in lines.into_iter().enumerate() {
-        if let Some((v0, slope)) = line {
-            speed[i] = v0.max(0.0);
-            a_long[i] = slope;
+        if let Some((v, a)) = line {
+            (speed[i], a_long[i]) = (v, a);
         }
     }
     [f64x2::new(speed), f64x2::new(a_long), east, north, yaw_rps]
@@ -634,10 +640,9 @@ fn local_fit(l: &Local, cfg: &KinematicsConfig, out: &mut Kinematics, base: usiz
         let [mut speed, mut a_long, east, north, yaw_rps] =
             position_motion(fit, cfg.min_heading_speed_mps);
         if l.measured_mps(k).is_some()
-            && let Some((v0, slope)) = measured_line(l, speed_window.at(&l.t_s, k), k)
+            && let Some(line) = measured_line(l, speed_window.at(&l.t_s, k), k)
         {
-            speed = v0.max(0.0);
-            a_long = slope;
+            (speed, a_long) = line;
         }
         columns.put(k, [speed, a_long, east, north, yaw_rps]);
     };
