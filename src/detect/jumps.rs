@@ -107,9 +107,15 @@ fn position_jump_m(
 /// it set it to 0 for a parked car.
 fn chord_m(trip: &Trajectory, clean: &CleanTrip, k: usize, step_m: Option<f64>) -> f64 {
     match step_m {
-        Some(step_m) if step_m > 0.0 => step_m,
+        Some(step_m) if step_is_chord(step_m) => step_m,
         _ => trip.step_between_m(clean.fixes[k - 1], clean.fixes[k]),
     }
+}
+
+/// Whether the cleaning's step length is the chord itself: a positive one
+/// (0 marks a parked car's step, whose chord [`chord_m`] measures).
+fn step_is_chord(step_m: f64) -> bool {
+    step_m > 0.0
 }
 
 /// |chord − driven| of one fix interval, m: `chord_m` against the distance
@@ -191,18 +197,24 @@ impl JumpColumn<'_> {
         self.values_m.clear();
         self.values_m.reserve(n);
         self.values_m.push(-1.0);
-        // `kin.time_ms[k]` is `time_ms[clean.fixes[k]]`: read in step, no gather.
-        let intervals = kin.time_ms.windows(2).zip(kin.speed_mps.windows(2));
-        self.values_m
-            .extend(
-                intervals
-                    .zip(&clean.step_m)
-                    .enumerate()
-                    .map(|(k, ((t, v), &step_m))| {
-                        let chord = chord_m(trip, clean, k + 1, Some(step_m));
-                        interval_jump_m((v[0], v[1]), t[1] - t[0], chord).unwrap_or(f64::NAN)
-                    }),
-            );
+        // `kin.time_ms[k]` is `time_ms[clean.fixes[k]]`: read in step, no
+        // gather. Every interval with its step as the chord, over a range
+        // (the column written without a capacity test per value) and
+        // slices of known length (no index tests); then the few without a
+        // positive step (a parked stretch) take their chord from the
+        // positions, as `chord_m` decides.
+        let m = n.saturating_sub(1);
+        let (t, v, steps) = (&kin.time_ms[..n], &kin.speed_mps[..n], &clean.step_m[..m]);
+        self.values_m.extend((0..m).map(|k| {
+            interval_jump_m((v[k], v[k + 1]), t[k + 1] - t[k], steps[k]).unwrap_or(f64::NAN)
+        }));
+        for (k, &step_m) in steps.iter().enumerate() {
+            if !step_is_chord(step_m) {
+                let chord = chord_m(trip, clean, k + 1, Some(step_m));
+                self.values_m[k + 1] =
+                    interval_jump_m((v[k], v[k + 1]), t[k + 1] - t[k], chord).unwrap_or(f64::NAN);
+            }
+        }
     }
 }
 
