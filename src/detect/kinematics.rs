@@ -180,12 +180,16 @@ impl Local {
 }
 
 fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
+    const BLOCK: usize = 32;
     let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
     let t = trip.time_ms().unwrap_or(&[]);
     let t0 = fixes.first().map_or(0, |&i| t[i]);
     let n = fixes.len();
-    // Filled by pushes, not zeroed first: a zeroed column is one more pass
-    // over its memory.
+    // Filled in blocks from arrays on the stack, as polylines are decoded:
+    // not zeroed first (a zeroed column is one more pass over its memory),
+    // and not by a push per value, which kept the running position in
+    // memory around its call to grow the column (a generic helper for the
+    // two, an iterator into blocks, measured 0.6 % slower than both inline).
     let mut local = Local {
         t_s: Vec::with_capacity(n),
         x_m: Vec::with_capacity(n),
@@ -195,6 +199,8 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
     };
     let (mut x, mut y) = (0.0, 0.0);
     let mut prev: Option<usize> = None;
+    let (mut block_t, mut block_x, mut block_y) = ([0.0; BLOCK], [0.0; BLOCK], [0.0; BLOCK]);
+    let mut k = 0;
     for &i in fixes {
         if let Some(p) = prev {
             // Each step in the plane of its ends: the mean of their cached cos(latitude).
@@ -209,10 +215,18 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
         prev = Some(i);
         #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
         let seconds = (t[i] - t0) as f64 / 1000.0;
-        local.t_s.push(seconds);
-        local.x_m.push(x);
-        local.y_m.push(y);
+        (block_t[k], block_x[k], block_y[k]) = (seconds, x, y);
+        k += 1;
+        if k == BLOCK {
+            local.t_s.extend_from_slice(&block_t);
+            local.x_m.extend_from_slice(&block_x);
+            local.y_m.extend_from_slice(&block_y);
+            k = 0;
+        }
     }
+    local.t_s.extend_from_slice(&block_t[..k]);
+    local.x_m.extend_from_slice(&block_x[..k]);
+    local.y_m.extend_from_slice(&block_y[..k]);
     if measured {
         let mut missing = false;
         local.speed_mps = fixes
