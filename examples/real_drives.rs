@@ -15,7 +15,10 @@
 //! - every shipped trip: how much of the driving time each annotation kind
 //!   covers, and how often a trip's hard scores are exactly 1;
 //! - the Delft drives (four receivers in one car): lane switches against
-//!   the video labels, and each receiver's hard events against the others'.
+//!   the video labels, curves against the bearing of the road the drives
+//!   were map-matched to (`route_curve_labels.jsonl`, from
+//!   `scripts/route_curve_labels.py`), and each receiver's hard events
+//!   against the others'.
 
 use std::collections::BTreeMap;
 
@@ -750,6 +753,82 @@ fn lane_switches(config: &Config) {
     }
 }
 
+/// Curves of the road against the turns found, per receiver: the Delft
+/// drives' route curves (the map-matched road's yaw rate reaching 2 °/s and
+/// holding 1 °/s, ≥ 15° at > 50 km/h: the gyro curves' definition on the
+/// road's bearing), each found by a left or right turn the same way within
+/// ±3 s.
+fn road_curves(config: &Config) {
+    use tripscore::sim::{TripLabels, TruthKind};
+    println!(
+        "\n## Real drives: road curves of the Delft motorways (the map-matched road's bearing, ±3 s)\n"
+    );
+    println!(
+        "| receiver | curves ≥ 15° at > 50 km/h | found by a turn the same way | chance level |"
+    );
+    println!("|---|---|---|---|");
+    let labels: BTreeMap<String, TripLabels> =
+        read("data/delft-lane-changes/route_curve_labels.jsonl")
+            .lines()
+            .map(|l| {
+                let t = TripLabels::parse_line(l).expect("shipped labels parse");
+                (t.event_id.clone(), t)
+            })
+            .collect();
+    let turns = |a: &Annotation| is_kind(a, &[LEFT, RIGHT]);
+    let mut by_receiver: BTreeMap<String, Recall> = BTreeMap::new();
+    for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
+        let analysis = analyze(&trip, &config.detect);
+        let receiver = trip.event_id().rsplit('-').next().unwrap_or("").to_owned();
+        let rec = by_receiver.entry(receiver).or_insert(Recall {
+            found: 0,
+            total: 0,
+            covered_ms: 0,
+            observed_ms: 0,
+        });
+        for m in &labels[trip.event_id()].maneuvers {
+            let want = match m.kind {
+                TruthKind::LeftTurn => LEFT,
+                TruthKind::RightTurn => RIGHT,
+                _ => continue,
+            };
+            #[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+            let r = Reference {
+                start: m.start_ms as f64,
+                end: m.end_ms as f64,
+                sign: 0.0,
+                mean_speed_mps: 0.0,
+                heading_deg: 0.0,
+            };
+            rec.total += 1;
+            if analysis
+                .annotations
+                .iter()
+                .any(|a| a.kind == want && overlaps(a, &r))
+            {
+                rec.found += 1;
+            }
+        }
+        let (c, o) = coverage(&analysis, TOLERANCE_MS, turns);
+        rec.covered_ms += c;
+        rec.observed_ms += o;
+    }
+    let mut all = Recall {
+        found: 0,
+        total: 0,
+        covered_ms: 0,
+        observed_ms: 0,
+    };
+    for (name, r) in &by_receiver {
+        println!("| {name} | {} | {} |", r.total, r.cell());
+        all.found += r.found;
+        all.total += r.total;
+        all.covered_ms += r.covered_ms;
+        all.observed_ms += r.observed_ms;
+    }
+    println!("| all | {} | {} |", all.total, all.cell());
+}
+
 /// The hard-event class of an annotation: 0 acceleration, 1 brake (brakes
 /// and coasts), 2 turn.
 fn hard_class(a: &Annotation) -> usize {
@@ -917,6 +996,7 @@ fn main() {
     latency(&nds, &config);
     kind_coverage(&config);
     lane_switches(&config);
+    road_curves(&config);
     receiver_agreement(&config);
     // The same drives with their measured speed left out, as a GPX file
     // without speeds gives them: speed and acceleration from positions.

@@ -22,7 +22,9 @@
 //! the run's valid section. A **roundabout** is found in a group of turn
 //! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
 //! least `roundabout_min_circle_deg` the way traffic goes round (left in
-//! right-hand traffic) between two turns the other way (entry and exit, each
+//! right-hand traffic), on a circle no wider than `roundabout_max_radius_m`
+//! (its path over its heading change), between two turns the other way
+//! (entry and exit, each
 //! `turn_min_heading_deg` to `roundabout_max_deflection_deg`: a veer onto or
 //! off the circle, not a junction's right angle) — or next to one of them
 //! when it circles at least `roundabout_one_side_circle_deg` (150°), as
@@ -138,6 +140,16 @@ pub struct AnnotateConfig {
     /// turn the other way by more is a junction (or a car-park manoeuvre) of
     /// its own, not an entry or exit.
     pub roundabout_max_deflection_deg: f64,
+    /// A roundabout's circling turn has a mean radius (its path over its
+    /// heading change) of at most this, m. Design guides keep a normal
+    /// roundabout's inscribed circle within about 100 m across (e.g. the
+    /// UK's DMRB CD 116), a circulating path of radius under 50 m; a turn's
+    /// mean radius reads larger than its tightest (twice, for a pulse of
+    /// lateral acceleration without a plateau), and the default allows
+    /// that. A wider circle the way traffic goes round is a motorway
+    /// interchange's loop or a long curve, driven at speed: left and right
+    /// turns.
+    pub roundabout_max_radius_m: f64,
     /// Traffic side.
     pub traffic: Traffic,
     /// Episodes peaking above this are artefacts of inconsistent data (tyres
@@ -168,6 +180,7 @@ impl Default for AnnotateConfig {
             roundabout_alone_circle_deg: 300.0,
             roundabout_gap_ms: 6000,
             roundabout_max_deflection_deg: 75.0,
+            roundabout_max_radius_m: 100.0,
             traffic: Traffic::RightHand,
             max_plausible_mps2: 10.0,
         }
@@ -608,7 +621,25 @@ pub(super) fn heading_change(
     hi: usize,
     section: &std::ops::Range<usize>,
 ) -> f64 {
-    let (t, w) = (&kin.time_ms, &kin.yaw_rate_dps);
+    over_turn(kin, &kin.yaw_rate_dps, (lo, hi), section)
+}
+
+/// The path length over fixes `lo..=hi` and one fix either side (the span
+/// of [`heading_change`]), metres: the speed integrated by trapezoids.
+fn path_length_m(kin: &Kinematics, lo: usize, hi: usize, section: &std::ops::Range<usize>) -> f64 {
+    over_turn(kin, &kin.speed_mps, (lo, hi), section)
+}
+
+/// The integral of `w` (a rate per second) over fixes `lo..=hi` and one fix
+/// either side inside `section`, by trapezoids, skipping intervals with an
+/// end not finite.
+fn over_turn(
+    kin: &Kinematics,
+    w: &[f64],
+    (lo, hi): (usize, usize),
+    section: &std::ops::Range<usize>,
+) -> f64 {
+    let t = &kin.time_ms;
     let lo = lo.saturating_sub(1).max(section.start);
     let hi = (hi + 1).min(section.end.saturating_sub(1)).min(t.len() - 1);
     (lo..hi)
@@ -715,7 +746,13 @@ fn turn_episodes(
         let group = &turns[i..j];
         // Roundabouts in the group, as index spans; the other turns stay turns.
         let mut from = 0;
-        for (a, b) in roundabout_spans(group, cfg, circling_sign) {
+        // A turn's mean radius: its path over its heading change (asked
+        // only of a turn that could be a roundabout's circle).
+        let radius_m = |m: usize| {
+            let (r, dh) = &group[m];
+            path_length_m(kin, r.lo, r.hi, &section) / dh.abs().to_radians()
+        };
+        for (a, b) in roundabout_spans(group, radius_m, cfg, circling_sign) {
             out.extend(
                 group[from..a]
                     .iter()
@@ -764,10 +801,13 @@ fn turn_annotation(kin: &Kinematics, r: &Run, dh: f64, cfg: &AnnotateConfig) -> 
 /// Turns before and after are other junctions, not part of the roundabout.
 fn roundabout_spans(
     group: &[(Run, f64)],
+    radius_m: impl Fn(usize) -> f64,
     cfg: &AnnotateConfig,
     circling_sign: f64,
 ) -> Vec<(usize, usize)> {
-    let circling = |m: usize| group[m].1 * circling_sign > 0.0;
+    // Round the circle the way traffic goes, no wider than a roundabout.
+    let circling =
+        |m: usize| group[m].1 * circling_sign > 0.0 && radius_m(m) <= cfg.roundabout_max_radius_m;
     // An entry or exit: a turn the other way, by less than a junction's.
     let counter = |m: usize| {
         let deflection_deg = group[m].1 * -circling_sign;
@@ -777,10 +817,11 @@ fn roundabout_spans(
         let circle_deg = group[k].1 * circling_sign;
         let before = k > 0 && counter(k - 1);
         let after = k + 1 < group.len() && counter(k + 1);
-        circle_deg >= cfg.roundabout_alone_circle_deg
+        (circle_deg >= cfg.roundabout_alone_circle_deg
             || (circle_deg >= cfg.roundabout_min_circle_deg
                 && ((before && after)
-                    || ((before || after) && circle_deg >= cfg.roundabout_one_side_circle_deg)))
+                    || ((before || after) && circle_deg >= cfg.roundabout_one_side_circle_deg))))
+            && circling(k)
     };
     let mut spans = Vec::new();
     let mut k = 0;

@@ -170,6 +170,40 @@ fn entry_circle_exit_is_a_roundabout_the_way_traffic_goes() {
 }
 
 #[test]
+fn a_wide_circle_at_speed_is_an_interchange_not_a_roundabout() {
+    // The shape of a right-hand roundabout — veer right 46°, circle left
+    // 176°, veer right 35° — at 25 m/s and 1.5–2.6 m/s²: a motorway
+    // interchange (the Delft drives have one), its circle some 400 m in
+    // mean radius.
+    let speed = 25.0;
+    let lat = [
+        turn(15.0, 46.0, 1.5, speed),
+        turn(51.0, -176.0, 2.6, speed),
+        turn(85.0, 35.0, 1.5, speed),
+    ];
+    let (clean, kin) = signals(110.0, speed, &[], &lat);
+    let found = annotate(&clean, &kin, &AnnotateConfig::default());
+    assert_eq!(
+        kinds(&found),
+        [
+            ("right_turn", false),
+            ("left_turn", false),
+            ("right_turn", false)
+        ]
+    );
+    // The radius bound is what decides: without it the same path is a
+    // roundabout.
+    let unbounded = AnnotateConfig {
+        roundabout_max_radius_m: 1000.0,
+        ..AnnotateConfig::default()
+    };
+    assert_eq!(
+        kinds(&annotate(&clean, &kin, &unbounded)),
+        [("roundabout", false)]
+    );
+}
+
+#[test]
 fn a_left_turn_after_a_right_bend_is_not_a_roundabout() {
     // One counter-turn only: circling must reach 150° to count.
     let speed = 6.0;
