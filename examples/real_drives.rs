@@ -775,10 +775,26 @@ fn road_curves(config: &Config) {
                 (t.event_id.clone(), t)
             })
             .collect();
+    let road_yaw = rows_by_trip("data/delft-lane-changes/road_yaw_rates.csv");
     let turns = |a: &Annotation| is_kind(a, &[LEFT, RIGHT]);
     let mut by_receiver: BTreeMap<String, Recall> = BTreeMap::new();
+    // Precision: left and right turns at > 50 km/h on a road bend.
+    let (mut on_bend, mut fast_turns) = (0_u32, 0_u32);
     for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
         let analysis = analyze(&trip, &config.detect);
+        let yaw = &road_yaw[trip.event_id()];
+        for a in analysis.annotations.iter().filter(|a| turns(a)) {
+            if mean_speed(&analysis.kinematics, a) <= 50.0 / 3.6 {
+                continue;
+            }
+            fast_turns += 1;
+            if road_turn_deg(yaw, a.start_ms - 2000.0, a.end_ms + 2000.0)
+                * a.heading_change_deg.signum()
+                >= 10.0
+            {
+                on_bend += 1;
+            }
+        }
         let receiver = trip.event_id().rsplit('-').next().unwrap_or("").to_owned();
         let rec = by_receiver.entry(receiver).or_insert(Recall {
             found: 0,
@@ -827,6 +843,34 @@ fn road_curves(config: &Config) {
         all.observed_ms += r.observed_ms;
     }
     println!("| all | {} | {} |", all.total, all.cell());
+    println!(
+        "\ntripscore's left and right turns at > 50 km/h lying on a road bend (the road turns ≥ 10° their way over them ± 2 s): {:.3} ({on_bend} of {fast_turns}).",
+        f64::from(on_bend) / f64::from(fast_turns.max(1))
+    );
+}
+
+/// How far the road turns between `from_ms` and `to_ms` (Unix ms), degrees:
+/// each road yaw-rate row in the span (`[time_ms, deg/s]`, one drive's, in
+/// time order) times the half of the interval either side of it that is
+/// its own (each side at most 1 s: a hole in the rows is not turning).
+fn road_turn_deg(rows: &[Vec<f64>], from_ms: f64, to_ms: f64) -> f64 {
+    let half_s = |a: f64, b: f64| ((b - a) / 2000.0).min(0.5);
+    (0..rows.len())
+        .filter(|&k| (from_ms..=to_ms).contains(&rows[k][0]))
+        .map(|k| {
+            let before = if k > 0 {
+                half_s(rows[k - 1][0], rows[k][0])
+            } else {
+                0.5
+            };
+            let after = if k + 1 < rows.len() {
+                half_s(rows[k][0], rows[k + 1][0])
+            } else {
+                0.5
+            };
+            rows[k][1] * (before + after)
+        })
+        .sum()
 }
 
 /// The hard-event class of an annotation: 0 acceleration, 1 brake (brakes

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Curve labels for the Delft motorway drives from the road they were
-map-matched to (docs/ACCURACY.md, "Real drives: road curves").
+"""The road's yaw rate and curve labels for the Delft motorway drives, from
+the road they were map-matched to (docs/ACCURACY.md, "Real drives: road
+curves").
 
-    python3 scripts/route_curve_labels.py ../shared/data \
-        > data/delft-lane-changes/route_curve_labels.jsonl
+    python3 scripts/route_curve_labels.py ../shared/data
+
+writes data/delft-lane-changes/road_yaw_rates.csv and
+data/delft-lane-changes/route_curve_labels.jsonl (deterministic: the same
+bytes again).
 
 Reads the source recordings (the folder given, as scripts/convert_shared_data.py
 does: each receiver's `gps/0N_<receiver>.csv`), whose rows carry
@@ -22,10 +26,12 @@ gyro curves in examples/real_drives.rs, on the road's yaw rate instead of
 the gyro's. Its span reaches half a second past its first and last rows
 (the yaw rate is a difference over two seconds).
 
-Writes one `tripscore evaluate` labels line per drive and receiver
-(`event_id` as in data/delft-lane-changes/delft.jsonl, times on the same
-clock): `kinds` left_turn and right_turn, each curve with its peak lateral
-acceleration (road yaw rate x speed) in `peak_mps2`.
+`road_yaw_rates.csv`: `event_id` (as in data/delft-lane-changes/delft.jsonl),
+`time_ms` (the same clock), `road_yaw_dps` (positive right), at every row
+where the road's yaw rate can be read. `route_curve_labels.jsonl`: one
+`tripscore evaluate` labels line per drive and receiver: `kinds` left_turn
+and right_turn, each curve with its peak lateral acceleration (road yaw
+rate x speed) in `peak_mps2`.
 """
 
 import csv
@@ -36,6 +42,7 @@ from datetime import datetime
 from pathlib import Path
 
 SRC = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data") / "delft-lane-changes"
+OUT = Path(__file__).resolve().parent.parent / "data" / "delft-lane-changes"
 RECEIVERS = ("GlobalSat", "GoPro_1Hz", "P20", "S9")
 
 YAW_START_DPS = 2.0
@@ -59,7 +66,7 @@ def origin_ms(trip):
 
 
 def road_yaw(rows, t):
-    """The road's yaw rate at each row, deg/s (0 where it cannot be read)."""
+    """The road's yaw rate at each row, deg/s (None where it cannot be read)."""
     n = len(rows)
     # The bearings unwrapped along the drive.
     unwrapped, last = [None] * n, None
@@ -75,7 +82,7 @@ def road_yaw(rows, t):
         if None in window or t[k + MEDIAN_HALF] - t[k - MEDIAN_HALF] > MEDIAN_MAX_SPAN_MS:
             continue
         heading[k] = sorted(window)[MEDIAN_HALF]
-    yaw = [0.0] * n
+    yaw = [None] * n
     for k in range(1, n - 1):
         dt_ms = t[k + 1] - t[k - 1]
         if heading[k - 1] is None or heading[k + 1] is None or not 0 < dt_ms <= MAX_STEP_MS:
@@ -84,9 +91,10 @@ def road_yaw(rows, t):
     return yaw
 
 
-def curves(rows, t):
-    """The road's curves on one receiver's drive: dicts in the labels' shape."""
-    yaw = road_yaw(rows, t)
+def curves(rows, t, yaw):
+    """The road's curves on one receiver's drive (`yaw` from `road_yaw`, an
+    unknown rate reaching no level): dicts in the labels' shape."""
+    yaw = [0.0 if y is None else y for y in yaw]
     speed = [float(r["speed_geod"]) if r["speed_geod"] else math.nan for r in rows]
     n = len(rows)
     runs = []
@@ -132,18 +140,32 @@ def curves(rows, t):
 
 
 def main():
+    labels, yaw_rows = [], []
     for trip in (1, 2, 3):
         origin = origin_ms(trip)
         for receiver in RECEIVERS:
             with open(SRC / "gps" / f"0{trip}_{receiver}.csv") as f:
                 rows = list(csv.DictReader(f))
             t = [origin + round(float(r["t"]) * 1000) for r in rows]
-            labels = {
-                "event_id": f"delft-{trip}-{receiver}",
-                "kinds": ["left_turn", "right_turn"],
-                "maneuvers": curves(rows, t),
-            }
-            print(json.dumps(labels, separators=(",", ":")))
+            event = f"delft-{trip}-{receiver}"
+            yaw = road_yaw(rows, t)
+            yaw_rows.extend([event, t[k], f"{y:.3f}"] for k, y in enumerate(yaw) if y is not None)
+            labels.append(
+                json.dumps(
+                    {
+                        "event_id": event,
+                        "kinds": ["left_turn", "right_turn"],
+                        "maneuvers": curves(rows, t, yaw),
+                    },
+                    separators=(",", ":"),
+                )
+            )
+    (OUT / "route_curve_labels.jsonl").write_text("\n".join(labels) + "\n")
+    with open(OUT / "road_yaw_rates.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["event_id", "time_ms", "road_yaw_dps"])
+        w.writerows(yaw_rows)
+    print(f"delft-lane-changes: {len(yaw_rows)} road yaw rates, curve labels for {len(labels)} drives")
 
 
 if __name__ == "__main__":
