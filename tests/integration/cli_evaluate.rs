@@ -361,3 +361,42 @@ fn real_turns_against_the_gyro_labels() {
         "the gyro's hard turns"
     );
 }
+
+/// The Delft motorway drives against the curves of the road they were
+/// map-matched to (`data/delft-lane-changes/route_curve_labels.jsonl`,
+/// docs/ACCURACY.md): a regression guard on real data. An interchange
+/// read as a roundabout (before `roundabout_max_radius_m`) took left-turn
+/// recall to 0.90 and right-turn recall to 0.83.
+#[test]
+fn real_motorway_curves_against_the_road() {
+    let dir = scratch("road-curves");
+    let summary = dir.join("summary.json");
+    let out = tripscore(&[
+        "evaluate",
+        "-q",
+        &s(&crate::util::fixture("data/delft-lane-changes/delft.jsonl")),
+        "--labels",
+        &s(&crate::util::fixture(
+            "data/delft-lane-changes/route_curve_labels.jsonl",
+        )),
+        "--tolerance-ms",
+        "3000",
+        "--summary",
+        &s(&summary),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON");
+    assert_eq!(got["trips"], 12);
+    for kind in ["left_turn", "right_turn"] {
+        let c = &got["annotations"][kind];
+        assert_eq!(c["truth"], 83, "{kind}: the road's curves peaking ≥ 1 m/s²");
+        let r = c["recall"].as_f64().unwrap();
+        assert!(r >= 0.95, "{kind}: recall {r}");
+    }
+}
