@@ -103,15 +103,40 @@ fn cost(r: &[f64]) -> f64 {
     r.iter().map(|x| x * x).sum()
 }
 
-/// The normal matrix `JᵀJ` and gradient `Jᵀr`.
+/// The normal matrix `JᵀJ` and gradient `Jᵀr`, each entry summed over the
+/// rows in order from +0. `JᵀJ` is symmetric: its upper triangle (10
+/// entries, not 16) is summed and mirrored, the same bits as summing both
+/// triangles (J_i·J_j and J_j·J_i are one product).
 fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f64>) {
-    let mut a = Matrix4::zeros();
-    let mut g = Vector4::zeros();
+    /// The upper triangle's (row, column) pairs, row by row.
+    const UPPER: [(usize, usize); 10] = [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (2, 2),
+        (2, 3),
+        (3, 3),
+    ];
+    let mut upper = [0.0; 10];
+    let mut g = [0.0; 4];
     for (row, rj) in jac.iter().zip(r) {
-        a += row * row.transpose();
-        g += row * *rj;
+        for (sum, &(i, j)) in upper.iter_mut().zip(&UPPER) {
+            *sum += row[i] * row[j];
+        }
+        for (gi, ji) in g.iter_mut().zip(row.iter()) {
+            *gi += ji * rj;
+        }
     }
-    (a, g)
+    let mut a = Matrix4::zeros();
+    for (&sum, &(i, j)) in upper.iter().zip(&UPPER) {
+        a[(i, j)] = sum;
+        a[(j, i)] = sum;
+    }
+    (a, Vector4::from(g))
 }
 
 /// A pulse half-width within this factor of its lower bound ended at the
@@ -237,7 +262,9 @@ pub(super) fn confident_peak_mps2(
 mod tests {
     use proptest::prelude::*;
 
-    use super::min_half_width_s;
+    use nalgebra::{Matrix4, Vector4};
+
+    use super::{min_half_width_s, normal_equations};
 
     proptest! {
         /// The selected median interval is the sorted one's middle element,
@@ -259,6 +286,28 @@ mod tests {
             sorted.sort_by(f64::total_cmp);
             let want = sorted.get(sorted.len() / 2).map_or(floor_s, |&m| floor_s.max(m));
             prop_assert_eq!(min_half_width_s(&t_s, floor_s).to_bits(), want.to_bits());
+        }
+
+        /// The mirrored upper triangle is, bit for bit, the sum of every
+        /// row's full outer product (and the gradient the sum of row ×
+        /// residual), in row order from +0.
+        #[test]
+        fn normal_equations_are_the_outer_product_sums(
+            rows in prop::collection::vec(
+                (prop::array::uniform4(-1e3..1e3_f64), -50.0..50.0_f64),
+                0..60,
+            ),
+        ) {
+            let jac: Vec<Vector4<f64>> = rows.iter().map(|(j, _)| Vector4::from(*j)).collect();
+            let r: Vec<f64> = rows.iter().map(|(_, r)| *r).collect();
+            let (mut want_a, mut want_g) = (Matrix4::zeros(), Vector4::zeros());
+            for (row, rj) in jac.iter().zip(&r) {
+                want_a += row * row.transpose();
+                want_g += row * *rj;
+            }
+            let (a, g) = normal_equations(&jac, &r);
+            prop_assert_eq!(a.map(f64::to_bits), want_a.map(f64::to_bits));
+            prop_assert_eq!(g.map(f64::to_bits), want_g.map(f64::to_bits));
         }
     }
 }
