@@ -285,6 +285,7 @@ fn overlaps(a: &Annotation, r: &Reference) -> bool {
 }
 
 /// Found / total of the references, and the chance level of `pick`.
+#[derive(Default)]
 struct Recall {
     found: usize,
     total: usize,
@@ -337,12 +338,7 @@ fn recall_of(
     pick: impl Fn(&Annotation, &Reference) -> bool,
     pick_any: impl Fn(&Annotation) -> bool,
 ) -> Recall {
-    let mut rec = Recall {
-        found: 0,
-        total: 0,
-        covered_ms: 0,
-        observed_ms: 0,
-    };
+    let mut rec = Recall::default();
     for d in drives {
         for r in refs(d) {
             rec.total += 1;
@@ -796,12 +792,7 @@ fn road_curves(config: &Config) {
             }
         }
         let receiver = trip.event_id().rsplit('-').next().unwrap_or("").to_owned();
-        let rec = by_receiver.entry(receiver).or_insert(Recall {
-            found: 0,
-            total: 0,
-            covered_ms: 0,
-            observed_ms: 0,
-        });
+        let rec = by_receiver.entry(receiver).or_default();
         for m in &labels[trip.event_id()].maneuvers {
             let want = match m.kind {
                 TruthKind::LeftTurn => LEFT,
@@ -829,12 +820,7 @@ fn road_curves(config: &Config) {
         rec.covered_ms += c;
         rec.observed_ms += o;
     }
-    let mut all = Recall {
-        found: 0,
-        total: 0,
-        covered_ms: 0,
-        observed_ms: 0,
-    };
+    let mut all = Recall::default();
     for (name, r) in &by_receiver {
         println!("| {name} | {} | {} |", r.total, r.cell());
         all.found += r.found;

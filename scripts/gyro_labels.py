@@ -45,30 +45,37 @@ def gyro_rows():
     return rows
 
 
-def turns(rows, speed_mps):
-    """The gyro's turns of one drive: dicts in the labels' shape."""
-    # (time ms, yaw rate deg/s over the second before, speed m/s)
-    samples = [(t, rate, speed_mps[t]) for t, rate in rows if t in speed_mps]
+def yaw_runs(times_ms, yaw_dps):
+    """Index spans (lo, hi), in order, where the yaw rate reaches
+    YAW_START_DPS and holds YAW_HOLD_DPS one way, same-way runs less than
+    MERGE_MS apart joined (scripts/route_curve_labels.py uses it too)."""
     runs = []
     for sign in (1.0, -1.0):
         found, k = [], 0
-        while k < len(samples):
-            if samples[k][1] * sign < YAW_START_DPS:
+        while k < len(yaw_dps):
+            if yaw_dps[k] * sign < YAW_START_DPS:
                 k += 1
                 continue
             lo = hi = k
-            while lo > 0 and samples[lo - 1][1] * sign >= YAW_HOLD_DPS:
+            while lo > 0 and yaw_dps[lo - 1] * sign >= YAW_HOLD_DPS:
                 lo -= 1
-            while hi + 1 < len(samples) and samples[hi + 1][1] * sign >= YAW_HOLD_DPS:
+            while hi + 1 < len(yaw_dps) and yaw_dps[hi + 1] * sign >= YAW_HOLD_DPS:
                 hi += 1
-            if found and (samples[lo][0] - samples[found[-1][1]][0] < MERGE_MS or lo <= found[-1][1]):
+            if found and (times_ms[lo] - times_ms[found[-1][1]] < MERGE_MS or lo <= found[-1][1]):
                 found[-1] = (found[-1][0], max(found[-1][1], hi))
             else:
                 found.append((lo, hi))
             k = hi + 1
         runs.extend(found)
+    return sorted(runs)
+
+
+def turns(rows, speed_mps):
+    """The gyro's turns of one drive: dicts in the labels' shape."""
+    # (time ms, yaw rate deg/s over the second before, speed m/s)
+    samples = [(t, rate, speed_mps[t]) for t, rate in rows if t in speed_mps]
     out = []
-    for lo, hi in sorted(runs):
+    for lo, hi in yaw_runs([s[0] for s in samples], [s[1] for s in samples]):
         span = samples[lo : hi + 1]
         heading_deg = sum(s[1] for s in span)
         mean_speed = sum(s[2] for s in span) / len(span)

@@ -19,11 +19,11 @@ wander do not bend it). Per row: the median of the five bearings around
 it (the nearest point hops between the carriageway's segments), the road's
 yaw rate as the change of that median from the row before to the row
 after, deg/s, positive to the right. A curve is a run where that yaw rate
-reaches YAW_START_DPS and holds YAW_HOLD_DPS one way, same-way runs less
-than MERGE_MS apart joined, turning by >= MIN_HEADING_DEG at a mean speed
-(`speed_geod`, from the fixes) above MIN_SPEED_MPS: the definition of the
-gyro curves in examples/real_drives.rs, on the road's yaw rate instead of
-the gyro's. Its span reaches half a second past its first and last rows
+reaches 2 deg/s and holds 1 deg/s one way, same-way runs less than 2 s
+apart joined (`yaw_runs` of scripts/gyro_labels.py), turning by
+>= MIN_HEADING_DEG at a mean speed (`speed_geod`, from the fixes) above
+MIN_SPEED_MPS: the definition of the gyro curves in
+examples/real_drives.rs, on the road's yaw rate instead of the gyro's. Its span reaches half a second past its first and last rows
 (the yaw rate is a difference over two seconds).
 
 `road_yaw_rates.csv`: `event_id` (as in data/delft-lane-changes/delft.jsonl),
@@ -41,13 +41,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from gyro_labels import yaw_runs
+
 SRC = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data") / "delft-lane-changes"
 OUT = Path(__file__).resolve().parent.parent / "data" / "delft-lane-changes"
 RECEIVERS = ("GlobalSat", "GoPro_1Hz", "P20", "S9")
 
-YAW_START_DPS = 2.0
-YAW_HOLD_DPS = 1.0
-MERGE_MS = 2000
+# The curve's levels and joining are the gyro turns' (yaw_runs: 2 deg/s to
+# start, 1 to hold, same-way runs under 2 s apart joined).
 MIN_HEADING_DEG = 15.0
 MIN_SPEED_MPS = 50.0 / 3.6
 MEDIAN_HALF = 2
@@ -97,26 +98,8 @@ def curves(rows, t, yaw):
     yaw = [0.0 if y is None else y for y in yaw]
     speed = [float(r["speed_geod"]) if r["speed_geod"] else math.nan for r in rows]
     n = len(rows)
-    runs = []
-    for sign in (1.0, -1.0):
-        found, k = [], 0
-        while k < n:
-            if yaw[k] * sign < YAW_START_DPS:
-                k += 1
-                continue
-            lo = hi = k
-            while lo > 0 and yaw[lo - 1] * sign >= YAW_HOLD_DPS:
-                lo -= 1
-            while hi + 1 < n and yaw[hi + 1] * sign >= YAW_HOLD_DPS:
-                hi += 1
-            if found and (t[lo] - t[found[-1][1]] < MERGE_MS or lo <= found[-1][1]):
-                found[-1] = (found[-1][0], max(found[-1][1], hi))
-            else:
-                found.append((lo, hi))
-            k = hi + 1
-        runs.extend(found)
     out = []
-    for lo, hi in sorted(runs):
+    for lo, hi in yaw_runs(t, yaw):
         # Each row's rate over half the interval either side of it.
         heading_deg = sum(
             yaw[k] * (t[min(k + 1, n - 1)] - t[max(k - 1, 0)]) / 2000 for k in range(lo, hi + 1)

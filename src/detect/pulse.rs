@@ -106,7 +106,7 @@ fn cost(r: &[f64]) -> f64 {
 /// The normal matrix `JᵀJ` and gradient `Jᵀr`, each entry summed over the
 /// rows in order from +0. `JᵀJ` is symmetric: its upper triangle (10
 /// entries, not 16) is summed and mirrored, the same bits as summing both
-/// triangles (J_i·J_j and J_j·J_i are one product).
+/// triangles (`J_i·J_j` and `J_j·J_i` are one product).
 fn normal_equations(jac: &[Vector4<f64>], r: &[f64]) -> (Matrix4<f64>, Vector4<f64>) {
     /// The upper triangle's (row, column) pairs, row by row.
     const UPPER: [(usize, usize); 10] = [

@@ -319,21 +319,16 @@ fn labels_covering_only_turns_judge_only_turns() {
     assert_eq!(g["detected"], w["detected"]);
 }
 
-/// The shipped real drives against their vehicle gyro's turns
-/// (`data/driveplotr-nds/gyro_turn_labels.jsonl`, docs/ACCURACY.md): a
-/// regression guard on real data, not a target.
-#[test]
-fn real_turns_against_the_gyro_labels() {
-    let dir = scratch("gyro");
-    let summary = dir.join("summary.json");
+/// `tripscore evaluate` of shipped `trips` against shipped `labels` (±3 s):
+/// its summary.
+fn evaluate_shipped(name: &str, trips: &str, labels: &str) -> serde_json::Value {
+    let summary = scratch(name).join("summary.json");
     let out = tripscore(&[
         "evaluate",
         "-q",
-        &s(&crate::util::fixture("data/driveplotr-nds/nds.jsonl")),
+        &s(&crate::util::fixture(trips)),
         "--labels",
-        &s(&crate::util::fixture(
-            "data/driveplotr-nds/gyro_turn_labels.jsonl",
-        )),
+        &s(&crate::util::fixture(labels)),
         "--tolerance-ms",
         "3000",
         "--summary",
@@ -345,8 +340,19 @@ fn real_turns_against_the_gyro_labels() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let got: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON");
+    serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON")
+}
+
+/// The shipped real drives against their vehicle gyro's turns
+/// (`data/driveplotr-nds/gyro_turn_labels.jsonl`, docs/ACCURACY.md): a
+/// regression guard on real data, not a target.
+#[test]
+fn real_turns_against_the_gyro_labels() {
+    let got = evaluate_shipped(
+        "gyro",
+        "data/driveplotr-nds/nds.jsonl",
+        "data/driveplotr-nds/gyro_turn_labels.jsonl",
+    );
     assert_eq!(got["trips"], 28);
     for kind in ["left_turn", "right_turn"] {
         let c = &got["annotations"][kind];
@@ -369,29 +375,11 @@ fn real_turns_against_the_gyro_labels() {
 /// recall to 0.90 and right-turn recall to 0.83.
 #[test]
 fn real_motorway_curves_against_the_road() {
-    let dir = scratch("road-curves");
-    let summary = dir.join("summary.json");
-    let out = tripscore(&[
-        "evaluate",
-        "-q",
-        &s(&crate::util::fixture("data/delft-lane-changes/delft.jsonl")),
-        "--labels",
-        &s(&crate::util::fixture(
-            "data/delft-lane-changes/route_curve_labels.jsonl",
-        )),
-        "--tolerance-ms",
-        "3000",
-        "--summary",
-        &s(&summary),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let got = evaluate_shipped(
+        "road-curves",
+        "data/delft-lane-changes/delft.jsonl",
+        "data/delft-lane-changes/route_curve_labels.jsonl",
     );
-    let got: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(summary).expect("summary")).expect("JSON");
     assert_eq!(got["trips"], 12);
     for kind in ["left_turn", "right_turn"] {
         let c = &got["annotations"][kind];
