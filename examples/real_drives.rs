@@ -45,6 +45,17 @@ fn trips_of(rel: &str) -> Vec<Trajectory> {
         .collect()
 }
 
+/// A shipped `tripscore evaluate` labels file, by trip.
+fn labels_of(rel: &str) -> BTreeMap<String, tripscore::sim::TripLabels> {
+    read(rel)
+        .lines()
+        .map(|l| {
+            let t = tripscore::sim::TripLabels::parse_line(l).expect("shipped labels parse");
+            (t.event_id.clone(), t)
+        })
+        .collect()
+}
+
 /// CSV rows of `rel` by their first column, each the remaining columns as numbers.
 fn rows_by_trip(rel: &str) -> BTreeMap<String, Vec<Vec<f64>>> {
     let mut out: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
@@ -709,7 +720,7 @@ fn kind_coverage(config: &Config) {
 /// Lane switches against the Delft video labels, per receiver (detection
 /// on, as it is off by default).
 fn lane_switches(config: &Config) {
-    use tripscore::sim::{Evaluation, TripLabels, evaluate_labelled};
+    use tripscore::sim::{Evaluation, evaluate_labelled};
     println!(
         "\n## Real drives: lane switches against the Delft video labels (±3 s, detection on)\n"
     );
@@ -717,14 +728,7 @@ fn lane_switches(config: &Config) {
     println!("|---|---|---|---|---|---|");
     let mut detect = config.detect;
     detect.lane_switch.enabled = true;
-    let labels: BTreeMap<String, TripLabels> =
-        read("data/delft-lane-changes/lane_change_labels.jsonl")
-            .lines()
-            .map(|l| {
-                let t = TripLabels::parse_line(l).expect("shipped labels parse");
-                (t.event_id.clone(), t)
-            })
-            .collect();
+    let labels = labels_of("data/delft-lane-changes/lane_change_labels.jsonl");
     let mut by_receiver: BTreeMap<String, Evaluation> = BTreeMap::new();
     let mut all = Evaluation::default();
     for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
@@ -755,7 +759,7 @@ fn lane_switches(config: &Config) {
 /// road's bearing), each found by a left or right turn the same way within
 /// ±3 s.
 fn road_curves(config: &Config) {
-    use tripscore::sim::{TripLabels, TruthKind};
+    use tripscore::sim::TruthKind;
     println!(
         "\n## Real drives: road curves of the Delft motorways (the map-matched road's bearing, ±3 s)\n"
     );
@@ -763,19 +767,15 @@ fn road_curves(config: &Config) {
         "| receiver | curves ≥ 15° at > 50 km/h | found by a turn the same way | chance level |"
     );
     println!("|---|---|---|---|");
-    let labels: BTreeMap<String, TripLabels> =
-        read("data/delft-lane-changes/route_curve_labels.jsonl")
-            .lines()
-            .map(|l| {
-                let t = TripLabels::parse_line(l).expect("shipped labels parse");
-                (t.event_id.clone(), t)
-            })
-            .collect();
+    let labels = labels_of("data/delft-lane-changes/route_curve_labels.jsonl");
     let road_yaw = rows_by_trip("data/delft-lane-changes/road_yaw_rates.csv");
     let turns = |a: &Annotation| is_kind(a, &[LEFT, RIGHT]);
     let mut by_receiver: BTreeMap<String, Recall> = BTreeMap::new();
     // Precision: left and right turns at > 50 km/h on a road bend.
     let (mut on_bend, mut fast_turns) = (0_u32, 0_u32);
+    // The curves the road makes hard: tripscore's peak there ÷ the road's.
+    let hard_mps2 = config.detect.annotate.hard_turn_mps2;
+    let (mut hard_ratios, mut road_top_mps2) = (Vec::new(), 0.0_f64);
     for trip in trips_of("data/delft-lane-changes/delft.jsonl") {
         let analysis = analyze(&trip, &config.detect);
         let yaw = &road_yaw[trip.event_id()];
@@ -808,12 +808,19 @@ fn road_curves(config: &Config) {
                 heading_deg: 0.0,
             };
             rec.total += 1;
-            if analysis
-                .annotations
-                .iter()
-                .any(|a| a.kind == want && overlaps(a, &r))
-            {
+            let same_way = || {
+                analysis
+                    .annotations
+                    .iter()
+                    .filter(move |a| a.kind == want && overlaps(a, &r))
+            };
+            if same_way().next().is_some() {
                 rec.found += 1;
+            }
+            if let Some(road_mps2) = m.peak_mps2.filter(|&p| p >= hard_mps2) {
+                road_top_mps2 = road_top_mps2.max(road_mps2);
+                let read_mps2 = same_way().map(|a| a.peak_mps2).fold(0.0, f64::max);
+                hard_ratios.push(read_mps2 / road_mps2);
             }
         }
         let (c, o) = coverage(&analysis, TOLERANCE_MS, turns);
@@ -833,6 +840,23 @@ fn road_curves(config: &Config) {
         "\ntripscore's left and right turns at > 50 km/h lying on a road bend (the road turns ≥ 10° their way over them ± 2 s): {:.3} ({on_bend} of {fast_turns}).",
         f64::from(on_bend) / f64::from(fast_turns.max(1))
     );
+    hard_ratios.sort_by(f64::total_cmp);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a position in a short list"
+    )]
+    let at = |q: f64| hard_ratios[((hard_ratios.len() - 1) as f64 * q).round() as usize];
+    if !hard_ratios.is_empty() {
+        println!(
+            "The road's hard curves (its yaw rate × speed ≥ {hard_mps2} m/s²; the largest {road_top_mps2:.1}): {}, read by the same-way turn at {:.2} of the road's peak (median; 10th–90th percentile {:.2}–{:.2}).",
+            hard_ratios.len(),
+            at(0.5),
+            at(0.1),
+            at(0.9)
+        );
+    }
 }
 
 /// How far the road turns between `from_ms` and `to_ms` (Unix ms), degrees:
