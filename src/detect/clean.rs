@@ -316,9 +316,13 @@ const MAX_SPIKE_PASSES: usize = 4;
 const SPIKE_CONTEXT_FIXES: usize = 3;
 
 /// The four parallel columns of spike removal: kept fixes, the steps
-/// between them, each step's "too fast" flag, and each fix's last
+/// between them, each step's "too fast" flag ([`TOO_FAST`] or 0: bytes, so
+/// that a vectorised search finds the few set), and each fix's last
 /// plausible neighbours.
-type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<bool>, Vec<(usize, usize)>);
+type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<u8>, Vec<(usize, usize)>);
+
+/// A step's "too fast" flag when set (spike removal's third column).
+const TOO_FAST: u8 = 1;
 
 /// Keeps the fixes that `keep` marks, in place, with their steps, "too
 /// fast" flags and last plausible neighbours: a step between fixes that
@@ -328,7 +332,7 @@ type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<bool>, Vec<(usize, usize)>);
 fn retain(
     (kept, steps, too_fast, between): &mut SpikeColumns,
     keep: &[bool],
-    bridge: impl Fn(usize, usize) -> (f64, bool),
+    bridge: impl Fn(usize, usize) -> (f64, u8),
 ) {
     let Some(first) = keep.iter().position(|&k| !k) else {
         return;
@@ -381,7 +385,7 @@ fn drop_spikes(
     t: &[i64],
     mut kept: Vec<usize>,
     cfg: &CleanConfig,
-) -> (Vec<usize>, usize, Vec<f64>, Vec<bool>) {
+) -> (Vec<usize>, usize, Vec<f64>, Vec<u8>) {
     let mut dropped = 0;
     let mut steps = steps_of(trip, &kept);
     let speed = |x: usize, y: usize, d: f64| {
@@ -390,10 +394,11 @@ fn drop_spikes(
     };
     // Whether each step is too fast: most are not, and a cluster needs a
     // too-fast step in and out.
-    let mut too_fast: Vec<bool> = kept
+    let flag = |x: usize, y: usize, d: f64| u8::from(speed(x, y, d) > cfg.max_speed_mps) * TOO_FAST;
+    let mut too_fast: Vec<u8> = kept
         .windows(2)
         .zip(&steps)
-        .map(|(w, &d)| speed(w[0], w[1], d) > cfg.max_speed_mps)
+        .map(|(w, &d)| flag(w[0], w[1], d))
         .collect();
     // The neighbours (fix indices) each fix was last found no spike between.
     let mut plausible_between = vec![(usize::MAX, usize::MAX); kept.len()];
@@ -450,10 +455,10 @@ fn drop_spikes(
         // too fast, while skipping the cluster is plausible. A cluster
         // starts after a too-fast step, and those are few: only they are
         // visited, in the order a scan of every start would meet them.
-        let fast_steps: Vec<usize> = (0..too_fast.len()).filter(|&k| too_fast[k]).collect();
+        let fast_steps: Vec<usize> = memchr::memchr_iter(TOO_FAST, &too_fast).collect();
         for len in 2..=cfg.max_spike_cluster_fixes {
             for a in fast_steps.iter().map(|&k| k + 1) {
-                if a >= n.saturating_sub(len) || !too_fast[a + len - 1] {
+                if a >= n.saturating_sub(len) || too_fast[a + len - 1] != TOO_FAST {
                     continue;
                 }
                 let (p, q) = (kept[a - 1], kept[a + len]);
@@ -473,7 +478,7 @@ fn drop_spikes(
         let mut columns = (kept, steps, too_fast, plausible_between);
         retain(&mut columns, &keep, |p, k| {
             let d = dist_m(trip, p, k);
-            (d, speed(p, k, d) > cfg.max_speed_mps)
+            (d, flag(p, k, d))
         });
         (kept, steps, too_fast, plausible_between) = columns;
     }
@@ -584,7 +589,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
         // Each step's time, ms (positive: times are in order and distinct).
         let dt = t[pair[1]] - t[pair[0]];
         // A gap, or a step too fast to drive (the flag spike removal kept).
-        if dt > cfg.max_gap_ms || too_fast[k - 1] {
+        if dt > cfg.max_gap_ms || too_fast[k - 1] == TOO_FAST {
             report.gaps += 1;
             close(start, k, short_steps, &mut report);
             (start, short_steps) = (k, 0);

@@ -134,7 +134,7 @@ fn sharp_slow_u_turn_is_not_a_spike() {
 fn retain_by_push(
     columns: &SpikeColumns,
     keep: &[bool],
-    bridge: impl Fn(usize, usize) -> (f64, bool),
+    bridge: impl Fn(usize, usize) -> (f64, u8),
 ) -> SpikeColumns {
     let (kept, steps, too_fast, between) = columns;
     let mut out: SpikeColumns = Default::default();
@@ -167,11 +167,13 @@ proptest::proptest! {
         let columns: SpikeColumns = (
             (0..n).map(|i| 3 * i + 1).collect(),
             fixes.iter().skip(1).map(|f| f.1).collect(),
-            fixes.iter().skip(1).map(|f| f.2).collect(),
+            fixes.iter().skip(1).map(|f| u8::from(f.2) * TOO_FAST).collect(),
             fixes.iter().map(|f| (f.3, f.3 + 1)).collect(),
         );
         // A bridge that depends on both ends, so a wrong pair shows.
-        let bridge = |p: usize, k: usize| ((p * 1000 + k) as f64, (p + k).is_multiple_of(3));
+        let bridge = |p: usize, k: usize| {
+            ((p * 1000 + k) as f64, u8::from((p + k).is_multiple_of(3)) * TOO_FAST)
+        };
         let expected = retain_by_push(&columns, &keep, bridge);
         let mut ours = columns;
         retain(&mut ours, &keep, bridge);
