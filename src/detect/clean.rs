@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geodesy::MEAN_EARTH_RADIUS_M;
 use crate::input::Trajectory;
+use crate::lanes::pair_at;
 
 /// Thresholds of the cleaning stage.
 ///
@@ -181,10 +182,13 @@ fn secs(ms: i64) -> f64 {
 
 /// Drops stale repeats: runs of identical positions the car moved across.
 /// The fixes kept move down in place, a run between two drops at a time.
+/// `identity`: `kept` is every fix in input order, so the fixes between
+/// repeats are passed over by [`next_maybe_repeat`].
 fn drop_stale(
     trip: &Trajectory,
     t: &[i64],
     mut kept: Vec<usize>,
+    identity: bool,
     cfg: &CleanConfig,
 ) -> (Vec<usize>, usize) {
     let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
@@ -197,6 +201,14 @@ fn drop_stale(
     let (mut w, mut from) = (0, 0);
     let mut i = 0;
     while i < n {
+        if identity {
+            // A fix whose next one surely moves is a run of one, which
+            // drops nothing: go to the first fix that may repeat.
+            i = next_maybe_repeat(lat, lon, i);
+            if i == n {
+                break;
+            }
+        }
         let p = kept[i];
         let mut j = i + 1;
         while j < n && same(p, kept[j]) {
@@ -219,6 +231,33 @@ fn drop_stale(
     w += n - from;
     kept.truncate(w);
     (kept, n - w)
+}
+
+/// The first fix `k` ≥ `from` whose next fix may have its position: neither
+/// coordinate surely differs (IEEE `<` and `>` both false, as they are for
+/// equal bits; so for a NaN too); `lat.len()` if none. Two fixes a step,
+/// their comparisons in two lanes.
+fn next_maybe_repeat(lat: &[f64], lon: &[f64], from: usize) -> usize {
+    let n = lat.len().min(lon.len());
+    let mut k = from;
+    while k + 2 < n {
+        let (a, b) = (pair_at(lat, k), pair_at(lat, k + 1));
+        let (c, d) = (pair_at(lon, k), pair_at(lon, k + 1));
+        // Lane i set: fix k + i surely moves to fix k + i + 1.
+        let moves = (a.simd_lt(b) | a.simd_gt(b) | c.simd_lt(d) | c.simd_gt(d)).to_bitmask();
+        if moves != 0b11 {
+            return k + usize::from(moves & 1 == 1);
+        }
+        k += 2;
+    }
+    let differs = |a: f64, b: f64| {
+        matches!(
+            a.partial_cmp(&b),
+            Some(std::cmp::Ordering::Less | std::cmp::Ordering::Greater)
+        )
+    };
+    let surely_moves = |k: usize| differs(lat[k], lat[k + 1]) || differs(lon[k], lon[k + 1]);
+    if k + 1 < n && !surely_moves(k) { k } else { n }
 }
 
 /// Whether fix `i`, between `p` and `q`, is a spike; `d_in` and `d_out` are
@@ -557,7 +596,9 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     };
     let (kept, glitches) = drop_speed_glitches(trip, t, kept, cfg);
     report.speed_glitches = glitches;
-    let (kept, stale) = drop_stale(trip, t, kept, cfg);
+    // Times in order and nothing dropped: `kept` is every fix, in order.
+    let identity = report.out_of_order == 0 && kept.len() == n;
+    let (kept, stale) = drop_stale(trip, t, kept, identity, cfg);
     report.stale = stale;
     let (kept, spikes, steps, too_fast) = drop_spikes(trip, t, kept, cfg);
     report.spikes = spikes;

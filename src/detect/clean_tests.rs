@@ -368,6 +368,92 @@ proptest::proptest! {
         let cfg = CleanConfig::default();
         let kept: Vec<usize> = (0..n).collect();
         let expected = drop_stale_by_push(&trip, t, &kept, &cfg);
-        proptest::prop_assert_eq!(drop_stale(&trip, t, kept, &cfg), expected);
+        // Every fix in order: with runs of one passed over, and without.
+        proptest::prop_assert_eq!(drop_stale(&trip, t, kept.clone(), true, &cfg), expected.clone());
+        proptest::prop_assert_eq!(drop_stale(&trip, t, kept, false, &cfg), expected);
+    }
+}
+
+/// [`next_maybe_repeat`] one fix at a time.
+fn next_maybe_repeat_by_scan(lat: &[f64], lon: &[f64], from: usize) -> usize {
+    let n = lat.len();
+    (from..n.saturating_sub(1))
+        .find(|&k| {
+            // Neither `<` nor `>`: equal, or a NaN.
+            let same = |a: f64, b: f64| !(a < b || b < a);
+            same(lat[k], lat[k + 1]) && same(lon[k], lon[k + 1])
+        })
+        .unwrap_or(n)
+}
+
+/// Coordinates that repeat often, with signed zeros and NaN among them.
+fn coordinate() -> impl proptest::strategy::Strategy<Value = f64> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(0.0),
+        Just(-0.0),
+        Just(f64::NAN),
+        Just(50.0),
+        Just(50.00001),
+        -90.0..90.0_f64
+    ]
+}
+
+proptest::proptest! {
+    /// The two-lane search finds the fix a scan one at a time finds, from
+    /// any start.
+    #[test]
+    fn next_maybe_repeat_is_the_scan(
+        fixes in proptest::collection::vec((coordinate(), coordinate()), 0..24),
+        from in 0_usize..26,
+    ) {
+        let lat: Vec<f64> = fixes.iter().map(|f| f.0).collect();
+        let lon: Vec<f64> = fixes.iter().map(|f| f.1).collect();
+        let from = from.min(lat.len());
+        proptest::prop_assert_eq!(
+            next_maybe_repeat(&lat, &lon, from),
+            next_maybe_repeat_by_scan(&lat, &lon, from)
+        );
+    }
+
+    /// Passing over the runs of one (`identity`) drops what the scan of
+    /// every fix drops: stale repeats at speed and at rest, a repeat at
+    /// the end, signed zeros.
+    #[test]
+    fn stale_repeats_skipped_to_equal_the_full_scan(
+        steps in proptest::collection::vec((0_u8..4, 0.0_f64..40.0), 2..60),
+    ) {
+        let (mut lat, mut lon) = (Vec::new(), Vec::new());
+        let (mut y, mut x) = (-0.0_f64, 0.0_f64);
+        for &(kind, metres) in &steps {
+            match kind {
+                // A stale repeat: the same position, bit for bit.
+                0 => {}
+                // The same latitude, moving east (or -0.0 where it was 0.0).
+                1 => x += metres / 111_195.0,
+                2 => y = if y == 0.0 { -y } else { y + metres / 111_195.0 },
+                _ => {
+                    y += metres / 111_195.0;
+                    x -= metres / 222_390.0;
+                }
+            }
+            lat.push(y);
+            lon.push(x);
+        }
+        let n = lat.len();
+        let raw = RawTrip {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64).collect()),
+            ..RawTrip::default()
+        };
+        let trip = Trajectory::try_from(raw).unwrap();
+        let t = trip.time_ms().unwrap();
+        let cfg = CleanConfig::default();
+        let all: Vec<usize> = (0..n).collect();
+        proptest::prop_assert_eq!(
+            drop_stale(&trip, t, all.clone(), true, &cfg),
+            drop_stale(&trip, t, all, false, &cfg)
+        );
     }
 }
