@@ -675,7 +675,8 @@ fn surely_faster(trip: &Trajectory, a: usize, b: usize, reach_m: f64) -> bool {
 /// parked set to 0: a standing car's fixes jitter by metres, which would add
 /// up to kilometres over a long stop. Parked means both ends measured slower
 /// than `parked_max_speed_mps`, or, without measured speed, the fixes
-/// `parked_window_ms` before and after the step less than that speed apart.
+/// `parked_window_ms` before and after the step less than that speed apart
+/// ([`ParkWindows`]).
 fn step_lengths(
     trip: &Trajectory,
     t: &[i64],
@@ -684,39 +685,88 @@ fn step_lengths(
     cfg: &CleanConfig,
     report: &mut CleanReport,
 ) -> Vec<f64> {
-    let n = kept.len();
-    // The kept fixes' times in one column: the window bounds below read
-    // them once or twice a step each.
+    // The kept fixes' times in one column: the window bounds read them
+    // once or twice a step each.
     let tk: Vec<i64> = kept.iter().map(|&i| t[i]).collect();
-    let (mut lo, mut hi) = (0, 0);
-    for (k, step) in steps.iter_mut().enumerate() {
-        let (a, b) = (kept[k], kept[k + 1]);
-        let parked = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
-            va.max(vb) / 3.6 < cfg.parked_max_speed_mps
-        } else {
-            let (from_ms, to_ms) = (
-                tk[k] - cfg.parked_window_ms,
-                tk[k + 1] + cfg.parked_window_ms,
-            );
-            while tk[lo] < from_ms {
-                lo += 1;
+    let mut windows = ParkWindows::new(trip, &tk, kept, cfg);
+    let mut parked = 0;
+    if trip.has_measured_speed() {
+        for (k, step) in steps.iter_mut().enumerate() {
+            let (a, b) = (kept[k], kept[k + 1]);
+            let still = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
+                va.max(vb) / 3.6 < cfg.parked_max_speed_mps
+            } else {
+                windows.parked(k)
+            };
+            if still {
+                parked += 1;
+                *step = 0.0;
             }
-            hi = hi.max(k + 1);
-            while hi + 1 < n && tk[hi + 1] <= to_ms {
-                hi += 1;
+        }
+    } else {
+        // No fix has a measured speed: every step is judged by its window,
+        // without a speed lookup per step that could only fail.
+        for (k, step) in steps.iter_mut().enumerate() {
+            if windows.parked(k) {
+                parked += 1;
+                *step = 0.0;
             }
-            let span_s = secs(tk[hi] - tk[lo]);
-            let (first, last) = (kept[lo], kept[hi]);
-            span_s > 0.0
-                && !surely_faster(trip, first, last, cfg.parked_max_speed_mps * span_s)
-                && dist_m(trip, first, last) / span_s < cfg.parked_max_speed_mps
-        };
-        if parked {
-            report.parked_steps += 1;
-            *step = 0.0;
         }
     }
+    report.parked_steps += parked;
     steps
+}
+
+/// The parked test of a step without measured speed at both ends: the
+/// kept fixes within `parked_window_ms` before and after it, first to
+/// last, less than `parked_max_speed_mps` × their time apart. Steps are
+/// asked in order, so the window's bounds only move forward.
+struct ParkWindows<'a> {
+    trip: &'a Trajectory,
+    /// The kept fixes' times, ms.
+    tk: &'a [i64],
+    kept: &'a [usize],
+    window_ms: i64,
+    max_speed_mps: f64,
+    lo: usize,
+    hi: usize,
+}
+
+impl<'a> ParkWindows<'a> {
+    fn new(trip: &'a Trajectory, tk: &'a [i64], kept: &'a [usize], cfg: &CleanConfig) -> Self {
+        Self {
+            trip,
+            tk,
+            kept,
+            window_ms: cfg.parked_window_ms,
+            max_speed_mps: cfg.parked_max_speed_mps,
+            lo: 0,
+            hi: 0,
+        }
+    }
+
+    /// Whether step `k` → `k + 1` is parked; `k` must not decrease between calls.
+    #[allow(
+        clippy::inline_always,
+        reason = "two call sites in the per-step loops; out of line its state goes through memory"
+    )]
+    #[inline(always)]
+    fn parked(&mut self, k: usize) -> bool {
+        let tk = self.tk;
+        let (from_ms, to_ms) = (tk[k] - self.window_ms, tk[k + 1] + self.window_ms);
+        while tk[self.lo] < from_ms {
+            self.lo += 1;
+        }
+        self.hi = self.hi.max(k + 1);
+        while self.hi + 1 < tk.len() && tk[self.hi + 1] <= to_ms {
+            self.hi += 1;
+        }
+        let span_s = secs(tk[self.hi] - tk[self.lo]);
+        let (first, last) = (self.kept[self.lo], self.kept[self.hi]);
+        span_s > 0.0
+            && !surely_faster(self.trip, first, last, self.max_speed_mps * span_s)
+            && dist_m(self.trip, first, last) / span_s < self.max_speed_mps
+    }
 }
 
 impl CleanTrip {

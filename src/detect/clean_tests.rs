@@ -457,3 +457,79 @@ proptest::proptest! {
         );
     }
 }
+
+/// The parked rule of [`step_lengths`] step by step, each window found by
+/// a search of every kept fix and its ends' distance always computed.
+fn step_lengths_by_search(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    steps: &[f64],
+    cfg: &CleanConfig,
+) -> (Vec<f64>, usize) {
+    let tk: Vec<i64> = kept.iter().map(|&i| t[i]).collect();
+    let mut parked = 0;
+    let out = (0..steps.len())
+        .map(|k| {
+            let (a, b) = (kept[k], kept[k + 1]);
+            let still = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {
+                va.max(vb) / 3.6 < cfg.parked_max_speed_mps
+            } else {
+                let lo = (0..tk.len())
+                    .find(|&j| tk[j] >= tk[k] - cfg.parked_window_ms)
+                    .unwrap();
+                let hi = (0..tk.len())
+                    .rfind(|&j| tk[j] <= tk[k + 1] + cfg.parked_window_ms)
+                    .unwrap();
+                let span_s = secs(tk[hi] - tk[lo]);
+                span_s > 0.0 && dist_m(trip, kept[lo], kept[hi]) / span_s < cfg.parked_max_speed_mps
+            };
+            parked += usize::from(still);
+            if still { 0.0 } else { steps[k] }
+        })
+        .collect();
+    (out, parked)
+}
+
+proptest::proptest! {
+    /// Parked steps, with the windows' bounds moved forward step by step,
+    /// are those a search of every window finds: stops with metres of
+    /// jitter, gaps, measured speed on every fix, on none, or on some.
+    #[test]
+    fn parked_steps_are_the_searched_windows(
+        moves in proptest::collection::vec((proptest::prop_oneof![proptest::strategy::Just(0.0), 0.0_f64..1.0, 0.0_f64..25.0], 0.0_f64..3.0, 1_i64..4, proptest::option::of(0.0_f64..60.0)), 2..80),
+        speeds in 0_u8..3,
+    ) {
+        let (mut lat, mut lon, mut time, mut speed) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut y, mut ms) = (50.0, T0);
+        for (k, &(metres, jitter, seconds, kmh)) in moves.iter().enumerate() {
+            y += metres / 111_195.0;
+            lat.push(y + jitter / 111_195.0);
+            lon.push(4.0 + if k % 2 == 0 { jitter } else { -jitter } / 71_500.0);
+            ms += 1000 * seconds * if seconds == 3 { 7 } else { 1 };
+            time.push(ms);
+            speed.push(match speeds {
+                0 => None,
+                1 => Some(kmh.unwrap_or(0.5)),
+                _ => kmh,
+            });
+        }
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: Some(time),
+            speed_kmh: (speeds > 0).then_some(speed),
+            ..RawTrip::default()
+        })
+        .unwrap();
+        let t = trip.time_ms().unwrap();
+        let cfg = CleanConfig::default();
+        let kept: Vec<usize> = (0..trip.len()).collect();
+        let steps = trip.steps_between_m(&kept);
+        let mut report = CleanReport::default();
+        let ours = step_lengths(&trip, t, &kept, steps.clone(), &cfg, &mut report);
+        let (expected, parked) = step_lengths_by_search(&trip, t, &kept, &steps, &cfg);
+        proptest::prop_assert_eq!(ours, expected);
+        proptest::prop_assert_eq!(report.parked_steps, parked);
+    }
+}
