@@ -179,17 +179,63 @@ impl Local {
     }
 }
 
+/// Fixes in a local plane waiting to join [`Local`]'s columns, filled in
+/// blocks from arrays on the stack, as polylines are decoded: not zeroed
+/// first (a zeroed column is one more pass over its memory), and not by a
+/// push per value, which kept the running position in memory around its
+/// call to grow the column.
+struct PlaneColumns {
+    t_s: [f64; PLANE_BLOCK],
+    x_m: [f64; PLANE_BLOCK],
+    y_m: [f64; PLANE_BLOCK],
+    len: usize,
+}
+
+/// Fixes per block of [`PlaneColumns`].
+const PLANE_BLOCK: usize = 32;
+
+impl Default for PlaneColumns {
+    fn default() -> Self {
+        Self {
+            t_s: [0.0; PLANE_BLOCK],
+            x_m: [0.0; PLANE_BLOCK],
+            y_m: [0.0; PLANE_BLOCK],
+            len: 0,
+        }
+    }
+}
+
+impl PlaneColumns {
+    /// One fix: its time, s, and east and north, m.
+    #[allow(
+        clippy::inline_always,
+        reason = "two call sites in the projection's loop; out of line the running position goes through memory"
+    )]
+    #[inline(always)]
+    fn push(&mut self, local: &mut Local, t_s: f64, x_m: f64, y_m: f64) {
+        let k = self.len;
+        (self.t_s[k], self.x_m[k], self.y_m[k]) = (t_s, x_m, y_m);
+        self.len += 1;
+        if self.len == PLANE_BLOCK {
+            self.flush(local);
+        }
+    }
+
+    /// Moves the fixes waiting into `local`'s columns.
+    fn flush(&mut self, local: &mut Local) {
+        let k = self.len;
+        local.t_s.extend_from_slice(&self.t_s[..k]);
+        local.x_m.extend_from_slice(&self.x_m[..k]);
+        local.y_m.extend_from_slice(&self.y_m[..k]);
+        self.len = 0;
+    }
+}
+
 fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
-    const BLOCK: usize = 32;
-    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let (lat, lon, cos) = (trip.lat_deg(), trip.lon_deg(), trip.cos_lats());
     let t = trip.time_ms().unwrap_or(&[]);
     let t0 = fixes.first().map_or(0, |&i| t[i]);
     let n = fixes.len();
-    // Filled in blocks from arrays on the stack, as polylines are decoded:
-    // not zeroed first (a zeroed column is one more pass over its memory),
-    // and not by a push per value, which kept the running position in
-    // memory around its call to grow the column (a generic helper for the
-    // two, an iterator into blocks, measured 0.5 % slower than both inline).
     let mut local = Local {
         t_s: Vec::with_capacity(n),
         x_m: Vec::with_capacity(n),
@@ -197,36 +243,46 @@ fn local_plane(trip: &Trajectory, fixes: &[usize], measured: bool) -> Local {
         speed_mps: Vec::new(),
         all_measured: false,
     };
+    let mut columns = PlaneColumns::default();
     let (mut x, mut y) = (0.0, 0.0);
+    // Each step in the plane of its ends: the mean of their cached cos(latitude).
+    let step = |i: usize, p: usize| {
+        east_north_m(lat[i] - lat[p], lon[i] - lon[p], 0.5 * (cos[i] + cos[p]))
+    };
+    #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
+    let seconds = |ms: i64| (ms - t0) as f64 / 1000.0;
     let mut prev: Option<usize> = None;
-    let (mut block_t, mut block_x, mut block_y) = ([0.0; BLOCK], [0.0; BLOCK], [0.0; BLOCK]);
-    let mut k = 0;
-    for &i in fixes {
+    let mut j = 0;
+    // Runs of consecutive fix indices (a section with nothing dropped is
+    // one) go through slices: no index to look up or check per fix.
+    while j < n {
+        let first = fixes[j];
+        let mut end = j + 1;
+        while end < n && fixes[end] == fixes[end - 1] + 1 {
+            end += 1;
+        }
         if let Some(p) = prev {
-            // Each step in the plane of its ends: the mean of their cached cos(latitude).
-            let (dx, dy) = east_north_m(
-                lat[i] - lat[p],
-                lon[i] - lon[p],
-                0.5 * (trip.cos_lat(i) + trip.cos_lat(p)),
-            );
+            let (dx, dy) = step(first, p);
             x += dx;
             y += dy;
         }
-        prev = Some(i);
-        #[allow(clippy::cast_precision_loss, reason = "section-relative ms are small")]
-        let seconds = (t[i] - t0) as f64 / 1000.0;
-        (block_t[k], block_x[k], block_y[k]) = (seconds, x, y);
-        k += 1;
-        if k == BLOCK {
-            local.t_s.extend_from_slice(&block_t);
-            local.x_m.extend_from_slice(&block_x);
-            local.y_m.extend_from_slice(&block_y);
-            k = 0;
+        columns.push(&mut local, seconds(t[first]), x, y);
+        let run = first..first + (end - j);
+        for (((la, lo), co), &ms) in lat[run.clone()]
+            .windows(2)
+            .zip(lon[run.clone()].windows(2))
+            .zip(cos[run.clone()].windows(2))
+            .zip(&t[run.start + 1..run.end])
+        {
+            let (dx, dy) = east_north_m(la[1] - la[0], lo[1] - lo[0], 0.5 * (co[1] + co[0]));
+            x += dx;
+            y += dy;
+            columns.push(&mut local, seconds(ms), x, y);
         }
+        prev = Some(fixes[end - 1]);
+        j = end;
     }
-    local.t_s.extend_from_slice(&block_t[..k]);
-    local.x_m.extend_from_slice(&block_x[..k]);
-    local.y_m.extend_from_slice(&block_y[..k]);
+    columns.flush(&mut local);
     if measured {
         let mut missing = false;
         local.speed_mps = fixes

@@ -558,3 +558,59 @@ proptest::proptest! {
         }
     }
 }
+
+/// [`local_plane`]'s columns one fix at a time: each step from the fix
+/// before it in `fixes`, wherever that is.
+fn local_plane_by_fix(trip: &Trajectory, fixes: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (lat, lon, t) = (trip.lat_deg(), trip.lon_deg(), trip.time_ms().unwrap());
+    let (mut x, mut y) = (0.0, 0.0);
+    let mut out = (Vec::new(), Vec::new(), Vec::new());
+    for (k, &i) in fixes.iter().enumerate() {
+        if k > 0 {
+            let p = fixes[k - 1];
+            let (dx, dy) = east_north_m(
+                lat[i] - lat[p],
+                lon[i] - lon[p],
+                0.5 * (trip.cos_lat(i) + trip.cos_lat(p)),
+            );
+            x += dx;
+            y += dy;
+        }
+        out.0.push((t[i] - t[fixes[0]]) as f64 / 1000.0);
+        out.1.push(x);
+        out.2.push(y);
+    }
+    out
+}
+
+proptest::proptest! {
+    /// The projection through runs of consecutive fixes gives, bit for
+    /// bit, what a step from each fix to the next does, whichever fixes
+    /// were dropped (runs of any length, blocks of 32 crossed).
+    #[test]
+    fn local_plane_by_runs_is_by_fix(
+        moves in proptest::collection::vec((-30.0_f64..30.0, -30.0_f64..30.0), 2..120),
+        kept in proptest::collection::vec(proptest::prelude::any::<bool>(), 120),
+    ) {
+        let (mut lat, mut lon) = (vec![45.0], vec![7.0]);
+        for &(north, east) in &moves {
+            lat.push(lat[lat.len() - 1] + north / 111_195.0);
+            lon.push(lon[lon.len() - 1] + east / 78_600.0);
+        }
+        let n = lat.len();
+        let trip = Trajectory::try_from(RawTrip {
+            lat_deg: lat,
+            lon_deg: lon,
+            time_ms: Some((0..n).map(|i| T0 + 1000 * i as i64 + (i as i64 % 7) * 13).collect()),
+            ..RawTrip::default()
+        })
+        .unwrap();
+        let fixes: Vec<usize> = (0..n).filter(|&i| kept[i] || i == 0).collect();
+        let local = local_plane(&trip, &fixes, false);
+        let (t_s, x_m, y_m) = local_plane_by_fix(&trip, &fixes);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        proptest::prop_assert_eq!(bits(&local.t_s), bits(&t_s));
+        proptest::prop_assert_eq!(bits(&local.x_m), bits(&x_m));
+        proptest::prop_assert_eq!(bits(&local.y_m), bits(&y_m));
+    }
+}

@@ -953,6 +953,12 @@ impl Trajectory {
         self.cos_lat[i]
     }
 
+    /// cos(latitude) of every fix, in input order (see [`Trajectory::cos_lat`]).
+    #[must_use]
+    pub(crate) fn cos_lats(&self) -> &[f64] {
+        &self.cos_lat
+    }
+
     /// Length of the path through every fix in input order, metres.
     #[must_use]
     pub fn distance_m(&self) -> f64 {
