@@ -573,8 +573,24 @@ fn check_shape(raw: &RawTrip) -> Result<usize, TrajectoryError> {
     Ok(n)
 }
 
+/// Whether every value lies in [−`limit`, `limit`] (so none is NaN or
+/// infinite), two at a time in lanes, without stopping at the first that
+/// does not: most trips have none.
+fn all_within(values: &[f64], limit: f64) -> bool {
+    let bound = f64x2::splat(limit);
+    let mut pairs = values.chunks_exact(2);
+    let mut inside = f64x2::splat(f64::from_bits(u64::MAX));
+    for pair in &mut pairs {
+        inside &= f64x2::new([pair[0], pair[1]]).abs().simd_le(bound);
+    }
+    inside.to_bitmask() == 0b11 && pairs.remainder().iter().all(|v| v.abs() <= limit)
+}
+
 /// Checks that every coordinate is finite and in range.
 fn check_coordinates(raw: &RawTrip) -> Result<(), TrajectoryError> {
+    if all_within(&raw.lat_deg, 90.0) && all_within(&raw.lon_deg, 180.0) {
+        return Ok(());
+    }
     let layout = &raw.layout;
     // A range holds no NaN or infinity: one test each says "finite and in range".
     for (i, (&lat, &lon)) in raw.lat_deg.iter().zip(&raw.lon_deg).enumerate() {

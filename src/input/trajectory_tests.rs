@@ -272,3 +272,28 @@ proptest::proptest! {
         proptest::prop_assert_eq!(ours, expected);
     }
 }
+
+proptest::proptest! {
+    /// The two-lane range test says what a test of each value does: bounds
+    /// included, NaN and infinities out, odd and even lengths.
+    #[test]
+    fn all_within_is_each_value_in_range(
+        values in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just(90.0),
+                proptest::strategy::Just(-90.0),
+                proptest::strategy::Just(-0.0),
+                proptest::strategy::Just(f64::NAN),
+                proptest::strategy::Just(f64::INFINITY),
+                proptest::strategy::Just(f64::NEG_INFINITY),
+                proptest::strategy::Just(90.000_000_000_001),
+                -89.0_f64..89.0,
+                -200.0_f64..200.0,
+            ],
+            0..9,
+        ),
+    ) {
+        let each = values.iter().all(|v| (-90.0..=90.0).contains(v));
+        proptest::prop_assert_eq!(all_within(&values, 90.0), each);
+    }
+}
