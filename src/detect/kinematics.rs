@@ -361,15 +361,12 @@ fn widen(
     (lo, hi)
 }
 
-/// The quadratic fit of the samples `at(j)` = `(τ_j, x_j, y_j)`, `j` in
-/// `window`, summed in order: the determinant of the moment matrix and
+/// The quadratic fit of the `samples` `(τ_j, x_j, y_j)`, summed in
+/// order: the determinant of the moment matrix and
 /// the velocity and acceleration `(vx, ax, vy, ay)`, not yet checked
 /// (a zero determinant gives non-finite values). See [`fit_quadratic`].
 #[inline]
-fn quadratic<T: Lanes>(
-    window: std::ops::Range<usize>,
-    at: impl Fn(usize) -> (T, T, T),
-) -> (T, (T, T, T, T)) {
+fn quadratic<T: Lanes>(samples: impl Iterator<Item = (T, T, T)>) -> (T, (T, T, T, T)) {
     let (mut s0, mut s1, mut s2, mut s3, mut s4) = (
         T::splat(0.0),
         T::splat(0.0),
@@ -378,8 +375,7 @@ fn quadratic<T: Lanes>(
         T::splat(0.0),
     );
     let (mut bx, mut by) = ([T::splat(0.0); 3], [T::splat(0.0); 3]);
-    for j in window {
-        let (tau, xj, yj) = at(j);
+    for (tau, xj, yj) in samples {
         let tau2 = tau * tau;
         s0 += T::splat(1.0);
         s1 += tau;
@@ -409,7 +405,12 @@ fn quadratic<T: Lanes>(
 /// built from the moments Στ⁰…Στ⁴ and solved with the rows of the inverse
 /// that give the slope and curvature ([`inverse_rows_12`]).
 fn fit_quadratic(t: &[f64], x: &[f64], y: &[f64], t0: f64) -> Option<(f64, f64, f64, f64)> {
-    let (determinant, fit) = quadratic(0..t.len(), |j| (t[j] - t0, x[j], y[j]));
+    let samples = t
+        .iter()
+        .zip(x)
+        .zip(y)
+        .map(|((&tj, &xj), &yj)| (tj - t0, xj, yj));
+    let (determinant, fit) = quadratic(samples);
     (determinant != 0.0 && zero_if_finite(fit) == 0.0).then_some(fit)
 }
 
@@ -439,9 +440,12 @@ fn fit_quadratic_pair(
 ) -> PairFit {
     let t0 = pair_at(t, k);
     let (tw, xw, yw) = (&t[lo..=hi], &x[lo..=hi], &y[lo..=hi]);
-    let (determinant, fit) = quadratic(0..hi - lo, |j| {
-        (pair_at(tw, j) - t0, pair_at(xw, j), pair_at(yw, j))
-    });
+    // Lane 0 takes sample j of fix k's window, lane 1 sample j of fix
+    // k + 1's: each pair of neighbours in the window's columns.
+    let pair = |w: &[f64]| f64x2::new([w[0], w[1]]);
+    let samples = (tw.windows(2).zip(xw.windows(2)).zip(yw.windows(2)))
+        .map(|((tj, xj), yj)| (pair(tj) - t0, pair(xj), pair(yj)));
+    let (determinant, fit) = quadratic(samples);
     let (d, finite) = (lanes(determinant), lanes(zero_if_finite(fit)));
     (fit, [0, 1].map(|i| d[i] != 0.0 && finite[i] == 0.0))
 }
