@@ -42,7 +42,7 @@ stages = [
     ("features", r"features::trip_features$"),
     ("polyline", r"polyline::decode_polyline$"),
     ("validation", r"TryFrom<tripscore::input::trajectory::RawTrip>>::try_from$"),
-    ("serialise", r"TripRecord>::serialize$"),
+    ("serialise", r"TripRecord>::to_json_line$"),
 ]
 print(f"{total:,} instructions, {points:,} points: {total / points:,.0f} per point")
 rest, rest_name = total, "the rest"

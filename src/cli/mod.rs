@@ -264,7 +264,25 @@ pub(crate) fn with_road_context<T>(
 /// with `match_config`) through `make`, one JSON line each (or the record's
 /// error line; `None` from `make` means the trip has no timestamps, which
 /// `what` needs).
-pub(crate) fn run_batch_command<T: serde::Serialize>(
+/// A batch command's item as its output line.
+pub(crate) trait JsonLine {
+    /// The item's JSON text (no newline).
+    fn json_line(&self) -> serde_json::Result<String>;
+}
+
+impl JsonLine for tripscore::TripRecord {
+    fn json_line(&self) -> serde_json::Result<String> {
+        self.to_json_line()
+    }
+}
+
+impl JsonLine for tripscore::api::Trajectory {
+    fn json_line(&self) -> serde_json::Result<String> {
+        serde_json::to_string(self)
+    }
+}
+
+pub(crate) fn run_batch_command<T: JsonLine>(
     args: &BatchArgs,
     what: &str,
     match_config: &MapMatchConfig,
@@ -277,7 +295,7 @@ pub(crate) fn run_batch_command<T: serde::Serialize>(
 }
 
 /// [`run_batch_command`] into a given output.
-pub(crate) fn run_batch_into<T: serde::Serialize>(
+pub(crate) fn run_batch_into<T: JsonLine>(
     args: &BatchArgs,
     what: &str,
     match_config: &MapMatchConfig,
@@ -292,7 +310,8 @@ pub(crate) fn run_batch_into<T: serde::Serialize>(
         match_config,
         |trip, matched| {
             make(trip, matched).map(|value| {
-                serde_json::to_string(&value)
+                value
+                    .json_line()
                     .map_err(|e| InputError::new(ErrorKind::Processing, e.to_string()))
             })
         },

@@ -919,6 +919,10 @@ impl Trajectory {
     /// # Panics
     /// If an entry of `fixes` is not a fix index.
     #[must_use]
+    // Out of line: inlined into `clean` (as the compiler does or not when
+    // unrelated code moves) it costs 1.3 % more there (docs/PERFORMANCE.md,
+    // step 97).
+    #[inline(never)]
     pub(crate) fn steps_between_m(&self, fixes: &[usize]) -> Vec<f64> {
         let (lat, lon, cos) = (&self.lat_deg, &self.lon_deg, &self.cos_lat);
         let mut out = Vec::with_capacity(fixes.len().saturating_sub(1));

@@ -3,6 +3,8 @@
 //!
 //! - [`trip_record`]: analyse, measure, score and (on request) explain one
 //!   trip into a [`TripRecord`], the line docs/API.md specifies;
+//! - [`TripRecord::to_json_line`]: that line's JSON text, the features
+//!   written by hand (`serde_json`'s text, faster);
 //! - [`trip_geojson`]: a trip as a GeoJSON Feature per path, annotation and
 //!   invalid section;
 //! - [`trip_svg`]: the SVG report (speed, accelerations, path, scores);
@@ -14,6 +16,7 @@
 #[cfg(feature = "parquet")]
 mod flatten;
 mod geojson;
+mod line;
 mod record;
 mod svg;
 #[cfg(feature = "parquet")]
