@@ -23,6 +23,10 @@ pub struct RecordOptions {
 
 /// One result line: the Transport event (`"type": "Transport"`) and what was
 /// asked for, plus the cleaning report as `data_quality`.
+///
+/// `tripscore score` writes it with [`TripRecord::to_json_line`], which
+/// lists these fields again: a field added here goes there too (a property
+/// test holds the two texts equal and fails until it does).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TripRecord {
     /// Always `Transport`.
