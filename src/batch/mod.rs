@@ -8,7 +8,7 @@
 //! exactly one output line: the processor's result, or the record's error line
 //! ([`run_batch_to`]: one item into any [`BatchSink`], e.g. a table row).
 //!
-//! [`rollup`] is `aggregate`'s batch: `score` output summed per user in
+//! [`rollup()`] is `aggregate`'s batch: `score` output summed per user in
 //! bounded memory (spilling to shard files), each trip counted once; with
 //! [`RollupOptions::partial`] it writes partial aggregates, which
 //! [`merge_partials`] streams together (`tripscore merge`).

@@ -532,7 +532,7 @@ fn line<T: Lanes>(samples: impl Iterator<Item = (T, T)>) -> (T, T, T) {
     (det, (sv - slope * st) / n, slope)
 }
 
-/// The checked result of [`line`]: `(v0, slope)`, or `None` when the
+/// The checked result of [`line()`]: `(v0, slope)`, or `None` when the
 /// samples' times do not determine a slope.
 #[inline]
 fn checked_line((det, v0, slope): (f64, f64, f64)) -> Option<(f64, f64)> {

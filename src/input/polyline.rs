@@ -8,7 +8,7 @@
 //!   module is the one place that swaps; everything it returns names its axes;
 //! - a polyline cut in the middle of a number is an error. The crate decodes
 //!   the partial number silently when the text ends with its continuation bit
-//!   set, so [`decode`] checks the last character first.
+//!   set, so [`decode_polyline`] checks the last character first.
 
 use geo::Coord;
 
