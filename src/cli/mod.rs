@@ -260,10 +260,6 @@ pub(crate) fn with_road_context<T>(
     }
 }
 
-/// Runs a batch command: every input record (matched to `--map` when given,
-/// with `match_config`) through `make`, one JSON line each (or the record's
-/// error line; `None` from `make` means the trip has no timestamps, which
-/// `what` needs).
 /// A batch command's item as its output line.
 pub(crate) trait JsonLine {
     /// The item's JSON text (no newline).
@@ -282,6 +278,10 @@ impl JsonLine for tripscore::api::Trajectory {
     }
 }
 
+/// Runs a batch command: every input record (matched to `--map` when given,
+/// with `match_config`) through `make`, one JSON line each (or the record's
+/// error line; `None` from `make` means the trip has no timestamps, which
+/// `what` needs).
 pub(crate) fn run_batch_command<T: JsonLine>(
     args: &BatchArgs,
     what: &str,

@@ -182,7 +182,6 @@ pub(super) struct Fit {
 /// matrix sized per problem, where these fits need four parameters, a
 /// Jacobian of 4-vectors in a reused buffer, and a clamp after every step —
 /// forty lines of textbook damping (Marquardt's diagonal scaling).
-///
 // Out of line: the compiler inlines it into the turn fit or not as
 // unrelated code moves, and inlined it costs about 3 % more instructions
 // in the turn fit (docs/PERFORMANCE.md, step 97).

@@ -678,7 +678,7 @@ impl<R: BufRead> Read for ZstdFrames<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.decoder
             .read(buf)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))
+            .map_err(|e| io::Error::new(e.kind(), format!("zstd: {e}")))
     }
 }
 

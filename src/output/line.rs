@@ -1,6 +1,6 @@
 //! A [`TripRecord`] as its JSON line, the text `serde_json::to_string`
 //! gives, written faster where `serde_json` spends most: the four zones'
-//! feature counts (132 integer fields, two thirds of a default line's
+//! feature counts (128 integer fields, two thirds of a default line's
 //! serialisation). `serde_json` scans every key byte for characters to
 //! escape, one at a time; these keys are Rust field names, which need
 //! none, so they are copied as they are and the values written with
