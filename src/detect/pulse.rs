@@ -221,7 +221,7 @@ pub(super) fn levenberg_marquardt(
             for i in 0..4 {
                 damped[(i, i)] += lambda * a[(i, i)].max(1e-9);
             }
-            let Some(delta) = damped.lu().solve(&(-g)) else {
+            let Some(delta) = lu_solve(damped, -g) else {
                 lambda *= 10.0;
                 continue;
             };
@@ -262,6 +262,109 @@ pub(super) fn levenberg_marquardt(
     })
 }
 
+/// The solution x of `m x = b` by LU decomposition with partial pivoting,
+/// bit for bit what nalgebra's `m.lu().solve(&b)` gives (the same pivots,
+/// the same products and sums in the same order; a property test holds
+/// the two equal), `None` when a pivot is zero.
+///
+/// Written out for 4×4 rather than called: nalgebra's generic
+/// decomposition walks views and a permutation sequence, about 600
+/// instructions per solve, and the fits solve once per trial step
+/// (docs/PERFORMANCE.md, step 101).
+fn lu_solve(mut m: Matrix4<f64>, mut b: Vector4<f64>) -> Option<Vector4<f64>> {
+    // Decomposition: L below the diagonal (unit diagonal), U on and above;
+    // one column at a time, each a constant so its loops unroll.
+    let swaps = [
+        lu_column::<0>(&mut m),
+        lu_column::<1>(&mut m),
+        lu_column::<2>(&mut m),
+        lu_column::<3>(&mut m),
+    ];
+    for (i, swap) in swaps.into_iter().enumerate() {
+        if let Some(piv) = swap {
+            b.swap_rows(i, piv);
+        }
+    }
+    // L y = b, then U x = y.
+    forward::<0>(&m, &mut b);
+    forward::<1>(&m, &mut b);
+    forward::<2>(&m, &mut b);
+    backward::<3>(&m, &mut b)?;
+    backward::<2>(&m, &mut b)?;
+    backward::<1>(&m, &mut b)?;
+    backward::<0>(&m, &mut b)?;
+    Some(b)
+}
+
+/// [`lu_solve`]'s elimination of column `I`: the pivot (the first of the
+/// largest |m[(r, I)]|, r ≥ I) swapped up, the multipliers below it, the
+/// rest of the rows reduced; the row swapped with, if any.
+#[allow(
+    clippy::inline_always,
+    reason = "one column of a 4×4 solve: inlined into `lu_solve`, whose loops then unroll"
+)]
+#[inline(always)]
+fn lu_column<const I: usize>(m: &mut Matrix4<f64>) -> Option<usize> {
+    let (mut piv, mut max) = (I, m[(I, I)].abs());
+    for r in I + 1..4 {
+        if m[(r, I)].abs() > max {
+            (piv, max) = (r, m[(r, I)].abs());
+        }
+    }
+    let diag = m[(piv, I)];
+    if diag == 0.0 {
+        return None;
+    }
+    let swap = (piv != I).then(|| {
+        m.swap_rows(I, piv);
+        piv
+    });
+    let inv_diag = 1.0 / diag;
+    for r in I + 1..4 {
+        m[(r, I)] *= inv_diag;
+    }
+    for k in I + 1..4 {
+        let pivot = m[(I, k)];
+        for r in I + 1..4 {
+            m[(r, k)] += -pivot * m[(r, I)];
+        }
+    }
+    swap
+}
+
+/// [`lu_solve`]'s forward substitution through column `I` of L.
+#[allow(
+    clippy::inline_always,
+    reason = "one column of a 4×4 solve: inlined into `lu_solve`, whose loops then unroll"
+)]
+#[inline(always)]
+fn forward<const I: usize>(m: &Matrix4<f64>, b: &mut Vector4<f64>) {
+    let coeff = b[I];
+    for r in I + 1..4 {
+        b[r] += -coeff * m[(r, I)];
+    }
+}
+
+/// [`lu_solve`]'s back substitution through column `I` of U; `None` at a
+/// zero pivot.
+#[allow(
+    clippy::inline_always,
+    reason = "one column of a 4×4 solve: inlined into `lu_solve`, whose loops then unroll"
+)]
+#[inline(always)]
+fn backward<const I: usize>(m: &Matrix4<f64>, b: &mut Vector4<f64>) -> Option<()> {
+    let diag = m[(I, I)];
+    if diag == 0.0 {
+        return None;
+    }
+    let coeff = b[I] / diag;
+    b[I] = coeff;
+    for r in 0..I {
+        b[r] += -coeff * m[(r, I)];
+    }
+    Some(())
+}
+
 /// The fitted peak lowered by `sigmas` standard errors (× e^(−kε)): the
 /// largest peak the data show with confidence. It replaces an episode's
 /// peak only when it is larger than `current_mps2` and at most
@@ -285,7 +388,8 @@ mod tests {
     use nalgebra::{Matrix4, Vector4};
 
     use super::{
-        Params, TURN_LM_MAX_STEPS, levenberg_marquardt, min_half_width_s, normal_equations,
+        Params, TURN_LM_MAX_STEPS, levenberg_marquardt, lu_solve, min_half_width_s,
+        normal_equations,
     };
 
     /// Residuals p − target (Jacobian the identity): a problem
@@ -360,6 +464,28 @@ mod tests {
             let (a, g) = normal_equations(&jac, &r);
             prop_assert_eq!(a.map(f64::to_bits), want_a.map(f64::to_bits));
             prop_assert_eq!(g.map(f64::to_bits), want_g.map(f64::to_bits));
+        }
+
+        /// The written-out LU solve is nalgebra's, bit for bit (any NaN as
+        /// any NaN): pivots tied in size, zero and singular columns, rows
+        /// far apart in scale.
+        #[test]
+        fn lu_solve_is_nalgebras(
+            m in prop::array::uniform16(prop_oneof![
+                Just(0.0), Just(-0.0), Just(1.0), Just(-1.0), -1e3..1e3_f64, -1e-12..1e-12_f64,
+            ]),
+            b in prop::array::uniform4(-1e3..1e3_f64),
+            scale in prop::array::uniform4(prop_oneof![Just(1.0), Just(1e-9), Just(1e9)]),
+        ) {
+            let mut m = Matrix4::from_column_slice(&m);
+            for (r, s) in scale.iter().enumerate() {
+                m.row_mut(r).scale_mut(*s);
+            }
+            let b = Vector4::from(b);
+            let bits = |x: Option<Vector4<f64>>| {
+                x.map(|x| x.map(|v| if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() }))
+            };
+            prop_assert_eq!(bits(lu_solve(m, b)), bits(m.lu().solve(&b)));
         }
     }
 }
