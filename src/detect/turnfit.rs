@@ -127,20 +127,21 @@ struct Window {
     /// m). They do not depend on the parameters, so [`Window::sampled`]
     /// works them out once for all of a fit's model evaluations.
     samples: Vec<(f64, f64)>,
-    /// The mean of `t_s` and the sum of squared deviations from it: the
-    /// detrending line's own numbers, the same at every evaluation
-    /// (worked out by [`Window::sampled`]).
-    t_line: (f64, f64),
+    /// Each fix's time less the mean of `t_s`, s, and the sum of their
+    /// squares: the detrending line's own numbers, the same at every
+    /// evaluation (worked out by [`Window::sampled`]).
+    dt_s: Vec<f64>,
+    s_tt: f64,
 }
 
 impl Window {
-    /// The window with its model samples (`samples`) and `t_line` worked out.
+    /// The window with its model samples (`samples`), `dt_s` and `s_tt` worked out.
     fn sampled(mut self) -> Self {
         #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
         let n = self.t_s.len() as f64;
         let t_mean = self.t_s.iter().sum::<f64>() / n;
-        let s_tt: f64 = self.t_s.iter().map(|t| (t - t_mean) * (t - t_mean)).sum();
-        self.t_line = (t_mean, s_tt);
+        self.dt_s = self.t_s.iter().map(|t| t - t_mean).collect();
+        self.s_tt = self.dt_s.iter().map(|dt| dt * dt).sum();
         self.samples.clear();
         for k in 1..self.t_s.len() {
             let (t0, t1) = (self.t_s[k - 1], self.t_s[k]);
@@ -267,10 +268,9 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     // seconds, an offset moving at a nearly constant velocity. Projecting
     // the Jacobian's columns the same way eliminates those four linear
     // parameters exactly (variable projection).
-    let (t_mean, s_tt) = w.t_line;
-    detrend(&w.t_s, t_mean, s_tt, r, -0.0);
+    detrend(&w.dt_s, w.s_tt, r, -0.0);
     if let Some(j) = jac {
-        detrend(&w.t_s, t_mean, s_tt, j, Vector4::zeros());
+        detrend(&w.dt_s, w.s_tt, j, Vector4::zeros());
     }
 }
 
@@ -339,12 +339,13 @@ fn inside_pair(interval: &[(f64, f64)], p: &Params) -> Option<[Inside; 2]> {
 }
 
 /// Subtracts from the east and the north entries of the pairs in `values`
-/// (one pair per time of `t_s`) each axis's least-squares line in time.
+/// (one pair per fix, `dt_s` its time less the fixes' mean time, `s_tt`
+/// the sum of their squares) each axis's least-squares line in time.
 /// Both axes' sums are taken in one pass and both lines subtracted in a
 /// second; `zero` starts each sum as `Iterator::sum` would (−0.0 for
 /// `f64`, +0.0 for nalgebra vectors), so the result is the bits of a mean,
 /// a slope and a subtraction per axis done one after another.
-fn detrend<T>(t_s: &[f64], t_mean: f64, s_tt: f64, values: &mut [T], zero: T)
+fn detrend<T>(dt_s: &[f64], s_tt: f64, values: &mut [T], zero: T)
 where
     T: Copy
         + std::ops::Sub<Output = T>
@@ -353,19 +354,19 @@ where
         + std::ops::Div<f64, Output = T>,
 {
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
-    let n = t_s.len() as f64;
+    let n = dt_s.len() as f64;
     let (mut sum, mut sum_t) = ([zero; 2], [zero; 2]);
-    for (pair, t) in values.chunks_exact(2).zip(t_s) {
+    for (pair, &dt) in values.chunks_exact(2).zip(dt_s) {
         for axis in 0..2 {
             sum[axis] = sum[axis] + pair[axis];
-            sum_t[axis] = sum_t[axis] + pair[axis] * (t - t_mean);
+            sum_t[axis] = sum_t[axis] + pair[axis] * dt;
         }
     }
     let mean = [sum[0] / n, sum[1] / n];
     let slope = [sum_t[0] / s_tt, sum_t[1] / s_tt];
-    for (pair, t) in values.chunks_exact_mut(2).zip(t_s) {
+    for (pair, &dt) in values.chunks_exact_mut(2).zip(dt_s) {
         for axis in 0..2 {
-            pair[axis] = pair[axis] - (mean[axis] + slope[axis] * (t - t_mean));
+            pair[axis] = pair[axis] - (mean[axis] + slope[axis] * dt);
         }
     }
 }
@@ -426,7 +427,8 @@ fn window(
         y_m: Vec::with_capacity(n),
         speed_measured: false,
         samples: Vec::with_capacity(SUBSTEPS * n),
-        t_line: (0.0, 0.0),
+        dt_s: Vec::new(),
+        s_tt: 0.0,
     };
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = turn.peak_at_ms as f64;

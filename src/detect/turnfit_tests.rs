@@ -298,7 +298,8 @@ proptest! {
             y_m: offsets[14..14 + n].to_vec(),
             speed_measured: true,
             samples: Vec::new(),
-            t_line: (0.0, 0.0),
+            dt_s: Vec::new(),
+            s_tt: 0.0,
         }
         .sampled();
         let p = Vector4::new(psi0, theta, c, half);
