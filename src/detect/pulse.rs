@@ -155,12 +155,12 @@ pub(super) fn at_lower_bound(w: f64, min_w: f64) -> bool {
 /// squares problems", 2004).
 const LM_START_DAMPING: f64 = 1e-3;
 /// The turn fit's step budget: a turn fit still gaining after this many
-/// steps has not converged and is not used. On the shipped real drives
-/// every turn fit the checks accept converges within 14 steps, and fits
-/// that take longer are mostly rejected by those checks all the same (a
-/// pulse the model does not describe: the solver crawls); 30 steps, the
-/// brake fit's budget, spent a sixth of turn-rich driving's model
-/// evaluations on them (docs/PERFORMANCE.md, step 100).
+/// steps has not converged and is not used. Fits that take longer seldom
+/// change a result (a pulse the model does not describe: the solver
+/// crawls, and the checks after the fit reject most of them): with 15
+/// instead of the brake fit's 30, every shipped real drive and simulated
+/// set scores the same, and turn-rich driving takes 7 % fewer model
+/// evaluations (docs/PERFORMANCE.md, step 100).
 pub(super) const TURN_LM_MAX_STEPS: usize = 15;
 /// The brake fit's step budget. Brake fits are few (one per brake that
 /// could be hard), and one simulated hard brake found only after more
