@@ -32,8 +32,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation, AnnotationKind};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    BRAKE_LM_MAX_STEPS, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt,
-    min_half_width_s, peak_rel_error, pulse_step, with_margins,
+    BRAKE_LM, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt, min_half_width_s,
+    peak_rel_error, pulse_step, with_margins,
 };
 use crate::input::Trajectory;
 
@@ -155,7 +155,7 @@ fn fit_brake(
             p[2] = p[2].clamp(-half_s - 1.0, half_s + 1.0);
             p
         },
-        BRAKE_LM_MAX_STEPS,
+        BRAKE_LM,
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few samples")]

@@ -44,8 +44,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    Fit, Params, TURN_LM_MAX_STEPS, at_lower_bound, confident_peak_mps2, inside_step,
-    levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step, with_margins,
+    Fit, Params, TURN_LM, at_lower_bound, confident_peak_mps2, inside_step, levenberg_marquardt,
+    min_half_width_s, peak_rel_error, pulse_step, with_margins,
 };
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
@@ -381,7 +381,7 @@ fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
             p[2] = p[2].clamp(-max_c, max_c);
             p
         },
-        TURN_LM_MAX_STEPS,
+        TURN_LM,
     )
 }
 
