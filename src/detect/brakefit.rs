@@ -156,6 +156,7 @@ fn fit_brake(
             p
         },
         BRAKE_LM,
+        |_| false,
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few samples")]

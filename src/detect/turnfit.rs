@@ -371,8 +371,17 @@ where
     }
 }
 
-/// The turn model fitted from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`.
-fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
+/// The turn model fitted from `start`, `w` kept ≥ `min_w` and |c| ≤ `max_c`;
+/// given up (`None`) once its steps gain little while its heading change
+/// is not `same_way` as the turn's, which the fit's checks would reject
+/// ([`TURN_LM`]).
+fn fit(
+    w: &Window,
+    start: Params,
+    min_w: f64,
+    max_c: f64,
+    same_way: impl Fn(f64) -> bool,
+) -> Option<Fit> {
     levenberg_marquardt(
         |p, r, jac| model(w, p, r, jac),
         start,
@@ -382,6 +391,7 @@ fn fit(w: &Window, start: Params, min_w: f64, max_c: f64) -> Option<Fit> {
             p
         },
         TURN_LM,
+        |p| !same_way(p[1]),
     )
 }
 
@@ -508,19 +518,23 @@ fn fit_turn(
     let theta = turn.heading_change_deg.to_radians();
     let half_s = 0.5 * (turn.end_ms - turn.start_ms) / 1000.0;
     let min_w = min_half_width_s(&w.t_s, cfg.min_half_width_s);
+    // The fitted heading change (Θ, rad) is the turn's own: the same way,
+    // within a factor `max_heading_ratio` either way.
+    let same_way = |fitted_rad: f64| {
+        let ratio = fitted_rad / theta;
+        ratio > 0.0 && (1.0 / cfg.max_heading_ratio..=cfg.max_heading_ratio).contains(&ratio)
+    };
     let found = fit(
         &w,
         Vector4::new(psi0, theta, 0.0, (half_s + 0.5).max(min_w)),
         min_w,
         half_s + 1.0,
+        same_way,
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
     let rms_m = (found.sum_sq / (2 * n) as f64).sqrt();
-    let ratio = p[1] / theta;
-    let same_way =
-        ratio > 0.0 && (1.0 / cfg.max_heading_ratio..=cfg.max_heading_ratio).contains(&ratio);
-    if rms_m > cfg.max_rms_m || at_lower_bound(p[3], min_w) || !same_way {
+    if rms_m > cfg.max_rms_m || at_lower_bound(p[3], min_w) || !same_way(p[1]) {
         return None;
     }
     let rel_error = peak_rel_error(&found, rms_m, cfg.noise_floor_m, cfg.max_peak_rel_error)?;
