@@ -26,8 +26,9 @@
 //! A fit is used when it converged with residuals no larger than GPS noise
 //! (`max_rms_m`), a pulse the sampling resolves (`w` above both
 //! `min_half_width_s` and the median fix interval), a heading change the
-//! same way as the turn's and within a factor 2 of it, and `ε ≤ 1`. The
-//! turn's peak is then the larger of the local fit's and the fitted peak
+//! same way as the turn's and within a factor 2 of it (a fit straying
+//! from that while its steps gain little is given up early), and `ε ≤ 1`.
+//! The turn's peak is then the larger of the local fit's and the fitted peak
 //! lowered by one standard error (× e^−ε, `confidence_sigmas`): the largest
 //! peak the data show with confidence. Hard turns are judged on that peak,
 //! so the fit's scatter seldom makes a calm turn hard (docs/ACCURACY.md
