@@ -550,7 +550,10 @@ fn scan_runs(
     merge_gap_ms: i64,
     pick: impl Fn(f64) -> Option<f64>,
 ) -> Vec<Run> {
-    let mut found: Vec<Run> = Vec::new();
+    // Room for a run per two fixes, sized once rather than grown run by
+    // run (docs/PERFORMANCE.md, step 104): a signal that leaves its level
+    // between runs needs no more; one flipping sign at every fix grows it.
+    let mut found: Vec<Run> = Vec::with_capacity(range.len().div_ceil(2));
     // The last run of each sign (positive, negative) in `found`.
     let mut last: [Option<usize>; 2] = [None, None];
     let mut k = range.start;
@@ -657,26 +660,29 @@ fn acceleration_episodes(
     let level = cfg.episode_start_mps2;
     let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
     let min_ms = cfg.min_episode_duration_ms(kin.speed_noise_mps);
-    let mut found: Vec<Annotation> = runs(t, a, range, (level, level), cfg.merge_gap_ms)
-        .into_iter()
-        .filter(|r| r.end_ms - r.start_ms >= min_ms)
-        .filter(|r| {
-            let lo = r.lo.saturating_sub(1);
-            let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
-            (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= min_dv
-        })
-        .map(|r| {
-            let (peak_mps2, peak_at_ms) = peak(a, t, &r);
-            let kind = AnnotationKind::Acceleration(if r.sign > 0.0 {
-                AccelerationKind::Accelerate
-            } else if peak_mps2 >= cfg.coast_max_peak_mps2 {
-                AccelerationKind::Brake
-            } else {
-                AccelerationKind::Coast
-            });
-            episode(kind, (&r, &r), (peak_mps2, peak_at_ms), 0.0, cfg)
-        })
-        .collect();
+    let runs = runs(t, a, range, (level, level), cfg.merge_gap_ms);
+    // Sized for every run, not grown as the kept ones come.
+    let mut found = Vec::with_capacity(runs.len());
+    found.extend(
+        runs.into_iter()
+            .filter(|r| r.end_ms - r.start_ms >= min_ms)
+            .filter(|r| {
+                let lo = r.lo.saturating_sub(1);
+                let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
+                (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= min_dv
+            })
+            .map(|r| {
+                let (peak_mps2, peak_at_ms) = peak(a, t, &r);
+                let kind = AnnotationKind::Acceleration(if r.sign > 0.0 {
+                    AccelerationKind::Accelerate
+                } else if peak_mps2 >= cfg.coast_max_peak_mps2 {
+                    AccelerationKind::Brake
+                } else {
+                    AccelerationKind::Coast
+                });
+                episode(kind, (&r, &r), (peak_mps2, peak_at_ms), 0.0, cfg)
+            }),
+    );
     // A run of one sign inside the gap a merged run of the other sign
     // spans belongs to that episode (the gap is part of it): a blip, not an
     // episode of its own. The runs come in start order, so an episode
@@ -723,12 +729,14 @@ fn turn_episodes(
     let section = range.clone();
     // Turn runs are not merged here: a sign change inside a roundabout matters.
     let levels = (cfg.turn_start_mps2, cfg.turn_hold_mps2);
-    let turns: Vec<(Run, f64)> = runs(t, lat, range, levels, 0)
-        .into_iter()
-        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
-        .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))
-        .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg)
-        .collect();
+    let runs = runs(t, lat, range, levels, 0);
+    let mut turns: Vec<(Run, f64)> = Vec::with_capacity(runs.len());
+    turns.extend(
+        runs.into_iter()
+            .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
+            .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))
+            .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg),
+    );
     let circling_sign = match cfg.traffic {
         Traffic::RightHand => -1.0,
         Traffic::LeftHand => 1.0,
