@@ -32,8 +32,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation, AnnotationKind};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    BRAKE_LM, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt, min_half_width_s,
-    peak_rel_error, pulse_step, with_margins,
+    BRAKE_LM, LmBuffers, Params, at_lower_bound, confident_peak_mps2, levenberg_marquardt,
+    min_half_width_s, peak_rel_error, pulse_step, with_margins,
 };
 use crate::input::Trajectory;
 
@@ -124,6 +124,7 @@ fn fit_brake(
     kin: &Kinematics,
     brake: &Annotation,
     cfg: &BrakeFitConfig,
+    buffers: &mut LmBuffers,
 ) -> Option<(f64, f64)> {
     let (lo, hi) = with_margins(clean, &kin.time_ms, brake, cfg.margin_s)?;
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
@@ -157,6 +158,7 @@ fn fit_brake(
         },
         BRAKE_LM,
         |_| false,
+        buffers,
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few samples")]
@@ -200,13 +202,14 @@ pub fn refine_brakes(
         return;
     }
     let brake = AnnotationKind::Acceleration(AccelerationKind::Brake);
+    let mut buffers = LmBuffers::default();
     for a in episodes.iter_mut() {
         if a.kind != brake
             || a.peak_mps2 < cfg.min_local_share * annotate.hard_threshold_mps2(brake)
         {
             continue;
         }
-        let Some((peak_mps2, rel)) = fit_brake(trip, clean, kin, a, cfg) else {
+        let Some((peak_mps2, rel)) = fit_brake(trip, clean, kin, a, cfg, &mut buffers) else {
             continue;
         };
         if let Some(confident_mps2) = confident_peak_mps2(

@@ -196,6 +196,16 @@ pub(super) const BRAKE_LM: LmStop = LmStop {
     give_up_gain: 0.0,
 };
 
+/// The residuals and Jacobians [`levenberg_marquardt`] writes (at the
+/// current parameters and at a trial step): kept by the caller from fit to
+/// fit, so a trip's fits fill the same buffers instead of allocating four
+/// each (docs/PERFORMANCE.md, step 105).
+#[derive(Debug, Default)]
+pub(super) struct LmBuffers {
+    r: [Vec<f64>; 2],
+    jac: [Vec<Vector4<f64>>; 2],
+}
+
 /// A converged fit: parameters, sum of squared residuals, and `JᵀJ` there.
 pub(super) struct Fit {
     /// The parameters.
@@ -212,7 +222,9 @@ pub(super) struct Fit {
 /// less than [`LM_MIN_GAIN`] of the cost (or none gains); `None` when it
 /// has not after `stop.max_steps` steps, or the cost is not finite, or
 /// when, after a step gaining less than `stop.give_up_gain` of the cost,
-/// `give_up(p)` says the fit is heading for rejection anyway. The
+/// `give_up(p)` says the fit is heading for rejection anyway. `buffers`
+/// carry the residuals and Jacobians from call to call (what they hold on
+/// entry does not matter: the model rewrites them). The
 /// damping follows the gain ratio ρ (actual over predicted decrease):
 /// × max(1/3, 1 − (2ρ − 1)³) after a step taken, × 2, 4, 8 … after steps
 /// refused (Nielsen's rule, Madsen, Nielsen & Tingleff §3.1): a third
@@ -233,17 +245,17 @@ pub(super) fn levenberg_marquardt(
     clamp: impl Fn(Params) -> Params,
     stop: LmStop,
     give_up: impl Fn(&Params) -> bool,
+    buffers: &mut LmBuffers,
 ) -> Option<Fit> {
     let mut p = clamp(start);
-    let (mut r, mut jac) = (Vec::new(), Vec::new());
-    let (mut r_try, mut jac_try) = (Vec::new(), Vec::new());
-    model(&p, &mut r, Some(&mut jac));
-    let mut c = cost(&r);
+    let ([r, r_try], [jac, jac_try]) = (&mut buffers.r, &mut buffers.jac);
+    model(&p, r, Some(jac));
+    let mut c = cost(r);
     let mut lambda = LM_START_DAMPING;
     let mut nu = 2.0;
     let mut converged = false;
     for _ in 0..stop.max_steps {
-        let (a, g) = normal_equations(&jac, &r);
+        let (a, g) = normal_equations(jac, r);
         let mut improved = false;
         while lambda < LM_MAX_DAMPING {
             let mut damped = a;
@@ -255,8 +267,8 @@ pub(super) fn levenberg_marquardt(
                 continue;
             };
             let q = clamp(p + delta);
-            model(&q, &mut r_try, Some(&mut jac_try));
-            let c_new = cost(&r_try);
+            model(&q, r_try, Some(jac_try));
+            let c_new = cost(r_try);
             if c_new < c {
                 improved = c - c_new > LM_MIN_GAIN * c_new.max(1e-6);
                 let small_gain = c - c_new < stop.give_up_gain * c_new.max(1e-6);
@@ -269,8 +281,8 @@ pub(super) fn levenberg_marquardt(
                     1.0
                 };
                 p = q;
-                std::mem::swap(&mut r, &mut r_try);
-                std::mem::swap(&mut jac, &mut jac_try);
+                std::mem::swap(r, r_try);
+                std::mem::swap(jac, jac_try);
                 c = c_new;
                 let shrink = (1.0_f64 / 3.0).max(1.0 - (2.0 * rho - 1.0).powi(3));
                 lambda = (lambda * shrink).max(1e-9);
@@ -291,7 +303,7 @@ pub(super) fn levenberg_marquardt(
     (converged && c.is_finite()).then(|| Fit {
         p,
         sum_sq: c,
-        normal: normal_equations(&jac, &r).0,
+        normal: normal_equations(jac, r).0,
     })
 }
 
@@ -421,9 +433,26 @@ mod tests {
     use nalgebra::{Matrix4, Vector4};
 
     use super::{
-        BRAKE_LM, LmStop, Params, TURN_LM, levenberg_marquardt, lu_solve, min_half_width_s,
-        normal_equations,
+        BRAKE_LM, LmBuffers, LmStop, Params, TURN_LM, levenberg_marquardt, lu_solve,
+        min_half_width_s, normal_equations,
     };
+
+    /// Levenberg–Marquardt with no clamp and buffers of its own.
+    fn lm(
+        model: impl Fn(&Params, &mut Vec<f64>, Option<&mut Vec<Vector4<f64>>>),
+        start: Params,
+        stop: LmStop,
+        give_up: impl Fn(&Params) -> bool,
+    ) -> Option<super::Fit> {
+        levenberg_marquardt(
+            model,
+            start,
+            |p| p,
+            stop,
+            give_up,
+            &mut LmBuffers::default(),
+        )
+    }
 
     /// Residuals p − target (Jacobian the identity): a problem
     /// Levenberg–Marquardt solves in three steps.
@@ -441,7 +470,7 @@ mod tests {
     /// reaches the solution; cut short while it still gains, it is `None`.
     #[test]
     fn an_unconverged_fit_is_not_used() {
-        let fit = levenberg_marquardt(linear, Params::zeros(), |p| p, TURN_LM, |_| false);
+        let fit = lm(linear, Params::zeros(), TURN_LM, |_| false);
         let p = fit.expect("converges within the budget").p;
         assert!((p - Vector4::new(1.0, -2.0, 0.5, 3.0)).norm() < 1e-9, "{p}");
         let budget = |max_steps| LmStop {
@@ -449,11 +478,40 @@ mod tests {
             ..BRAKE_LM
         };
         for steps in [1, 2] {
-            let fit = levenberg_marquardt(linear, Params::zeros(), |p| p, budget(steps), |_| false);
+            let fit = lm(linear, Params::zeros(), budget(steps), |_| false);
             assert!(fit.is_none());
         }
-        let fit = levenberg_marquardt(linear, Params::zeros(), |p| p, budget(3), |_| false);
+        let fit = lm(linear, Params::zeros(), budget(3), |_| false);
         assert!(fit.is_some());
+    }
+
+    /// A model as the tests pass it around.
+    type Model = dyn Fn(&Params, &mut Vec<f64>, Option<&mut Vec<Vector4<f64>>>);
+
+    /// Buffers used by an earlier fit (of another problem, another size)
+    /// give the same fit as fresh ones, bit for bit.
+    #[test]
+    fn buffers_from_an_earlier_fit_change_nothing() {
+        let start = Vector4::new(0.0, 1.0, -1.0, 0.5);
+        let mut used = LmBuffers::default();
+        let fit = |model: &Model, buffers: &mut LmBuffers| {
+            let found = levenberg_marquardt(model, start, |p| p, TURN_LM, |_| false, buffers)
+                .expect("converges");
+            (
+                found.p.map(f64::to_bits),
+                found.sum_sq.to_bits(),
+                found.normal.map(f64::to_bits),
+            )
+        };
+        fit(&curved, &mut used);
+        assert_eq!(
+            fit(&linear, &mut used),
+            fit(&linear, &mut LmBuffers::default())
+        );
+        assert_eq!(
+            fit(&curved, &mut used),
+            fit(&curved, &mut LmBuffers::default())
+        );
     }
 
     /// Residuals with a minimum above zero (e^p₀ − 2, e^p₀ − 3, then p₁, p₂,
@@ -490,7 +548,7 @@ mod tests {
             give_up_gain: 0.0,
             ..TURN_LM
         };
-        let fit = levenberg_marquardt(curved, start, |p| p, never, ask(true));
+        let fit = lm(curved, start, never, ask(true));
         let p = fit.expect("converges").p;
         assert!((p[0].exp() - 2.5).abs() < 1e-3, "{p}");
         assert_eq!(asked.get(), 0);
@@ -498,10 +556,10 @@ mod tests {
             give_up_gain: 0.1,
             ..TURN_LM
         };
-        assert!(levenberg_marquardt(curved, start, |p| p, tenth, ask(false)).is_some());
+        assert!(lm(curved, start, tenth, ask(false)).is_some());
         let asked_on_the_way = asked.get();
         assert!(asked_on_the_way > 0);
-        assert!(levenberg_marquardt(curved, start, |p| p, tenth, ask(true)).is_none());
+        assert!(lm(curved, start, tenth, ask(true)).is_none());
         assert_eq!(asked.get(), asked_on_the_way + 1);
     }
 

@@ -45,8 +45,8 @@ use crate::detect::annotate::{AnnotateConfig, Annotation};
 use crate::detect::clean::CleanTrip;
 use crate::detect::kinematics::Kinematics;
 use crate::detect::pulse::{
-    Fit, Params, TURN_LM, at_lower_bound, confident_peak_mps2, inside_step, levenberg_marquardt,
-    min_half_width_s, peak_rel_error, pulse_step, with_margins,
+    Fit, LmBuffers, Params, TURN_LM, at_lower_bound, confident_peak_mps2, inside_step,
+    levenberg_marquardt, min_half_width_s, peak_rel_error, pulse_step, with_margins,
 };
 use crate::geodesy::east_north_m;
 use crate::input::Trajectory;
@@ -382,6 +382,7 @@ fn fit(
     min_w: f64,
     max_c: f64,
     same_way: impl Fn(f64) -> bool,
+    buffers: &mut LmBuffers,
 ) -> Option<Fit> {
     levenberg_marquardt(
         |p, r, jac| model(w, p, r, jac),
@@ -393,6 +394,7 @@ fn fit(
         },
         TURN_LM,
         |p| !same_way(p[1]),
+        buffers,
     )
 }
 
@@ -507,6 +509,7 @@ fn fit_turn(
     kin: &Kinematics,
     turn: &Annotation,
     cfg: &TurnFitConfig,
+    buffers: &mut LmBuffers,
 ) -> Option<TurnPeak> {
     let w = window(trip, clean, kin, turn, cfg.margin_s)?;
     let n = w.t_s.len();
@@ -531,6 +534,7 @@ fn fit_turn(
         min_w,
         half_s + 1.0,
         same_way,
+        buffers,
     )?;
     let p = found.p;
     #[allow(clippy::cast_precision_loss, reason = "a few fixes")]
@@ -615,13 +619,14 @@ pub fn refine_turns(
     if !cfg.enabled {
         return;
     }
+    let mut buffers = LmBuffers::default();
     for a in episodes.iter_mut() {
         if !a.is_single_turn()
             || a.peak_mps2 < cfg.min_local_share * annotate.hard_threshold_mps2(a.kind)
         {
             continue;
         }
-        let Some(found) = fit_turn(trip, clean, kin, a, cfg) else {
+        let Some(found) = fit_turn(trip, clean, kin, a, cfg, &mut buffers) else {
             continue;
         };
         let Some(confident_mps2) = confident_peak_mps2(

@@ -82,6 +82,7 @@ fn fit_default(trip: &Trajectory, a: &crate::detect::TripAnalysis, turn: &Annota
         &a.kinematics,
         turn,
         &TurnFitConfig::default(),
+        &mut LmBuffers::default(),
     )
     .expect("a clean turn fits")
 }
@@ -128,7 +129,15 @@ fn the_fit_recovers_the_parameters_from_exact_fixes() {
     let turn = only_turn(&a);
     let w = window(&trip, &a.clean, &a.kinematics, &turn, 3.0).unwrap();
     let c_true = 10.0 - (turn.peak_at_ms - T0) as f64 / 1000.0;
-    let found = fit(&w, Vector4::new(0.1, 1.0, 0.0, 3.0), 1.0, 5.0, |_| true).unwrap();
+    let found = fit(
+        &w,
+        Vector4::new(0.1, 1.0, 0.0, 3.0),
+        1.0,
+        5.0,
+        |_| true,
+        &mut LmBuffers::default(),
+    )
+    .unwrap();
     let p = found.p;
     assert!((p[1].to_degrees() - 75.0).abs() < 1.0, "{p:?}");
     assert!((p[2] - c_true).abs() < 0.05, "{p:?}");
