@@ -8,6 +8,10 @@ simplified (fixed thresholds, no turn or brake fits, no zones).
     python3 scripts/peer_numpy.py [TRIPS] [THREADS]   # default 2000 trips, 2
     python3 scripts/peer_numpy.py --write FILE [TRIPS] # only write the trips
                                                        # (e.g. for callgrind)
+    python3 scripts/peer_numpy.py --file FILE [THREADS]  # both on a compact
+                                   # JSONL of one's own (`encoded` at
+                                   # precision 5 + `timestamps_ms`), e.g.
+                                   # scripts/throughput.sh's unknown-key file
 
 It writes its own synthetic trips (1 Hz, about 1,065 fixes each, compact
 form: `encoded` + `timestamps_ms` + an unknown `trip_id` key), then times
@@ -189,24 +193,40 @@ def main():
         n = int(sys.argv[3]) if len(sys.argv) > 3 else 300
         Path(sys.argv[2]).write_text("\n".join(simulate(n)) + "\n")
         return
+    if sys.argv[1:2] == ["--file"]:
+        path = Path(sys.argv[2])
+        threads = sys.argv[3] if len(sys.argv) > 3 else "2"
+        with open(path) as f:
+            trips, points = 0, 0
+            for line in f:
+                trips += 1
+                points += len(json.loads(line)["timestamps_ms"])
+        compare(path, trips, points, threads)
+        return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     threads = sys.argv[2] if len(sys.argv) > 2 else "2"
-    binary = ROOT / "target" / "release" / "tripscore"
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "peer.jsonl"
         lines = simulate(n)
         path.write_text("\n".join(lines) + "\n")
-        points = n * FIXES
-        best = {"tripscore": float("inf"), "numpy peer": float("inf")}
-        for _ in range(3):
-            best["tripscore"] = min(best["tripscore"], timed(
-                [binary, "score", "--quiet", path, "-o", "/dev/null", "-j", threads]))
-            best["numpy peer"] = min(best["numpy peer"], timed(
-                [sys.executable, __file__, "--score", path, threads]))
-        for name, secs in best.items():
-            print(f"{name}: {n} trips, {points:,} points in {secs:.2f} s: "
-                  f"{points / secs / 1e6:.2f} M points/s ({threads} threads)")
-        print(f"ratio: {best['numpy peer'] / best['tripscore']:.2f}x")
+        compare(path, n, n * FIXES, threads)
+
+
+def compare(path, trips, points, threads):
+    """Times tripscore and the peer on `path` (`trips` records, `points`
+    fixes), interleaved, best of three each, and prints both rates and the
+    ratio."""
+    binary = ROOT / "target" / "release" / "tripscore"
+    best = {"tripscore": float("inf"), "numpy peer": float("inf")}
+    for _ in range(3):
+        best["tripscore"] = min(best["tripscore"], timed(
+            [binary, "score", "--quiet", path, "-o", "/dev/null", "-j", threads]))
+        best["numpy peer"] = min(best["numpy peer"], timed(
+            [sys.executable, __file__, "--score", path, threads]))
+    for name, secs in best.items():
+        print(f"{name}: {trips} trips, {points:,} points in {secs:.2f} s: "
+              f"{points / secs / 1e6:.2f} M points/s ({threads} threads)")
+    print(f"ratio: {best['numpy peer'] / best['tripscore']:.2f}x")
 
 
 if __name__ == "__main__":
