@@ -9,8 +9,8 @@ simplified (fixed thresholds, no turn or brake fits, no zones).
     python3 scripts/peer_numpy.py --write FILE [TRIPS] # only write the trips
                                                        # (e.g. for callgrind)
     python3 scripts/peer_numpy.py --file FILE [THREADS]  # both on a compact
-                                   # JSONL of one's own (`encoded` at
-                                   # precision 5 + `timestamps_ms`), e.g.
+                                   # JSONL of one's own (`encoded`, its
+                                   # `precision`, `timestamps_ms`), e.g.
                                    # scripts/throughput.sh's unknown-key file
 
 It writes its own synthetic trips (1 Hz, about 1,065 fixes each, compact
@@ -76,7 +76,7 @@ def simulate(n, seed=7):
 
 # --- the peer pipeline ---------------------------------------------------
 
-def decode_polyline(text):
+def decode_polyline(text, precision=5):
     b = np.frombuffer(text.encode("ascii"), np.uint8).astype(np.int64) - 63
     ends = b < 0x20
     group = np.concatenate([[0], np.cumsum(ends)[:-1]])
@@ -84,7 +84,8 @@ def decode_polyline(text):
     pos = np.arange(len(b)) - starts[group]
     v = np.add.reduceat((b & 31) << (5 * pos), starts)
     v = np.where(v & 1, ~(v >> 1), v >> 1)
-    return np.cumsum(v[0::2]) / 1e5, np.cumsum(v[1::2]) / 1e5
+    scale = 10.0 ** precision
+    return np.cumsum(v[0::2]) / scale, np.cumsum(v[1::2]) / scale
 
 
 def shifted(a, k, fill):
@@ -106,7 +107,7 @@ def runs(mask):
 
 def score_line(line):
     rec = json.loads(line)
-    lat, lon = decode_polyline(rec["encoded"])
+    lat, lon = decode_polyline(rec["encoded"], rec.get("precision", 5))
     t = np.asarray(rec["timestamps_ms"], dtype=np.int64)
     features, scores = peer_features(lat, lon, t)
     return json.dumps({"user_id": rec.get("user_id"), "event_id": rec.get("event_id"),
