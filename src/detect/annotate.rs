@@ -17,7 +17,12 @@
 //! hysteresis, so a long curve whose lateral acceleration dips mid-way is one
 //! turn, not fragments none of which turns far enough), lasting at least
 //! `min_turn_ms`, that turns the heading by at least `turn_min_heading_deg`;
-//! right turns are positive. The heading
+//! right turns are positive. Runs the same way that each turn less than
+//! that join into one while the lateral acceleration keeps their sign
+//! between them (`turn_join_fragments`): a gentle curve whose lateral
+//! acceleration sinks below the hold level between lobes, the car turning
+//! the same way throughout, is one turn, not fragments none of which is
+//! one. The heading
 //! change integrates the yaw rate over the run and a fix either side, inside
 //! the run's valid section. A **roundabout** is found in a group of turn
 //! episodes (less than `roundabout_gap_ms` apart): a turn that circles at
@@ -119,6 +124,12 @@ pub struct AnnotateConfig {
     pub turn_hold_mps2: f64,
     /// A turn episode turns the heading by at least this, degrees.
     pub turn_min_heading_deg: f64,
+    /// Whether runs the same way that each turn less than
+    /// `turn_min_heading_deg` join into one when the lateral acceleration
+    /// keeps their sign between them: a long curve whose lateral
+    /// acceleration dips below the hold level mid-way, deeper than the
+    /// hysteresis bridges, while the car keeps turning the same way.
+    pub turn_join_fragments: bool,
     /// A turn episode lasts at least this long, ms (heading noise near stops
     /// makes short wiggles).
     pub min_turn_ms: i64,
@@ -174,6 +185,7 @@ impl Default for AnnotateConfig {
             turn_start_mps2: 0.6,
             turn_hold_mps2: 0.3,
             turn_min_heading_deg: 15.0,
+            turn_join_fragments: true,
             min_turn_ms: 2000,
             roundabout_min_circle_deg: 60.0,
             roundabout_one_side_circle_deg: 150.0,
@@ -731,12 +743,21 @@ fn turn_episodes(
     let levels = (cfg.turn_start_mps2, cfg.turn_hold_mps2);
     let runs = runs(t, lat, range, levels, 0);
     let mut turns: Vec<(Run, f64)> = Vec::with_capacity(runs.len());
-    turns.extend(
-        runs.into_iter()
-            .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
-            .map(|r| (r, heading_change(kin, r.lo, r.hi, &section)))
-            .filter(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg),
-    );
+    for r in runs
+        .into_iter()
+        .filter(|r| r.end_ms - r.start_ms >= t_f(cfg.min_turn_ms))
+    {
+        let dh = heading_change(kin, r.lo, r.hi, &section);
+        match turns.last_mut() {
+            Some((prev, prev_dh)) if joins(cfg, lat, (prev, *prev_dh), (&r, dh)) => {
+                prev.hi = r.hi;
+                prev.end_ms = r.end_ms;
+                *prev_dh = heading_change(kin, prev.lo, prev.hi, &section);
+            }
+            _ => turns.push((r, dh)),
+        }
+    }
+    turns.retain(|(_, dh)| dh.abs() >= cfg.turn_min_heading_deg);
     let circling_sign = match cfg.traffic {
         Traffic::RightHand => -1.0,
         Traffic::LeftHand => 1.0,
@@ -788,6 +809,26 @@ fn turn_episodes(
         i = j;
     }
     out
+}
+
+/// Whether turn run `next` (heading change `next_dh`, degrees) joins the
+/// run before it (`prev`, `prev_dh`): `turn_join_fragments` is on, both
+/// turn the same way by less than `turn_min_heading_deg`, and the lateral
+/// acceleration `lat` keeps their sign at every fix between them (a NaN
+/// does not: no estimate is no evidence of a curve).
+fn joins(
+    cfg: &AnnotateConfig,
+    lat: &[f64],
+    (prev, prev_dh): (&Run, f64),
+    (next, next_dh): (&Run, f64),
+) -> bool {
+    cfg.turn_join_fragments
+        && (prev.sign > 0.0) == (next.sign > 0.0)
+        && prev_dh.abs() < cfg.turn_min_heading_deg
+        && next_dh.abs() < cfg.turn_min_heading_deg
+        && lat[prev.hi + 1..next.lo]
+            .iter()
+            .all(|&a| a * next.sign > 0.0)
 }
 
 /// A left or right turn episode.

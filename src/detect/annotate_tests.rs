@@ -453,6 +453,24 @@ fn dipping_curve(
     signals(120.0, speed_mps, &[], &lat)
 }
 
+/// The heading change of [`dipping_curve`]'s two pulses as a whole,
+/// degrees: each raised cosine adds peak · half-width of speed change
+/// across the path.
+fn dipping_curve_heading_deg(speed_mps: f64, peak: f64, dip_mps2: f64) -> f64 {
+    let half_s = std::f64::consts::PI * 4.0 / (dip_mps2 / peak - 1.0).acos();
+    (2.0 * peak * half_s / speed_mps).to_degrees()
+}
+
+/// The kinds of the turn episodes `cfg` annotates.
+fn turn_kinds(clean: &CleanTrip, kin: &Kinematics, cfg: &AnnotateConfig) -> Vec<AnnotationKind> {
+    annotate(clean, kin, cfg)
+        .episodes
+        .iter()
+        .filter(|a| matches!(a.kind, AnnotationKind::Turn(_)))
+        .map(|a| a.kind)
+        .collect()
+}
+
 proptest::proptest! {
     /// A long curve whose lateral acceleration dips mid-way, but not below
     /// the hold level, is one turn the way it bends.
@@ -465,10 +483,8 @@ proptest::proptest! {
         right in proptest::bool::ANY,
     ) {
         let cfg = AnnotateConfig::default();
-        // The curve must turn the car enough to be a turn: each raised
-        // cosine adds peak · half-width of speed change across the path.
-        let half_s = std::f64::consts::PI * 4.0 / (dip_mps2 / peak - 1.0).acos();
-        let heading_deg = (2.0 * peak * half_s / speed_mps).to_degrees();
+        // The curve must turn the car enough to be a turn.
+        let heading_deg = dipping_curve_heading_deg(speed_mps, peak, dip_mps2);
         proptest::prop_assume!(heading_deg >= cfg.turn_min_heading_deg + 3.0);
         let (clean, kin) = dipping_curve(speed_mps, peak, dip_mps2 / peak, right);
         let found = annotate(&clean, &kin, &cfg);
@@ -480,7 +496,8 @@ proptest::proptest! {
 }
 
 /// The failure hysteresis mends: cut at the dip, neither half turns 15°,
-/// and the 32° curve is not annotated at all.
+/// and the 32° curve is not annotated at all (without the fragments'
+/// join, which mends it too).
 #[test]
 fn without_hysteresis_the_same_curve_is_lost_in_fragments() {
     let (clean, kin) = dipping_curve(20.0, 0.9, 0.55, true);
@@ -494,10 +511,66 @@ fn without_hysteresis_the_same_curve_is_lost_in_fragments() {
     let held = AnnotateConfig::default();
     let unheld = AnnotateConfig {
         turn_hold_mps2: held.turn_start_mps2,
+        turn_join_fragments: false,
         ..held
     };
     assert_eq!(turns(&held), 1);
     assert_eq!(turns(&unheld), 0);
+    let joined = AnnotateConfig {
+        turn_join_fragments: true,
+        ..unheld
+    };
+    assert_eq!(turns(&joined), 1);
+}
+
+proptest::proptest! {
+    /// A curve whose lateral acceleration sinks below the hold level
+    /// between two lobes but keeps its sign, each lobe turning less than a
+    /// turn, is one turn the way it bends; without the join it is none.
+    #[test]
+    fn a_curve_dipping_below_the_hold_level_is_one_turn(
+        speed_mps in 12.0_f64..35.0,
+        peak in 0.7_f64..2.0,
+        // The dip, m/s²: above 0 (the sign kept), below the 0.3 hold level.
+        dip_mps2 in 0.02_f64..0.28,
+        right in proptest::bool::ANY,
+    ) {
+        let cfg = AnnotateConfig::default();
+        let heading_deg = dipping_curve_heading_deg(speed_mps, peak, dip_mps2);
+        // Turning enough as a whole, too little in either lobe.
+        proptest::prop_assume!(heading_deg >= cfg.turn_min_heading_deg + 3.0);
+        proptest::prop_assume!(heading_deg <= 2.0 * cfg.turn_min_heading_deg - 2.0);
+        let (clean, kin) = dipping_curve(speed_mps, peak, dip_mps2 / peak, right);
+        let want = if right { Maneuver::RightTurn } else { Maneuver::LeftTurn };
+        proptest::prop_assert_eq!(turn_kinds(&clean, &kin, &cfg), vec![AnnotationKind::Turn(want)]);
+        let apart = AnnotateConfig { turn_join_fragments: false, ..cfg };
+        proptest::prop_assert_eq!(turn_kinds(&clean, &kin, &apart), vec![]);
+    }
+}
+
+/// Two lobes the same way with a swing the other way between them (an
+/// S-bend's counter-steer) are not joined: the car did not keep turning.
+#[test]
+fn lobes_with_a_counter_swing_between_are_not_joined() {
+    // Two lobes of 14° each at 20 m/s whose tails just overlap: the
+    // lateral acceleration sinks to 0.04 m/s² between them.
+    let peak = 0.9;
+    let lobe = |at_s| Pulse {
+        at_s,
+        half_s: 5.5,
+        peak,
+    };
+    let counter = Pulse {
+        at_s: 60.0,
+        half_s: 1.0,
+        peak: -0.2,
+    };
+    let cfg = AnnotateConfig::default();
+    let (clean, kin) = signals(120.0, 20.0, &[], &[lobe(55.0), counter, lobe(65.0)]);
+    assert_eq!(turn_kinds(&clean, &kin, &cfg).len(), 0);
+    // Without the counter-swing the same lobes are one turn.
+    let (clean, kin) = signals(120.0, 20.0, &[], &[lobe(55.0), lobe(65.0)]);
+    assert_eq!(turn_kinds(&clean, &kin, &cfg).len(), 1);
 }
 
 proptest::proptest! {
