@@ -815,7 +815,8 @@ fn turn_episodes(
 /// run before it (`prev`, `prev_dh`): `turn_join_fragments` is on, both
 /// turn the same way by less than `turn_min_heading_deg`, and the lateral
 /// acceleration `lat` keeps their sign at every fix between them (a NaN
-/// does not: no estimate is no evidence of a curve).
+/// does not: no estimate is no evidence of a curve; runs that do not
+/// follow one another do not join).
 fn joins(
     cfg: &AnnotateConfig,
     lat: &[f64],
@@ -826,9 +827,9 @@ fn joins(
         && (prev.sign > 0.0) == (next.sign > 0.0)
         && prev_dh.abs() < cfg.turn_min_heading_deg
         && next_dh.abs() < cfg.turn_min_heading_deg
-        && lat[prev.hi + 1..next.lo]
-            .iter()
-            .all(|&a| a * next.sign > 0.0)
+        && lat
+            .get(prev.hi + 1..next.lo)
+            .is_some_and(|between| between.iter().all(|&a| a * next.sign > 0.0))
 }
 
 /// A left or right turn episode.
