@@ -501,13 +501,7 @@ proptest::proptest! {
 #[test]
 fn without_hysteresis_the_same_curve_is_lost_in_fragments() {
     let (clean, kin) = dipping_curve(20.0, 0.9, 0.55, true);
-    let turns = |cfg: &AnnotateConfig| {
-        annotate(&clean, &kin, cfg)
-            .episodes
-            .iter()
-            .filter(|a| matches!(a.kind, AnnotationKind::Turn(_)))
-            .count()
-    };
+    let turns = |cfg: &AnnotateConfig| turn_kinds(&clean, &kin, cfg).len();
     let held = AnnotateConfig::default();
     let unheld = AnnotateConfig {
         turn_hold_mps2: held.turn_start_mps2,
