@@ -10,8 +10,9 @@
 //! - driveplotr-nds (28 drives): the logger's accelerometer (`accel.csv`,
 //!   1 Hz) and gyro (`yaw_rates.csv`) — inertial acceleration, brake and
 //!   turn references, and per-trip inertial ratings;
-//! - ikhyd-obd (2 drives): the car's OBD speed — GPS latency and the
-//!   kinematics' longitudinal error;
+//! - ikhyd-obd (2 drives, phone GPS): the car's OBD speed — GPS latency,
+//!   the kinematics' longitudinal error, and acceleration and brake
+//!   references from the OBD speed's slope;
 //! - every shipped trip: how much of the driving time each annotation kind
 //!   covers, and how often a trip's hard scores are exactly 1;
 //! - the Delft drives (four receivers in one car): lane switches against
@@ -170,15 +171,29 @@ fn spearman_interval(x: &[f64], y: &[f64]) -> (f64, f64) {
     (at(0.05), at(0.95))
 }
 
-/// A driveplotr-nds drive with its inertial rows: (Unix ms, measured speed
-/// m/s, accel_x m/s² positive speeding up, yaw rate deg/s positive right).
-struct NdsDrive {
+/// A drive with its reference rows: (Unix ms, measured speed m/s,
+/// longitudinal acceleration m/s² positive speeding up, yaw rate deg/s
+/// positive right) — the driveplotr-nds logger's accelerometer and gyro,
+/// or the ikhyd OBD speed and its slope ([`obd_drives`]; no yaw rate).
+struct RefDrive {
     trip: Trajectory,
     analysis: TripAnalysis,
     imu: Vec<(f64, f64, f64, f64)>,
 }
 
-fn nds_drives(config: &Config) -> Vec<NdsDrive> {
+impl RefDrive {
+    /// The drive analysed with `config`.
+    fn new(trip: Trajectory, imu: Vec<(f64, f64, f64, f64)>, config: &Config) -> Self {
+        let analysis = analyze(&trip, &config.detect);
+        Self {
+            trip,
+            analysis,
+            imu,
+        }
+    }
+}
+
+fn nds_drives(config: &Config) -> Vec<RefDrive> {
     let accel = rows_by_trip("data/driveplotr-nds/accel.csv");
     let yaw = rows_by_trip("data/driveplotr-nds/yaw_rates.csv");
     trips_of("data/driveplotr-nds/nds.jsonl")
@@ -205,12 +220,7 @@ fn nds_drives(config: &Config) -> Vec<NdsDrive> {
                     Some((ms(t), *speed_at.get(&t)?, r[1], *yaw_at.get(&t)?))
                 })
                 .collect();
-            let analysis = analyze(&trip, &config.detect);
-            NdsDrive {
-                trip,
-                analysis,
-                imu,
-            }
+            RefDrive::new(trip, imu, config)
         })
         .collect()
 }
@@ -334,8 +344,8 @@ fn wilson_interval(found: usize, total: usize) -> (f64, f64) {
 }
 
 fn recall(
-    drives: &[NdsDrive],
-    refs: impl Fn(&NdsDrive) -> Vec<Reference>,
+    drives: &[RefDrive],
+    refs: impl Fn(&RefDrive) -> Vec<Reference>,
     pick: impl Fn(&Annotation, &Reference) -> bool,
     pick_any: impl Fn(&Annotation) -> bool,
 ) -> Recall {
@@ -344,8 +354,8 @@ fn recall(
 
 /// [`recall`] over some of the drives.
 fn recall_of(
-    drives: &[&NdsDrive],
-    refs: impl Fn(&NdsDrive) -> Vec<Reference>,
+    drives: &[&RefDrive],
+    refs: impl Fn(&RefDrive) -> Vec<Reference>,
     pick: impl Fn(&Annotation, &Reference) -> bool,
     pick_any: impl Fn(&Annotation) -> bool,
 ) -> Recall {
@@ -383,7 +393,7 @@ const ROUNDABOUT: AnnotationKind = AnnotationKind::Turn(Maneuver::Roundabout);
 /// same-way runs under 2 s apart joined, turning at least `min_deg` at a
 /// mean speed of at least 3 m/s (slower, a GPS track has no heading: what
 /// a car does while manoeuvring at walking pace is not for GPS to see).
-fn gyro_turns(d: &NdsDrive, min_deg: f64) -> Vec<Reference> {
+fn gyro_turns(d: &RefDrive, min_deg: f64) -> Vec<Reference> {
     hysteresis_runs(&d.imu, |s| s.3, 2.0, 1.0, 2000.0)
         .into_iter()
         .filter(|r| r.heading_deg.abs() >= min_deg && r.mean_speed_mps >= 3.0)
@@ -398,19 +408,19 @@ fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
     s.iter().sum::<f64>() / n
 }
 
-fn event_recall(drives: &[NdsDrive], setting: &str) {
+fn event_recall(drives: &[RefDrive], setting: &str) {
     println!(
         "\n## Real drives: events against the driveplotr-nds accelerometer and gyro (±3 s){setting}\n"
     );
     println!("| reference | recall | chance level |");
     println!("|---|---|---|");
-    let accel_refs = |d: &NdsDrive| {
+    let accel_refs = |d: &RefDrive| {
         hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
             .into_iter()
             .filter(|r| r.sign > 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
             .collect::<Vec<_>>()
     };
-    let brake_refs = |d: &NdsDrive| {
+    let brake_refs = |d: &RefDrive| {
         hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
             .into_iter()
             .filter(|r| r.sign < 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
@@ -423,7 +433,7 @@ fn event_recall(drives: &[NdsDrive], setting: &str) {
         .iter()
         .max_by_key(|d| d.trip.len())
         .map_or("", |d| d.trip.event_id());
-    let others: Vec<&NdsDrive> = drives
+    let others: Vec<&RefDrive> = drives
         .iter()
         .filter(|d| d.trip.event_id() != longest)
         .collect();
@@ -432,7 +442,7 @@ fn event_recall(drives: &[NdsDrive], setting: &str) {
     for (what, refs, found) in [
         (
             "accelerometer ≥ 1 m/s² with a speed gain ≥ 0.8 m/s within 6 s, found by an `accelerate`",
-            &accel_refs as &dyn Fn(&NdsDrive) -> Vec<Reference>,
+            &accel_refs as &dyn Fn(&RefDrive) -> Vec<Reference>,
             &accelerate as &dyn Fn(&Annotation) -> bool,
         ),
         (
@@ -511,8 +521,72 @@ fn event_recall(drives: &[NdsDrive], setting: &str) {
     );
 }
 
+/// The ikhyd drives (phone GPS) with reference rows from the car's OBD
+/// speed at every fix time: the OBD speed there and its slope over ±1 s
+/// (the OBD speed is whole km/h at 4–10 Hz; the slope's step over 2 s is
+/// 0.14 m/s²); no yaw rate (NaN).
+fn obd_drives(config: &Config) -> Vec<RefDrive> {
+    let obd = rows_by_trip("data/ikhyd-obd/obd_speed.csv");
+    trips_of("data/ikhyd-obd/ikhyd.jsonl")
+        .into_iter()
+        .map(|trip| {
+            let speeds: Vec<(f64, f64)> = obd[trip.event_id()]
+                .iter()
+                .map(|r| (r[0], r[1] / 3.6))
+                .collect();
+            let imu = trip
+                .time_ms()
+                .expect("timed")
+                .iter()
+                .filter_map(|&t| {
+                    let t = ms(t);
+                    let v = interp(&speeds, t);
+                    let slope = (interp(&speeds, t + 1000.0) - interp(&speeds, t - 1000.0)) / 2.0;
+                    (v.is_finite() && slope.is_finite()).then_some((t, v, slope, f64::NAN))
+                })
+                .collect();
+            RefDrive::new(trip, imu, config)
+        })
+        .collect()
+}
+
+/// Accelerations and brakes of the OBD speed (its slope reaching 1 m/s²
+/// and holding 0.5, with a speed change of 0.8 m/s within 6 s: the
+/// accelerometer references' definition) found by tripscore on the phone's
+/// GPS. Each span starts a second before its first row, as
+/// [`hysteresis_runs`] places the logger's rows (which average the second
+/// before them); against a centred slope that widens it by a second, well
+/// inside the ±3 s tolerance.
+fn obd_recall(drives: &[RefDrive], setting: &str) {
+    println!(
+        "\n## Real drives: accelerations and brakes against the ikhyd OBD speed (phone GPS, ±3 s){setting}\n"
+    );
+    println!("| reference | recall | chance level |");
+    println!("|---|---|---|");
+    let refs = |sign: f64| {
+        move |d: &RefDrive| {
+            hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
+                .into_iter()
+                .filter(|r| r.sign * sign > 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
+                .collect::<Vec<_>>()
+        }
+    };
+    let accelerate = |a: &Annotation| a.kind == ACCELERATE;
+    let brake_or_coast = |a: &Annotation| is_kind(a, &[BRAKE, COAST]);
+    let gains = recall(drives, refs(1.0), |a, _| accelerate(a), accelerate);
+    println!(
+        "| OBD slope ≥ 1 m/s² with a speed gain ≥ 0.8 m/s within 6 s, found by an `accelerate` | {} |",
+        gains.cell()
+    );
+    let losses = recall(drives, refs(-1.0), |a, _| brake_or_coast(a), brake_or_coast);
+    println!(
+        "| OBD slope ≤ −1 m/s² with a speed loss ≥ 0.8 m/s within 6 s, found by a `brake` or `coast` | {} |",
+        losses.cell()
+    );
+}
+
 /// Per-trip inertial ratings against tripscore's per-trip hard scores.
-fn ratings(drives: &[NdsDrive], config: &Config, setting: &str) {
+fn ratings(drives: &[RefDrive], config: &Config, setting: &str) {
     println!(
         "\n## Real drives: per-trip hard scores against inertial ratings (driveplotr-nds){setting}\n"
     );
@@ -576,7 +650,7 @@ fn ratings(drives: &[NdsDrive], config: &Config, setting: &str) {
 
 /// GPS latency: the shift of the inertial or OBD reference that best
 /// matches tripscore's kinematics, and the kinematics' error there.
-fn latency(nds: &[NdsDrive], config: &Config) {
+fn latency(nds: &[RefDrive], config: &Config) {
     println!("\n## Real drives: GPS latency against vehicle sensors\n");
     println!(
         "The reference taken `shift` earlier than the GPS time stamps; tripscore's kinematics signal against it (Pearson correlation, RMS).\n"
@@ -1046,6 +1120,7 @@ fn main() {
         });
     let nds = nds_drives(&config);
     event_recall(&nds, "");
+    obd_recall(&obd_drives(&config), "");
     ratings(&nds, &config, "");
     latency(&nds, &config);
     kind_coverage(&config);
@@ -1059,6 +1134,7 @@ fn main() {
     let nds = nds_drives(&positions);
     let setting = ", positions only (measured speed left out)";
     event_recall(&nds, setting);
+    obd_recall(&obd_drives(&positions), setting);
     ratings(&nds, &positions, setting);
     hard_longitudinal_against_accelerometer(&positions, setting);
 }
