@@ -17,5 +17,6 @@ mod map_match;
 mod msrv;
 mod parquet_input;
 mod pathologies;
+mod real_drives;
 mod robustness;
 mod visual;

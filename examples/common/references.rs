@@ -1,0 +1,337 @@
+//! The real-drive references shared by `examples/real_drives.rs` (which
+//! prints docs/ACCURACY.md's real-drive tables) and the integration test
+//! that guards them (`tests/integration/real_drives.rs`): the shipped
+//! drives with their vehicle-sensor rows, the reference events read from
+//! those rows, and recall with its chance level.
+
+use std::collections::BTreeMap;
+
+use tripscore::api::{AccelerationKind, Maneuver};
+use tripscore::sim::coverage;
+use tripscore::{
+    Annotation, AnnotationKind, Config, Trajectory, TripAnalysis, analyze, parse_line,
+};
+
+/// Matching tolerance of every recall here, ms (the receivers lag the
+/// inertial sensors by about a second).
+pub const TOLERANCE_MS: i64 = 3000;
+
+/// The text of a shipped file, `rel` from the crate root.
+pub fn read(rel: &str) -> String {
+    std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))).expect(rel)
+}
+
+/// The trips of a shipped JSONL file.
+pub fn trips_of(rel: &str) -> Vec<Trajectory> {
+    read(rel)
+        .lines()
+        .map(|l| Trajectory::try_from(parse_line(l).expect("shipped data parses")).expect("valid"))
+        .collect()
+}
+
+/// CSV rows of `rel` by their first column, each the remaining columns as numbers.
+pub fn rows_by_trip(rel: &str) -> BTreeMap<String, Vec<Vec<f64>>> {
+    let mut out: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    for line in read(rel).lines().skip(1) {
+        let mut f = line.split(',');
+        let id = f.next().expect("an id").to_owned();
+        out.entry(id)
+            .or_default()
+            .push(f.map(|x| x.parse().unwrap_or(f64::NAN)).collect());
+    }
+    out
+}
+
+/// Unix ms as a float (the references' time axis).
+#[allow(clippy::cast_precision_loss, reason = "Unix ms")]
+pub fn ms(t: i64) -> f64 {
+    t as f64
+}
+
+/// Linear interpolation of `(t, y)` samples (sorted by t) at `t`; `NaN` outside.
+pub fn interp(samples: &[(f64, f64)], t: f64) -> f64 {
+    let k = samples.partition_point(|s| s.0 < t);
+    if k == 0 || k == samples.len() {
+        return f64::NAN;
+    }
+    let (a, b) = (samples[k - 1], samples[k]);
+    a.1 + (b.1 - a.1) * (t - a.0) / (b.0 - a.0)
+}
+
+/// A drive with its reference rows: (Unix ms, measured speed m/s,
+/// longitudinal acceleration m/s² positive speeding up, yaw rate deg/s
+/// positive right) — the driveplotr-nds logger's accelerometer and gyro,
+/// or the ikhyd OBD speed and its slope ([`obd_drives`]; no yaw rate).
+pub struct RefDrive {
+    pub trip: Trajectory,
+    pub analysis: TripAnalysis,
+    pub imu: Vec<(f64, f64, f64, f64)>,
+}
+
+impl RefDrive {
+    /// The drive analysed with `config`.
+    pub fn new(trip: Trajectory, imu: Vec<(f64, f64, f64, f64)>, config: &Config) -> Self {
+        let analysis = analyze(&trip, &config.detect);
+        Self {
+            trip,
+            analysis,
+            imu,
+        }
+    }
+}
+
+pub fn nds_drives(config: &Config) -> Vec<RefDrive> {
+    let accel = rows_by_trip("data/driveplotr-nds/accel.csv");
+    let yaw = rows_by_trip("data/driveplotr-nds/yaw_rates.csv");
+    trips_of("data/driveplotr-nds/nds.jsonl")
+        .into_iter()
+        .map(|trip| {
+            let id = trip.event_id().to_owned();
+            let yaw_at: BTreeMap<i64, f64> = yaw[&id]
+                .iter()
+                .map(|r| {
+                    #[allow(clippy::cast_possible_truncation, reason = "Unix ms")]
+                    let t = r[0] as i64;
+                    (t, r[1])
+                })
+                .collect();
+            let t = trip.time_ms().expect("timed");
+            let speed_at: BTreeMap<i64, f64> = (0..trip.len())
+                .filter_map(|i| Some((t[i], trip.speed_kmh(i)? / 3.6)))
+                .collect();
+            let imu = accel[&id]
+                .iter()
+                .filter_map(|r| {
+                    #[allow(clippy::cast_possible_truncation, reason = "Unix ms")]
+                    let t = r[0] as i64;
+                    Some((ms(t), *speed_at.get(&t)?, r[1], *yaw_at.get(&t)?))
+                })
+                .collect();
+            RefDrive::new(trip, imu, config)
+        })
+        .collect()
+}
+
+/// An inertial reference event: its span (Unix ms), sign, the mean speed
+/// over it (m/s) and, for turns, the heading change (deg).
+#[derive(Clone, Copy, Debug)]
+pub struct Reference {
+    pub start: f64,
+    pub end: f64,
+    pub sign: f64,
+    pub mean_speed_mps: f64,
+    pub heading_deg: f64,
+}
+
+/// Runs of one sign where `value` reaches `start` and stays at `hold` or
+/// more, runs of the same sign less than `merge_ms` apart merged.
+pub fn hysteresis_runs(
+    imu: &[(f64, f64, f64, f64)],
+    value: impl Fn(&(f64, f64, f64, f64)) -> f64,
+    start: f64,
+    hold: f64,
+    merge_ms: f64,
+) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    for sign in [1.0, -1.0] {
+        let mut k = 0;
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        while k < imu.len() {
+            if sign * value(&imu[k]) < start {
+                k += 1;
+                continue;
+            }
+            let (mut lo, mut hi) = (k, k);
+            while lo > 0 && sign * value(&imu[lo - 1]) >= hold {
+                lo -= 1;
+            }
+            while hi + 1 < imu.len() && sign * value(&imu[hi + 1]) >= hold {
+                hi += 1;
+            }
+            match found.last_mut() {
+                Some(prev) if imu[lo].0 - imu[prev.1].0 < merge_ms || lo <= prev.1 => {
+                    prev.1 = prev.1.max(hi);
+                }
+                _ => found.push((lo, hi)),
+            }
+            k = hi + 1;
+        }
+        for (lo, hi) in found {
+            let span = &imu[lo..=hi];
+            #[allow(clippy::cast_precision_loss, reason = "small counts")]
+            let mean_speed_mps = span.iter().map(|s| s.1).sum::<f64>() / span.len() as f64;
+            // The gyro's value averages the second before its row.
+            let heading_deg: f64 = span.iter().map(|s| s.3).sum();
+            out.push(Reference {
+                start: imu[lo].0 - 1000.0,
+                end: imu[hi].0,
+                sign,
+                mean_speed_mps,
+                heading_deg,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.start.total_cmp(&b.start));
+    out
+}
+
+/// The speed change within 6 s of a reference's start (the largest gain or
+/// loss from its start speed, by `sign`), m/s.
+pub fn speed_change_mps(imu: &[(f64, f64, f64, f64)], r: &Reference) -> f64 {
+    let speeds: Vec<(f64, f64)> = imu.iter().map(|s| (s.0, s.1)).collect();
+    let v0 = interp(&speeds, r.start);
+    imu.iter()
+        .filter(|s| s.0 >= r.start && s.0 <= r.start + 6000.0)
+        .map(|s| r.sign * (s.1 - v0))
+        .fold(0.0, f64::max)
+}
+
+pub fn overlaps(a: &Annotation, r: &Reference) -> bool {
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    let tol = TOLERANCE_MS as f64;
+    a.start_ms <= r.end + tol && a.end_ms >= r.start - tol
+}
+
+/// Found / total of the references, and the chance level of `pick`.
+#[derive(Default)]
+pub struct Recall {
+    pub found: usize,
+    pub total: usize,
+    pub covered_ms: u64,
+    pub observed_ms: u64,
+}
+
+impl Recall {
+    /// Found over total.
+    #[allow(clippy::cast_precision_loss, reason = "counts")]
+    pub fn share(&self) -> f64 {
+        self.found as f64 / self.total.max(1) as f64
+    }
+
+    /// The chance level: the share of the drives' valid time within the
+    /// tolerance of an annotation of the kind that finds the references.
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    pub fn chance(&self) -> f64 {
+        self.covered_ms as f64 / self.observed_ms.max(1) as f64
+    }
+
+    /// The recall (with its 95 % interval) and the chance level, as a
+    /// table's cells.
+    pub fn cell(&self) -> String {
+        let (r, c) = (self.share(), self.chance());
+        let (lo, hi) = wilson_interval(self.found, self.total);
+        format!(
+            "{r:.3} ({} of {}; 95 %: {lo:.2}–{hi:.2}) | {c:.3}",
+            self.found, self.total
+        )
+    }
+}
+
+/// The Wilson score interval (95 %) of a proportion `found` of `total`:
+/// how far a recall over a few dozen references can move by chance (as if
+/// the references were independent; those of one drive are not quite, so
+/// the interval is if anything too narrow).
+pub fn wilson_interval(found: usize, total: usize) -> (f64, f64) {
+    const Z: f64 = 1.96;
+    #[allow(clippy::cast_precision_loss, reason = "counts")]
+    let (k, n) = (found as f64, total.max(1) as f64);
+    let p = k / n;
+    let centre = (p + Z * Z / (2.0 * n)) / (1.0 + Z * Z / n);
+    let half = Z / (1.0 + Z * Z / n) * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt();
+    (centre - half, centre + half)
+}
+
+pub fn recall(
+    drives: &[RefDrive],
+    refs: impl Fn(&RefDrive) -> Vec<Reference>,
+    pick: impl Fn(&Annotation, &Reference) -> bool,
+    pick_any: impl Fn(&Annotation) -> bool,
+) -> Recall {
+    recall_of(&drives.iter().collect::<Vec<_>>(), refs, pick, pick_any)
+}
+
+/// [`recall`] over some of the drives.
+pub fn recall_of(
+    drives: &[&RefDrive],
+    refs: impl Fn(&RefDrive) -> Vec<Reference>,
+    pick: impl Fn(&Annotation, &Reference) -> bool,
+    pick_any: impl Fn(&Annotation) -> bool,
+) -> Recall {
+    let mut rec = Recall::default();
+    for d in drives {
+        for r in refs(d) {
+            rec.total += 1;
+            if d.analysis
+                .annotations
+                .iter()
+                .any(|a| pick(a, &r) && overlaps(a, &r))
+            {
+                rec.found += 1;
+            }
+        }
+        let (c, o) = coverage(&d.analysis, TOLERANCE_MS, &pick_any);
+        rec.covered_ms += c;
+        rec.observed_ms += o;
+    }
+    rec
+}
+
+pub fn is_kind(a: &Annotation, kinds: &[AnnotationKind]) -> bool {
+    kinds.contains(&a.kind)
+}
+
+pub const ACCELERATE: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Accelerate);
+pub const BRAKE: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Brake);
+pub const COAST: AnnotationKind = AnnotationKind::Acceleration(AccelerationKind::Coast);
+pub const LEFT: AnnotationKind = AnnotationKind::Turn(Maneuver::LeftTurn);
+pub const RIGHT: AnnotationKind = AnnotationKind::Turn(Maneuver::RightTurn);
+pub const ROUNDABOUT: AnnotationKind = AnnotationKind::Turn(Maneuver::Roundabout);
+
+/// The ikhyd drives (phone GPS) with reference rows from the car's OBD
+/// speed at every fix time: the OBD speed there and its slope over ±1 s
+/// (the OBD speed is whole km/h at 4–10 Hz; the slope's step over 2 s is
+/// 0.14 m/s²); no yaw rate (NaN).
+pub fn obd_drives(config: &Config) -> Vec<RefDrive> {
+    let obd = rows_by_trip("data/ikhyd-obd/obd_speed.csv");
+    trips_of("data/ikhyd-obd/ikhyd.jsonl")
+        .into_iter()
+        .map(|trip| {
+            let speeds: Vec<(f64, f64)> = obd[trip.event_id()]
+                .iter()
+                .map(|r| (r[0], r[1] / 3.6))
+                .collect();
+            let imu = trip
+                .time_ms()
+                .expect("timed")
+                .iter()
+                .filter_map(|&t| {
+                    let t = ms(t);
+                    let v = interp(&speeds, t);
+                    let slope = (interp(&speeds, t + 1000.0) - interp(&speeds, t - 1000.0)) / 2.0;
+                    (v.is_finite() && slope.is_finite()).then_some((t, v, slope, f64::NAN))
+                })
+                .collect();
+            RefDrive::new(trip, imu, config)
+        })
+        .collect()
+}
+
+/// The accelerations (`sign` +1) or brakes (−1) of a drive's reference
+/// rows: the longitudinal acceleration reaching ±1 m/s² and holding ±0.5,
+/// with the reference speed rising (falling) by ≥ 0.8 m/s within 6 s.
+pub fn speed_changes(d: &RefDrive, sign: f64) -> Vec<Reference> {
+    hysteresis_runs(&d.imu, |s| s.2, 1.0, 0.5, 0.0)
+        .into_iter()
+        .filter(|r| r.sign * sign > 0.0 && speed_change_mps(&d.imu, r) >= 0.8)
+        .collect()
+}
+
+/// An `accelerate` annotation.
+pub fn is_accelerate(a: &Annotation) -> bool {
+    a.kind == ACCELERATE
+}
+
+/// A `brake` or `coast` annotation.
+pub fn is_brake_or_coast(a: &Annotation) -> bool {
+    is_kind(a, &[BRAKE, COAST])
+}
