@@ -23,7 +23,7 @@
 //!
 //! The drives, their reference events and recall are in
 //! `examples/common/references.rs`, which `tests/integration/real_drives.rs`
-//! shares to guard the accelerations and brakes.
+//! shares to guard the accelerations, brakes, turns and curves found.
 
 use std::collections::BTreeMap;
 
@@ -134,17 +134,6 @@ fn spearman_interval(x: &[f64], y: &[f64]) -> (f64, f64) {
     (at(0.05), at(0.95))
 }
 
-/// Gyro turns: the yaw rate reaches 2 °/s and holds 1 °/s one way,
-/// same-way runs under 2 s apart joined, turning at least `min_deg` at a
-/// mean speed of at least 3 m/s (slower, a GPS track has no heading: what
-/// a car does while manoeuvring at walking pace is not for GPS to see).
-fn gyro_turns(d: &RefDrive, min_deg: f64) -> Vec<Reference> {
-    hysteresis_runs(&d.imu, |s| s.3, 2.0, 1.0, 2000.0)
-        .into_iter()
-        .filter(|r| r.heading_deg.abs() >= min_deg && r.mean_speed_mps >= 3.0)
-        .collect()
-}
-
 /// The mean measured speed of an annotation's kept fixes, m/s.
 fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
     let s = &kin.speed_mps[a.first_fix..=a.last_fix];
@@ -192,34 +181,13 @@ fn event_recall(drives: &[RefDrive], setting: &str) {
             without.cell()
         );
     }
-    let turns = [LEFT, RIGHT, ROUNDABOUT];
-    let t15 = recall(
-        drives,
-        |d| gyro_turns(d, 15.0),
-        |a, _| is_kind(a, &turns),
-        |a| is_kind(a, &turns),
-    );
     println!(
         "| gyro turns of ≥ 15° at ≥ 3 m/s, found by a turn | {} |",
-        t15.cell()
-    );
-    let same_way = |a: &Annotation, r: &Reference| {
-        (a.kind == RIGHT && r.sign > 0.0) || (a.kind == LEFT && r.sign < 0.0)
-    };
-    let fast = recall(
-        drives,
-        |d| {
-            gyro_turns(d, 15.0)
-                .into_iter()
-                .filter(|r| r.mean_speed_mps > 50.0 / 3.6)
-                .collect()
-        },
-        same_way,
-        |a| is_kind(a, &[LEFT, RIGHT]),
+        gyro_turn_recall(drives).cell()
     );
     println!(
         "| gyro curves of ≥ 15° at > 50 km/h, found by a turn the same way | {} |",
-        fast.cell()
+        gyro_curve_recall(drives).cell()
     );
     // Precision: tripscore's left and right turns at > 50 km/h on a gyro
     // bend: the gyro turns ≥ 10° their way from 2 s before to 2 s after.

@@ -335,3 +335,44 @@ pub fn is_accelerate(a: &Annotation) -> bool {
 pub fn is_brake_or_coast(a: &Annotation) -> bool {
     is_kind(a, &[BRAKE, COAST])
 }
+
+/// Gyro turns: the yaw rate reaches 2 °/s and holds 1 °/s one way,
+/// same-way runs under 2 s apart joined, turning at least `min_deg` at a
+/// mean speed of at least 3 m/s (slower, a GPS track has no heading: what
+/// a car does while manoeuvring at walking pace is not for GPS to see).
+pub fn gyro_turns(d: &RefDrive, min_deg: f64) -> Vec<Reference> {
+    hysteresis_runs(&d.imu, |s| s.3, 2.0, 1.0, 2000.0)
+        .into_iter()
+        .filter(|r| r.heading_deg.abs() >= min_deg && r.mean_speed_mps >= 3.0)
+        .collect()
+}
+
+/// Gyro turns of ≥ 15° found by a turn (left, right or roundabout).
+pub fn gyro_turn_recall(drives: &[RefDrive]) -> Recall {
+    let turns = [LEFT, RIGHT, ROUNDABOUT];
+    recall(
+        drives,
+        |d| gyro_turns(d, 15.0),
+        |a, _| is_kind(a, &turns),
+        |a| is_kind(a, &turns),
+    )
+}
+
+/// Gyro curves (gyro turns of ≥ 15° at a mean speed above 50 km/h) found
+/// by a left or right turn the same way.
+pub fn gyro_curve_recall(drives: &[RefDrive]) -> Recall {
+    let same_way = |a: &Annotation, r: &Reference| {
+        (a.kind == RIGHT && r.sign > 0.0) || (a.kind == LEFT && r.sign < 0.0)
+    };
+    recall(
+        drives,
+        |d| {
+            gyro_turns(d, 15.0)
+                .into_iter()
+                .filter(|r| r.mean_speed_mps > 50.0 / 3.6)
+                .collect()
+        },
+        same_way,
+        |a| is_kind(a, &[LEFT, RIGHT]),
+    )
+}
