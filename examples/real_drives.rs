@@ -23,15 +23,14 @@
 //!
 //! The drives, their reference events and recall are in
 //! `examples/common/references.rs`, which `tests/integration/real_drives.rs`
-//! shares to guard the accelerations, brakes, turns and curves found.
+//! shares to guard the accelerations, brakes, turns and curves found and
+//! the hard scores' ranking.
 
 use std::collections::BTreeMap;
 
 use tripscore::detect::{Kinematics, SpeedSource};
 use tripscore::sim::coverage;
-use tripscore::{
-    Annotation, AnnotationKind, Config, RecordOptions, TripAnalysis, analyze, trip_record,
-};
+use tripscore::{Annotation, AnnotationKind, Config, TripAnalysis, analyze};
 
 #[path = "common/references.rs"]
 mod references;
@@ -48,22 +47,6 @@ fn labels_of(rel: &str) -> BTreeMap<String, tripscore::sim::TripLabels> {
         .collect()
 }
 
-fn pearson(pairs: &[(f64, f64)]) -> f64 {
-    #[allow(clippy::cast_precision_loss, reason = "sample counts")]
-    let n = pairs.len() as f64;
-    let (mx, my) = (
-        pairs.iter().map(|p| p.0).sum::<f64>() / n,
-        pairs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for &(x, y) in pairs {
-        sxy += (x - mx) * (y - my);
-        sxx += (x - mx) * (x - mx);
-        syy += (y - my) * (y - my);
-    }
-    sxy / (sxx * syy).sqrt()
-}
-
 fn rms(pairs: &[(f64, f64)]) -> f64 {
     #[allow(clippy::cast_precision_loss, reason = "sample counts")]
     let n = pairs.len() as f64;
@@ -71,32 +54,6 @@ fn rms(pairs: &[(f64, f64)]) -> f64 {
 }
 
 /// Ranks (1-based, ties averaged).
-fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut r = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        #[allow(clippy::cast_precision_loss, reason = "small counts")]
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            r[k] = avg;
-        }
-        i = j + 1;
-    }
-    r
-}
-
-fn spearman(x: &[f64], y: &[f64]) -> f64 {
-    let (rx, ry) = (ranks(x), ranks(y));
-    let pairs: Vec<(f64, f64)> = rx.into_iter().zip(ry).collect();
-    pearson(&pairs)
-}
-
 /// The 5th and 95th percentiles of [`spearman`] over 2,000 bootstrap
 /// resamples of the pairs (a fixed seed: the same interval every run):
 /// how far a correlation over a handful of drives can move by which drives
@@ -269,41 +226,11 @@ fn ratings(drives: &[RefDrive], config: &Config, setting: &str) {
         "| score | threshold 1.0 m/s² | threshold 1.5 m/s² | trips with the score exactly 1 |"
     );
     println!("|---|---|---|---|");
-    let mut scored = Vec::new();
-    for d in drives {
-        let Some(r) = trip_record(&d.trip, config, RecordOptions::default()) else {
-            continue;
-        };
-        if r.event.distance < 2000.0 {
-            continue;
-        }
-        scored.push((d, r));
-    }
-    type Pick = fn(&(f64, f64, f64, f64)) -> f64;
-    type Score = fn(&tripscore::api::CarBehaviorScores) -> f64;
-    let rows: [(&str, Pick, Score); 3] = [
-        ("hard_brake", |s| -s.2, |b| b.hard_brake),
-        ("hard_accel", |s| s.2, |b| b.hard_accel),
-        (
-            "hard_turn",
-            |s| (s.3.to_radians() * s.1).abs(),
-            |b| b.hard_turn,
-        ),
-    ];
-    for (name, signal, score) in rows {
+    let scored = scored_trips(drives, config);
+    for (name, signal, score) in HARD_SCORES {
         let mut cells = Vec::new();
         for threshold in [1.0, 1.5] {
-            let rating: Vec<f64> = scored
-                .iter()
-                .map(|(d, r)| {
-                    let sum: f64 = d.imu.iter().map(|s| (signal(s) - threshold).max(0.0)).sum();
-                    -sum / (r.event.distance / 1000.0)
-                })
-                .collect();
-            let s: Vec<f64> = scored
-                .iter()
-                .map(|(_, r)| score(&r.behavior_scores))
-                .collect();
+            let (s, rating) = scores_and_ratings(&scored, signal, score, threshold);
             let (lo, hi) = spearman_interval(&s, &rating);
             cells.push(format!("{:.2} ({lo:.2}–{hi:.2})", spearman(&s, &rating)));
         }

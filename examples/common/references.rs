@@ -6,10 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use tripscore::api::CarBehaviorScores;
 use tripscore::api::{AccelerationKind, Maneuver};
 use tripscore::sim::coverage;
 use tripscore::{
-    Annotation, AnnotationKind, Config, Trajectory, TripAnalysis, analyze, parse_line,
+    Annotation, AnnotationKind, Config, RecordOptions, Trajectory, TripAnalysis, TripRecord,
+    analyze, parse_line, trip_record,
 };
 
 /// Matching tolerance of every recall here, ms (the receivers lag the
@@ -375,4 +377,100 @@ pub fn gyro_curve_recall(drives: &[RefDrive]) -> Recall {
         same_way,
         |a| is_kind(a, &[LEFT, RIGHT]),
     )
+}
+
+/// The Pearson correlation of the pairs.
+pub fn pearson(pairs: &[(f64, f64)]) -> f64 {
+    #[allow(clippy::cast_precision_loss, reason = "sample counts")]
+    let n = pairs.len() as f64;
+    let (mx, my) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for &(x, y) in pairs {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+        syy += (y - my) * (y - my);
+    }
+    sxy / (sxx * syy).sqrt()
+}
+
+/// The ranks of `x` (1 for the smallest; ties share their mean rank).
+pub fn ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut r = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        #[allow(clippy::cast_precision_loss, reason = "small counts")]
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// The Spearman rank correlation of `x` and `y`.
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    let (rx, ry) = (ranks(x), ranks(y));
+    let pairs: Vec<(f64, f64)> = rx.into_iter().zip(ry).collect();
+    pearson(&pairs)
+}
+
+/// A reference row's inertial signal for a rating (m/s²).
+pub type Pick = fn(&(f64, f64, f64, f64)) -> f64;
+/// One of a trip's scores.
+pub type Score = fn(&CarBehaviorScores) -> f64;
+
+/// The hard scores and the inertial signal each is rated against:
+/// braking (−accel_x), accelerating (accel_x), turning (|yaw rate| ×
+/// speed).
+pub const HARD_SCORES: [(&str, Pick, Score); 3] = [
+    ("hard_brake", |s| -s.2, |b| b.hard_brake),
+    ("hard_accel", |s| s.2, |b| b.hard_accel),
+    (
+        "hard_turn",
+        |s| (s.3.to_radians() * s.1).abs(),
+        |b| b.hard_turn,
+    ),
+];
+
+/// The drives of ≥ 2 km with their score lines (a rating per km needs
+/// some).
+pub fn scored_trips<'a>(
+    drives: &'a [RefDrive],
+    config: &Config,
+) -> Vec<(&'a RefDrive, TripRecord)> {
+    drives
+        .iter()
+        .filter_map(|d| Some((d, trip_record(&d.trip, config, RecordOptions::default())?)))
+        .filter(|(_, r)| r.event.distance >= 2000.0)
+        .collect()
+}
+
+/// Each trip's `score` and its inertial rating: −Σ over its reference rows
+/// of (`signal` − `threshold`)⁺ per km (higher is calmer, as the score).
+pub fn scores_and_ratings(
+    scored: &[(&RefDrive, TripRecord)],
+    signal: Pick,
+    score: Score,
+    threshold: f64,
+) -> (Vec<f64>, Vec<f64>) {
+    scored
+        .iter()
+        .map(|(d, r)| {
+            let sum: f64 = d.imu.iter().map(|s| (signal(s) - threshold).max(0.0)).sum();
+            (
+                score(&r.behavior_scores),
+                -sum / (r.event.distance / 1000.0),
+            )
+        })
+        .unzip()
 }
