@@ -91,14 +91,6 @@ fn spearman_interval(x: &[f64], y: &[f64]) -> (f64, f64) {
     (at(0.05), at(0.95))
 }
 
-/// The mean measured speed of an annotation's kept fixes, m/s.
-fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
-    let s = &kin.speed_mps[a.first_fix..=a.last_fix];
-    #[allow(clippy::cast_precision_loss, reason = "small counts")]
-    let n = s.len() as f64;
-    s.iter().sum::<f64>() / n
-}
-
 fn event_recall(drives: &[RefDrive], setting: &str) {
     println!(
         "\n## Real drives: events against the driveplotr-nds accelerometer and gyro (±3 s){setting}\n"
@@ -146,32 +138,7 @@ fn event_recall(drives: &[RefDrive], setting: &str) {
         "| gyro curves of ≥ 15° at > 50 km/h, found by a turn the same way | {} |",
         gyro_curve_recall(drives).cell()
     );
-    // Precision: tripscore's left and right turns at > 50 km/h on a gyro
-    // bend: the gyro turns ≥ 10° their way from 2 s before to 2 s after.
-    let (mut on_bend, mut total) = (0, 0);
-    for d in drives {
-        for a in d
-            .analysis
-            .annotations
-            .iter()
-            .filter(|a| is_kind(a, &[LEFT, RIGHT]))
-        {
-            if mean_speed(&d.analysis.kinematics, a) <= 50.0 / 3.6 {
-                continue;
-            }
-            total += 1;
-            // A gyro row's value is its second before the row.
-            let gyro_deg: f64 = d
-                .imu
-                .iter()
-                .filter(|s| s.0 - 1000.0 >= a.start_ms - 2000.0 && s.0 <= a.end_ms + 2000.0)
-                .map(|s| s.3)
-                .sum();
-            if gyro_deg * a.heading_change_deg.signum() >= 10.0 {
-                on_bend += 1;
-            }
-        }
-    }
+    let (on_bend, total) = turns_on_gyro_bend(drives);
     #[allow(clippy::cast_precision_loss, reason = "counts")]
     let share = f64::from(on_bend) / f64::from(total.max(1));
     println!(

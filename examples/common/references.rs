@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use tripscore::api::CarBehaviorScores;
 use tripscore::api::{AccelerationKind, Maneuver};
+use tripscore::detect::Kinematics;
 use tripscore::sim::coverage;
 use tripscore::{
     Annotation, AnnotationKind, Config, RecordOptions, Trajectory, TripAnalysis, TripRecord,
@@ -473,4 +474,43 @@ pub fn scores_and_ratings(
             )
         })
         .unzip()
+}
+
+/// The mean measured speed of an annotation's kept fixes, m/s.
+pub fn mean_speed(kin: &Kinematics, a: &Annotation) -> f64 {
+    let s = &kin.speed_mps[a.first_fix..=a.last_fix];
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    let n = s.len() as f64;
+    s.iter().sum::<f64>() / n
+}
+
+/// Precision of the fast turns: of tripscore's left and right turns at a
+/// mean speed above 50 km/h, how many lie on a gyro bend (the gyro turns
+/// ≥ 10° their way from 2 s before to 2 s after): (on a bend, all).
+pub fn turns_on_gyro_bend(drives: &[RefDrive]) -> (u32, u32) {
+    let (mut on_bend, mut total) = (0, 0);
+    for d in drives {
+        for a in d
+            .analysis
+            .annotations
+            .iter()
+            .filter(|a| is_kind(a, &[LEFT, RIGHT]))
+        {
+            if mean_speed(&d.analysis.kinematics, a) <= 50.0 / 3.6 {
+                continue;
+            }
+            total += 1;
+            // A gyro row's value is its second before the row.
+            let gyro_deg: f64 = d
+                .imu
+                .iter()
+                .filter(|s| s.0 - 1000.0 >= a.start_ms - 2000.0 && s.0 <= a.end_ms + 2000.0)
+                .map(|s| s.3)
+                .sum();
+            if gyro_deg * a.heading_change_deg.signum() >= 10.0 {
+                on_bend += 1;
+            }
+        }
+    }
+    (on_bend, total)
 }

@@ -11,6 +11,7 @@ mod references;
 use references::{
     HARD_SCORES, RefDrive, gyro_curve_recall, gyro_turn_recall, is_accelerate, is_brake_or_coast,
     nds_drives, obd_drives, recall, scored_trips, scores_and_ratings, spearman, speed_changes,
+    turns_on_gyro_bend,
 };
 use tripscore::Config;
 
@@ -92,4 +93,16 @@ fn real_hard_scores_rank_the_drives_as_the_vehicle_sensors_do() {
         let ones = scores.iter().filter(|&&s| s >= 1.0).count();
         assert!(2 * ones <= scores.len(), "{name}: {ones} drives score 1");
     }
+}
+
+/// tripscore's left and right turns at > 50 km/h lie on a gyro bend (49
+/// of 50 when written; issue #17's target 0.90).
+#[test]
+fn real_fast_turns_lie_on_a_gyro_bend() {
+    let (on_bend, total) = turns_on_gyro_bend(&nds_drives(&Config::default()));
+    assert!(total >= 40, "{total} fast turns");
+    assert!(
+        f64::from(on_bend) >= 0.9 * f64::from(total),
+        "{on_bend} of {total}"
+    );
 }
