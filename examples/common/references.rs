@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use tripscore::api::CarBehaviorScores;
-use tripscore::api::{AccelerationKind, Maneuver};
+use tripscore::api::{AccelerationKind, CarBehaviorScores, Maneuver};
 use tripscore::detect::Kinematics;
 use tripscore::sim::coverage;
 use tripscore::{
