@@ -1,12 +1,50 @@
 //! Prints the tables of docs/SCORING.md: the scores of every shipped real
-//! trip, and of simulated calm and aggressive drivers.
+//! trip, of simulated calm and aggressive drivers, and how often one
+//! driver's trip scores above an aggressive driver's (the AUC).
 //!
 //! `cargo run --release --example score_table [CONFIG.json]` (a config file
 //! as `tripscore config --default` prints it, or any part of one, scores the
 //! real trips with other settings; the simulated drivers keep the defaults).
 
 use tripscore::sim::score_simulated_driver;
-use tripscore::{Config, RecordOptions, SimConfig, open_input, trip_record};
+use tripscore::{
+    Config, RecordOptions, SimConfig, Trajectory, open_input, parse_line, simulate_trip,
+    trip_record,
+};
+
+/// Trips per simulated driver for the per-trip AUC.
+const AUC_TRIPS: u64 = 40;
+
+/// The `overall` score of each of `trips` simulated trips.
+fn trip_overalls(sim: &SimConfig, trips: u64) -> Vec<f64> {
+    (0..trips)
+        .filter_map(|i| {
+            let line = serde_json::to_string(&simulate_trip(sim, i)).expect("serialises");
+            let t = Trajectory::try_from(parse_line(&line).expect("parses")).expect("valid");
+            trip_record(&t, &Config::default(), RecordOptions::default())
+                .map(|r| r.behavior_scores.overall)
+        })
+        .collect()
+}
+
+/// The chance that a trip of `better` scores above one of `worse` (ties
+/// count half): the area under the ROC curve of `overall` as a test for
+/// the worse driver.
+fn auc(better: &[f64], worse: &[f64]) -> f64 {
+    let wins: f64 = better
+        .iter()
+        .flat_map(|b| {
+            worse.iter().map(move |w| match b.total_cmp(w) {
+                std::cmp::Ordering::Greater => 1.0,
+                std::cmp::Ordering::Equal => 0.5,
+                std::cmp::Ordering::Less => 0.0,
+            })
+        })
+        .sum();
+    #[allow(clippy::cast_precision_loss, reason = "small counts")]
+    let pairs = (better.len() * worse.len()) as f64;
+    wins / pairs
+}
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -79,7 +117,7 @@ fn main() {
         "| simulated driver (10 trips) | overall | smooth | smooth_v2 | legal | legal_v2 | anticipative | anticipative_v2 | hard_accel | hard_brake | hard_turn |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (name, harsh, speeding) in [
+    let drivers = [
         (
             "calm: no harsh manoeuvre, 5 % of stretches speeding",
             0.0,
@@ -91,13 +129,19 @@ fn main() {
             0.1,
         ),
         ("aggressive: 40 % harsh, 40 % speeding", 0.4, 0.4),
-    ] {
-        let sim = SimConfig {
-            harsh_share: harsh,
-            speeding_share: speeding,
-            ..SimConfig::default()
-        };
-        let x = score_simulated_driver(&sim, 10, &Config::default());
+    ]
+    .map(|(name, harsh, speeding)| {
+        (
+            name,
+            SimConfig {
+                harsh_share: harsh,
+                speeding_share: speeding,
+                ..SimConfig::default()
+            },
+        )
+    });
+    for (name, sim) in &drivers {
+        let x = score_simulated_driver(sim, 10, &Config::default());
         println!(
             "| {name} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             x.overall,
@@ -111,5 +155,14 @@ fn main() {
             x.hard_brake,
             x.hard_turn
         );
+    }
+    let overalls = drivers.map(|(_, sim)| trip_overalls(&sim, AUC_TRIPS));
+    println!();
+    println!(
+        "| per trip ({AUC_TRIPS} simulated trips each) | AUC of `overall`: the driver's trip above an aggressive one's |"
+    );
+    println!("|---|---|");
+    for (k, (name, _)) in drivers.iter().take(2).enumerate() {
+        println!("| {name} | {:.3} |", auc(&overalls[k], &overalls[2]));
     }
 }
