@@ -322,18 +322,35 @@ fn labels_covering_only_turns_judge_only_turns() {
 /// `tripscore evaluate` of shipped `trips` against shipped `labels` (±3 s):
 /// its summary.
 fn evaluate_shipped(name: &str, trips: &str, labels: &str) -> serde_json::Value {
+    evaluate_shipped_with(name, trips, labels, &[])
+}
+
+/// [`evaluate_shipped`] with more arguments (`--config FILE`).
+fn evaluate_shipped_with(
+    name: &str,
+    trips: &str,
+    labels: &str,
+    more: &[&str],
+) -> serde_json::Value {
     let summary = scratch(name).join("summary.json");
-    let out = tripscore(&[
+    let (trips, labels, summary_path) = (
+        s(&crate::util::fixture(trips)),
+        s(&crate::util::fixture(labels)),
+        s(&summary),
+    );
+    let mut args = vec![
         "evaluate",
         "-q",
-        &s(&crate::util::fixture(trips)),
+        &trips,
         "--labels",
-        &s(&crate::util::fixture(labels)),
+        &labels,
         "--tolerance-ms",
         "3000",
         "--summary",
-        &s(&summary),
-    ]);
+        &summary_path,
+    ];
+    args.extend_from_slice(more);
+    let out = tripscore(&args);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -387,4 +404,31 @@ fn real_motorway_curves_against_the_road() {
         let r = c["recall"].as_f64().unwrap();
         assert!(r >= 0.95, "{kind}: recall {r}");
     }
+}
+
+/// Lane switches (off by default) against the Delft video labels, with
+/// detection on: precision 0.885 and recall 0.312 when written (chance
+/// 0.151; docs/ACCURACY.md). A guard on the one real reference that says
+/// how often they are right: shipping them on would need ≥ 0.8.
+#[test]
+fn real_lane_switches_against_the_video_labels() {
+    let config = scratch("lane-config").join("lanes.json");
+    std::fs::write(&config, r#"{"detect":{"lane_switch":{"enabled":true}}}"#).expect("config");
+    let got = evaluate_shipped_with(
+        "lane-switches",
+        "data/delft-lane-changes/delft.jsonl",
+        "data/delft-lane-changes/lane_change_labels.jsonl",
+        &["--config", &s(&config)],
+    );
+    let c = &got["annotations"]["lane_switch"];
+    assert_eq!(c["truth"], 859, "the labelled lane changes of 12 trips");
+    let (p, r, chance) = (
+        c["precision"].as_f64().unwrap(),
+        c["recall"].as_f64().unwrap(),
+        c["chance"].as_f64().unwrap(),
+    );
+    assert!(
+        p >= 0.8 && r >= 0.25 && r > 1.5 * chance,
+        "P {p} R {r} chance {chance}"
+    );
 }
