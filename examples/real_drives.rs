@@ -97,8 +97,6 @@ fn event_recall(drives: &[RefDrive], setting: &str) {
     );
     println!("| reference | recall | chance level |");
     println!("|---|---|---|");
-    let accel_refs = |d: &RefDrive| speed_changes(d, 1.0);
-    let brake_refs = |d: &RefDrive| speed_changes(d, -1.0);
     // The longest drive (an interstate run whose logger reports an
     // acceleration or a brake every few hundred metres) weighs on these
     // two rows more than all others: each is also given without it.
@@ -110,21 +108,21 @@ fn event_recall(drives: &[RefDrive], setting: &str) {
         .iter()
         .filter(|d| d.trip.event_id() != longest)
         .collect();
-    for (what, refs, found) in [
+    let [accel, brake] = speed_change_recalls(&drives.iter().collect::<Vec<_>>());
+    let [accel_others, brake_others] = speed_change_recalls(&others);
+    for (what, all, without) in [
         (
             "accelerometer ≥ 1 m/s² with a speed gain ≥ 0.8 m/s within 6 s, found by an `accelerate`",
-            &accel_refs as &dyn Fn(&RefDrive) -> Vec<Reference>,
-            &is_accelerate as &dyn Fn(&Annotation) -> bool,
+            accel,
+            accel_others,
         ),
         (
             "accelerometer ≤ −1 m/s² with a speed loss ≥ 0.8 m/s within 6 s, found by a `brake` or `coast`",
-            &brake_refs,
-            &is_brake_or_coast,
+            brake,
+            brake_others,
         ),
     ] {
-        let all = recall(drives, refs, |a, _| found(a), found);
         println!("| {what} | {} |", all.cell());
-        let without = recall_of(&others, refs, |a, _| found(a), found);
         println!(
             "| the same without the longest drive, {longest} | {} |",
             without.cell()
@@ -159,21 +157,10 @@ fn obd_recall(drives: &[RefDrive], setting: &str) {
     );
     println!("| reference | recall | chance level |");
     println!("|---|---|---|");
-    let gains = recall(
-        drives,
-        |d| speed_changes(d, 1.0),
-        |a, _| is_accelerate(a),
-        is_accelerate,
-    );
+    let [gains, losses] = speed_change_recalls(&drives.iter().collect::<Vec<_>>());
     println!(
         "| OBD slope ≥ 1 m/s² with a speed gain ≥ 0.8 m/s within 6 s, found by an `accelerate` | {} |",
         gains.cell()
-    );
-    let losses = recall(
-        drives,
-        |d| speed_changes(d, -1.0),
-        |a, _| is_brake_or_coast(a),
-        is_brake_or_coast,
     );
     println!(
         "| OBD slope ≤ −1 m/s² with a speed loss ≥ 0.8 m/s within 6 s, found by a `brake` or `coast` | {} |",

@@ -328,6 +328,25 @@ pub fn speed_changes(d: &RefDrive, sign: f64) -> Vec<Reference> {
         .collect()
 }
 
+/// The accelerations of `drives`' reference rows found by an `accelerate`,
+/// and their brakes found by a `brake` or `coast`.
+pub fn speed_change_recalls(drives: &[&RefDrive]) -> [Recall; 2] {
+    [
+        recall_of(
+            drives,
+            |d| speed_changes(d, 1.0),
+            |a, _| is_accelerate(a),
+            is_accelerate,
+        ),
+        recall_of(
+            drives,
+            |d| speed_changes(d, -1.0),
+            |a, _| is_brake_or_coast(a),
+            is_brake_or_coast,
+        ),
+    ]
+}
+
 /// An `accelerate` annotation.
 pub fn is_accelerate(a: &Annotation) -> bool {
     a.kind == ACCELERATE

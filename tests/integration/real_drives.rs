@@ -10,9 +10,8 @@
 mod references;
 
 use references::{
-    HARD_SCORES, RefDrive, gyro_curve_recall, gyro_turn_recall, is_accelerate, is_brake_or_coast,
-    nds_drives, obd_drives, recall, scored_trips, scores_and_ratings, spearman, speed_changes,
-    turns_on_gyro_bend,
+    HARD_SCORES, RefDrive, gyro_curve_recall, gyro_turn_recall, nds_drives, obd_drives,
+    scored_trips, scores_and_ratings, spearman, speed_change_recalls, turns_on_gyro_bend,
 };
 use tripscore::Config;
 
@@ -21,18 +20,7 @@ use tripscore::Config;
 /// `max_chance` of the drives' valid time (a blanket of annotations would
 /// find everything too).
 fn assert_found(drives: &[RefDrive], totals: (usize, usize), max_chance: f64) {
-    let accel = recall(
-        drives,
-        |d| speed_changes(d, 1.0),
-        |a, _| is_accelerate(a),
-        is_accelerate,
-    );
-    let brake = recall(
-        drives,
-        |d| speed_changes(d, -1.0),
-        |a, _| is_brake_or_coast(a),
-        is_brake_or_coast,
-    );
+    let [accel, brake] = speed_change_recalls(&drives.iter().collect::<Vec<_>>());
     assert_eq!((accel.total, brake.total), totals, "the references");
     for (what, r) in [("accelerations", &accel), ("brakes", &brake)] {
         assert!(r.share() >= 0.95, "{what}: {} of {}", r.found, r.total);
