@@ -23,14 +23,14 @@
 //!
 //! The drives, their reference events and recall are in
 //! `examples/common/references.rs`, which `tests/integration/real_drives.rs`
-//! shares to guard the accelerations, brakes, turns and curves found and
-//! the hard scores' ranking.
+//! shares to guard the accelerations, brakes, turns and curves found, the
+//! hard scores' ranking and the GPS latency.
 
 use std::collections::BTreeMap;
 
 use tripscore::detect::{Kinematics, SpeedSource};
 use tripscore::sim::coverage;
-use tripscore::{Annotation, AnnotationKind, Config, TripAnalysis, analyze};
+use tripscore::{Annotation, AnnotationKind, Config, analyze};
 
 #[path = "common/references.rs"]
 mod references;
@@ -210,28 +210,14 @@ fn latency(nds: &[RefDrive], config: &Config) {
     );
     println!("| signal | reference | at 0 ms | best shift | at the best shift |");
     println!("|---|---|---|---|---|");
-    let obd = rows_by_trip("data/ikhyd-obd/obd_speed.csv");
-    let ikhyd: Vec<(TripAnalysis, Vec<(f64, f64)>)> = trips_of("data/ikhyd-obd/ikhyd.jsonl")
-        .into_iter()
-        .map(|t| {
-            let a = analyze(&t, &config.detect);
-            let speeds = obd[t.event_id()]
-                .iter()
-                .map(|r| (r[0], r[1] / 3.6))
-                .collect();
-            (a, speeds)
-        })
-        .collect();
+    let ikhyd = obd_drives(config);
     let row = |label: &str, reference: &str, pairs_at: &dyn Fn(f64) -> Vec<(f64, f64)>| {
         let at = |shift: f64| {
             let p = pairs_at(shift);
             (pearson(&p), rms(&p))
         };
         let (c0, r0) = at(0.0);
-        let best = (-12..=12)
-            .map(|k| f64::from(k) * 250.0)
-            .max_by(|&a, &b| at(a).0.total_cmp(&at(b).0))
-            .expect("shifts");
+        let best = best_shift_ms(pairs_at);
         let (cb, rb) = at(best);
         println!(
             "| {label} | {reference} | r {c0:.3}, RMS {r0:.2} | {best:.0} ms | r {cb:.3}, RMS {rb:.2} |"
@@ -240,33 +226,10 @@ fn latency(nds: &[RefDrive], config: &Config) {
     row(
         "longitudinal acceleration (m/s²)",
         "ikhyd OBD speed, slope over ±1 s",
-        &|shift| {
-            let mut pairs = Vec::new();
-            for (a, speeds) in &ikhyd {
-                let kin = &a.kinematics;
-                for k in 0..kin.time_ms.len() {
-                    let t = ms(kin.time_ms[k]) - shift;
-                    let obd = (interp(speeds, t + 1000.0) - interp(speeds, t - 1000.0)) / 2.0;
-                    if obd.is_finite() && kin.accel_long_mps2[k].is_finite() {
-                        pairs.push((kin.accel_long_mps2[k], obd));
-                    }
-                }
-            }
-            pairs
-        },
+        &|shift| obd_accel_pairs(&ikhyd, shift),
     );
     row("speed (m/s)", "ikhyd OBD speed", &|shift| {
-        let mut pairs = Vec::new();
-        for (a, speeds) in &ikhyd {
-            let kin = &a.kinematics;
-            for k in 0..kin.time_ms.len() {
-                let obd = interp(speeds, ms(kin.time_ms[k]) - shift);
-                if obd.is_finite() && kin.speed_mps[k].is_finite() {
-                    pairs.push((kin.speed_mps[k], obd));
-                }
-            }
-        }
-        pairs
+        obd_speed_pairs(&ikhyd, shift)
     });
     let nds_row = |label: &str,
                    reference: &str,

@@ -68,6 +68,8 @@ pub struct RefDrive {
     pub trip: Trajectory,
     pub analysis: TripAnalysis,
     pub imu: Vec<(f64, f64, f64, f64)>,
+    /// The car's OBD speed as logged (Unix ms, m/s): ikhyd only.
+    pub obd_mps: Vec<(f64, f64)>,
 }
 
 impl RefDrive {
@@ -78,6 +80,7 @@ impl RefDrive {
             trip,
             analysis,
             imu,
+            obd_mps: Vec::new(),
         }
     }
 }
@@ -313,7 +316,10 @@ pub fn obd_drives(config: &Config) -> Vec<RefDrive> {
                     (v.is_finite() && slope.is_finite()).then_some((t, v, slope, f64::NAN))
                 })
                 .collect();
-            RefDrive::new(trip, imu, config)
+            RefDrive {
+                obd_mps: speeds,
+                ..RefDrive::new(trip, imu, config)
+            }
         })
         .collect()
 }
@@ -531,4 +537,52 @@ pub fn turns_on_gyro_bend(drives: &[RefDrive]) -> (u32, u32) {
         }
     }
     (on_bend, total)
+}
+
+/// tripscore's longitudinal acceleration against the OBD speed's slope
+/// over ±1 s at each fix of `drives` ([`obd_drives`]), the OBD taken
+/// `shift_ms` earlier than the fix: (tripscore, OBD) pairs, m/s².
+pub fn obd_accel_pairs(drives: &[RefDrive], shift_ms: f64) -> Vec<(f64, f64)> {
+    obd_pairs(
+        drives,
+        shift_ms,
+        |kin, k| kin.accel_long_mps2[k],
+        |obd, t| (interp(obd, t + 1000.0) - interp(obd, t - 1000.0)) / 2.0,
+    )
+}
+
+/// tripscore's speed against the OBD speed, as [`obd_accel_pairs`], m/s.
+pub fn obd_speed_pairs(drives: &[RefDrive], shift_ms: f64) -> Vec<(f64, f64)> {
+    obd_pairs(drives, shift_ms, |kin, k| kin.speed_mps[k], interp)
+}
+
+fn obd_pairs(
+    drives: &[RefDrive],
+    shift_ms: f64,
+    ours: impl Fn(&Kinematics, usize) -> f64,
+    theirs: impl Fn(&[(f64, f64)], f64) -> f64,
+) -> Vec<(f64, f64)> {
+    let mut pairs = Vec::new();
+    for d in drives {
+        let kin = &d.analysis.kinematics;
+        for k in 0..kin.time_ms.len() {
+            let (a, b) = (
+                ours(kin, k),
+                theirs(&d.obd_mps, ms(kin.time_ms[k]) - shift_ms),
+            );
+            if a.is_finite() && b.is_finite() {
+                pairs.push((a, b));
+            }
+        }
+    }
+    pairs
+}
+
+/// The shift of a reference against the GPS time stamps, −3 to 3 s in
+/// 250 ms steps, at which `pairs_at(shift)` correlates best, ms.
+pub fn best_shift_ms(pairs_at: impl Fn(f64) -> Vec<(f64, f64)>) -> f64 {
+    (-12..=12)
+        .map(|k| f64::from(k) * 250.0)
+        .max_by(|&a, &b| pearson(&pairs_at(a)).total_cmp(&pearson(&pairs_at(b))))
+        .expect("shifts")
 }

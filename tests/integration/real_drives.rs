@@ -10,8 +10,9 @@
 mod references;
 
 use references::{
-    HARD_SCORES, RefDrive, gyro_curve_recall, gyro_turn_recall, nds_drives, obd_drives,
-    scored_trips, scores_and_ratings, spearman, speed_change_recalls, turns_on_gyro_bend,
+    HARD_SCORES, RefDrive, best_shift_ms, gyro_curve_recall, gyro_turn_recall, nds_drives,
+    obd_accel_pairs, obd_drives, pearson, scored_trips, scores_and_ratings, spearman,
+    speed_change_recalls, turns_on_gyro_bend,
 };
 use tripscore::Config;
 
@@ -94,4 +95,20 @@ fn real_fast_turns_lie_on_a_gyro_bend() {
         f64::from(on_bend) >= 0.9 * f64::from(total),
         "{on_bend} of {total}"
     );
+}
+
+/// The GPS latency the pipeline assumes (`detect.timing.gps_latency_ms`)
+/// is what the ikhyd OBD speed measures: tripscore's longitudinal
+/// acceleration correlates best with the OBD speed's slope taken 750 ms
+/// earlier (r 0.885 at 0 ms, 0.943 there, when written).
+#[test]
+fn real_gps_latency_against_the_obd_speed() {
+    let config = Config::default();
+    let ikhyd = obd_drives(&config);
+    let best = best_shift_ms(|shift| obd_accel_pairs(&ikhyd, shift));
+    #[allow(clippy::cast_precision_loss, reason = "ms")]
+    let assumed = config.detect.timing.gps_latency_ms as f64;
+    assert!((best - assumed).abs() <= 250.0, "best shift {best} ms");
+    let r = pearson(&obd_accel_pairs(&ikhyd, best));
+    assert!(r >= 0.93, "r {r} at {best} ms");
 }
