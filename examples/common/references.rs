@@ -191,6 +191,8 @@ pub fn speed_change_mps(imu: &[(f64, f64, f64, f64)], r: &Reference) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Whether annotation `a` and reference `r` overlap, each widened by the
+/// tolerance.
 pub fn overlaps(a: &Annotation, r: &Reference) -> bool {
     #[allow(clippy::cast_precision_loss, reason = "ms")]
     let tol = TOLERANCE_MS as f64;
