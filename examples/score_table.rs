@@ -156,13 +156,13 @@ fn main() {
             x.hard_turn
         );
     }
-    let overalls = drivers.map(|(_, sim)| trip_overalls(&sim, AUC_TRIPS));
+    let [calm, default, aggressive] = drivers.map(|(_, sim)| trip_overalls(&sim, AUC_TRIPS));
     println!();
     println!(
         "| per trip ({AUC_TRIPS} simulated trips each) | AUC of `overall`: the driver's trip above an aggressive one's |"
     );
     println!("|---|---|");
-    for (k, (name, _)) in drivers.iter().take(2).enumerate() {
-        println!("| {name} | {:.3} |", auc(&overalls[k], &overalls[2]));
+    for ((name, _), trips) in drivers.iter().zip([calm, default]) {
+        println!("| {name} | {:.3} |", auc(&trips, &aggressive));
     }
 }

@@ -40,7 +40,8 @@ RANDOM_WINDOWS = 1000
 
 
 def lane_switches():
-    """{event_id: [(start_ms, end_ms)]} of tripscore's lane switches."""
+    """{event_id: [(start_ms, end_ms)]} of tripscore's lane switches, and
+    {event_id: km} of the drives."""
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.json"
         config.write_text('{"detect":{"lane_switch":{"enabled":true}}}')
@@ -50,14 +51,15 @@ def lane_switches():
              "--config", config, NDS / "nds.jsonl", "-o", out],
             check=True,
         )
-        found = defaultdict(list)
+        found, km = defaultdict(list), {}
         for line in out.open():
             trip = json.loads(line)
+            km[trip["event_id"]] = trip["distance"] / 1000
             for a in trip.get("behavior_annotations", []):
                 if a.get("maneuver") == "lane_switch":
                     found[trip["event_id"]].append(
                         (epoch_ms(a["start"]), epoch_ms(a["end"])))
-        return found
+        return found, km
 
 
 def epoch_ms(text):
@@ -89,10 +91,10 @@ def sideways_m(yaw, speed, start_ms, end_ms):
     return abs(offset)
 
 
-def summary(name, values):
+def summary(name, values, per_km="—"):
     v = sorted(values)
     n = len(v)
-    print(f"| {name} | {n} | {v[n // 4]:.2f} / {v[n // 2]:.2f} / {v[3 * n // 4]:.2f} "
+    print(f"| {name} | {n} | {per_km} | {v[n // 4]:.2f} / {v[n // 2]:.2f} / {v[3 * n // 4]:.2f} "
           f"| {sum(x >= 1 for x in v) / n:.2f} | {sum(x >= 2 for x in v) / n:.2f} |")
 
 
@@ -109,7 +111,8 @@ def main():
             for t, s in zip(trip["timestamps_ms"], trip["speeds_kmh"])
         }
     rows = []
-    for event_id, spans in sorted(lane_switches().items()):
+    found, km = lane_switches()
+    for event_id, spans in sorted(found.items()):
         for start, end in spans:
             m = sideways_m(yaw[event_id], speed[event_id], start, end)
             if m is not None:
@@ -123,10 +126,14 @@ def main():
         m = sideways_m(yaw[event_id], speed[event_id], start, start + rng.choice(rows)[1])
         if m is not None:
             chance.append(m)
-    print("| windows | n | gyro sideways offset, m: 25th / 50th / 75th percentile | ≥ 1 m | ≥ 2 m |")
-    print("|---|---|---|---|---|")
-    summary("lane switches, motorway (nds-30)", [m for e, _, m in rows if e == "nds-30"])
-    summary("lane switches, other drives", [m for e, _, m in rows if e != "nds-30"])
+    print("| windows | n | a km | gyro sideways offset, m: 25th / 50th / 75th percentile "
+          "| ≥ 1 m | ≥ 2 m |")
+    print("|---|---|---|---|---|---|")
+    for name, motorway in [("motorway (nds-30)", True), ("other drives", False)]:
+        drives = [e for e in km if (e == "nds-30") == motorway]
+        n = sum(len(found[e]) for e in drives)
+        summary(f"lane switches, {name}", [m for e, _, m in rows if e in drives],
+                f"{n / sum(km[e] for e in drives):.2f} ({n} in {sum(km[e] for e in drives):.0f} km)")
     summary("random stretches at ≥ 50 km/h", chance)
 
 
