@@ -275,13 +275,7 @@ fn kind_coverage(config: &Config) {
     println!("| kind | median share of a trip's valid time | largest | trips over half |");
     println!("|---|---|---|---|");
     let mut all = Vec::new();
-    for rel in [
-        "data/driveplotr-nds/nds.jsonl",
-        "data/ndsbr/ndsbr.jsonl",
-        "data/ikhyd-obd/ikhyd.jsonl",
-        "data/delft-lane-changes/delft.jsonl",
-        "data/barefoot-munich/x0001-001.jsonl",
-    ] {
+    for rel in REAL_TRIP_FILES {
         for t in trips_of(rel) {
             all.push(analyze(&t, &config.detect));
         }

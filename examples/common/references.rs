@@ -18,6 +18,16 @@ use tripscore::{
 /// inertial sensors by about a second).
 pub const TOLERANCE_MS: i64 = 3000;
 
+/// Every shipped file of real trips (JSONL, from the crate root): the
+/// drives with references and those without.
+pub const REAL_TRIP_FILES: [&str; 5] = [
+    "data/driveplotr-nds/nds.jsonl",
+    "data/ndsbr/ndsbr.jsonl",
+    "data/ikhyd-obd/ikhyd.jsonl",
+    "data/delft-lane-changes/delft.jsonl",
+    "data/barefoot-munich/x0001-001.jsonl",
+];
+
 /// The text of a shipped file, `rel` from the crate root.
 pub fn read(rel: &str) -> String {
     std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))).expect(rel)

@@ -50,14 +50,7 @@ fn score(
     let reader = StreamReader::try_new(Cursor::new(data), None).map_err(|e| e.to_string())?;
     let trips = ArrowTrips::new(reader, "table");
     let template = template_line(config, options, false).map_err(|e| e.to_string())?;
-    let parts: Vec<&str> = [
-        (options.annotations, "behavior_annotations"),
-        (options.explain, "explanation"),
-        (options.trajectory, "trajectory"),
-    ]
-    .iter()
-    .filter_map(|(on, part)| on.then_some(*part))
-    .collect();
+    let parts = options.json_parts();
     let mut table = ScoreColumns::new(&template, &parts);
     let batch_options = BatchOptions {
         threads,

@@ -57,14 +57,7 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         }
         let template =
             tripscore::output::template_line(&config, options, args.batch.map.is_some())?;
-        let parts: Vec<&str> = [
-            (options.annotations, "behavior_annotations"),
-            (options.explain, "explanation"),
-            (options.trajectory, "trajectory"),
-        ]
-        .iter()
-        .filter_map(|(on, part)| on.then_some(*part))
-        .collect();
+        let parts = options.json_parts();
         let mut out = super::parquet_out::ParquetLines::create(path, &template, &parts)?;
         let layout = out.layout();
         // Each record flattened into its row on the workers: no JSON between.

@@ -21,6 +21,30 @@ pub struct RecordOptions {
     pub explain: bool,
 }
 
+impl RecordOptions {
+    /// The optional parts these options add to a line, by their keys
+    /// (`behavior_annotations`, `explanation`, `trajectory`, in that
+    /// order): the JSON text columns of a score table (`ScoreColumns::new`,
+    /// feature `parquet`).
+    ///
+    /// ```
+    /// use tripscore::output::RecordOptions;
+    /// let options = RecordOptions { annotations: true, explain: true, ..RecordOptions::default() };
+    /// assert_eq!(options.json_parts(), ["behavior_annotations", "explanation"]);
+    /// ```
+    #[must_use]
+    pub fn json_parts(self) -> Vec<&'static str> {
+        [
+            (self.annotations, "behavior_annotations"),
+            (self.explain, "explanation"),
+            (self.trajectory, "trajectory"),
+        ]
+        .into_iter()
+        .filter_map(|(on, part)| on.then_some(part))
+        .collect()
+    }
+}
+
 /// One result line: the Transport event (`"type": "Transport"`) and what was
 /// asked for, plus the cleaning report as `data_quality`.
 ///

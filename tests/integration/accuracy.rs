@@ -2,6 +2,7 @@
 //! (A regression guard on a small set; the published numbers come from
 //! `cargo run --release --example accuracy`.)
 
+use crate::real_drives::references::{REAL_TRIP_FILES, trips_of};
 use tripscore::api::Maneuver;
 use tripscore::sim::{coverage, evaluate_simulated, evaluate_trip};
 use tripscore::{
@@ -96,16 +97,8 @@ fn chance_level_grows_with_the_tolerance_up_to_the_whole_valid_time() {
 fn no_annotation_kind_covers_half_of_a_trips_driving_time() {
     use tripscore::sim::coverage;
     let mut analyses = Vec::new();
-    for rel in [
-        "data/driveplotr-nds/nds.jsonl",
-        "data/ndsbr/ndsbr.jsonl",
-        "data/ikhyd-obd/ikhyd.jsonl",
-        "data/delft-lane-changes/delft.jsonl",
-        "data/barefoot-munich/x0001-001.jsonl",
-    ] {
-        let text = std::fs::read_to_string(crate::util::fixture(rel)).unwrap();
-        for line in text.lines() {
-            let t = Trajectory::try_from(parse_line(line).unwrap()).unwrap();
+    for rel in REAL_TRIP_FILES {
+        for t in trips_of(rel) {
             analyses.push((
                 t.event_id().to_owned(),
                 analyze(&t, &DetectConfig::default()),

@@ -7,7 +7,7 @@
 
 #[allow(dead_code, reason = "the example uses the rest")]
 #[path = "../../examples/common/references.rs"]
-mod references;
+pub(crate) mod references;
 
 use references::{
     HARD_SCORES, RefDrive, best_shift_ms, gyro_curve_recall, gyro_turn_recall, nds_drives,
