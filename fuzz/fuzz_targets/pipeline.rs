@@ -58,20 +58,8 @@ fuzz_target!(|trip: Trip| {
     };
     if let Some(r) = trip_record(&trajectory, &Config::default(), options) {
         let s = r.behavior_scores;
-        for v in [
-            s.overall,
-            s.smooth,
-            s.legal,
-            s.anticipative,
-            s.hard_accel,
-            s.hard_brake,
-            s.hard_events,
-            s.hard_turn,
-            s.legal_v2,
-            s.smooth_v2,
-            s.anticipative_v2,
-        ] {
-            assert!(v == -1.0 || (0.0..=1.0).contains(&v), "score {v}");
+        for (name, v) in s.named() {
+            assert!(v == -1.0 || (0.0..=1.0).contains(&v), "{name} {v}");
         }
         assert!(r.event.distance.is_finite());
     }

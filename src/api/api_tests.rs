@@ -43,3 +43,42 @@ fn not_available_scores_print_as_minus_one() {
     );
     assert!(!json.contains("focus"));
 }
+
+#[test]
+fn named_scores_are_the_written_keys_in_order() {
+    // Values the line writes as they are (2 decimals, `overall` 3).
+    let mut s = CarBehaviorScores {
+        overall: 0.512,
+        smooth: 0.25,
+        legal: 0.75,
+        anticipative: -1.0,
+        focus: None,
+        mounted: None,
+        hard_accel: 0.12,
+        hard_brake: 0.38,
+        hard_events: 0.62,
+        hard_turn: 0.88,
+        legal_v2: 0.0,
+        smooth_v2: 1.0,
+        anticipative_v2: 0.55,
+    };
+    for (focus, mounted) in [(None, None), (Some(0.25), Some(0.5)), (Some(-1.0), None)] {
+        (s.focus, s.mounted) = (focus, mounted);
+        let text = serde_json::to_string(&s).unwrap();
+        let written: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&text).unwrap();
+        let mut written: Vec<(String, f64)> = written
+            .into_iter()
+            .filter(|(k, _)| k != "type")
+            .map(|(k, v)| (k, v.as_f64().unwrap()))
+            .collect();
+        // In the order the line writes them.
+        written.sort_by_key(|(k, _)| text.find(&format!("\"{k}\":")).unwrap());
+        let named: Vec<(String, f64)> = s
+            .named()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        assert_eq!(named, written);
+    }
+}

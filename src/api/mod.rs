@@ -220,6 +220,46 @@ pub struct CarBehaviorScores {
     pub anticipative_v2: f64,
 }
 
+impl CarBehaviorScores {
+    /// Every score the set carries, by its API name, in the API's order
+    /// (`focus` and `mounted` only when present): for what holds of every
+    /// score, such as its range.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use tripscore::{Config, trip_record, parse_line, RecordOptions, Trajectory};
+    /// let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/ndsbr/ndsbr.jsonl"))?;
+    /// let trip = Trajectory::try_from(parse_line(line.lines().next().unwrap())?)?;
+    /// let record = trip_record(&trip, &Config::default(), RecordOptions::default()).unwrap();
+    /// for (name, score) in record.behavior_scores.named() {
+    ///     assert!(score == -1.0 || (0.0..=1.0).contains(&score), "{name} {score}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn named(&self) -> Vec<(&'static str, f64)> {
+        let mut all = vec![
+            ("overall", self.overall),
+            ("smooth", self.smooth),
+            ("legal", self.legal),
+            ("anticipative", self.anticipative),
+        ];
+        all.extend(self.focus.map(|v| ("focus", v)));
+        all.extend(self.mounted.map(|v| ("mounted", v)));
+        all.extend([
+            ("hard_accel", self.hard_accel),
+            ("hard_brake", self.hard_brake),
+            ("hard_events", self.hard_events),
+            ("hard_turn", self.hard_turn),
+            ("legal_v2", self.legal_v2),
+            ("smooth_v2", self.smooth_v2),
+            ("anticipative_v2", self.anticipative_v2),
+        ]);
+        all
+    }
+}
+
 /// Scores of one time window: every zone, all zones pooled, and the zone mean.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename = "ZoneCarBehaviorScores")]

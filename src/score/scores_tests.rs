@@ -76,24 +76,9 @@ fn zone_features() -> impl Strategy<Value = ZoneFeatures> {
 }
 
 fn in_range(s: &CarBehaviorScores) -> bool {
-    let ok = |v: f64| v == NOT_AVAILABLE || (0.0..=1.0).contains(&v);
-    [
-        s.overall,
-        s.smooth,
-        s.legal,
-        s.anticipative,
-        s.hard_accel,
-        s.hard_brake,
-        s.hard_events,
-        s.hard_turn,
-        s.legal_v2,
-        s.smooth_v2,
-        s.anticipative_v2,
-        s.focus.unwrap_or(0.0),
-        s.mounted.unwrap_or(0.0),
-    ]
-    .into_iter()
-    .all(ok)
+    s.named()
+        .into_iter()
+        .all(|(_, v)| v == NOT_AVAILABLE || (0.0..=1.0).contains(&v))
 }
 
 fn never_raises(before: f64, after: f64) -> bool {

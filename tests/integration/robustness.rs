@@ -70,9 +70,8 @@ proptest! {
         let options = RecordOptions { annotations: true, trajectory: true, explain: true };
         let Some(record) = trip_record(&trip, &Config::default(), options) else { return Ok(()) };
         let s = &record.behavior_scores;
-        for v in [s.overall, s.smooth, s.legal, s.anticipative, s.hard_accel, s.hard_brake, s.hard_events,
-                  s.hard_turn, s.legal_v2, s.smooth_v2, s.anticipative_v2, s.focus.unwrap_or(0.0), s.mounted.unwrap_or(0.0)] {
-            prop_assert!(v == -1.0 || (0.0..=1.0).contains(&v), "score {v}");
+        for (name, v) in s.named() {
+            prop_assert!(v == -1.0 || (0.0..=1.0).contains(&v), "{name} {v}");
         }
         prop_assert!(record.event.distance.is_finite() && record.event.distance >= 0.0);
         // serde_json writes a non-finite float as null: there must be none.
