@@ -228,8 +228,8 @@ impl CarBehaviorScores {
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use tripscore::{Config, trip_record, parse_line, RecordOptions, Trajectory};
-    /// let line = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/ndsbr/ndsbr.jsonl"))?;
-    /// let trip = Trajectory::try_from(parse_line(line.lines().next().unwrap())?)?;
+    /// let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/ndsbr/ndsbr.jsonl"))?;
+    /// let trip = Trajectory::try_from(parse_line(text.lines().next().unwrap())?)?;
     /// let record = trip_record(&trip, &Config::default(), RecordOptions::default()).unwrap();
     /// for (name, score) in record.behavior_scores.named() {
     ///     assert!(score == -1.0 || (0.0..=1.0).contains(&score), "{name} {score}");
