@@ -95,7 +95,6 @@ fn chance_level_grows_with_the_tolerance_up_to_the_whole_valid_time() {
 
 #[test]
 fn no_annotation_kind_covers_half_of_a_trips_driving_time() {
-    use tripscore::sim::coverage;
     let mut analyses = Vec::new();
     for rel in REAL_TRIP_FILES {
         for t in trips_of(rel) {
