@@ -5,7 +5,7 @@
 //! --default` prints it tries other settings).
 
 use tripscore::detect::{Estimator, SpeedSource};
-use tripscore::sim::{Evaluation, NoiseConfig, coverage, evaluate_simulated};
+use tripscore::sim::{Evaluation, NoiseConfig, coverage, evaluate_simulated, nearest_rank};
 use tripscore::{Config, DetectConfig, SimConfig};
 
 fn row(label: &str, ev: &Evaluation) {
@@ -508,13 +508,7 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
         }
         ratios.sort_by(f64::total_cmp);
         at_hard.sort_by(f64::total_cmp);
-        #[allow(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "a few hundred turns"
-        )]
-        let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+        let q = |p: f64| nearest_rank(&ratios, p).unwrap_or(f64::NAN);
         let span = match (at_hard.first(), at_hard.last()) {
             (Some(lo), Some(hi)) => format!("{lo:.1}–{hi:.1} m/s²"),
             _ => "–".to_owned(),

@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use tripscore::detect::{Kinematics, SpeedSource};
-use tripscore::sim::coverage;
+use tripscore::sim::{coverage, nearest_rank};
 use tripscore::{Annotation, AnnotationKind, Config, analyze};
 
 #[path = "common/references.rs"]
@@ -78,16 +78,7 @@ fn spearman_interval(x: &[f64], y: &[f64]) -> (f64, f64) {
         })
         .collect();
     found.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss,
-            reason = "a position in a short list"
-        )]
-        let k = ((found.len() - 1) as f64 * q).round() as usize;
-        found[k]
-    };
+    let at = |q: f64| nearest_rank(&found, q).unwrap_or(f64::NAN);
     (at(0.05), at(0.95))
 }
 
@@ -425,13 +416,7 @@ fn road_curves(config: &Config) {
         f64::from(on_bend) / f64::from(fast_turns.max(1))
     );
     hard_ratios.sort_by(f64::total_cmp);
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss,
-        reason = "a position in a short list"
-    )]
-    let at = |q: f64| hard_ratios[((hard_ratios.len() - 1) as f64 * q).round() as usize];
+    let at = |q: f64| nearest_rank(&hard_ratios, q).unwrap_or(f64::NAN);
     if !hard_ratios.is_empty() {
         println!(
             "The road's hard curves (its yaw rate × speed ≥ {hard_mps2} m/s²; the largest {road_top_mps2:.1}): {}, read by the same-way turn at {:.2} of the road's peak (median; 10th–90th percentile {:.2}–{:.2}).",

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
-use tripscore::sim::{Counts, Evaluation, TripLabels, judge_labelled};
+use tripscore::sim::{Counts, Evaluation, TripLabels, judge_labelled, nearest_rank};
 use tripscore::{BatchSummary, ErrorKind, InputError, run_batch};
 
 use clap::Args;
@@ -109,15 +109,11 @@ struct Totals {
 
 /// The median and 10th and 90th percentiles of `sorted` (nearest rank).
 fn quantiles(sorted: &[f64]) -> Option<(f64, f64, f64)> {
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss,
-        reason = "an index into a non-empty slice"
-    )]
-    let at =
-        |q: f64| sorted[((q * (sorted.len() - 1) as f64).round() as usize).min(sorted.len() - 1)];
-    (!sorted.is_empty()).then(|| (at(0.5), at(0.1), at(0.9)))
+    Some((
+        nearest_rank(sorted, 0.5)?,
+        nearest_rank(sorted, 0.1)?,
+        nearest_rank(sorted, 0.9)?,
+    ))
 }
 
 fn peaks_json(ratios: &BTreeMap<&'static str, Vec<f64>>) -> Value {

@@ -283,6 +283,33 @@ pub fn coverage(
     (covered_ms(&spans, picked, tolerance_ms), observed_ms)
 }
 
+/// The nearest-rank `q`-quantile of `sorted` (ascending): the element at
+/// position round(q · (len − 1)), the last for q above 1 and the first for
+/// q below 0 or NaN; `None` when `sorted` is empty. The one rule behind
+/// every spread this crate prints (`tripscore evaluate`'s peak ratios, the
+/// accuracy tables' percentiles).
+///
+/// # Example
+/// ```
+/// use tripscore::sim::nearest_rank;
+/// let sorted = [0.5, 0.8, 0.9, 1.0, 1.2];
+/// assert_eq!(nearest_rank(&sorted, 0.5), Some(0.9));
+/// assert_eq!(nearest_rank(&sorted, 0.9), Some(1.2)); // position 3.6 rounds to 4
+/// assert_eq!(nearest_rank(&[], 0.5), None);
+/// ```
+#[must_use]
+pub fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a position in a slice: the cast saturates at 0 and the bound caps it"
+    )]
+    let k = ((q * last as f64).round() as usize).min(last);
+    Some(sorted[k])
+}
+
 /// The valid sections of an analysed trip as (first, last) fix times, ms.
 fn valid_spans(analysis: &TripAnalysis) -> Vec<(i64, i64)> {
     let kin = &analysis.kinematics;
@@ -659,4 +686,40 @@ pub fn score_simulated_driver(sim: &SimConfig, trips: u64, config: &Config) -> C
         || score_window(&Features::default(), &config.score).all,
         |(_, u)| u.scores.past.all,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A quantile is one of the values, the first at 0 and the last at
+        /// 1, and never falls as `q` grows.
+        #[test]
+        fn nearest_rank_is_a_value_monotone_in_q(
+            mut values in prop::collection::vec(-1e6_f64..1e6, 1..40),
+            q1 in -0.5_f64..1.5,
+            q2 in -0.5_f64..1.5,
+        ) {
+            values.sort_by(f64::total_cmp);
+            let (lo, hi) = (q1.min(q2), q1.max(q2));
+            let (a, b) = (nearest_rank(&values, lo).unwrap(), nearest_rank(&values, hi).unwrap());
+            prop_assert!(values.contains(&a) && values.contains(&b));
+            prop_assert!(a <= b);
+            prop_assert_eq!(nearest_rank(&values, 0.0), values.first().copied());
+            prop_assert_eq!(nearest_rank(&values, 1.0), values.last().copied());
+        }
+    }
+
+    #[test]
+    fn nearest_rank_rounds_the_position_and_is_none_when_empty() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        // Positions 0.3, 1.5 (rounds away from zero), 2.7.
+        assert_eq!(nearest_rank(&v, 0.1), Some(1.0));
+        assert_eq!(nearest_rank(&v, 0.5), Some(3.0));
+        assert_eq!(nearest_rank(&v, 0.9), Some(4.0));
+        assert_eq!(nearest_rank(&v, f64::NAN), Some(1.0));
+        assert_eq!(nearest_rank(&[], 0.5), None);
+    }
 }

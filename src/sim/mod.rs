@@ -15,7 +15,8 @@ mod simulate;
 
 pub use self::evaluate::{
     Counts, Detection, Evaluation, Judgement, Mismatches, PeakPair, SignalErrors, coverage,
-    evaluate_labelled, evaluate_simulated, evaluate_trip, judge_labelled, score_simulated_driver,
+    evaluate_labelled, evaluate_simulated, evaluate_trip, judge_labelled, nearest_rank,
+    score_simulated_driver,
 };
 pub use self::labels::{LabelledManeuver, TripLabels};
 pub use self::simulate::{
