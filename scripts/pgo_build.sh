@@ -3,11 +3,11 @@
 # lays out and inlines the code by how often each branch ran on a training
 # workload. Same source, same output (the script checks it byte for byte
 # against the plain release build); faster on the input forms with
-# per-fix channels (docs/PERFORMANCE.md, "Profile-guided build").
+# per-fix channels (docs/PERFORMANCE.md, step 106).
 #
-# Training: `tripscore score -j 1` on simulated trips in the four input
-# forms (seeds 101-104, not scripts/throughput.sh's 7, so its files are not
-# trained on) and on the shipped real drives in data/. Needs the LLVM tools
+# Training: `tripscore score -j 1` on simulated trips in scripts/throughput.sh's
+# four input forms and without speeds (seeds 101-104, not that script's 7,
+# so its files are not trained on) and on the shipped real drives in data/. Needs the LLVM tools
 # of the Rust toolchain: `rustup component add llvm-tools`.
 #
 # Usage: scripts/pgo_build.sh   -> target/pgo/<host>/release/tripscore
@@ -20,10 +20,10 @@ work=$PWD/target/pgo
 rm -rf "$work/raw" "$work/train"
 mkdir -p "$work/raw" "$work/train"
 
-# With --target, RUSTFLAGS reach only the target's code: build scripts and
-# proc macros are neither instrumented nor optimised by the profile.
 cargo build --release --quiet
 plain=target/release/tripscore
+# With --target, RUSTFLAGS reach only the target's code: build scripts and
+# proc macros are neither instrumented nor optimised by the profile.
 CARGO_TARGET_DIR="$work" RUSTFLAGS="-Cprofile-generate=$work/raw" \
   cargo build --release --quiet --bin tripscore --target "$host"
 cp "$work/$host/release/tripscore" "$work/train/tripscore-instrumented"
@@ -46,7 +46,7 @@ CARGO_TARGET_DIR="$work" RUSTFLAGS="-Cprofile-use=$work/tripscore.profdata" \
   cargo build --release --quiet --bin tripscore --target "$host"
 pgo=$work/$host/release/tripscore
 
-# The profile changes code layout, never results.
+# The profile changes code layout, never results: checked.
 for f in "${inputs[@]}"; do
   "$plain" score "$f" --annotations --explain -o "$t/plain.out" -q
   "$pgo" score "$f" --annotations --explain -o "$t/pgo.out" -q
