@@ -13,6 +13,9 @@ simplified (fixed thresholds, no turn or brake fits, no zones).
                                    # `precision`, `timestamps_ms`), e.g.
                                    # scripts/throughput.sh's unknown-key file
 
+TRIPSCORE_BIN=PATH times that binary instead of target/release/tripscore
+(e.g. scripts/pgo_build.sh's).
+
 It writes its own synthetic trips (1 Hz, about 1,065 fixes each, compact
 form: `encoded` + `timestamps_ms` + an unknown `trip_id` key), then times
 `tripscore score -j THREADS` and the peer on them, interleaved, best of
@@ -20,6 +23,7 @@ three each (the machine is shared), and prints points/s and the ratio — a
 ratio from one run is the stable figure. Needs numpy and a release build.
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -217,7 +221,7 @@ def compare(path, trips, points, threads):
     """Times tripscore and the peer on `path` (`trips` records, `points`
     fixes), interleaved, best of three each, and prints both rates and the
     ratio."""
-    binary = ROOT / "target" / "release" / "tripscore"
+    binary = os.environ.get("TRIPSCORE_BIN") or ROOT / "target" / "release" / "tripscore"
     best = {"tripscore": float("inf"), "numpy peer": float("inf")}
     for _ in range(3):
         best["tripscore"] = min(best["tripscore"], timed(

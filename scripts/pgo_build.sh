@@ -23,7 +23,11 @@ mkdir -p "$work/raw" "$work/train"
 cargo build --release --quiet
 plain=target/release/tripscore
 # With --target, RUSTFLAGS reach only the target's code: build scripts and
-# proc macros are neither instrumented nor optimised by the profile.
+# proc macros are neither instrumented nor optimised by the profile. Both
+# builds are one fat-LTO unit: with the profile that took another 1.1-1.7 %
+# of the instructions off (without it, LTO alone was no gain:
+# docs/PERFORMANCE.md, "Tried and dropped").
+export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 CARGO_TARGET_DIR="$work" RUSTFLAGS="-Cprofile-generate=$work/raw" \
   cargo build --release --quiet --bin tripscore --target "$host"
 cp "$work/$host/release/tripscore" "$work/train/tripscore-instrumented"
