@@ -7,8 +7,8 @@
 #
 # Training: `tripscore score -j 1` on simulated trips in scripts/throughput.sh's
 # four input forms and without speeds (seeds 101-104, not that script's 7,
-# so its files are not trained on) and on the shipped real drives in data/. Needs the LLVM tools
-# of the Rust toolchain: `rustup component add llvm-tools`.
+# so its files are not trained on) and on the shipped real drives in data/.
+# Needs the LLVM tools of the Rust toolchain: `rustup component add llvm-tools`.
 #
 # Usage: scripts/pgo_build.sh   -> target/pgo/<host>/release/tripscore
 set -euo pipefail
@@ -25,7 +25,7 @@ plain=target/release/tripscore
 # With --target, RUSTFLAGS reach only the target's code: build scripts and
 # proc macros are neither instrumented nor optimised by the profile. Both
 # builds are one fat-LTO unit: with the profile that took another 1.1-1.7 %
-# of the instructions off (without it, LTO alone was no gain:
+# of the instructions off (without a profile LTO measured within noise:
 # docs/PERFORMANCE.md, "Tried and dropped").
 export CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
 CARGO_TARGET_DIR="$work" RUSTFLAGS="-Cprofile-generate=$work/raw" \
