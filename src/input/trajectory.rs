@@ -450,7 +450,7 @@ fn check_channel(
                 return Err(err(
                     TrajectoryErrorKind::Value,
                     layout.field(which, Some(i)),
-                    format!("{x} is not a finite number"),
+                    format!("{} is not a finite number", shown(x)),
                 ));
             }
             if x < 0.0 || (nonpositive_is_unknown && x == 0.0) {
@@ -459,7 +459,7 @@ fn check_channel(
                 return Err(err(
                     TrajectoryErrorKind::Value,
                     layout.field(which, Some(i)),
-                    format!("{x} {problem}"),
+                    format!("{} {problem}", shown(x)),
                 ));
             }
         }
@@ -469,6 +469,16 @@ fn check_channel(
     } else {
         Some(values)
     })
+}
+
+/// `x` as an error message shows it: as written for the magnitudes real
+/// data has, in exponent form far outside them (`1e300`, not 301 digits).
+fn shown(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Why a positive value of `which` cannot be physical, if it cannot.
@@ -598,14 +608,14 @@ fn check_coordinates(raw: &RawTrip) -> Result<(), TrajectoryError> {
             return Err(err(
                 TrajectoryErrorKind::Coordinate,
                 layout.field(Column::Latitude, Some(i)),
-                format!("latitude {lat} is outside [-90, 90]"),
+                format!("latitude {} is outside [-90, 90]", shown(lat)),
             ));
         }
         if !(-180.0..=180.0).contains(&lon) {
             return Err(err(
                 TrajectoryErrorKind::Coordinate,
                 layout.field(Column::Longitude, Some(i)),
-                format!("longitude {lon} is outside [-180, 180]"),
+                format!("longitude {} is outside [-180, 180]", shown(lon)),
             ));
         }
     }

@@ -51,6 +51,21 @@ fn out_of_range_and_non_finite_coordinates() {
 }
 
 #[test]
+fn extreme_values_are_shown_short_in_messages() {
+    let mut r = raw(3);
+    r.lat_deg[1] = -1e300;
+    let e = fails(r);
+    assert_eq!(e.message, "latitude -1e300 is outside [-90, 90]");
+    let mut r = raw(3);
+    r.lon_deg[0] = 181.5;
+    assert_eq!(fails(r).message, "longitude 181.5 is outside [-180, 180]");
+    assert_eq!(shown(1e-300), "1e-300");
+    assert_eq!(shown(0.0), "0");
+    assert_eq!(shown(f64::NAN), "NaN");
+    assert_eq!(shown(123_456.25), "123456.25");
+}
+
+#[test]
 fn equal_timestamps_and_seconds_for_millis() {
     let mut r = raw(3);
     r.time_ms = Some(vec![T0; 3]);
