@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Mutation run of the `tripscore score` command line (docs/ROBUSTNESS.md).
+
+Feeds the binary records made from the shipped data with random damage and
+checks the command line's promise for each batch: no panic, exit 0 or 1,
+exactly one output line per input record (JSONL: CSV and GPX records are
+found by the reader), every line valid JSON, every error naming a field (a
+syntax error: its position), and the same bytes with one and two threads.
+
+Three kinds of damage, each batch from its own seed:
+  bytes     bytes of JSONL lines overwritten, deleted, inserted or copied;
+  values    JSONL records parsed and their values replaced (types, extreme
+            numbers, truncated or shuffled arrays, odd timestamps);
+  csv, gpx  lines of the ndsbr CSV and the Munich GPX damaged.
+
+Usage: scripts/mutation_run.py [BATCHES] [RECORDS]   (default 20 150)
+Set TRIPSCORE_BIN to test another binary (default target/release/tripscore).
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+BIN = os.environ.get("TRIPSCORE_BIN", os.path.join(ROOT, "target/release/tripscore"))
+JSONL = ["data/ndsbr/ndsbr.jsonl", "data/ikhyd-obd/ikhyd.jsonl",
+         "data/barefoot-munich/x0001-001.jsonl", "data/driveplotr-nds/nds.jsonl"]
+VALUES = [None, 0, -0.0, -1, 1e308, -1e308, 1e-308, 2**63, -2**63, 2**53 + 1, 0.5, "",
+          "x", "2023-11-14T22:13:20Z", "1970-01-01T00:00:00+14:00", [], {}, True,
+          1e15, -1e15, 90.0, -90.0, 181.0, 1700000000000, 1700000000]
+TOKENS = [b"null", b"-", b"1e309", b"NaN", b'""', b"[]", b"{}", b'"\\u0000"', b"\xff",
+          b"-0", b"99999999999999999999", b",", b":", b'"', b"\\", b"1.", b".5", b"[", b"}"]
+
+
+def lines(path, n):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read().splitlines()[:n]
+
+
+def damage_bytes(rng, line):
+    b = bytearray(line.encode())
+    for _ in range(rng.randint(1, 6)):
+        p = rng.randrange(len(b)) if b else 0
+        op = rng.random()
+        if op < 0.3 and b:
+            b[p] = rng.randrange(256)
+        elif op < 0.5:
+            del b[p:p + rng.randint(1, 20)]
+        elif op < 0.8:
+            b[p:p] = rng.choice(TOKENS)
+        else:
+            q = rng.randrange(len(b)) if b else 0
+            b[p:p] = b[q:q + rng.randint(1, 40)]
+    return bytes(b).replace(b"\n", b" ")
+
+
+def damage_value(rng, o):
+    if isinstance(o, dict):
+        for k in list(o):
+            r = rng.random()
+            if r < 0.05:
+                del o[k]
+            elif r < 0.1:
+                o[k] = rng.choice(VALUES)
+            elif r < 0.3:
+                o[k] = damage_value(rng, o[k])
+        return o
+    if isinstance(o, list):
+        if o:
+            r = rng.random()
+            if r < 0.2:
+                del o[rng.randrange(len(o)):]
+            elif r < 0.3:
+                rng.shuffle(o)
+            elif r < 0.4:
+                i = rng.randrange(len(o))
+                o.insert(i, o[i])
+            else:
+                for _ in range(rng.randint(1, 5)):
+                    i = rng.randrange(len(o))
+                    o[i] = damage_value(rng, o[i]) if rng.random() < 0.7 else rng.choice(VALUES)
+        return o
+    if isinstance(o, bool) or o is None:
+        return rng.choice(VALUES)
+    if isinstance(o, (int, float)):
+        r = rng.random()
+        if r < 0.3:
+            return o * rng.choice([-1, 10, 1000, 1e6, 0.001])
+        if r < 0.6:
+            return o + rng.uniform(-1, 1) * abs(o or 1)
+        return rng.choice(VALUES)
+    if isinstance(o, str):
+        r = rng.random()
+        if r < 0.3:
+            return o[:rng.randrange(len(o) + 1)]
+        if r < 0.5:
+            return o + rng.choice(["Z", "+99:00", "\u00e9", "\u0000", ".123456789"])
+        return rng.choice(VALUES)
+    return o
+
+
+def damage_lines(rng, body, n):
+    toks = ["", ",", '"', "NaN", "-1e309", "1e300", "2019-13-45T99:99:99Z", "<", ">",
+            "</trkseg>", "<trkseg>", "&amp;", "&#0;", "\xff", "0", "-", "</time>"]
+    out = body[:]
+    for _ in range(n):
+        i = rng.randrange(len(out))
+        line, r = out[i], rng.random()
+        if r < 0.15:
+            del out[i]
+            continue
+        if r < 0.3:
+            out.insert(i, out[rng.randrange(len(out))])
+            continue
+        if line:
+            p = rng.randrange(len(line))
+            cut = rng.randint(0, 10) if r < 0.6 else 0
+            out[i] = line[:p] + rng.choice(toks) + line[p + cut:]
+    return "\n".join(out) + "\n"
+
+
+def batch(kind, seed, records):
+    rng = random.Random(seed)
+    if kind in ("bytes", "values"):
+        src = [l for path in JSONL for l in lines(path, 20)]
+        recs = []
+        for _ in range(records):
+            line = rng.choice(src)
+            if kind == "bytes":
+                recs.append(damage_bytes(rng, line))
+            else:
+                o = json.loads(line)
+                for _ in range(rng.randint(1, 4)):
+                    o = damage_value(rng, o)
+                recs.append(json.dumps(o).encode())
+        return ".jsonl", b"\n".join(recs) + b"\n", records
+    if kind == "csv":
+        body = lines("data/ndsbr/ndsbr.csv", 3000)
+        text = body[0] + "\n" + damage_lines(rng, body[1:], rng.randint(1, 30))
+    else:
+        text = damage_lines(rng, lines("data/barefoot-munich/x0001-001.gpx", 10**6),
+                            rng.randint(1, 4))
+    return "." + kind, text.encode("utf-8", "surrogateescape"), None
+
+
+def run(path, jobs):
+    p = subprocess.run([BIN, "score", path, "-j", str(jobs), "--annotations", "--explain",
+                        "--trajectory"], capture_output=True, timeout=600)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def main():
+    batches = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    records = int(sys.argv[2]) if len(sys.argv) > 2 else 150
+    failures, counts = 0, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("bytes", "values", "csv", "gpx"):
+            for seed in range(batches):
+                ext, data, want = batch(kind, seed, records)
+                path = os.path.join(tmp, f"{kind}-{seed}{ext}")
+                with open(path, "wb") as f:
+                    f.write(data)
+                rc, out, err = run(path, 1)
+                rc2, out2, _ = run(path, 2)
+                problems = []
+                if rc not in (0, 1) or "panicked" in err:
+                    problems.append(f"exit {rc}: {err[-300:]}")
+                if out != out2 or rc != rc2:
+                    problems.append("one and two threads differ")
+                rows = out.decode("utf-8").splitlines()
+                if want is not None and len(rows) != want:
+                    problems.append(f"{len(rows)} output lines for {want} records")
+                for row in rows:
+                    o = json.loads(row)
+                    e = o.get("error")
+                    # A syntax error names its position instead of a field.
+                    if e is not None and not (e.get("field") or e.get("kind") in
+                                              ("json", "csv", "gpx")):
+                        problems.append(f"an error without a field: {e}")
+                    counts[kind, e is None] = counts.get((kind, e is None), 0) + 1
+                if problems:
+                    failures += 1
+                    keep = os.path.join(ROOT, "target", f"mutation-{kind}-{seed}{ext}")
+                    with open(keep, "wb") as f:
+                        f.write(data)
+                    print(f"{kind} seed {seed}: {problems[:3]} (input kept: {keep})")
+    for kind in ("bytes", "values", "csv", "gpx"):
+        print(f"{kind}: {batches} batches, {counts.get((kind, True), 0)} results, "
+              f"{counts.get((kind, False), 0)} error records")
+    print("failures:", failures)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
