@@ -1,17 +1,25 @@
 #!/usr/bin/env python3
-"""Mutation run of the `tripscore score` command line (docs/ROBUSTNESS.md).
+"""Mutation run of the `tripscore` command line (docs/ROBUSTNESS.md).
 
 Feeds the binary records made from the shipped data with random damage and
-checks the command line's promise for each batch: no panic, exit 0 or 1,
-exactly one output line per input record (JSONL: CSV and GPX records are
-found by the reader), every line valid JSON, every error naming a field (a
-syntax error: its position), and the same bytes with one and two threads.
+checks the command line's promise for each batch: no panic, exit 0 or 1.
+For `score`: exactly one output line per input record (JSONL; CSV and GPX
+records are found by the reader), every line valid JSON, every error
+naming a field (a syntax error: its position), and the same bytes with one
+and two threads. For `aggregate`: each user written once, and the same
+bytes when every trip is spilled to shard files (`--memory-mib 0`). For
+`merge`: each user written once; a user out of order may stop it (exit 2,
+saying so), as its input is sorted shards.
 
-Three kinds of damage, each batch from its own seed:
-  bytes     bytes of JSONL lines overwritten, deleted, inserted or copied;
-  values    JSONL records parsed and their values replaced (types, extreme
-            numbers, truncated or shuffled arrays, odd timestamps);
-  csv, gpx  lines of the ndsbr CSV and the Munich GPX damaged.
+Kinds of batch, each from its own seed:
+  bytes      bytes of JSONL lines overwritten, deleted, inserted or copied;
+  values     JSONL records parsed and their values replaced (types, extreme
+             numbers, truncated or shuffled arrays, odd timestamps);
+  csv, gpx   lines of the ndsbr CSV and the Munich GPX damaged;
+  aggregate  the shipped drives' `score` lines, drawn at random and damaged
+             in their bytes or values;
+  merge      their users' `aggregate --partial` lines, in order, a third
+             of them damaged.
 
 Usage: scripts/mutation_run.py [BATCHES] [RECORDS]   (default 20 150)
 Set TRIPSCORE_BIN to test another binary (default target/release/tripscore).
@@ -146,10 +154,79 @@ def batch(kind, seed, records):
     return "." + kind, text.encode("utf-8", "surrogateescape"), None
 
 
-def run(path, jobs):
-    p = subprocess.run([BIN, "score", path, "-j", str(jobs), "--annotations", "--explain",
-                        "--trajectory"], capture_output=True, timeout=600)
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, timeout=600)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def damaged_lines(kind, seed, source, records):
+    """`records` lines of `source`, each damaged in its bytes or its values;
+    for `merge`, the lines in their order (sorted by user), a third damaged."""
+    rng = random.Random(seed)
+    recs = []
+    picks = source if kind == "merge" else [rng.choice(source) for _ in range(records)]
+    for line in picks:
+        if kind == "merge" and rng.random() < 2 / 3:
+            recs.append(line.encode())
+        elif rng.random() < 0.5:
+            recs.append(damage_bytes(rng, line))
+        else:
+            o = json.loads(line)
+            for _ in range(rng.randint(1, 3)):
+                o = damage_value(rng, o)
+            recs.append(json.dumps(o).encode())
+    return b"\n".join(recs) + b"\n"
+
+
+def check_score(path, want, counts, kind):
+    """`score` with one and two threads: a valid line per record, errors with a field."""
+    args = ["score", path, "--annotations", "--explain", "--trajectory", "-j"]
+    rc, out, err = run(*args, "1")
+    rc2, out2, _ = run(*args, "2")
+    problems = []
+    if rc not in (0, 1) or "panicked" in err:
+        problems.append(f"exit {rc}: {err[-300:]}")
+    if out != out2 or rc != rc2:
+        problems.append("one and two threads differ")
+    rows = out.decode("utf-8").splitlines()
+    if want is not None and len(rows) != want:
+        problems.append(f"{len(rows)} output lines for {want} records")
+    for row in rows:
+        e = json.loads(row).get("error")
+        # A syntax error names its position instead of a field.
+        if e is not None and not (e.get("field") or e.get("kind") in ("json", "csv", "gpx")):
+            problems.append(f"an error without a field: {e}")
+        counts[kind, e is None] = counts.get((kind, e is None), 0) + 1
+    return problems
+
+
+def check_users(args, counts, kind, spill=None):
+    """`aggregate` or `merge`: exit 0 or 1, a valid line per user; with
+    `spill`, the same bytes when every trip goes through shard files."""
+    rc, out, err = run(*args)
+    problems = []
+    # `merge` stops (exit 2) at a user out of order: its input is sorted
+    # shards, and going on could write a user twice.
+    out_of_order = rc == 2 and "not `aggregate --partial` output (sorted by user)" in err
+    if rc not in (0, 1) and not out_of_order or "panicked" in err:
+        problems.append(f"exit {rc}: {err[-300:]}")
+    if spill is not None:
+        rc2, out2, _ = run(*args, *spill)
+        if out != out2 or rc != rc2:
+            problems.append("spilled to shard files, the output differs")
+    users = [json.loads(row)["user_id"] for row in out.decode("utf-8").splitlines()]
+    if len(users) != len(set(users)):
+        problems.append("a user written twice")
+    counts[kind, True] = counts.get((kind, True), 0) + len(users)
+    path = args[-1]
+    reported = sum(1 for line in err.splitlines() if path + ":" in line)
+    counts[kind, False] = counts.get((kind, False), 0) + reported
+    counts[kind, "stopped"] = counts.get((kind, "stopped"), 0) + out_of_order
+    return problems
+
+
+KINDS = ("bytes", "values", "csv", "gpx", "aggregate", "merge")
+AS_OF = ["--as-of", "2030-01-01T00:00:00Z"]
 
 
 def main():
@@ -157,39 +234,45 @@ def main():
     records = int(sys.argv[2]) if len(sys.argv) > 2 else 150
     failures, counts = 0, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("bytes", "values", "csv", "gpx"):
+        # The scored trips and the users' partial aggregates of the shipped
+        # JSONL drives, the sources of the `aggregate` and `merge` batches.
+        _, scored, _ = run("score", "-q", *[os.path.join(ROOT, p) for p in JSONL])
+        scored_path = os.path.join(tmp, "scored.jsonl")
+        with open(scored_path, "wb") as f:
+            f.write(scored)
+        _, partial, _ = run("aggregate", "-q", "--partial", *AS_OF, scored_path)
+        sources = {"aggregate": scored.decode().splitlines(),
+                   "merge": partial.decode().splitlines()}
+        for kind in KINDS:
             for seed in range(batches):
-                ext, data, want = batch(kind, seed, records)
+                if kind in sources:
+                    ext, want = ".jsonl", None
+                    data = damaged_lines(kind, seed, sources[kind], records)
+                else:
+                    ext, data, want = batch(kind, seed, records)
                 path = os.path.join(tmp, f"{kind}-{seed}{ext}")
                 with open(path, "wb") as f:
                     f.write(data)
-                rc, out, err = run(path, 1)
-                rc2, out2, _ = run(path, 2)
-                problems = []
-                if rc not in (0, 1) or "panicked" in err:
-                    problems.append(f"exit {rc}: {err[-300:]}")
-                if out != out2 or rc != rc2:
-                    problems.append("one and two threads differ")
-                rows = out.decode("utf-8").splitlines()
-                if want is not None and len(rows) != want:
-                    problems.append(f"{len(rows)} output lines for {want} records")
-                for row in rows:
-                    o = json.loads(row)
-                    e = o.get("error")
-                    # A syntax error names its position instead of a field.
-                    if e is not None and not (e.get("field") or e.get("kind") in
-                                              ("json", "csv", "gpx")):
-                        problems.append(f"an error without a field: {e}")
-                    counts[kind, e is None] = counts.get((kind, e is None), 0) + 1
+                if kind == "aggregate":
+                    problems = check_users(["aggregate", *AS_OF, path], counts, kind,
+                                           spill=["--memory-mib", "0"])
+                elif kind == "merge":
+                    problems = check_users(["merge", path], counts, kind)
+                else:
+                    problems = check_score(path, want, counts, kind)
                 if problems:
                     failures += 1
                     keep = os.path.join(ROOT, "target", f"mutation-{kind}-{seed}{ext}")
                     with open(keep, "wb") as f:
                         f.write(data)
                     print(f"{kind} seed {seed}: {problems[:3]} (input kept: {keep})")
-    for kind in ("bytes", "values", "csv", "gpx"):
-        print(f"{kind}: {batches} batches, {counts.get((kind, True), 0)} results, "
-              f"{counts.get((kind, False), 0)} error records")
+    for kind in KINDS:
+        what = ("users written", "lines reported") if kind in ("aggregate", "merge") else (
+            "results", "error records")
+        stopped = counts.get((kind, "stopped"), 0)
+        print(f"{kind}: {batches} batches, {counts.get((kind, True), 0)} {what[0]}, "
+              f"{counts.get((kind, False), 0)} {what[1]}"
+              + (f", {stopped} stopped at a user out of order" if stopped else ""))
     print("failures:", failures)
     sys.exit(1 if failures else 0)
 
