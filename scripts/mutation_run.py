@@ -110,6 +110,17 @@ def damage_value(rng, o):
     return o
 
 
+def damage_record(rng, line, in_bytes, most_rounds):
+    """A JSONL line damaged in its bytes, or parsed and damaged in its
+    values 1 to `most_rounds` times."""
+    if in_bytes:
+        return damage_bytes(rng, line)
+    o = json.loads(line)
+    for _ in range(rng.randint(1, most_rounds)):
+        o = damage_value(rng, o)
+    return json.dumps(o).encode()
+
+
 def damage_lines(rng, body, n):
     toks = ["", ",", '"', "NaN", "-1e309", "1e300", "2019-13-45T99:99:99Z", "<", ">",
             "</trkseg>", "<trkseg>", "&amp;", "&#0;", "\xff", "0", "-", "</time>"]
@@ -136,14 +147,7 @@ def batch(kind, seed, records):
         src = [l for path in JSONL for l in lines(path, 20)]
         recs = []
         for _ in range(records):
-            line = rng.choice(src)
-            if kind == "bytes":
-                recs.append(damage_bytes(rng, line))
-            else:
-                o = json.loads(line)
-                for _ in range(rng.randint(1, 4)):
-                    o = damage_value(rng, o)
-                recs.append(json.dumps(o).encode())
+            recs.append(damage_record(rng, rng.choice(src), kind == "bytes", 4))
         return ".jsonl", b"\n".join(recs) + b"\n", records
     if kind == "csv":
         body = lines("data/ndsbr/ndsbr.csv", 3000)
@@ -168,13 +172,8 @@ def damaged_lines(kind, seed, source, records):
     for line in picks:
         if kind == "merge" and rng.random() < 2 / 3:
             recs.append(line.encode())
-        elif rng.random() < 0.5:
-            recs.append(damage_bytes(rng, line))
         else:
-            o = json.loads(line)
-            for _ in range(rng.randint(1, 3)):
-                o = damage_value(rng, o)
-            recs.append(json.dumps(o).encode())
+            recs.append(damage_record(rng, line, rng.random() < 0.5, 3))
     return b"\n".join(recs) + b"\n"
 
 
