@@ -133,6 +133,9 @@ struct Window {
     /// evaluation (worked out by [`Window::sampled`]).
     dt_s: Vec<f64>,
     s_tt: f64,
+    /// The fixes' east and north pairs with their least-squares line in
+    /// time taken out per axis (what [`detrend`] makes of them).
+    obs_m: Vec<f64>,
 }
 
 impl Window {
@@ -143,6 +146,11 @@ impl Window {
         let t_mean = self.t_s.iter().sum::<f64>() / n;
         self.dt_s = self.t_s.iter().map(|t| t - t_mean).collect();
         self.s_tt = self.dt_s.iter().map(|dt| dt * dt).sum();
+        self.obs_m.clear();
+        for (&x, &y) in self.x_m.iter().zip(&self.y_m) {
+            self.obs_m.extend([x, y]);
+        }
+        detrend(&self.dt_s, self.s_tt, &mut self.obs_m, -0.0);
         self.samples.clear();
         for k in 1..self.t_s.len() {
             let (t0, t1) = (self.t_s[k - 1], self.t_s[k]);
@@ -204,6 +212,7 @@ fn yaw_rates_rps(p: &Params, t_s: [f64; 2]) -> [f64; 2] {
 /// ∂ψ/∂c = −Θ·S′(u)/w, ∂ψ/∂w = −Θ·S′(u)·u/w, S′(u) = (1 + cos πu)/2 —
 /// one pass gives both, instead of five passes for finite differences.
 fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vector4<f64>>>) {
+    let p = &Vector4::new(0.0, p[1], p[2], p[3]);
     r.clear();
     r.reserve(2 * w.t_s.len());
     r.extend([w.x_m[0], w.y_m[0]]);
@@ -270,9 +279,34 @@ fn model(w: &Window, p: &Params, r: &mut Vec<f64>, mut jac: Option<&mut Vec<Vect
     // the Jacobian's columns the same way eliminates those four linear
     // parameters exactly (variable projection).
     detrend(&w.dt_s, w.s_tt, r, -0.0);
+    let (sin, cos) = best_rotation(&w.obs_m, r);
     if let Some(j) = jac {
         detrend(&w.dt_s, w.s_tt, j, Vector4::zeros());
+        for pair in j.chunks_exact_mut(2) {
+            let (e, n) = (pair[0], pair[1]);
+            pair[0] = e * cos + n * sin;
+            pair[1] = n * cos - e * sin;
+        }
     }
+}
+
+/// Rotates the model path (`obs − r`) by the heading offset that fits
+/// `obs` best and writes the residuals at it into `r`; (sin, cos) of it.
+fn best_rotation(obs: &[f64], r: &mut [f64]) -> (f64, f64) {
+    let (mut a, mut b) = (0.0, 0.0);
+    for (o, r) in obs.chunks_exact(2).zip(r.chunks_exact(2)) {
+        let (qe, qn) = (o[0] - r[0], o[1] - r[1]);
+        a += o[0] * qe + o[1] * qn;
+        b += o[0] * qn - o[1] * qe;
+    }
+    let h = a.hypot(b);
+    let (sin, cos) = if h > 0.0 { (b / h, a / h) } else { (0.0, 1.0) };
+    for (o, r) in obs.chunks_exact(2).zip(r.chunks_exact_mut(2)) {
+        let (qe, qn) = (o[0] - r[0], o[1] - r[1]);
+        r[0] = o[0] - (cos * qe + sin * qn);
+        r[1] = o[1] - (cos * qn - sin * qe);
+    }
+    (sin, cos)
 }
 
 /// A sample inside the pulse: u, (S(u), S′(u)) and the (sine, cosine) of its heading.
@@ -442,6 +476,7 @@ fn window(
         samples: Vec::with_capacity(SUBSTEPS * n),
         dt_s: Vec::new(),
         s_tt: 0.0,
+        obs_m: Vec::new(),
     };
     #[allow(clippy::cast_precision_loss, reason = "Unix ms are below 2^53")]
     let t_ref = turn.peak_at_ms as f64;
