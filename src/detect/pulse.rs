@@ -158,6 +158,10 @@ pub(super) fn at_lower_bound(w: f64, min_w: f64) -> bool {
 const LM_START_DAMPING: f64 = 1e-3;
 const LM_MAX_DAMPING: f64 = 1e8;
 const LM_MIN_GAIN: f64 = 1e-4;
+/// Experiment: a fit stops, without evaluating the step, when the linear
+/// model predicts a gain under this share of the cost (while damping is
+/// at most its start).
+const LM_MIN_PREDICTED: f64 = 1e-4;
 
 /// When [`levenberg_marquardt`] stops short of convergence.
 #[derive(Clone, Copy, Debug)]
@@ -254,7 +258,7 @@ pub(super) fn levenberg_marquardt(
     let mut lambda = LM_START_DAMPING;
     let mut nu = 2.0;
     let mut converged = false;
-    for _ in 0..stop.max_steps {
+    'steps: for _ in 0..stop.max_steps {
         let (a, g) = normal_equations(jac, r);
         let mut improved = false;
         while lambda < LM_MAX_DAMPING {
@@ -266,15 +270,19 @@ pub(super) fn levenberg_marquardt(
                 lambda *= 10.0;
                 continue;
             };
+            // The decrease the linear model predicts: cost = Σr², so
+            // c − c(p + δ) ≈ −(2gᵀδ + δᵀAδ).
+            let predicted = -(2.0 * g.dot(&delta) + delta.dot(&(a * delta)));
+            if lambda <= LM_START_DAMPING && predicted < LM_MIN_PREDICTED * c.max(1e-6) {
+                converged = true;
+                break 'steps;
+            }
             let q = clamp(p + delta);
             model(&q, r_try, Some(jac_try));
             let c_new = cost(r_try);
             if c_new < c {
                 improved = c - c_new > LM_MIN_GAIN * c_new.max(1e-6);
                 let small_gain = c - c_new < stop.give_up_gain * c_new.max(1e-6);
-                // The decrease the linear model predicts: cost = Σr², so
-                // c − c(p + δ) ≈ −(2gᵀδ + δᵀAδ).
-                let predicted = -(2.0 * g.dot(&delta) + delta.dot(&(a * delta)));
                 let rho = if predicted > 0.0 {
                     (c - c_new) / predicted
                 } else {
