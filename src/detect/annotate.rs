@@ -672,15 +672,19 @@ fn acceleration_episodes(
     let level = cfg.episode_start_mps2;
     let min_dv = cfg.speed_change_needed_mps(kin.speed_noise_mps);
     let min_ms = cfg.min_episode_duration_ms(kin.speed_noise_mps);
+    let section = range.clone();
     let runs = runs(t, a, range, (level, level), cfg.merge_gap_ms);
     // Sized for every run, not grown as the kept ones come.
     let mut found = Vec::with_capacity(runs.len());
     found.extend(
         runs.into_iter()
             .filter(|r| r.end_ms - r.start_ms >= min_ms)
+            // The speed change from the fix before the run to the fix
+            // after it, both in the run's section: across a gap the speed
+            // says nothing of this run (docs/ACCURACY.md).
             .filter(|r| {
-                let lo = r.lo.saturating_sub(1);
-                let hi = (r.hi + 1).min(kin.speed_mps.len() - 1);
+                let lo = r.lo.saturating_sub(1).max(section.start);
+                let hi = (r.hi + 1).min(section.end - 1);
                 (kin.speed_mps[hi] - kin.speed_mps[lo]).abs() >= min_dv
             })
             .map(|r| {

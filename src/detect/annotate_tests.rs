@@ -390,19 +390,13 @@ fn a_right_angle_the_other_way_is_no_roundabout_entry() {
     assert_eq!(kinds(&found), [("roundabout", false)]);
 }
 
-#[test]
-fn the_heading_change_of_a_turn_stops_at_its_section() {
-    let speed = 7.0;
-    // A right turn right at the start of a section after a 150 s gap (a
-    // tunnel): the fix before the gap, turning the other way, is not padding.
-    let (mut clean, mut kin) = signals(30.0, speed, &[], &[turn(5.0, 60.0, 2.0, speed)]);
-    let n = kin.time_ms.len();
-    let first = 8; // 4 s in: the turn is under way when the section starts
-    for k in 0..first {
-        kin.time_ms[k] -= 150_000;
-        kin.yaw_rate_dps[k] = -10.0;
-        kin.accel_lat_mps2[k] = 0.0;
+/// Splits one valid section at fix `first` into two 150 s apart (a tunnel
+/// between them): the fixes before `first` move 150 s earlier.
+fn split_by_a_gap(clean: &mut CleanTrip, kin: &mut Kinematics, first: usize) {
+    for t in &mut kin.time_ms[..first] {
+        *t -= 150_000;
     }
+    let n = kin.time_ms.len();
     clean.sections = vec![
         Section {
             start: 0,
@@ -415,11 +409,77 @@ fn the_heading_change_of_a_turn_stops_at_its_section() {
             valid: true,
         },
     ];
+}
+
+#[test]
+fn the_heading_change_of_a_turn_stops_at_its_section() {
+    let speed = 7.0;
+    // A right turn right at the start of a section after a 150 s gap (a
+    // tunnel): the fix before the gap, turning the other way, is not padding.
+    let (mut clean, mut kin) = signals(30.0, speed, &[], &[turn(5.0, 60.0, 2.0, speed)]);
+    let first = 8; // 4 s in: the turn is under way when the section starts
+    for k in 0..first {
+        kin.yaw_rate_dps[k] = -10.0;
+        kin.accel_lat_mps2[k] = 0.0;
+    }
+    split_by_a_gap(&mut clean, &mut kin, first);
     let found = annotate(&clean, &kin, &AnnotateConfig::default());
     assert_eq!(kinds(&found), [("right_turn", false)]);
     let dh = found.episodes[0].heading_change_deg;
     // The part of the 60° turn after the gap, not 150 s of the yaw before it.
     assert!((20.0..=60.0).contains(&dh), "{dh}");
+}
+
+/// The annotations of a 30 s section at 10 m/s with one longitudinal
+/// `pulse`, split at fix `first` by a gap ([`split_by_a_gap`]), the fixes
+/// `steady` driven at a steady speed `speed_mps(kin, fix)`.
+fn across_a_gap(
+    pulse: Pulse,
+    first: usize,
+    steady: std::ops::Range<usize>,
+    speed_mps: impl Fn(&Kinematics, usize) -> f64,
+) -> Annotations {
+    let (mut clean, mut kin) = signals(30.0, 10.0, &[pulse], &[]);
+    for k in steady {
+        kin.speed_mps[k] = speed_mps(&kin, k);
+        kin.accel_long_mps2[k] = 0.0;
+    }
+    split_by_a_gap(&mut clean, &mut kin, first);
+    annotate(&clean, &kin, &AnnotateConfig::default())
+}
+
+#[test]
+fn a_speed_up_under_way_when_its_section_starts_counts_on_its_own_fixes() {
+    // The section after a tunnel starts 1 s into a 6 s pull of 1.5 m/s²;
+    // before the tunnel the car drove at the speed the pull ends with. The
+    // pull's speed change is its own section's, not the difference to the
+    // fix before the gap (about none).
+    let pull = Pulse {
+        at_s: 10.0,
+        half_s: 3.0,
+        peak: 1.5,
+    };
+    let first = 16; // 8 s in
+    let found = across_a_gap(pull, first, 0..first, |kin, _| {
+        kin.speed_mps[kin.speed_mps.len() - 1]
+    });
+    assert_eq!(kinds(&found), [("accelerate", false)]);
+    assert_eq!(found.episodes[0].first_fix, first);
+}
+
+#[test]
+fn a_section_ending_in_a_small_rise_takes_no_speed_from_the_next() {
+    // A 2 s rise of 0.6 m/s² runs into the end of its section: about
+    // 0.5 m/s gained, too little for an acceleration. After the tunnel
+    // the car drives 3 m/s faster, which is not the rise's speed change.
+    let rise = Pulse {
+        at_s: 14.0,
+        half_s: 2.0,
+        peak: 0.6,
+    };
+    let first = 30; // 15 s in: the rise is still above the start level
+    let found = across_a_gap(rise, first, first..61, |kin, k| kin.speed_mps[k] + 3.0);
+    assert_eq!(kinds(&found), []);
 }
 
 /// A long curve: two same-way lateral pulses of `peak` m/s² whose tails
