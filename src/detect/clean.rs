@@ -20,8 +20,10 @@
 //!    the car is found at 90 km/h, a receiver's one-fix speed dropout;
 //! 4. **stale fixes**: a run of fixes repeating the previous position exactly is
 //!    dropped when the car was moving across it (implied speed from the fix
-//!    before the run to the next new position above `stale_min_speed_mps`) —
-//!    receivers repeat their last fix when they lose lock; a parked car keeps its repeats;
+//!    before the run to the next new position above `stale_min_speed_mps`,
+//!    timed from the first repeat when the repeats follow a gap) —
+//!    receivers repeat their last fix when they lose lock, and when they
+//!    find the sky again; a parked car keeps its repeats;
 //! 5. **spikes**: a fix that would need an impossible speed (above
 //!    `max_speed_mps`) or an impossible swerve (implied acceleration above
 //!    `max_accel_mps2` with a detour of at least `spike_min_detour_m`) to visit
@@ -215,11 +217,7 @@ fn drop_stale(
             j += 1;
         }
         // kept[i+1..j] repeat p; kept[j] (if any) is the next new position.
-        let moving = j > i + 1 && j < n && {
-            let q = kept[j];
-            let dt = secs(t[q] - t[p]);
-            dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
-        };
+        let moving = j > i + 1 && j < n && moved_across(trip, t, (p, kept[i + 1], kept[j]), cfg);
         if moving {
             kept.copy_within(from..=i, w);
             w += i + 1 - from;
@@ -231,6 +229,28 @@ fn drop_stale(
     w += n - from;
     kept.truncate(w);
     (kept, n - w)
+}
+
+/// Whether the car moved across a run of repeats of fix `p` whose first
+/// repeat is `first` and whose next new position is `q`: the speed from
+/// `p` to `q` over the time from `p` to `q` above `stale_min_speed_mps`.
+/// When the repeats follow a gap (more than `max_gap_ms` after `p`: a
+/// receiver repeating its last fix when it finds the sky again after a
+/// tunnel), the time counts from the first repeat, as if the car were at
+/// `p` then: the time across the gap says nothing of when it left.
+fn moved_across(
+    trip: &Trajectory,
+    t: &[i64],
+    (p, first, q): (usize, usize, usize),
+    cfg: &CleanConfig,
+) -> bool {
+    let from = if t[first] - t[p] > cfg.max_gap_ms {
+        first
+    } else {
+        p
+    };
+    let dt = secs(t[q] - t[from]);
+    dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
 }
 
 /// The first fix `k` ≥ `from` whose next fix may have its position: neither

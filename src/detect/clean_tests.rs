@@ -81,6 +81,35 @@ fn stale_fixes_while_moving_are_dropped_but_parked_repeats_kept() {
     assert_eq!(c.fixes.len(), 20);
 }
 
+/// A drive north at `speed_mps` whose receiver loses the sky for 120 s
+/// after fix 29 (the car meanwhile `moved_m` further) and, finding it,
+/// first repeats fix 29 (fix 30) before new positions come.
+fn repeat_after_a_gap(speed_mps: f64, moved_m: f64) -> RawTrip {
+    let mut r = drive(60, speed_mps);
+    let dlat = moved_m / 111_195.0;
+    for i in 30..60 {
+        r.time_ms.as_mut().unwrap()[i] += 120_000;
+        r.lat_deg[i] += dlat;
+    }
+    r.lat_deg[30] = r.lat_deg[29];
+    r
+}
+
+#[test]
+fn a_repeat_after_a_gap_is_stale_when_the_car_moves_on() {
+    // 70 m in the 120 s (stuck in traffic), then 15 m/s: fix 30 claims the
+    // car was at fix 29 a second before it is 85 m on, though across the
+    // gap the car seems to have crawled at under 1 m/s.
+    let (_, c) = run(repeat_after_a_gap(15.0, 70.0));
+    assert_eq!(c.report.stale, 1, "{:?}", c.report);
+    assert!(!c.fixes.contains(&30));
+    // A car standing through the gap and creeping on at 0.5 m/s keeps its
+    // repeat.
+    let (_, c) = run(repeat_after_a_gap(0.5, 0.0));
+    assert_eq!(c.report.stale, 0, "{:?}", c.report);
+    assert_eq!(c.fixes.len(), 60);
+}
+
 #[test]
 fn a_gap_splits_and_short_sections_are_invalid() {
     let mut r = drive(60, 15.0);
@@ -319,11 +348,7 @@ fn drop_stale_by_push(
             j += 1;
         }
         if j > i + 1 {
-            let moving = j < kept.len() && {
-                let q = kept[j];
-                let dt = secs(t[q] - t[p]);
-                dt > 0.0 && dist_m(trip, p, q) / dt > cfg.stale_min_speed_mps
-            };
+            let moving = j < kept.len() && moved_across(trip, t, (p, kept[i + 1], kept[j]), cfg);
             if moving {
                 dropped += j - i - 1;
             } else {
