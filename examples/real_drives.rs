@@ -617,6 +617,7 @@ fn main() {
     event_recall(&nds, "");
     obd_recall(&obd_drives(&config), "");
     ratings(&nds, &config, "");
+    hard_longitudinal_against_accelerometer(&config, "");
     latency(&nds, &config);
     kind_coverage(&config);
     lane_switches(&config);
