@@ -445,6 +445,8 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     positions.kinematics.speed_source = SpeedSource::PositionsOnly;
     let mut positions_unchecked = positions;
     positions_unchecked.position_jumps.enabled = false;
+    // The default pipeline's roundabouts, tripscore ÷ gyro peak.
+    let mut roundabouts = Vec::new();
     for (label, cfg) in [
         ("local fit only, no position-jump check", &neither),
         ("local fit only (turn fit off)", &local_only),
@@ -459,6 +461,7 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
     ] {
         let (mut ratios, mut hard, mut confirmed) = (Vec::new(), 0, 0);
         let (mut at_hard, mut gyro_hard, mut found) = (Vec::new(), 0, 0);
+        let default_pipeline = std::ptr::eq(cfg, pipeline);
         for GyroDrive { trip, rows } in drives {
             // The gyro's |lateral acceleration| at each of its rows, m/s².
             let lateral: Vec<(f64, f64)> = rows.iter().map(|&(t, _, a)| (t, a.abs())).collect();
@@ -479,6 +482,12 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
                 let gyro = peak_near(a.start_ms - 1000.0, a.end_ms + 1000.0);
                 if gyro >= 1.0 {
                     ratios.push(a.peak_mps2 / gyro);
+                    if default_pipeline
+                        && a.kind
+                            == tripscore::AnnotationKind::Turn(tripscore::api::Maneuver::Roundabout)
+                    {
+                        roundabouts.push(a.peak_mps2 / gyro);
+                    }
                 }
                 if a.hard {
                     hard += 1;
@@ -521,6 +530,13 @@ fn gyro_agreement(pipeline: &DetectConfig, drives: &[GyroDrive]) {
             q(0.9),
         );
     }
+    roundabouts.sort_by(f64::total_cmp);
+    let shown: Vec<String> = roundabouts.iter().map(|r| format!("{r:.2}")).collect();
+    println!(
+        "\nRoundabouts (default pipeline), tripscore ÷ gyro peak: {} ({})",
+        roundabouts.len(),
+        shown.join(", ")
+    );
 }
 
 /// Turn annotations judged against the gyro's own turns

@@ -98,7 +98,7 @@ fn repeat_after_a_gap(speed_mps: f64, moved_m: f64) -> RawTrip {
 #[test]
 fn a_repeat_after_a_gap_is_stale_when_the_car_moves_on() {
     // 70 m in the 120 s (stuck in traffic), then 15 m/s: fix 30 claims the
-    // car was at fix 29 a second before it is 85 m on, though across the
+    // car was at fix 29 a second before it is 100 m on, though across the
     // gap the car seems to have crawled at under 1 m/s.
     let (_, c) = run(repeat_after_a_gap(15.0, 70.0));
     assert_eq!(c.report.stale, 1, "{:?}", c.report);
