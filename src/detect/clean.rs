@@ -42,7 +42,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geodesy::MEAN_EARTH_RADIUS_M;
+use crate::geodesy::{MEAN_EARTH_RADIUS_M, east_north_m};
 use crate::input::Trajectory;
 use crate::lanes::pair_at;
 
@@ -306,7 +306,19 @@ fn is_spike(
     if dt_in <= 0.0 || dt_out <= 0.0 {
         return false;
     }
-    let d_skip = dist_m(trip, p, q);
+    swerves((d_in, d_out, dist_m(trip, p, q)), (dt_in, dt_out), cfg)
+}
+
+/// The test of [`is_spike`] on the legs' lengths in and out of a fix and
+/// the skip's past it (m), and the legs' durations (s, both above 0): a
+/// detour of at least `spike_min_detour_m`, and a leg too fast while the
+/// skip is not, or both legs faster than the skip by more than the car
+/// could gain and lose again.
+fn swerves(
+    (d_in, d_out, d_skip): (f64, f64, f64),
+    (dt_in, dt_out): (f64, f64),
+    cfg: &CleanConfig,
+) -> bool {
     let detour = d_in + d_out - d_skip;
     if detour < cfg.spike_min_detour_m {
         return false;
@@ -321,6 +333,54 @@ fn is_spike(
     // gain and lose again: a real fix beside a spike has one ordinary leg.
     let excess_mps = (d_in / dt_in).min(d_out / dt_out) - skip_speed;
     excess_mps > cfg.max_accel_mps2 * 0.5 * (dt_in + dt_out)
+}
+
+/// The ends of the stretches of kept fixes that no gap splits, from the
+/// steps' flags (a step flagged [`GAP`] ends one stretch and starts the
+/// next), each as (end, next, after): positions of the end fix and of the
+/// next two fixes inward, for every stretch of at least three fixes; the
+/// trip's first and last fixes among them.
+fn stretch_ends(flags: &[u8]) -> Vec<(usize, usize, usize)> {
+    let n = flags.len() + 1;
+    // Starts of stretches: 0 and each fix after a gap.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(memchr::memchr_iter(GAP, flags).map(|k| k + 1))
+        .collect();
+    let mut ends = Vec::with_capacity(2 * starts.len());
+    for (s, &start) in starts.iter().enumerate() {
+        let stop = starts.get(s + 1).copied().unwrap_or(n);
+        if stop - start >= SPIKE_CONTEXT_FIXES {
+            ends.push((start, start + 1, start + 2));
+            ends.push((stop - 1, stop - 2, stop - 3));
+        }
+    }
+    ends
+}
+
+/// Whether the end fix `e` of a stretch is a spike by [`is_spike`]'s test
+/// against the neighbour it lacks (none, or one across a gap): where the
+/// car would have been as long before `e` as `a` is after it, had it kept
+/// the velocity from `a` to `b`, its next two fixes.
+fn swerves_from_its_line(
+    trip: &Trajectory,
+    t: &[i64],
+    (e, a, b): (usize, usize, usize),
+    cfg: &CleanConfig,
+) -> bool {
+    let (dt_ea, dt_ab) = (secs(t[a] - t[e]), secs(t[b] - t[a]));
+    if dt_ea == 0.0 || dt_ab == 0.0 {
+        return false;
+    }
+    // East and north from `a`; the missing neighbour at −2k · (b − a).
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let cos_lat = trip.cos_lat(a);
+    let (ex, ey) = east_north_m(lat[e] - lat[a], lon[e] - lon[a], cos_lat);
+    let (bx, by) = east_north_m(lat[b] - lat[a], lon[b] - lon[a], cos_lat);
+    let k = 2.0 * dt_ea / dt_ab;
+    let d_in = (ex + k * bx).hypot(ey + k * by);
+    let d_skip = k.abs() * bx.hypot(by);
+    let dt = dt_ea.abs();
+    swerves((d_in, ex.hypot(ey), d_skip), (dt, dt), cfg)
 }
 
 /// Drops speed glitches (module docs, rule 3): returns the kept fixes and
@@ -375,13 +435,17 @@ const MAX_SPIKE_PASSES: usize = 4;
 const SPIKE_CONTEXT_FIXES: usize = 3;
 
 /// The four parallel columns of spike removal: kept fixes, the steps
-/// between them, each step's "too fast" flag ([`TOO_FAST`] or 0: bytes, so
+/// between them, each step's flag ([`TOO_FAST`], [`GAP`] or 0: bytes, so
 /// that a vectorised search finds the few set), and each fix's last
 /// plausible neighbours.
 type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<u8>, Vec<(usize, usize)>);
 
-/// A step's "too fast" flag when set (spike removal's third column).
+/// A step's flag (spike removal's third column) when it is too fast.
 const TOO_FAST: u8 = 1;
+
+/// A step's flag when it spans a gap (more than `max_gap_ms`) and is not
+/// too fast.
+const GAP: u8 = 2;
 
 /// Keeps the fixes that `keep` marks, in place, with their steps, "too
 /// fast" flags and last plausible neighbours: a step between fixes that
@@ -451,9 +515,16 @@ fn drop_spikes(
         let dt = secs(t[y] - t[x]);
         if dt > 0.0 { d / dt } else { f64::INFINITY }
     };
-    // Whether each step is too fast: most are not, and a cluster needs a
-    // too-fast step in and out.
-    let flag = |x: usize, y: usize, d: f64| u8::from(speed(x, y, d) > cfg.max_speed_mps) * TOO_FAST;
+    // Whether each step is too fast (most are not, and a cluster needs a
+    // too-fast step in and out), else whether it spans a gap (the ends of
+    // the stretches between gaps are judged on one side).
+    let flag = |x: usize, y: usize, d: f64| {
+        if speed(x, y, d) > cfg.max_speed_mps {
+            TOO_FAST
+        } else {
+            u8::from(t[y] - t[x] > cfg.max_gap_ms) * GAP
+        }
+    };
     let mut too_fast: Vec<u8> = kept
         .windows(2)
         .zip(&steps)
@@ -495,16 +566,21 @@ fn drop_spikes(
                 prev = k;
             }
         }
-        // The ends have one neighbour: too fast to reach it is a spike, if the
-        // next step along is plausible.
-        for (end, next, after) in [(0, 1, 2), (n - 1, n - 2, n - 3)] {
+        // The ends of each stretch (the trip's, and a gap's two sides) have
+        // one neighbour: too fast to reach it is a spike, if the next step
+        // along is plausible; so is an end that swerves from the line of
+        // its next two fixes as a spike does between two neighbours.
+        for (end, next, after) in stretch_ends(&too_fast) {
             let dt = secs((t[kept[end]] - t[kept[next]]).abs());
             let dt2 = secs((t[kept[next]] - t[kept[after]]).abs());
-            if keep[next]
+            if keep[end]
+                && keep[next]
+                && keep[after]
                 && dt > 0.0
                 && dt2 > 0.0
-                && dist_m(trip, kept[end], kept[next]) / dt > cfg.max_speed_mps
                 && dist_m(trip, kept[next], kept[after]) / dt2 <= cfg.max_speed_mps
+                && (dist_m(trip, kept[end], kept[next]) / dt > cfg.max_speed_mps
+                    || swerves_from_its_line(trip, t, (kept[end], kept[next], kept[after]), cfg))
             {
                 keep[end] = false;
                 drops += 1;

@@ -56,6 +56,37 @@ fn spike_is_dropped_and_its_neighbours_kept() {
     assert_eq!(c.fixes.len(), 29);
 }
 
+/// A drive north at 15 m/s with a 120 s gap before fix 30, and the fixes
+/// `off` moved `off_m` east (beside the road).
+fn gap_with_fixes_off(off: &[usize], off_m: f64) -> RawTrip {
+    let mut r = drive(60, 15.0);
+    for i in 30..60 {
+        r.time_ms.as_mut().unwrap()[i] += 120_000;
+        r.lat_deg[i] += 120.0 * 15.0 / 111_195.0;
+    }
+    for &i in off {
+        r.lon_deg[i] += off_m / (111_195.0 * 50_f64.to_radians().cos());
+    }
+    r
+}
+
+#[test]
+fn a_fix_beside_the_road_at_a_stretch_end_is_a_spike_as_mid_stretch() {
+    // 30 m beside the road: a spike in the middle of a stretch, and so at
+    // the trip's ends and either side of the gap, where one neighbour is
+    // missing or across the gap and the line of the next two stands in.
+    for at in [10, 0, 59, 29, 30] {
+        let (_, c) = run(gap_with_fixes_off(&[at], 30.0));
+        assert_eq!(c.report.spikes, 1, "fix {at}: {:?}", c.report);
+        assert!(!c.fixes.contains(&at), "fix {at}");
+    }
+    // 20 m is no spike in the middle, nor at an end.
+    for at in [10, 0, 29, 30] {
+        let (_, c) = run(gap_with_fixes_off(&[at], 20.0));
+        assert_eq!(c.report.spikes, 0, "fix {at}: {:?}", c.report);
+    }
+}
+
 #[test]
 fn two_spikes_in_a_row_are_both_dropped() {
     let mut r = drive(30, 15.0);
