@@ -629,6 +629,19 @@ pub fn refine_turns(
         let Some(found) = fit_turn(trip, clean, kin, a, cfg, &mut buffers) else {
             continue;
         };
+        // Diagnostic (experiment branch only): every accepted fit's
+        // episode, local peak, fitted peak and relative standard error.
+        if std::env::var_os("TRIPSCORE_TURNFIT_DEBUG").is_some() {
+            eprintln!(
+                "FIT {} {} {} {:.4} {:.4} {:.4}",
+                trip.event_id(),
+                a.start_ms,
+                a.end_ms,
+                a.peak_mps2,
+                found.peak_mps2,
+                found.rel_error
+            );
+        }
         let Some(confident_mps2) = confident_peak_mps2(
             found.peak_mps2,
             found.rel_error,
