@@ -828,6 +828,17 @@ fn main() {
         cfg.turn_fit.enabled = !name.contains("without the turn fit");
         row(name, &evaluate_simulated(&base, trips, &cfg));
     }
+    // A GPX track: no measured speed and no accuracy, so the cold starts'
+    // network fixes reach cleaning unnamed.
+    let gpx_like = SimConfig {
+        with_speed: false,
+        with_accuracy: false,
+        ..base
+    };
+    row(
+        "local fit, positions only, no accuracy (a GPX track)",
+        &evaluate_simulated(&gpx_like, trips, &pipeline),
+    );
     turn_fit_trade(&base, trips, &pipeline);
     brake_fit_trade(&base, trips, &pipeline);
     noise_sensitivity(&base, trips, &pipeline);
@@ -845,8 +856,17 @@ fn main() {
         ..base
     };
     let calm_trips = trips.max(5) * 5 / 2;
-    for (label, with_speed) in [("with measured speed", true), ("positions only", false)] {
-        let ev = evaluate_simulated(&SimConfig { with_speed, ..calm }, calm_trips, &pipeline);
+    for (label, with_speed, with_accuracy) in [
+        ("with measured speed", true, true),
+        ("positions only", false, true),
+        ("positions only, no accuracy (a GPX track)", false, false),
+    ] {
+        let sim = SimConfig {
+            with_speed,
+            with_accuracy,
+            ..calm
+        };
+        let ev = evaluate_simulated(&sim, calm_trips, &pipeline);
         let hard: u64 = ev.hard.values().map(|c| c.detected).sum();
         let class = |k: &str| ev.hard.get(k).map_or(0, |c| c.detected);
         println!(

@@ -89,6 +89,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
         sampling_ms: args.sampling_ms,
         harsh_share: args.harsh_share,
         with_speed: !args.no_speed,
+        with_accuracy: !args.no_accuracy,
         with_roads: !args.no_roads,
         precision: args.precision,
         noise,
@@ -100,10 +101,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), Fatal> {
         None => None,
     };
     for i in 0..args.trips {
-        let mut trip = simulate_trip(&sim, i);
-        if args.no_accuracy {
-            trip.accuracies_m = None;
-        }
+        let trip = simulate_trip(&sim, i);
         if args.form == "waypoints" {
             writeln!(out, "{}", trip.waypoint_record())?;
         } else {

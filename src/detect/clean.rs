@@ -28,7 +28,13 @@
 //!    `max_speed_mps`) or an impossible swerve (implied acceleration above
 //!    `max_accel_mps2` with a detour of at least `spike_min_detour_m`) to visit
 //!    between its neighbours is dropped, repeatedly until none is left (and
-//!    runs of up to `max_spike_cluster_fixes` such fixes);
+//!    runs of up to `max_spike_cluster_fixes` such fixes). The trip's two
+//!    ends have one neighbour each: a run of up to `max_spike_cluster_fixes`
+//!    fixes cut off from the rest by a step too fast to drive is dropped,
+//!    and so is an end fix that swerves from the line of its next two or
+//!    whose step's speed leaps from the next step's by more than
+//!    `max_accel_mps2` — a cold start's network fixes, where no accuracy
+//!    names them (without one, a fix beyond an end spike goes with it);
 //! 6. **gaps**: sections split where fixes are more than `max_gap_ms` apart;
 //!    a section is valid for event detection with at least
 //!    `min_section_fixes` fixes over `min_section_ms`, sampled at most every
@@ -42,7 +48,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geodesy::MEAN_EARTH_RADIUS_M;
+use crate::geodesy::{MEAN_EARTH_RADIUS_M, east_north_m};
 use crate::input::Trajectory;
 use crate::lanes::pair_at;
 
@@ -306,7 +312,19 @@ fn is_spike(
     if dt_in <= 0.0 || dt_out <= 0.0 {
         return false;
     }
-    let d_skip = dist_m(trip, p, q);
+    swerves((d_in, d_out, dist_m(trip, p, q)), (dt_in, dt_out), cfg)
+}
+
+/// The test of [`is_spike`] on the legs' lengths in and out of a fix and
+/// the skip's past it (m), and the legs' durations (s, both above 0): a
+/// detour of at least `spike_min_detour_m`, and a leg too fast while the
+/// skip is not, or both legs faster than the skip by more than the car
+/// could gain and lose again.
+fn swerves(
+    (d_in, d_out, d_skip): (f64, f64, f64),
+    (dt_in, dt_out): (f64, f64),
+    cfg: &CleanConfig,
+) -> bool {
     let detour = d_in + d_out - d_skip;
     if detour < cfg.spike_min_detour_m {
         return false;
@@ -382,6 +400,78 @@ type SpikeColumns = (Vec<usize>, Vec<f64>, Vec<u8>, Vec<(usize, usize)>);
 
 /// A step's "too fast" flag when set (spike removal's third column).
 const TOO_FAST: u8 = 1;
+
+/// Whether the trip's end fix `e` is a spike against its next two fixes
+/// inward, `a` and `b`. It swerves: [`is_spike`]'s test against the
+/// neighbour it lacks, where the car would have been as long before `e`
+/// (after it, at the trip's end) as `a` is after it, had it kept the
+/// velocity from `a` to `b`. Or it leaps: the speed of its step to `a`
+/// differs from the step a → b's by more than `max_accel_mps2` over the
+/// time between the steps' middles (a fix tens of metres along the road
+/// from where the car was; in the middle of a trip the same fix makes a
+/// step too long and the next too short, which the kinematics' fit
+/// spreads, but an end fix has only the one).
+fn end_fix_is_spike(
+    trip: &Trajectory,
+    t: &[i64],
+    (e, a, b): (usize, usize, usize),
+    cfg: &CleanConfig,
+) -> bool {
+    let (dt_ea, dt_ab) = (secs(t[a] - t[e]), secs(t[b] - t[a]));
+    if dt_ea == 0.0 || dt_ab == 0.0 {
+        return false;
+    }
+    // East and north from `a`; the missing neighbour at −k · (b − a).
+    let (lat, lon) = (trip.lat_deg(), trip.lon_deg());
+    let cos_lat = trip.cos_lat(a);
+    let (ex, ey) = east_north_m(lat[e] - lat[a], lon[e] - lon[a], cos_lat);
+    let (bx, by) = east_north_m(lat[b] - lat[a], lon[b] - lon[a], cos_lat);
+    let k = 2.0 * dt_ea / dt_ab;
+    let d_in = (ex + k * bx).hypot(ey + k * by);
+    let (d_ea, d_ab) = (ex.hypot(ey), bx.hypot(by));
+    let dt = dt_ea.abs();
+    let leap_mps = (d_ea / dt - d_ab / dt_ab.abs()).abs();
+    leap_mps > cfg.max_accel_mps2 * 0.5 * (dt + dt_ab.abs())
+        || swerves((d_in, d_ea, k.abs() * d_ab), (dt, dt), cfg)
+}
+
+/// The runs at the ends of the kept fixes that spike removal drops: at the
+/// start, the longest run of at most `most` fixes whose step into the rest
+/// is too fast (`too_fast`, one flag per step) while the rest's first step
+/// is plausible and its first fix not dropped (`keep`); at the end, the
+/// same mirrored. Each run is shorter than the rest. Returns the two runs'
+/// lengths, 0 for none.
+///
+/// A run of one is the lone end fix reached too fast. Longer runs are what
+/// a cold start leaves where no accuracy names the network fixes: one
+/// 2 km off, the next 500 m, or one a few tens of metres off and the next
+/// a kilometre, which this pass finds a spike between its neighbours.
+/// Where that leaves a fix beyond the spike at the very end, only a
+/// reported accuracy vouches for it: `through_spikes` (no accuracy in the
+/// trip) lets a run hold fixes this pass found spikes; otherwise such a run
+/// waits for the next pass, whose steps skip the spike.
+fn end_clusters(
+    too_fast: &[u8],
+    keep: &[bool],
+    most: usize,
+    through_spikes: bool,
+) -> (usize, usize) {
+    let n = keep.len();
+    let fast = |step: usize| too_fast.get(step) == Some(&TOO_FAST);
+    let calm = |step: usize| too_fast.get(step) == Some(&0);
+    // Shorter than the rest: n > 2 × len, so n − len − 2 ≥ 0 below.
+    let lens = || (1..=most.min(n / 2)).rev().filter(move |&len| n > 2 * len);
+    let open = |run: std::ops::Range<usize>| through_spikes || keep[run].iter().all(|&k| k);
+    let first = lens()
+        .find(|&len| fast(len - 1) && calm(len) && keep[len] && open(0..len))
+        .unwrap_or(0);
+    let last = lens()
+        .find(|&len| {
+            fast(n - len - 1) && calm(n - len - 2) && keep[n - len - 1] && open(n - len..n)
+        })
+        .unwrap_or(0);
+    (first, last)
+}
 
 /// Keeps the fixes that `keep` marks, in place, with their steps, "too
 /// fast" flags and last plausible neighbours: a step between fixes that
@@ -495,16 +585,30 @@ fn drop_spikes(
                 prev = k;
             }
         }
-        // The ends have one neighbour: too fast to reach it is a spike, if the
-        // next step along is plausible.
-        for (end, next, after) in [(0, 1, 2), (n - 1, n - 2, n - 3)] {
-            let dt = secs((t[kept[end]] - t[kept[next]]).abs());
-            let dt2 = secs((t[kept[next]] - t[kept[after]]).abs());
-            if keep[next]
-                && dt > 0.0
-                && dt2 > 0.0
-                && dist_m(trip, kept[end], kept[next]) / dt > cfg.max_speed_mps
-                && dist_m(trip, kept[next], kept[after]) / dt2 <= cfg.max_speed_mps
+        // The ends have one neighbour: a run at either end cut off from the
+        // rest by a step too fast to drive, while the rest's next step is
+        // plausible, is a spike cluster (a cold start's network fixes when
+        // no accuracy names them).
+        let (first, last) = end_clusters(
+            &too_fast,
+            &keep,
+            cfg.max_spike_cluster_fixes,
+            !trip.has_accuracy(),
+        );
+        for k in (0..first).chain(n - last..n) {
+            // A fix of the run may be one of this pass's spikes already.
+            drops += usize::from(keep[k]);
+            keep[k] = false;
+        }
+        // An end fix within reach of the track can still be tens of metres
+        // off it (a cold start's network fix): judged against its next two.
+        for (end, next, after, run) in [(0, 1, 2, first), (n - 1, n - 2, n - 3, last)] {
+            if run == 0
+                && keep[end]
+                && keep[next]
+                && keep[after]
+                && too_fast[next.min(after)] == 0
+                && end_fix_is_spike(trip, t, (kept[end], kept[next], kept[after]), cfg)
             {
                 keep[end] = false;
                 drops += 1;

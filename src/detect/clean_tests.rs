@@ -283,6 +283,69 @@ fn a_jump_between_plausible_runs_splits_them() {
     );
 }
 
+/// `drive(60, 17.0)` with `offsets_m` (east, m) added to its first fixes,
+/// reversed onto its last when `at_end`, and 5 m accuracies when `accuracy`.
+fn with_end_offsets(offsets_m: &[f64], at_end: bool, accuracy: bool) -> RawTrip {
+    let mut r = drive(60, 17.0);
+    let per_m = 1.0 / (111_195.0 * 50.0_f64.to_radians().cos());
+    for (k, dx) in offsets_m.iter().enumerate() {
+        let i = if at_end { 59 - k } else { k };
+        r.lon_deg[i] += dx * per_m;
+    }
+    r.accuracy_m = accuracy.then(|| vec![Some(5.0); 60]);
+    r
+}
+
+#[test]
+fn a_run_cut_off_at_an_end_is_a_spike_cluster() {
+    // A cold start's network fixes 2 km and then 500 m off: each step
+    // into the next is too fast, the second leaves for the track too fast.
+    for at_end in [false, true] {
+        let (_, c) = run(with_end_offsets(&[2000.0, 500.0], at_end, false));
+        assert_eq!((c.report.spikes, c.report.gaps), (2, 0), "at end: {at_end}");
+        assert_eq!(c.fixes.len(), 58);
+        assert!((c.valid_distance_m() - 57.0 * 17.0).abs() < 0.5);
+    }
+}
+
+#[test]
+fn an_end_fix_beyond_a_spike_goes_only_without_accuracy() {
+    // 40 m off (within reach of the track), then 1.2 km off: the second
+    // is a spike between its neighbours; the first is tied to the track
+    // only through that spike. Without a reported accuracy it goes with
+    // it; a 5 m accuracy vouches for it.
+    for at_end in [false, true] {
+        let (_, c) = run(with_end_offsets(&[40.0, 1200.0], at_end, false));
+        assert_eq!(c.report.spikes, 2, "at end: {at_end}");
+        let (_, c) = run(with_end_offsets(&[40.0, 1200.0], at_end, true));
+        assert_eq!(c.report.spikes, 1, "at end: {at_end}");
+        let lone = if at_end { 59 } else { 0 };
+        assert!(c.fixes.contains(&lone));
+    }
+}
+
+#[test]
+fn an_end_fix_off_the_road_is_a_spike_within_reach_too() {
+    // At 17 m/s the first or last fix 45 m beside the road (it swerves
+    // from the line of its next two fixes) or 30 m along it (its step's
+    // speed leaps by 30 m/s in a second); 20 m beside the road stays, as
+    // it would between two neighbours. Accuracies are reported, and good.
+    let along_m = |r: &mut RawTrip, i: usize, m: f64| r.lat_deg[i] += m / 111_195.0;
+    for at_end in [false, true] {
+        let i = if at_end { 59 } else { 0 };
+        let sign = if at_end { 1.0 } else { -1.0 };
+        let (_, c) = run(with_end_offsets(&[45.0], at_end, true));
+        assert_eq!(c.report.spikes, 1, "45 m beside, at end: {at_end}");
+        let mut r = with_end_offsets(&[], at_end, true);
+        along_m(&mut r, i, sign * 30.0);
+        let (_, c) = run(r);
+        assert_eq!(c.report.spikes, 1, "30 m along, at end: {at_end}");
+        assert!((c.valid_distance_m() - 58.0 * 17.0).abs() < 0.5);
+        let (_, c) = run(with_end_offsets(&[20.0], at_end, true));
+        assert_eq!(c.report.spikes, 0, "20 m beside, at end: {at_end}");
+    }
+}
+
 proptest::proptest! {
     /// A section is valid exactly when it has enough fixes, lasts long
     /// enough and its median step (the upper one, sorted index len / 2)

@@ -155,6 +155,10 @@ pub struct SimConfig {
     pub harsh_share: f64,
     /// Whether the trip carries measured speeds (`speeds_kmh`).
     pub with_speed: bool,
+    /// Whether each fix carries the accuracy its receiver reports
+    /// (`accuracies_m`); without, as from a GPX track, a cold start's
+    /// network fixes stay in the trip with nothing to name them.
+    pub with_accuracy: bool,
     /// Whether the trip carries road types and speed limits (`road_types`,
     /// `speed_limits_kmh`): residential 30/50, primary 90, motorway 120 km/h.
     pub with_roads: bool,
@@ -176,6 +180,7 @@ impl Default for SimConfig {
             sampling_ms: 1000,
             harsh_share: 0.15,
             with_speed: true,
+            with_accuracy: true,
             with_roads: true,
             speeding_share: 0.1,
             precision: 5,
@@ -1030,7 +1035,7 @@ pub fn simulate_trip(cfg: &SimConfig, index: u64) -> SimTrip {
         road_types: cfg
             .with_roads
             .then(|| roads.iter().map(|r| r.road_type.to_owned()).collect()),
-        accuracies_m: Some(accuracies),
+        accuracies_m: cfg.with_accuracy.then_some(accuracies),
         truth: Some(SimTruth {
             event_id,
             distance_m,

@@ -369,19 +369,22 @@ fn r_nds16_position_jump_is_not_a_20_mps2_turn() {
 
 /// A cold start as phones log it: the recording opens with 1–3 network fixes
 /// (accuracy 67–2,000 m, the position that far off, speed 0) while the car
-/// is already at 61 km/h. No event may come of it, with or without the
-/// accuracy channel.
-fn cold_start(fixes: usize, with_accuracy: bool) -> (RawTrip, f64) {
+/// is already at 61 km/h; or, `at_end`, closes with them (the phone indoors
+/// before the logger stops), the farthest last. No event may come of it,
+/// with or without the accuracy channel.
+fn network_fixes(fixes: usize, at_end: bool, with_accuracy: bool) -> (RawTrip, f64) {
     let d = Drive::cruise(40.4, -3.7, 17.0, 300);
     let mut raw = d.raw();
+    let n = raw.lat_deg.len();
     let offsets = [
         (1400.0, -700.0, 2000.0),
         (-350.0, 250.0, 500.0),
         (40.0, 50.0, 67.0),
     ];
-    let mut accuracy = vec![Some(5.0); raw.lat_deg.len()];
+    let mut accuracy = vec![Some(5.0); n];
     let cos = 40.4_f64.to_radians().cos();
-    for (k, &(dx, dy, acc)) in offsets[3 - fixes..].iter().enumerate() {
+    for (j, &(dx, dy, acc)) in offsets[3 - fixes..].iter().enumerate() {
+        let k = if at_end { n - 1 - j } else { j };
         raw.lat_deg[k] += (dy / R).to_degrees();
         raw.lon_deg[k] += (dx / (R * cos)).to_degrees();
         raw.speed_kmh.as_mut().unwrap()[k] = Some(0.0);
@@ -396,16 +399,41 @@ fn cold_start(fixes: usize, with_accuracy: bool) -> (RawTrip, f64) {
 #[test]
 fn cold_start_network_fixes_make_no_event() {
     for fixes in 1..=3 {
-        for with_accuracy in [true, false] {
-            let (raw, truth_m) = cold_start(fixes, with_accuracy);
+        for (at_end, with_accuracy) in [(false, true), (false, false), (true, true), (true, false)]
+        {
+            let (raw, truth_m) = network_fixes(fixes, at_end, with_accuracy);
             let r = score(raw);
             let q = &r.data_quality.clean;
-            let what = format!("{fixes} cold fixes, accuracy given: {with_accuracy}");
+            let what = format!(
+                "{fixes} network fixes, at the end: {at_end}, accuracy given: {with_accuracy}"
+            );
             if with_accuracy {
                 assert_eq!(q.inaccurate, fixes, "{what}");
             } else {
                 assert_eq!(q.speed_glitches, fixes, "{what}");
             }
+            assert_clean_result(&r, truth_m, &what);
+            assert_eq!(r.features.all.accelerations, 0, "{what}");
+            assert_eq!(r.features.all.brakes, 0, "{what}");
+        }
+    }
+}
+
+/// Without measured speed or accuracy (a GPX track) nothing names the
+/// network fixes but where they lie: at either end they are dropped as
+/// spikes — the run cut off by a step too fast to drive, then the fix 64 m
+/// off that leaps from its next two — and their chords count no distance
+/// (3 fixes at the start added 2.4 km to it before).
+#[test]
+fn network_fixes_in_positions_only_are_end_spikes() {
+    for fixes in 1..=3 {
+        for at_end in [false, true] {
+            let (mut raw, truth_m) = network_fixes(fixes, at_end, false);
+            raw.speed_kmh = None;
+            let r = score(raw);
+            let what = format!("{fixes} network fixes, at the end: {at_end}, positions only");
+            assert_eq!(r.data_quality.clean.spikes, fixes, "{what}");
+            assert_eq!(r.data_quality.clean.gaps, 0, "{what}");
             assert_clean_result(&r, truth_m, &what);
             assert_eq!(r.features.all.accelerations, 0, "{what}");
             assert_eq!(r.features.all.brakes, 0, "{what}");
