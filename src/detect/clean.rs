@@ -659,16 +659,17 @@ fn drop_spikes(
 /// use tripscore::{RawTrip, Trajectory};
 /// let t0 = 1_553_240_265_000;
 /// let raw = RawTrip {
-///     lat_deg: vec![50.0, 50.0001, 50.0001, 50.0002, 50.05, 50.0003],
-///     lon_deg: vec![4.0; 6],
-///     time_ms: Some(vec![t0, t0 + 1000, t0 + 1000, t0 + 2000, t0 + 3000, t0 + 4000]),
+///     lat_deg: vec![50.0, 50.0001, 50.0001, 50.0002, 50.05, 50.0003, 50.0004],
+///     lon_deg: vec![4.0; 7],
+///     // The third fix repeats the second's time.
+///     time_ms: Some([0, 1, 1, 2, 3, 4, 5].map(|s| t0 + 1000 * s).to_vec()),
 ///     ..RawTrip::default()
 /// };
 /// let trip = Trajectory::try_from(raw)?;
 /// let c = clean(&trip, &CleanConfig::default());
 /// assert_eq!(c.report.duplicate_times, 1);
 /// assert_eq!(c.report.spikes, 1); // 50.05 is 5.5 km off
-/// assert_eq!(c.fixes, vec![0, 1, 3, 5]);
+/// assert_eq!(c.fixes, vec![0, 1, 3, 5, 6]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use]
