@@ -57,6 +57,8 @@ fn signals(secs: f64, speed_mps: f64, long: &[Pulse], lat: &[Pulse]) -> (CleanTr
         }],
         step_m: vec![0.0; n.saturating_sub(1)],
         report: CleanReport::default(),
+        measured_speed_scale: None,
+        measured_speed_usable: false,
     };
     (clean, k)
 }

@@ -94,6 +94,12 @@ pub struct CleanConfig {
     /// Runs of at most this many fixes cut off by impossible measured-speed
     /// changes are speed glitches, dropped.
     pub max_speed_glitch_fixes: usize,
+    /// The measured speed is used (here and by the stages above) only when
+    /// the distance it drives over the trip's moving steps is within this
+    /// factor, either way, of the distance between their fixes
+    /// ([`CleanTrip::measured_speed_scale`]); otherwise it is in another
+    /// unit than km/h (m/s is a factor 3.6 off, mph 1.6) or not the car's.
+    pub max_speed_scale_factor: f64,
 }
 
 impl Default for CleanConfig {
@@ -113,6 +119,7 @@ impl Default for CleanConfig {
             max_accuracy_m: 50.0,
             max_speed_change_mps2: 9.81,
             max_speed_glitch_fixes: 3,
+            max_speed_scale_factor: 1.25,
         }
     }
 }
@@ -174,6 +181,83 @@ pub struct CleanTrip {
     pub step_m: Vec<f64>,
     /// What was removed.
     pub report: CleanReport,
+    /// The measured speed against the positions: over moving steps (fixes
+    /// at least 5 m/s apart by their own distance and time, at most 2 s
+    /// apart; 64–127 of a long trip's steps), the median of the distance
+    /// the measured speed drives ÷ the distance between the fixes — about 1
+    /// for a speed in km/h, 0.28 for m/s given as km/h. `None` without
+    /// measured speed or with fewer than 20 such steps.
+    pub measured_speed_scale: Option<f64>,
+    /// Whether the measured speed is fit to use: the trip has one, and its
+    /// scale is unknown or within `max_speed_scale_factor`. When not,
+    /// cleaning and the stages above treat the trip as positions only.
+    pub measured_speed_usable: bool,
+}
+
+/// Steps a trip's [`CleanTrip::measured_speed_scale`] is judged on: this
+/// many to twice as many (a median of 64 moving steps reads a speed's unit
+/// with room to spare; the simulator's trips read 0.95–1.05 with 64, where
+/// 256 cost 2 % of scoring time on trips with speed).
+const SCALE_SAMPLES: usize = 64;
+/// Fewest steps a [`CleanTrip::measured_speed_scale`] is made from.
+const MIN_SCALE_STEPS: usize = 20;
+/// A step counts towards [`CleanTrip::measured_speed_scale`] when its fixes
+/// are at least this fast apart, m/s (well above a standing fix's wander)…
+const SCALE_MIN_SPEED_MPS: f64 = 5.0;
+/// … and at most this far apart in time, ms (a chord cuts a curve short,
+/// the more the longer it is).
+const SCALE_MAX_STEP_MS: i64 = 2000;
+
+/// [`CleanTrip::measured_speed_scale`] and [`CleanTrip::measured_speed_usable`]
+/// over the fixes `kept` (in time order): the one place that decides
+/// whether a trip's measured speed is used.
+fn measured_speed_use(
+    trip: &Trajectory,
+    t: &[i64],
+    kept: &[usize],
+    cfg: &CleanConfig,
+) -> (Option<f64>, bool) {
+    let scale = measured_speed_scale(trip, t, kept);
+    let usable = trip.has_measured_speed()
+        && scale.is_none_or(|scale| {
+            (1.0 / cfg.max_speed_scale_factor..=cfg.max_speed_scale_factor).contains(&scale)
+        });
+    (scale, usable)
+}
+
+/// [`CleanTrip::measured_speed_scale`] over the fixes `kept` (in time
+/// order): over every `stride`-th step ([`SCALE_SAMPLES`] to twice that) whose fixes
+/// both carry a measured speed and are [`SCALE_MIN_SPEED_MPS`] apart by
+/// their own distance and time (not by the measured speed, whose scale is
+/// in question), the median of the distance the mean measured speed drives
+/// ÷ the step's length. A median: the spikes and cold-start fixes not yet
+/// dropped are a few steps' ratios, where they would move a sum.
+fn measured_speed_scale(trip: &Trajectory, t: &[i64], kept: &[usize]) -> Option<f64> {
+    if !trip.has_measured_speed() {
+        return None;
+    }
+    let stride = (kept.len() / SCALE_SAMPLES).max(1);
+    let mut ratios = Vec::with_capacity(kept.len().min(2 * SCALE_SAMPLES));
+    for pair in kept.windows(2).step_by(stride) {
+        let (a, b) = (pair[0], pair[1]);
+        let dt_ms = t[b] - t[a];
+        if dt_ms <= 0 || dt_ms > SCALE_MAX_STEP_MS {
+            continue;
+        }
+        let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) else {
+            continue;
+        };
+        let dt_s = secs(dt_ms);
+        let chord_m = dist_m(trip, a, b);
+        if chord_m >= SCALE_MIN_SPEED_MPS * dt_s {
+            ratios.push(0.5 * (va + vb) / 3.6 * dt_s / chord_m);
+        }
+    }
+    if ratios.len() < MIN_SCALE_STEPS {
+        return None;
+    }
+    let mid = ratios.len() / 2;
+    Some(*ratios.select_nth_unstable_by(mid, f64::total_cmp).1)
 }
 
 fn dist_m(trip: &Trajectory, a: usize, b: usize) -> f64 {
@@ -680,18 +764,7 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
         ..CleanReport::default()
     };
     let Some(t) = trip.time_ms() else {
-        report.kept_fixes = n;
-        report.fixes_in_invalid_sections = n;
-        return CleanTrip {
-            fixes: (0..n).collect(),
-            sections: vec![Section {
-                start: 0,
-                end: n,
-                valid: false,
-            }],
-            step_m: (0..n - 1).map(|i| trip.step_m(i)).collect(),
-            report,
-        };
+        return untimed(trip, report);
     };
     let mut repeated_time = false;
     for w in t.windows(2) {
@@ -719,7 +792,12 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
         }
         kept
     };
-    let (kept, glitches) = drop_speed_glitches(trip, t, kept, cfg);
+    let (measured_speed_scale, measured_speed_usable) = measured_speed_use(trip, t, &kept, cfg);
+    let (kept, glitches) = if measured_speed_usable {
+        drop_speed_glitches(trip, t, kept, cfg)
+    } else {
+        (kept, 0)
+    };
     report.speed_glitches = glitches;
     // Times in order and nothing dropped: `kept` is every fix, in order.
     let identity = report.out_of_order == 0 && kept.len() == n;
@@ -766,12 +844,40 @@ pub fn clean(trip: &Trajectory, cfg: &CleanConfig) -> CleanTrip {
     if !kept.is_empty() {
         close(start, kept.len(), short_steps, &mut report);
     }
-    let step_m = step_lengths(trip, t, &kept, steps, cfg, &mut report);
+    let step_m = step_lengths(
+        trip,
+        t,
+        (&kept, steps),
+        measured_speed_usable,
+        cfg,
+        &mut report,
+    );
     CleanTrip {
         fixes: kept,
         sections,
         step_m,
         report,
+        measured_speed_scale,
+        measured_speed_usable,
+    }
+}
+
+/// An untimed path: every fix kept, in one section not valid for events.
+fn untimed(trip: &Trajectory, mut report: CleanReport) -> CleanTrip {
+    let n = trip.len();
+    report.kept_fixes = n;
+    report.fixes_in_invalid_sections = n;
+    CleanTrip {
+        fixes: (0..n).collect(),
+        sections: vec![Section {
+            start: 0,
+            end: n,
+            valid: false,
+        }],
+        step_m: (0..n - 1).map(|i| trip.step_m(i)).collect(),
+        report,
+        measured_speed_scale: None,
+        measured_speed_usable: trip.has_measured_speed(),
     }
 }
 
@@ -801,12 +907,12 @@ fn surely_faster(trip: &Trajectory, a: usize, b: usize, reach_m: f64) -> bool {
 /// up to kilometres over a long stop. Parked means both ends measured slower
 /// than `parked_max_speed_mps`, or, without measured speed, the fixes
 /// `parked_window_ms` before and after the step less than that speed apart
-/// ([`ParkWindows`]).
+/// ([`ParkWindows`]); `measured` says whether the measured speed is usable.
 fn step_lengths(
     trip: &Trajectory,
     t: &[i64],
-    kept: &[usize],
-    mut steps: Vec<f64>,
+    (kept, mut steps): (&[usize], Vec<f64>),
+    measured: bool,
     cfg: &CleanConfig,
     report: &mut CleanReport,
 ) -> Vec<f64> {
@@ -815,7 +921,7 @@ fn step_lengths(
     let tk: Vec<i64> = kept.iter().map(|&i| t[i]).collect();
     let mut windows = ParkWindows::new(trip, &tk, kept, cfg);
     let mut parked = 0;
-    if trip.has_measured_speed() {
+    if measured {
         for (k, step) in steps.iter_mut().enumerate() {
             let (a, b) = (kept[k], kept[k + 1]);
             let still = if let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) {

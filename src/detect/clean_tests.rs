@@ -615,9 +615,61 @@ proptest::proptest! {
         let kept: Vec<usize> = (0..trip.len()).collect();
         let steps = trip.steps_between_m(&kept);
         let mut report = CleanReport::default();
-        let ours = step_lengths(&trip, t, &kept, steps.clone(), &cfg, &mut report);
+        let ours = step_lengths(
+            &trip,
+            t,
+            (&kept, steps.clone()),
+            trip.has_measured_speed(),
+            &cfg,
+            &mut report,
+        );
         let (expected, parked) = step_lengths_by_search(&trip, t, &kept, &steps, &cfg);
         proptest::prop_assert_eq!(ours, expected);
         proptest::prop_assert_eq!(report.parked_steps, parked);
     }
+}
+
+/// `drive` with every fix's measured speed `speed_kmh`.
+fn with_speed(mut raw: RawTrip, speed_kmh: f64) -> RawTrip {
+    raw.speed_kmh = Some(vec![Some(speed_kmh); raw.lat_deg.len()]);
+    raw
+}
+
+#[test]
+fn a_measured_speed_out_of_scale_with_the_positions_is_not_used() {
+    // 15 m/s in km/h: in scale, used.
+    let (_, c) = run(with_speed(drive(100, 15.0), 54.0));
+    let scale = c.measured_speed_scale.unwrap();
+    assert!((scale - 1.0).abs() < 1e-3, "{scale}");
+    assert!(c.measured_speed_usable);
+    // The same in m/s (as phones report it) read as km/h: 0.28, not used;
+    // the parked rule then judges by positions (the car is moving).
+    let (_, c) = run(with_speed(drive(100, 15.0), 15.0));
+    let scale = c.measured_speed_scale.unwrap();
+    assert!((scale - 1.0 / 3.6).abs() < 1e-3, "{scale}");
+    assert!(!c.measured_speed_usable);
+    assert_eq!(c.report.parked_steps, 0);
+    // Just inside and outside the factor, either way.
+    let factor = CleanConfig::default().max_speed_scale_factor;
+    for (kmh, usable) in [
+        (54.0 * factor * 0.99, true),
+        (54.0 * factor * 1.01, false),
+        (54.0 / factor * 1.01, true),
+        (54.0 / factor * 0.99, false),
+    ] {
+        assert_eq!(
+            run(with_speed(drive(100, 15.0), kmh))
+                .1
+                .measured_speed_usable,
+            usable
+        );
+    }
+    // Too few moving steps to judge (19): unknown, and the speed is used.
+    let (_, c) = run(with_speed(drive(20, 15.0), 15.0));
+    assert_eq!(c.measured_speed_scale, None);
+    assert!(c.measured_speed_usable);
+    // No measured speed: nothing to judge or use.
+    let (_, c) = run(drive(100, 15.0));
+    assert_eq!(c.measured_speed_scale, None);
+    assert!(!c.measured_speed_usable);
 }

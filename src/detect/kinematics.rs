@@ -111,7 +111,8 @@ pub struct Kinematics {
     pub jerk_mps3: Vec<f64>,
     /// Whether `speed_mps` and `accel_long_mps2` come from the measured
     /// (Doppler) speed at the fixes that carry one
-    /// ([`SpeedSource::MeasuredWhenGiven`] on a trip with measured speeds);
+    /// ([`SpeedSource::MeasuredWhenGiven`] on a trip whose measured speed
+    /// cleaning found usable, `CleanTrip::measured_speed_usable`);
     /// `false`: from positions everywhere.
     pub speed_measured: bool,
     /// The measured speed's noise σ, m/s: a robust standard deviation
@@ -819,7 +820,8 @@ pub fn kinematics(trip: &Trajectory, clean: &CleanTrip, cfg: &KinematicsConfig) 
         return Kinematics::with_len(n);
     };
     let mut out = Kinematics::with_times(clean.fixes.iter().map(|&i| t[i]).collect());
-    let measured = cfg.speed_source == SpeedSource::MeasuredWhenGiven && trip.has_measured_speed();
+    let measured =
+        cfg.speed_source == SpeedSource::MeasuredWhenGiven && clean.measured_speed_usable;
     out.speed_measured = measured;
     let mut noise = NoiseHistogram::new(n);
     for section in &clean.sections {

@@ -1,11 +1,15 @@
 //! CSV trips: one row per fix, columns named in a header, a trip per run of
 //! consecutive rows with the same `user_id` + `event_id`.
 //!
-//! Columns (case-insensitive; `latitude`/`longitude` and a time column required):
-//! `user_id`, `event_id`, `latitude`|`lat`, `longitude`|`lon`|`lng`,
-//! `timestamp` (RFC 3339 with offset) or `timestamp_ms` (Unix ms),
-//! `speed`|`speed_kmh` (km/h), `speed_limit`|`speed_limit_kmh` (km/h),
-//! `road_type` (OSM `highway`), `accuracy`|`accuracy_m` (m), `phone_handling`
+//! Columns (any case, spacing and punctuation, `columns`; `latitude`/`longitude`
+//! and a time column required): `user_id`, `event_id`,
+//! `latitude`|`lat`, `longitude`|`lon`|`lng`|`long`,
+//! `timestamp` (RFC 3339 with offset) or `timestamp_ms` (Unix ms) — or, when
+//! neither is there, `time` (RFC 3339, as GPSLogger writes it) —
+//! a speed: `speed_kmh`|`speed (km/h)`, `speed_mps`|`speed (m/s)`,
+//! `speed_mph`, or a bare `speed` (km/h; m/s in GPSLogger's CSV),
+//! `speed_limit`|`speed_limit_kmh` (km/h),
+//! `road_type` (OSM `highway`), `accuracy`|`accuracy_m`|`horizontal_accuracy` (m), `phone_handling`
 //! and `mounted` (per row `1`/`true`/`yes` or `0`/`false`/`no`; a run of yes
 //! rows is an interval from its first row to the next row; a trip with any
 //! yes/no row has the data, which makes `focus`/`mounted` available, and its
@@ -21,6 +25,7 @@ use std::sync::Arc;
 use crate::api::rfc3339_epoch_ms;
 use crate::input::trajectory::{FieldLayout, Interval, RawTrip};
 
+use super::columns::{self, SpeedUnit};
 use super::open::RunTooLong;
 use super::{ErrorKind, Fix, FixColumns, InputError, InputRecord, Payload, RecordPos};
 
@@ -32,7 +37,7 @@ struct Columns {
     lon: usize,
     time_rfc3339: Option<usize>,
     time_ms: Option<usize>,
-    speed: Option<usize>,
+    speed: Option<(usize, SpeedUnit)>,
     limit: Option<usize>,
     road: Option<usize>,
     accuracy: Option<usize>,
@@ -42,28 +47,31 @@ struct Columns {
 
 impl Columns {
     fn from_header(header: &csv::StringRecord) -> Result<Self, InputError> {
-        let find = |names: &[&str]| {
-            header
-                .iter()
-                .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
-        };
+        let find = |names: &[&str]| columns::position(&header.iter(), names);
         let missing = |what: &str| {
             InputError::new(ErrorKind::Csv, format!("the header has no {what} column"))
                 .with_field("header")
         };
         let cols = Self {
-            user_id: find(&["user_id"]),
-            event_id: find(&["event_id"]),
-            lat: find(&["latitude", "lat"]).ok_or_else(|| missing("latitude"))?,
-            lon: find(&["longitude", "lon", "lng"]).ok_or_else(|| missing("longitude"))?,
+            user_id: find(&["userid"]),
+            event_id: find(&["eventid"]),
+            lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
+            lon: find(columns::LONGITUDE).ok_or_else(|| missing("longitude"))?,
             time_rfc3339: find(&["timestamp"]),
-            time_ms: find(&["timestamp_ms", "time_ms"]),
-            speed: find(&["speed", "speed_kmh"]),
-            limit: find(&["speed_limit", "speed_limit_kmh"]),
-            road: find(&["road_type"]),
-            accuracy: find(&["accuracy", "accuracy_m"]),
-            phone_handling: find(&["phone_handling"]),
+            time_ms: find(&["timestampms", "timems"]),
+            speed: columns::speed_column(&header.iter()),
+            limit: find(&["speedlimit", "speedlimitkmh"]),
+            road: find(&["roadtype"]),
+            accuracy: find(columns::ACCURACY),
+            phone_handling: find(&["phonehandling"]),
             mounted: find(&["mounted"]),
+        };
+        // GPSLogger's RFC 3339 column is `time`: read when no other names the time.
+        let cols = Self {
+            time_rfc3339: cols
+                .time_rfc3339
+                .or_else(|| cols.time_ms.map_or_else(|| find(&["time"]), |_| None)),
+            ..cols
         };
         if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
             return Err(missing("timestamp (or timestamp_ms)"));
@@ -198,7 +206,10 @@ impl Group {
             return Err(InputError::new(ErrorKind::Timestamp, "is empty")
                 .with_field(format!("timestamp (line {line})")));
         };
-        let speed = number(row, cols.speed, "speed", line)?;
+        let speed = match cols.speed {
+            Some((col, unit)) => number(row, Some(col), "speed", line)?.map(|v| unit.kmh(v)),
+            None => None,
+        };
         let limit = number(row, cols.limit, "speed_limit", line)?;
         let accuracy = number(row, cols.accuracy, "accuracy", line)?;
         for (col, name, flags) in [

@@ -79,3 +79,35 @@ fn invalid_utf8_row_fails_the_trip_being_read() {
     assert_eq!(trips[0].as_ref().unwrap_err().kind, ErrorKind::Csv);
     assert!(trips[1].is_ok());
 }
+
+#[test]
+fn a_speed_column_is_read_in_the_unit_its_name_gives() {
+    let text = "event_id,Latitude,Long,timestamp_ms,Speed (m/s),Horizontal Accuracy (m)\n\
+                a,50.0,4.0,1553240265000,10,4.5\n\
+                a,50.1,4.1,1553240266000,,\n";
+    let a = read(text).remove(0).unwrap();
+    assert_eq!(a.lon_deg, vec![4.0, 4.1]);
+    assert_eq!(a.speed_kmh, Some(vec![Some(36.0), None]));
+    assert_eq!(a.accuracy_m, Some(vec![Some(4.5), None]));
+    let mph = read("lat,lon,timestamp_ms,speed_mph\n1,1,1553240265000,10\n").remove(0);
+    assert_eq!(mph.unwrap().speed_kmh, Some(vec![Some(16.093_44)]));
+}
+
+/// GPSLogger for Android's CSV (its first columns, as it writes them): the
+/// time in `time`, the speed in m/s under a bare `speed`.
+#[test]
+fn gpsloggers_csv_reads_its_time_and_speed_in_metres_per_second() {
+    let text = "time,lat,lon,elevation,accuracy,bearing,speed,satellites,provider,hdop\n\
+                2019-05-23T20:54:11.000Z,41.25787,-95.984253,300.0,5.0,,13.5,12,gps,1.0\n\
+                2019-05-23T20:54:12.000Z,41.257877,-95.984428,300.0,5.0,271.0,,12,gps,1.0\n";
+    let a = read(text).remove(0).unwrap();
+    assert_eq!(a.time_ms, Some(vec![1_558_644_851_000, 1_558_644_852_000]));
+    assert_eq!(a.speed_kmh, Some(vec![Some(13.5 * 3.6), None]));
+    assert_eq!(a.accuracy_m, Some(vec![Some(5.0), Some(5.0)]));
+    // Elsewhere a bare `speed` is km/h, the API's unit, and `timestamp_ms`
+    // names the time before `time` does.
+    let text = "time,lat,lon,speed,timestamp_ms\nx,1,1,13.5,1553240265000\n";
+    let b = read(text).remove(0).unwrap();
+    assert_eq!(b.speed_kmh, Some(vec![Some(13.5)]));
+    assert_eq!(b.time_ms, Some(vec![1_553_240_265_000]));
+}

@@ -17,6 +17,7 @@
 //!
 //! Imports `api` and `geodesy`; nothing above.
 
+mod columns;
 mod csv;
 mod gpx;
 mod jsonl;

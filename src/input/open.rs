@@ -486,8 +486,7 @@ fn sniff(head: &[u8], complete: bool) -> Option<(InputFormat, &'static str)> {
         _ => {
             let header = String::from_utf8_lossy(first_line?);
             let cells = header.split(',').map(|c| c.trim().trim_matches('"'));
-            let latitude =
-                |c: &str| c.eq_ignore_ascii_case("lat") || c.eq_ignore_ascii_case("latitude");
+            let latitude = |c: &str| super::columns::is_named(c, super::columns::LATITUDE);
             (header.contains(',') && cells.clone().any(latitude)).then_some((
                 InputFormat::Csv,
                 "its first line is a CSV header with a latitude column",

@@ -7,7 +7,8 @@
 //! column's 5 or 6) — time `t_ms`|`timestamp_ms`|
 //! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`|`time` (a Parquet
 //! timestamp of any unit, Unix ms, or RFC 3339 text), and optionally
-//! `user_id`, `event_id`, `speed_kmh`|`speed`, `speed_limit_kmh`|
+//! `user_id`, `event_id`, a speed (`speed_kmh`|`speeds_kmh`|`speed`, or in
+//! the unit its name gives: `speed_mps`, `speed_mph`, …; `columns`), `speed_limit_kmh`|
 //! `speed_limit`, `road_type`, `accuracy_m`|`accuracy`, and
 //! `utc_offset_minutes` (the offset output times are shown at; per trip row,
 //! or per fix). Phone intervals are not read from Parquet. When the latitude
@@ -36,6 +37,7 @@ use crate::api::rfc3339_epoch_ms;
 use crate::input::polyline::{Precision, decode_polyline};
 use crate::input::trajectory::{FieldLayout, RawTrip, RoadTypes};
 
+use super::columns::{self, SpeedUnit};
 use super::{ErrorKind, InputError, InputRecord};
 
 /// The column names each field is looked up by.
@@ -51,7 +53,6 @@ const TIME: &[&str] = &[
     "timestamp",
     "time",
 ];
-const SPEED: &[&str] = &["speed_kmh", "speed", "speeds_kmh"];
 const LIMIT: &[&str] = &["speed_limit_kmh", "speed_limit", "speed_limits_kmh"];
 const ROAD: &[&str] = &["road_type", "road_types"];
 const ACCURACY: &[&str] = &["accuracy_m", "accuracy", "accuracies_m"];
@@ -358,6 +359,12 @@ fn lists(a: &dyn Array) -> Option<(Vec<(usize, usize)>, ArrayRef)> {
         .or_else(|| a.as_list_opt::<i64>().map(spans))
 }
 
+/// The speed column and the unit its name gives ([`columns::speed_column`]).
+fn speed_column(batch: &RecordBatch) -> Option<(usize, SpeedUnit)> {
+    let schema = batch.schema();
+    columns::speed_column(&schema.fields().iter().map(|f| f.name().as_str()))
+}
+
 /// The index of the first column named like one of `names`.
 fn find(batch: &RecordBatch, names: &[&str]) -> Option<usize> {
     let schema = batch.schema();
@@ -596,7 +603,9 @@ where
             }
             _ => return self.fail(first, type_error("latitude and longitude")),
         };
-        let (speed, limit, accuracy) = (opt_list(SPEED), opt_list(LIMIT), opt_list(ACCURACY));
+        let speed_at = speed_column(batch);
+        let speed = speed_at.and_then(|(i, _)| list(i));
+        let (limit, accuracy) = (opt_list(LIMIT), opt_list(ACCURACY));
         let (speed, limit, accuracy) = (
             list_numbers(speed.as_ref()),
             list_numbers(limit.as_ref()),
@@ -617,7 +626,13 @@ where
             let result = (|| -> Result<RawTrip, InputError> {
                 (raw.lat_deg, raw.lon_deg) = coordinates.row(r)?;
                 raw.time_ms = Some(t_v.row(span(&t_at))?);
-                raw.speed_kmh = speed.as_ref().map(|(at, v)| v.optional(span(at)));
+                raw.speed_kmh = speed.as_ref().map(|(at, v)| {
+                    let mut values = v.optional(span(at));
+                    if let Some((_, unit)) = speed_at.filter(|(_, u)| *u != SpeedUnit::Kmh) {
+                        values.iter_mut().flatten().for_each(|x| *x = unit.kmh(*x));
+                    }
+                    values
+                });
                 raw.speed_limit_kmh = limit.as_ref().map(|(at, v)| v.optional(span(at)));
                 raw.accuracy_m = accuracy.as_ref().map(|(at, v)| v.optional(span(at)));
                 raw.road_type = roads.as_ref().map(|(at, v)| v.roads(span(at)));
@@ -660,7 +675,12 @@ where
             .with_field("timestamp");
             return self.fail(first, e);
         };
-        let (speed, limit, accuracy) = (opt(SPEED), opt(LIMIT), opt(ACCURACY));
+        let speed = speed_column(batch).and_then(|(i, unit)| {
+            let mut values = floats(col(i))?;
+            values.iter_mut().flatten().for_each(|x| *x = unit.kmh(*x));
+            Some(values)
+        });
+        let (limit, accuracy) = (opt(LIMIT), opt(ACCURACY));
         let roads = find(batch, ROAD).and_then(|i| strings(col(i)));
         let offsets = opt(OFFSET);
         for r in 0..batch.num_rows() {

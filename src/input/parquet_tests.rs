@@ -146,3 +146,52 @@ fn encoded_rows_decode_their_polylines() {
         ]
     );
 }
+
+/// A speed column named in m/s (trip rows) or mph (fix rows) is read in
+/// that unit, as from CSV.
+#[test]
+fn a_speed_column_is_read_in_the_unit_its_name_gives() {
+    let mut lat = ListBuilder::new(Float64Builder::new());
+    let mut lon = ListBuilder::new(Float64Builder::new());
+    let mut t = ListBuilder::new(arrow_array::builder::Int64Builder::new());
+    let mut speed = ListBuilder::new(Float64Builder::new());
+    lat.append_value([Some(50.0), Some(50.001)]);
+    lon.append_value([Some(4.0), Some(4.0)]);
+    t.append_value([Some(T0_S * 1000), Some(T0_S * 1000 + 1000)]);
+    speed.append_value([Some(10.0), None]);
+    let column = |a: &mut dyn arrow_array::builder::ArrayBuilder| -> ArrayRef { a.finish() };
+    let batch = RecordBatch::try_from_iter([
+        ("lat", column(&mut lat)),
+        ("lon", column(&mut lon)),
+        ("t_ms", column(&mut t)),
+        ("speed_mps", column(&mut speed)),
+    ])
+    .unwrap();
+    let trip = read(batch).remove(0).unwrap();
+    assert_eq!(trip.speed_kmh, Some(vec![Some(36.0), None]));
+
+    let batch = RecordBatch::try_from_iter([
+        (
+            "lat",
+            Arc::new(arrow_array::Float64Array::from(vec![50.0, 50.001])) as ArrayRef,
+        ),
+        (
+            "lon",
+            Arc::new(arrow_array::Float64Array::from(vec![4.0, 4.0])),
+        ),
+        (
+            "timestamp_ms",
+            Arc::new(arrow_array::Int64Array::from(vec![
+                T0_S * 1000,
+                T0_S * 1000 + 1000,
+            ])),
+        ),
+        (
+            "Speed (mph)",
+            Arc::new(arrow_array::Float64Array::from(vec![Some(10.0), None])),
+        ),
+    ])
+    .unwrap();
+    let trip = read(batch).remove(0).unwrap();
+    assert_eq!(trip.speed_kmh, Some(vec![Some(16.093_44), None]));
+}

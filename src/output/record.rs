@@ -101,6 +101,14 @@ pub struct DataQuality {
     /// acceleration episode's speed change must stand out of; -1 when it is
     /// not known (no measured speed, or too few fixes above 2 m/s).
     pub speed_noise_mmps: i64,
+    /// The measured speed against the positions, thousandths
+    /// ([`crate::detect::CleanTrip::measured_speed_scale`], rounded): about
+    /// 1000 for a speed in km/h, 278 for m/s given as km/h. Outside
+    /// `detect.clean.max_speed_scale_factor` (800–1250) the measured
+    /// speed is not used, speed comes from positions, and
+    /// `speed_noise_mmps` is -1. -1 when not known (no measured speed, or
+    /// too few moving fixes).
+    pub measured_speed_scale_milli: i64,
 }
 
 /// Analyses a trip and builds its result line; `None` for an untimed path.
@@ -145,6 +153,11 @@ pub fn trip_record_of(
                 #[allow(clippy::cast_possible_truncation, reason = "a few m/s in mm/s")]
                 let mmps = (sigma * 1000.0).round() as i64;
                 mmps
+            }),
+            measured_speed_scale_milli: analysis.clean.measured_speed_scale.map_or(-1, |scale| {
+                #[allow(clippy::cast_possible_truncation, reason = "a ratio near 1")]
+                let milli = (scale * 1000.0).round() as i64;
+                milli
             }),
         },
         behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),

@@ -471,3 +471,43 @@ fn the_speed_noise_is_reported_in_mm_per_s() {
     let mmps = score(noisy).data_quality.speed_noise_mmps;
     assert!((mmps - 726).abs() <= 10, "{mmps}");
 }
+
+/// A speed given in another unit than km/h (m/s, as phones report it; mph)
+/// is out of scale with the positions: the trip is scored as positions
+/// only, exactly, and says why in `data_quality`; in km/h it is used.
+#[test]
+fn a_speed_in_the_wrong_unit_is_not_used() {
+    let sim = tripscore::simulate_trip(
+        &tripscore::SimConfig {
+            seed: 5,
+            harsh_share: 0.5,
+            ..tripscore::SimConfig::default()
+        },
+        0,
+    );
+    let kmh = serde_json::to_string(&sim).unwrap();
+    let raw = |line: &str| tripscore::parse_line(line).unwrap();
+    let rescaled = |factor: f64| {
+        let mut s = sim.clone();
+        for v in s.speeds_kmh.as_mut().unwrap() {
+            *v *= factor;
+        }
+        raw(&serde_json::to_string(&s).unwrap())
+    };
+    let mut positions_only = raw(&kmh);
+    positions_only.speed_kmh = None;
+    let positions_only = score(positions_only);
+    let as_given = score(raw(&kmh));
+    let scale = as_given.data_quality.measured_speed_scale_milli;
+    assert!((950..=1050).contains(&scale), "{scale}");
+    assert!(as_given.data_quality.speed_noise_mmps > 0);
+    assert_ne!(as_given.features, positions_only.features);
+    for (factor, unit, expected_milli) in [(1.0 / 3.6, "m/s", 278), (1.0 / 1.609_344, "mph", 621)] {
+        let r = score(rescaled(factor));
+        let milli = r.data_quality.measured_speed_scale_milli;
+        assert!((milli - expected_milli).abs() <= 30, "{unit}: {milli}");
+        assert_eq!(r.data_quality.speed_noise_mmps, -1, "{unit}");
+        assert_eq!(r.features, positions_only.features, "{unit}");
+        assert_eq!(r.behavior_scores, positions_only.behavior_scores, "{unit}");
+    }
+}
