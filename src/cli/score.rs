@@ -1,6 +1,9 @@
 //! `tripscore score`: each trip analysed, scored and (on request) explained.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use clap::Args;
+use tripscore::detect::SpeedSource;
 use tripscore::{BatchSummary, RecordOptions, Trajectory, trip_record};
 
 #[cfg(feature = "parquet")]
@@ -34,14 +37,34 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         trajectory: args.trajectory,
         explain: args.explain,
     };
+    // Trips whose measured speed was set aside as out of scale with their
+    // positions: a file-wide unit mistake (m/s given as km/h) shows in
+    // every trip, so it is said once at the end, not only per trip.
+    let speed_set_aside = AtomicU64::new(0);
+    let judge_speed = config.detect.kinematics.speed_source == SpeedSource::MeasuredWhenGiven;
     let make = |trip: &Trajectory, matched| {
         let mut record = trip_record(trip, &config, options)?;
         record.map_match = matched;
+        if judge_speed && trip.has_measured_speed() && !record.data_quality.measured_speed_used {
+            speed_set_aside.fetch_add(1, Ordering::Relaxed);
+        }
         Some(record)
+    };
+    let note = |summary: BatchSummary| {
+        let n = speed_set_aside.load(Ordering::Relaxed);
+        if n > 0 && !args.batch.quiet {
+            eprintln!(
+                "tripscore: note: the measured speed of {n} trip(s) is out of scale with their \
+                 positions and was not used: their scores come from positions \
+                 (data_quality.measured_speed_scale_milli; 278 is m/s given as km/h: \
+                 convert it, or name a CSV or Parquet column speed_mps)"
+            );
+        }
+        summary
     };
     let path = args.batch.output.as_deref().unwrap_or("-");
     if !path.to_ascii_lowercase().ends_with(".parquet") {
-        return run_batch_command(&args.batch, "scoring", &config.map_match, make);
+        return run_batch_command(&args.batch, "scoring", &config.map_match, make).map(note);
     }
     #[cfg(feature = "parquet")]
     {
@@ -70,7 +93,7 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<BatchSummary, Fatal> {
         };
         let summary = run_batch_to_sink(&args.batch, "scoring", &config.map_match, row, &mut out)?;
         out.finish()?;
-        Ok(summary)
+        Ok(note(summary))
     }
     #[cfg(not(feature = "parquet"))]
     {

@@ -109,6 +109,10 @@ pub struct DataQuality {
     /// `speed_noise_mmps` is -1. -1 when not known (no measured speed, or
     /// too few moving fixes).
     pub measured_speed_scale_milli: i64,
+    /// Whether speed and longitudinal acceleration come from the measured
+    /// speed (`false`: the trip has none, its speed is out of scale with
+    /// its positions, or `detect.kinematics.speed_source` says positions).
+    pub measured_speed_used: bool,
 }
 
 /// Analyses a trip and builds its result line; `None` for an untimed path.
@@ -159,6 +163,7 @@ pub fn trip_record_of(
                 let milli = (scale * 1000.0).round() as i64;
                 milli
             }),
+            measured_speed_used: analysis.kinematics.speed_measured,
         },
         behavior_annotations: options.annotations.then(|| analysis.api_annotations(trip)),
         trajectory: if options.trajectory {

@@ -156,3 +156,72 @@ fn config_default_round_trips_through_config_file() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A phone logger's speed in m/s: read in m/s from GPSLogger's CSV (the
+/// same scores as the API's km/h), set aside with a note when given as
+/// km/h in JSONL.
+#[test]
+fn a_speed_in_m_per_s_is_read_as_such_or_set_aside_with_a_note() {
+    let dir = std::env::temp_dir().join(format!("tripscore-speed-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = std::fs::read_to_string(path(FILES[3])).unwrap();
+    let mut trip: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let kmh_file = dir.join("kmh.jsonl");
+    std::fs::write(&kmh_file, format!("{trip}\n")).unwrap();
+    // GPSLogger's CSV of the same fixes: RFC 3339 `time`, speed in m/s.
+    let points = tripscore::input::decode_polyline(
+        trip["encoded"].as_str().unwrap(),
+        if trip["precision"] == 6 {
+            tripscore::input::Precision::P6
+        } else {
+            tripscore::input::Precision::P5
+        },
+    )
+    .unwrap();
+    let mut csv =
+        String::from("time,lat,lon,elevation,accuracy,bearing,speed,satellites,provider\n");
+    for (k, t) in trip["timestamps_ms"].as_array().unwrap().iter().enumerate() {
+        let time = chrono::DateTime::from_timestamp_millis(t.as_i64().unwrap()).unwrap();
+        let speed = trip["speeds_kmh"][k]
+            .as_f64()
+            .map_or(String::new(), |v| (v / 3.6).to_string());
+        csv.push_str(&format!(
+            "{},{},{},300,4,,{speed},9,gps\n",
+            time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            points.lat_deg[k],
+            points.lon_deg[k],
+        ));
+    }
+    let csv_file = dir.join("gpslogger.csv");
+    std::fs::write(&csv_file, csv).unwrap();
+    for v in trip["speeds_kmh"].as_array_mut().unwrap() {
+        if let Some(kmh) = v.as_f64() {
+            *v = (kmh / 3.6).into();
+        }
+    }
+    let mps_file = dir.join("mps.jsonl");
+    std::fs::write(&mps_file, format!("{trip}\n")).unwrap();
+    let score = |file: &std::path::Path| {
+        let out = tripscore(&["score", &file.to_string_lossy()]);
+        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+        (json_lines(&out).remove(0), stderr)
+    };
+    let ((kmh, kmh_err), (csv, csv_err), (mps, mps_err)) =
+        (score(&kmh_file), score(&csv_file), score(&mps_file));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(csv["behavior_scores"], kmh["behavior_scores"]);
+    assert_eq!(csv["features"], kmh["features"]);
+    assert_eq!(kmh["data_quality"]["measured_speed_used"], true);
+    assert!(!kmh_err.contains("out of scale") && !csv_err.contains("out of scale"));
+    assert_eq!(mps["data_quality"]["measured_speed_used"], false);
+    // The drive's own scale in km/h (0.98–0.99) ÷ 3.6.
+    let milli = mps["data_quality"]["measured_speed_scale_milli"]
+        .as_i64()
+        .unwrap();
+    assert!((260..=290).contains(&milli), "{milli}");
+    assert!(
+        mps_err.contains("the measured speed of 1 trip(s) is out of scale"),
+        "{mps_err}"
+    );
+    assert_ne!(mps["behavior_scores"], kmh["behavior_scores"]);
+}
