@@ -12,7 +12,11 @@
 //!    so is an **inaccurate** fix, whose reported accuracy is worse than
 //!    `max_accuracy_m` (a network fix, not a satellite one: phones log
 //!    67–2,000 m for the first fixes after a cold start);
-//! 3. **speed glitches**: where the measured speed changes between two fixes
+//! 3. **speed scale**: a measured speed whose distance over the trip's
+//!    moving steps is not within `max_speed_scale_factor` of the distance
+//!    between their fixes (m/s or mph given as km/h) is not used, here or
+//!    by the stages above ([`CleanTrip::measured_speed_usable`]); then
+//!    **speed glitches**: where the measured speed changes between two fixes
 //!    faster than `max_speed_change_mps2` (1 g: no road car's tyres give
 //!    more), the fixes on the short side — a run of at most
 //!    `max_speed_glitch_fixes` between such changes, or before the first or
@@ -42,7 +46,8 @@
 //! 7. **parked**: a step taken while the car stands keeps its fixes but
 //!    counts no distance — a standing car's fix wanders by metres, kilometres
 //!    over a long stop. Standing means a measured speed under
-//!    `parked_max_speed_mps` at both ends, or, without measured speed, the
+//!    `parked_max_speed_mps` at both ends, or, without a usable measured
+//!    speed (rule 3), the
 //!    fixes `parked_window_ms` before and after the step closer than that
 //!    speed would carry the car.
 
@@ -181,9 +186,10 @@ pub struct CleanTrip {
     pub step_m: Vec<f64>,
     /// What was removed.
     pub report: CleanReport,
-    /// The measured speed against the positions: over moving steps (fixes
-    /// at least 5 m/s apart by their own distance and time, at most 2 s
-    /// apart; 64–127 of a long trip's steps), the median of the distance
+    /// The measured speed against the positions: over moving spans (from a
+    /// fix to the first one at least 1 s later, at most 2 s, at least 5 m/s
+    /// apart by their own distance and time; 64–127 of a long trip's
+    /// spans), the median of the distance
     /// the measured speed drives ÷ the distance between the fixes — about 1
     /// for a speed in km/h, 0.28 for m/s given as km/h. `None` without
     /// measured speed or with fewer than 20 such steps.
@@ -196,17 +202,22 @@ pub struct CleanTrip {
 
 /// Steps a trip's [`CleanTrip::measured_speed_scale`] is judged on: this
 /// many to twice as many (a median of 64 moving steps reads a speed's unit
-/// with room to spare; the simulator's trips read 0.95–1.05 with 64, where
-/// 256 cost 2 % of scoring time on trips with speed).
+/// with room to spare; the simulator's trips read 0.97–1.05 with 64, where
+/// 256 cost 2 % more instructions on trips with speed).
 const SCALE_SAMPLES: usize = 64;
 /// Fewest steps a [`CleanTrip::measured_speed_scale`] is made from.
 const MIN_SCALE_STEPS: usize = 20;
 /// A step counts towards [`CleanTrip::measured_speed_scale`] when its fixes
 /// are at least this fast apart, m/s (well above a standing fix's wander)…
 const SCALE_MIN_SPEED_MPS: f64 = 5.0;
-/// … and at most this far apart in time, ms (a chord cuts a curve short,
-/// the more the longer it is).
-const SCALE_MAX_STEP_MS: i64 = 2000;
+/// … over a span of at least this long, ms: fixes a second apart at 5 m/s
+/// are 5 m apart, where the few decimetres of per-fix noise add little;
+/// consecutive fixes of a 10 Hz track (50 cm apart) would read their noise
+/// as distance (the simulator's 10 Hz trips read 0.57–0.92)…
+const SCALE_MIN_SPAN_MS: i64 = 1000;
+/// … and at most this long, ms (a chord cuts a curve short, the more the
+/// longer it is).
+const SCALE_MAX_SPAN_MS: i64 = 2000;
 
 /// [`CleanTrip::measured_speed_scale`] and [`CleanTrip::measured_speed_usable`]
 /// over the fixes `kept` (in time order): the one place that decides
@@ -226,11 +237,12 @@ fn measured_speed_use(
 }
 
 /// [`CleanTrip::measured_speed_scale`] over the fixes `kept` (in time
-/// order): over every `stride`-th step ([`SCALE_SAMPLES`] to twice that) whose fixes
-/// both carry a measured speed and are [`SCALE_MIN_SPEED_MPS`] apart by
-/// their own distance and time (not by the measured speed, whose scale is
-/// in question), the median of the distance the mean measured speed drives
-/// ÷ the step's length. A median: the spikes and cold-start fixes not yet
+/// order): from every `stride`-th fix ([`SCALE_SAMPLES`] to twice that) to
+/// the first at least [`SCALE_MIN_SPAN_MS`] later, when both carry a
+/// measured speed and are [`SCALE_MIN_SPEED_MPS`] apart by their own
+/// distance and time (not by the measured speed, whose scale is in
+/// question), the median of the distance the mean measured speed drives
+/// ÷ the chord. A median: the spikes and cold-start fixes not yet
 /// dropped are a few steps' ratios, where they would move a sum.
 fn measured_speed_scale(trip: &Trajectory, t: &[i64], kept: &[usize]) -> Option<f64> {
     if !trip.has_measured_speed() {
@@ -238,10 +250,16 @@ fn measured_speed_scale(trip: &Trajectory, t: &[i64], kept: &[usize]) -> Option<
     }
     let stride = (kept.len() / SCALE_SAMPLES).max(1);
     let mut ratios = Vec::with_capacity(kept.len().min(2 * SCALE_SAMPLES));
-    for pair in kept.windows(2).step_by(stride) {
-        let (a, b) = (pair[0], pair[1]);
+    for (k, &a) in kept.iter().enumerate().step_by(stride) {
+        // The first fix at least `SCALE_MIN_SPAN_MS` after `a`.
+        let Some(&b) = kept[k + 1..]
+            .iter()
+            .find(|&&b| t[b] - t[a] >= SCALE_MIN_SPAN_MS)
+        else {
+            break;
+        };
         let dt_ms = t[b] - t[a];
-        if dt_ms <= 0 || dt_ms > SCALE_MAX_STEP_MS {
+        if dt_ms > SCALE_MAX_SPAN_MS {
             continue;
         }
         let (Some(va), Some(vb)) = (trip.speed_kmh(a), trip.speed_kmh(b)) else {

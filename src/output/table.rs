@@ -4,7 +4,8 @@
 //!
 //! The columns are those of a score line, nested names joined by `_`
 //! (`behavior_scores_overall`, `features_city_hard_brake`,
-//! `data_quality_spikes`): text for strings, 64-bit integers for the
+//! `data_quality_spikes`): text for strings, booleans for flags
+//! (`data_quality_measured_speed_used`), 64-bit integers for the
 //! additive features, data quality and map-match counts, doubles for the
 //! rest; what `--annotations`, `--explain` and `--trajectory` add is one
 //! JSON text column each. An error record is a row with `source`, `line`,
@@ -16,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::builder::{Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use serde::Serialize;
 use serde_json::Value;
@@ -39,8 +40,17 @@ pub struct TableError(String);
 
 enum Builder {
     Text(StringBuilder),
+    Bool(BooleanBuilder),
     Float(Float64Builder),
     Int(Int64Builder),
+}
+
+/// What a leaf of a score line holds, which decides its column's type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Text,
+    Bool,
+    Number,
 }
 
 impl Builder {
@@ -57,6 +67,10 @@ impl Builder {
                 Some(Cell::UInt(v)) => b.append_value(v.to_string()),
                 Some(Cell::Float(v)) => b.append_value(Value::from(v).to_string()),
             },
+            Self::Bool(b) => b.append_option(match cell {
+                Some(Cell::Bool(v)) => Some(v),
+                _ => None,
+            }),
             #[allow(clippy::cast_precision_loss, reason = "JSON's as_f64 of an integer")]
             Self::Float(b) => b.append_option(match cell {
                 Some(Cell::Float(v)) => Some(v),
@@ -73,9 +87,9 @@ impl Builder {
     }
 }
 
-/// The leaves of `value` as (path, is text) — objects flattened, the
+/// The leaves of `value` as (path, what it holds) — objects flattened, the
 /// [`AS_JSON`] parts kept whole.
-fn leaves(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, bool)>) {
+fn leaves(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Leaf)>) {
     match value {
         Value::Object(map) if !(path.len() == 1 && AS_JSON.contains(&path[0].as_str())) => {
             for (k, v) in map {
@@ -84,8 +98,9 @@ fn leaves(value: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, boo
                 path.pop();
             }
         }
-        Value::Number(_) => out.push((path.clone(), false)),
-        _ => out.push((path.clone(), true)),
+        Value::Number(_) => out.push((path.clone(), Leaf::Number)),
+        Value::Bool(_) => out.push((path.clone(), Leaf::Bool)),
+        _ => out.push((path.clone(), Leaf::Text)),
     }
 }
 
@@ -197,22 +212,24 @@ impl ScoreColumns {
         leaves(template, &mut Vec::new(), &mut found);
         for part in json_parts {
             if !found.iter().any(|(p, _)| p.len() == 1 && p[0] == *part) {
-                found.push((vec![(*part).to_owned()], true));
+                found.push((vec![(*part).to_owned()], Leaf::Text));
             }
         }
-        let mut columns: Vec<(String, Builder)> = [("source", true), ("line", false)]
+        let mut columns: Vec<(String, Builder)> = [("source", Leaf::Text), ("line", Leaf::Number)]
             .iter()
-            .map(|(name, text)| (vec![(*name).to_owned()], *text))
+            .map(|(name, leaf)| (vec![(*name).to_owned()], *leaf))
             .chain(found.into_iter().filter(|(p, _)| p[0] != "type"))
             .chain(
                 ["kind", "field", "message"]
                     .iter()
-                    .map(|k| (vec!["error".to_owned(), (*k).to_owned()], true)),
+                    .map(|k| (vec!["error".to_owned(), (*k).to_owned()], Leaf::Text)),
             )
-            .map(|(path, text)| {
+            .map(|(path, leaf)| {
                 let name = path.join("_");
-                let builder = if text || AS_JSON.contains(&path[0].as_str()) {
+                let builder = if leaf == Leaf::Text || AS_JSON.contains(&path[0].as_str()) {
                     Builder::Text(StringBuilder::new())
+                } else if leaf == Leaf::Bool {
+                    Builder::Bool(BooleanBuilder::new())
                 } else if name == "line" || INTEGER_PREFIXES.iter().any(|p| name.starts_with(p)) {
                     Builder::Int(Int64Builder::new())
                 } else {
@@ -302,6 +319,7 @@ impl ScoreColumns {
             .map(|(name, builder)| {
                 let array: ArrayRef = match builder {
                     Builder::Text(b) => Arc::new(b.finish()),
+                    Builder::Bool(b) => Arc::new(b.finish()),
                     Builder::Float(b) => Arc::new(b.finish()),
                     Builder::Int(b) => Arc::new(b.finish()),
                 };

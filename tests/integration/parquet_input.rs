@@ -320,6 +320,8 @@ fn parquet_output_matches_lines(flags: &[&str], name: &str) {
                     serde_json::json!(a.value(r))
                 } else if let Some(a) = column.as_primitive_opt::<Int64Type>() {
                     serde_json::json!(a.value(r))
+                } else if let Some(a) = column.as_boolean_opt() {
+                    serde_json::json!(a.value(r))
                 } else if value.is_object() || value.is_array() {
                     // A part written as JSON text.
                     serde_json::from_str(column.as_string::<i32>().value(r)).unwrap()

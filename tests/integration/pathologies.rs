@@ -472,8 +472,8 @@ fn the_speed_noise_is_reported_in_mm_per_s() {
     assert!((mmps - 726).abs() <= 10, "{mmps}");
 }
 
-/// A speed given in another unit than km/h (m/s, as phones report it; mph)
-/// is out of scale with the positions: the trip is scored as positions
+/// A speed given in another unit than km/h (m/s, as phones report it; mph),
+/// or 0 throughout, is out of scale with the positions: the trip is scored as positions
 /// only, exactly, and says why in `data_quality`; in km/h it is used.
 #[test]
 fn a_speed_in_the_wrong_unit_is_not_used() {
@@ -502,7 +502,13 @@ fn a_speed_in_the_wrong_unit_is_not_used() {
     assert!((950..=1050).contains(&scale), "{scale}");
     assert!(as_given.data_quality.speed_noise_mmps > 0);
     assert_ne!(as_given.features, positions_only.features);
-    for (factor, unit, expected_milli) in [(1.0 / 3.6, "m/s", 278), (1.0 / 1.609_344, "mph", 621)] {
+    // A logger writing 0 for a speed it does not have (the Delft GlobalSat
+    // rows): before, every step was parked and the trip had no distance.
+    for (factor, unit, expected_milli) in [
+        (1.0 / 3.6, "m/s", 278),
+        (1.0 / 1.609_344, "mph", 621),
+        (0.0, "zero", 0),
+    ] {
         let r = score(rescaled(factor));
         let milli = r.data_quality.measured_speed_scale_milli;
         assert!((milli - expected_milli).abs() <= 30, "{unit}: {milli}");
