@@ -65,7 +65,8 @@ fn float(batch: &RecordBatch, column: &str, row: usize) -> Option<f64> {
 
 /// A record flattened straight into a row holds what its JSON line read
 /// back holds: names joined by `_`, flattened fields at their parent's
-/// level, NaN as null, a unit variant by name, a sequence as its JSON text,
+/// level, NaN as null, a unit variant by name, a bool as a boolean, a
+/// sequence as its JSON text,
 /// map keys as text, an `AS_JSON` part as its JSON text.
 #[test]
 fn a_row_holds_what_the_json_line_holds() {
@@ -86,7 +87,8 @@ fn a_row_holds_what_the_json_line_holds() {
         assert_eq!(float(&batch, "ratio", r), Some(0.1));
         assert_eq!(text(&batch, "missing", r), None);
         assert_eq!(text(&batch, "not_finite", r), None);
-        assert_eq!(text(&batch, "flag", r).as_deref(), Some("true"));
+        let flag = batch.column_by_name("flag").unwrap().as_boolean();
+        assert!(flag.is_valid(r) && flag.value(r));
         assert_eq!(text(&batch, "list", r).as_deref(), Some("[1,2]"));
         assert_eq!(float(&batch, "keyed_1", r), Some(-5.0));
         let part: serde_json::Value =
