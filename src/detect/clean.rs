@@ -13,7 +13,7 @@
 //!    `max_accuracy_m` (a network fix, not a satellite one: phones log
 //!    67–2,000 m for the first fixes after a cold start);
 //! 3. **speed scale**: a measured speed whose distance over the trip's
-//!    moving steps is not within `max_speed_scale_factor` of the distance
+//!    moving spans (1–2 s) is not within `max_speed_scale_factor` of the distance
 //!    between their fixes (m/s or mph given as km/h) is not used, here or
 //!    by the stages above ([`CleanTrip::measured_speed_usable`]); then
 //!    **speed glitches**: where the measured speed changes between two fixes
@@ -100,7 +100,7 @@ pub struct CleanConfig {
     /// changes are speed glitches, dropped.
     pub max_speed_glitch_fixes: usize,
     /// The measured speed is used (here and by the stages above) only when
-    /// the distance it drives over the trip's moving steps is within this
+    /// the distance it drives over the trip's moving spans is within this
     /// factor, either way, of the distance between their fixes
     /// ([`CleanTrip::measured_speed_scale`]); otherwise it is in another
     /// unit than km/h (m/s is a factor 3.6 off, mph 1.6) or not the car's.
@@ -192,7 +192,7 @@ pub struct CleanTrip {
     /// spans), the median of the distance
     /// the measured speed drives ÷ the distance between the fixes — about 1
     /// for a speed in km/h, 0.28 for m/s given as km/h. `None` without
-    /// measured speed or with fewer than 20 such steps.
+    /// measured speed or with fewer than 20 such spans.
     pub measured_speed_scale: Option<f64>,
     /// Whether the measured speed is fit to use: the trip has one, and its
     /// scale is unknown or within `max_speed_scale_factor`. When not,
@@ -200,14 +200,14 @@ pub struct CleanTrip {
     pub measured_speed_usable: bool,
 }
 
-/// Steps a trip's [`CleanTrip::measured_speed_scale`] is judged on: this
-/// many to twice as many (a median of 64 moving steps reads a speed's unit
+/// Spans a trip's [`CleanTrip::measured_speed_scale`] is judged on: this
+/// many to twice as many (a median of 64 moving spans reads a speed's unit
 /// with room to spare; the simulator's trips read 0.97–1.05 with 64, where
 /// 256 cost 2 % more instructions on trips with speed).
 const SCALE_SAMPLES: usize = 64;
-/// Fewest steps a [`CleanTrip::measured_speed_scale`] is made from.
+/// Fewest spans a [`CleanTrip::measured_speed_scale`] is made from.
 const MIN_SCALE_STEPS: usize = 20;
-/// A step counts towards [`CleanTrip::measured_speed_scale`] when its fixes
+/// A span counts towards [`CleanTrip::measured_speed_scale`] when its fixes
 /// are at least this fast apart, m/s (well above a standing fix's wander)…
 const SCALE_MIN_SPEED_MPS: f64 = 5.0;
 /// … over a span of at least this long, ms: fixes a second apart at 5 m/s
@@ -243,7 +243,7 @@ fn measured_speed_use(
 /// distance and time (not by the measured speed, whose scale is in
 /// question), the median of the distance the mean measured speed drives
 /// ÷ the chord. A median: the spikes and cold-start fixes not yet
-/// dropped are a few steps' ratios, where they would move a sum.
+/// dropped are a few spans' ratios, where they would move a sum.
 fn measured_speed_scale(trip: &Trajectory, t: &[i64], kept: &[usize]) -> Option<f64> {
     if !trip.has_measured_speed() {
         return None;

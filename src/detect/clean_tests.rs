@@ -664,7 +664,7 @@ fn a_measured_speed_out_of_scale_with_the_positions_is_not_used() {
             usable
         );
     }
-    // Too few moving steps to judge (19): unknown, and the speed is used.
+    // Too few moving spans to judge (19): unknown, and the speed is used.
     let (_, c) = run(with_speed(drive(20, 15.0), 15.0));
     assert_eq!(c.measured_speed_scale, None);
     assert!(c.measured_speed_usable);

@@ -71,6 +71,15 @@ impl SpeedUnit {
             Self::Mph => value * 1.609_344,
         }
     }
+
+    /// Each of `values`, in this unit, converted to km/h in place (the
+    /// columnar readers).
+    #[cfg(feature = "parquet")]
+    pub fn to_kmh_all(self, values: &mut [Option<f64>]) {
+        if self != Self::Kmh {
+            values.iter_mut().flatten().for_each(|v| *v = self.kmh(*v));
+        }
+    }
 }
 
 /// Speed columns whose names give their unit, folded, by unit.

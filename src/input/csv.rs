@@ -52,7 +52,7 @@ impl Columns {
             InputError::new(ErrorKind::Csv, format!("the header has no {what} column"))
                 .with_field("header")
         };
-        let cols = Self {
+        let mut cols = Self {
             user_id: find(&["userid"]),
             event_id: find(&["eventid"]),
             lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
@@ -66,13 +66,10 @@ impl Columns {
             phone_handling: find(&["phonehandling"]),
             mounted: find(&["mounted"]),
         };
-        // GPSLogger's RFC 3339 column is `time`: read when no other names the time.
-        let cols = Self {
-            time_rfc3339: cols
-                .time_rfc3339
-                .or_else(|| cols.time_ms.map_or_else(|| find(&["time"]), |_| None)),
-            ..cols
-        };
+        if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
+            // GPSLogger's RFC 3339 column is `time`: read when no other names the time.
+            cols.time_rfc3339 = find(&["time"]);
+        }
         if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
             return Err(missing("timestamp (or timestamp_ms)"));
         }

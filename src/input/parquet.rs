@@ -628,8 +628,8 @@ where
                 raw.time_ms = Some(t_v.row(span(&t_at))?);
                 raw.speed_kmh = speed.as_ref().map(|(at, v)| {
                     let mut values = v.optional(span(at));
-                    if let Some((_, unit)) = speed_at.filter(|(_, u)| *u != SpeedUnit::Kmh) {
-                        values.iter_mut().flatten().for_each(|x| *x = unit.kmh(*x));
+                    if let Some((_, unit)) = speed_at {
+                        unit.to_kmh_all(&mut values);
                     }
                     values
                 });
@@ -677,7 +677,7 @@ where
         };
         let speed = speed_column(batch).and_then(|(i, unit)| {
             let mut values = floats(col(i))?;
-            values.iter_mut().flatten().for_each(|x| *x = unit.kmh(*x));
+            unit.to_kmh_all(&mut values);
             Some(values)
         });
         let (limit, accuracy) = (opt(LIMIT), opt(ACCURACY));
