@@ -30,7 +30,9 @@ use std::collections::BTreeMap;
 
 use tripscore::detect::{Kinematics, SpeedSource};
 use tripscore::sim::{coverage, nearest_rank};
-use tripscore::{Annotation, AnnotationKind, Config, analyze};
+use tripscore::{
+    Annotation, AnnotationKind, Config, RecordOptions, TripRecord, analyze, trip_record,
+};
 
 #[path = "common/references.rs"]
 mod references;
@@ -190,6 +192,56 @@ fn ratings(drives: &[RefDrive], config: &Config, setting: &str) {
             scored.len()
         );
     }
+}
+
+/// The same drives scored with their measured speed and from positions
+/// only (as a GPX file without speeds gives them): how far a score moves
+/// with the data source.
+fn speed_sources(drives: &[RefDrive], config: &Config, positions: &Config) {
+    println!(
+        "\n## Real drives: scores with measured speed against positions only (driveplotr-nds, trips of ≥ 2 km)\n"
+    );
+    println!(
+        "| score | median with measured speed | median from positions only | positions − measured per trip: median (least – most) |"
+    );
+    println!("|---|---|---|---|");
+    // Pairs by drive: the ≥ 2 km drives with measured speed, each also
+    // from positions only.
+    let (with, without): (Vec<TripRecord>, Vec<TripRecord>) = scored_trips(drives, config)
+        .into_iter()
+        .filter_map(|(d, r)| {
+            Some((
+                r,
+                trip_record(&d.trip, positions, RecordOptions::default())?,
+            ))
+        })
+        .unzip();
+    let overall: Score = |b| b.overall;
+    for (name, score) in HARD_SCORES
+        .iter()
+        .map(|(name, _, score)| (*name, *score))
+        .chain([("overall", overall)])
+    {
+        let mut a: Vec<f64> = with.iter().map(|r| score(&r.behavior_scores)).collect();
+        let mut b: Vec<f64> = without.iter().map(|r| score(&r.behavior_scores)).collect();
+        let mut d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        println!(
+            "| {name} | {:.2} | {:.2} | {:+.2} ({:+.2} – {:+.2}) |",
+            median(&mut a),
+            median(&mut b),
+            median(&mut d),
+            d[0],
+            d[d.len() - 1]
+        );
+    }
+    println!(
+        "\n{} drives; each source's Spearman correlations with the inertial ratings are in the two \"per-trip hard scores\" tables.",
+        with.len()
+    );
 }
 
 /// GPS latency: the shift of the inertial or OBD reference that best
@@ -625,8 +677,10 @@ fn main() {
     receiver_agreement(&config);
     // The same drives with their measured speed left out, as a GPX file
     // without speeds gives them: speed and acceleration from positions.
+    let nds_with_speed = nds;
     let mut positions = config;
     positions.detect.kinematics.speed_source = SpeedSource::PositionsOnly;
+    speed_sources(&nds_with_speed, &config, &positions);
     let nds = nds_drives(&positions);
     let setting = ", positions only (measured speed left out)";
     event_recall(&nds, setting);
