@@ -222,20 +222,23 @@ fn speed_sources(drives: &[RefDrive], config: &Config, positions: &Config) {
         .map(|(name, _, score)| (*name, *score))
         .chain([("overall", overall)])
     {
-        let mut a: Vec<f64> = with.iter().map(|r| score(&r.behavior_scores)).collect();
-        let mut b: Vec<f64> = without.iter().map(|r| score(&r.behavior_scores)).collect();
-        let mut d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
-        let median = |v: &mut Vec<f64>| {
+        let a: Vec<f64> = with.iter().map(|r| score(&r.behavior_scores)).collect();
+        let b: Vec<f64> = without.iter().map(|r| score(&r.behavior_scores)).collect();
+        let d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
+        let median = |mut v: Vec<f64>| {
             v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
+            nearest_rank(&v, 0.5).unwrap_or(f64::NAN)
         };
+        let (least, most) = d
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
         println!(
-            "| {name} | {:.2} | {:.2} | {:+.2} ({:+.2} – {:+.2}) |",
-            median(&mut a),
-            median(&mut b),
-            median(&mut d),
-            d[0],
-            d[d.len() - 1]
+            "| {name} | {:.2} | {:.2} | {:+.2} ({least:+.2} – {most:+.2}) |",
+            median(a),
+            median(b),
+            median(d),
         );
     }
     println!(
@@ -677,10 +680,9 @@ fn main() {
     receiver_agreement(&config);
     // The same drives with their measured speed left out, as a GPX file
     // without speeds gives them: speed and acceleration from positions.
-    let nds_with_speed = nds;
     let mut positions = config;
     positions.detect.kinematics.speed_source = SpeedSource::PositionsOnly;
-    speed_sources(&nds_with_speed, &config, &positions);
+    speed_sources(&nds, &config, &positions);
     let nds = nds_drives(&positions);
     let setting = ", positions only (measured speed left out)";
     event_recall(&nds, setting);

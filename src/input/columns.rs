@@ -9,8 +9,8 @@
 //! the CSV of GPSLogger for Android, recognised by its first seven columns
 //! (`time,lat,lon,elevation,accuracy,bearing,speed`), which writes the
 //! phone's speed in m/s. Read in the wrong unit, a speed would make every
-//! score wrong with no error; the detection stage also checks a trip's
-//! measured speed against its positions (`detect::kinematics`).
+//! score wrong with no error; cleaning also checks a trip's measured
+//! speed against its positions (`detect::clean`, rule 3).
 
 /// A column name as names are compared: lower case, letters, digits and
 /// `/` only (`Speed (m/s)` → `speedm/s`).
