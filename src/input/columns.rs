@@ -3,7 +3,9 @@
 //! column's name gives.
 //!
 //! Names match whatever their case, spacing and punctuation: `Speed (m/s)`,
-//! `speed_mps` and `speedMps` are one name. A speed column whose name says
+//! `speed_mps` and `speedMps` are one name. A logger's prefix or suffix
+//! naming the source is left out: `gps_lat`, `lat_gps` and SensorLog's
+//! `locationLatitude(WGS84)` are `lat` and `latitude`. A speed column whose name says
 //! its unit (`speed_kmh`, `speed_mps`, `speed (m/s)`, `speed_mph`, …) is
 //! read in that unit; a bare `speed` is km/h, the API's unit — except in
 //! the CSV of GPSLogger for Android, recognised by its first seven columns
@@ -13,12 +15,23 @@
 //! speed against its positions (`detect::clean`, rule 3).
 
 /// A column name as names are compared: lower case, letters, digits and
-/// `/` only (`Speed (m/s)` → `speedm/s`).
+/// `/` only (`Speed (m/s)` → `speedm/s`), without a prefix `location` or
+/// `gps` or a suffix `gps` or `wgs84` (`locationSpeed(m/s)`, `gps_long`).
 fn folded(name: &str) -> String {
-    name.chars()
+    let name: String = name
+        .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '/')
         .map(|c| c.to_ascii_lowercase())
-        .collect()
+        .collect();
+    let core = ["location", "gps"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p).filter(|rest| !rest.is_empty()))
+        .unwrap_or(&name);
+    ["gps", "wgs84"]
+        .iter()
+        .find_map(|s| core.strip_suffix(s).filter(|rest| !rest.is_empty()))
+        .unwrap_or(core)
+        .to_owned()
 }
 
 /// Whether column `name` is one of `names` (given folded).
@@ -42,6 +55,30 @@ pub(crate) fn position<'a>(
 pub(crate) const LATITUDE: &[&str] = &["latitude", "lat", "latdeg"];
 /// Longitude columns, folded.
 pub(crate) const LONGITUDE: &[&str] = &["longitude", "lon", "lng", "long", "londeg"];
+/// Columns naming the user (or the vehicle or device standing for one), folded,
+/// in the order tried.
+pub(crate) const USER_ID: &[&str] = &[
+    "userid",
+    "user",
+    "driverid",
+    "driver",
+    "vehicleid",
+    "deviceid",
+];
+/// Columns naming the trip, folded, in the order tried.
+pub(crate) const EVENT_ID: &[&str] = &["eventid", "tripid", "trip", "driveid", "drive", "trackid"];
+/// Time columns read as RFC 3339 text or a number of Unix seconds or
+/// milliseconds (told apart by size), folded, tried when no column is named
+/// `timestamp` or `timestamp_ms`: GPSLogger's `time`, SensorLog's
+/// `locationTimestamp_since1970(s)`, a logger's `time_utc` or `unix_time`.
+pub(crate) const TIME_OTHER: &[&str] = &[
+    "time",
+    "timeutc",
+    "timestampsince1970s",
+    "times",
+    "unixtime",
+    "epoch",
+];
 /// Horizontal accuracy columns (m), folded.
 pub(crate) const ACCURACY: &[&str] = &[
     "accuracy",
@@ -88,7 +125,10 @@ const SPEED_NAMES: [(SpeedUnit, &[&str]); 3] = [
         SpeedUnit::Kmh,
         &["speedkmh", "speedkm/h", "speedkph", "speedskmh"],
     ),
-    (SpeedUnit::Mps, &["speedmps", "speedm/s", "speedsmps"]),
+    (
+        SpeedUnit::Mps,
+        &["speedmps", "speedm/s", "speedsmps", "speedmeters/second"],
+    ),
     (SpeedUnit::Mph, &["speedmph", "speedsmph"]),
 ];
 
@@ -176,5 +216,25 @@ mod tests {
         assert!(is_named("HorizontalAccuracy(m)", ACCURACY));
         assert!(is_named("accuracy_m", ACCURACY));
         assert!(!is_named("latitude_error", LATITUDE));
+    }
+
+    #[test]
+    fn a_loggers_source_prefix_or_suffix_is_left_out() {
+        assert!(is_named("locationLatitude(WGS84)", LATITUDE));
+        assert!(is_named("gps_long", LONGITUDE));
+        assert!(is_named("lat_gps", LATITUDE));
+        assert!(is_named("locationHorizontalAccuracy(m)", ACCURACY));
+        assert!(is_named("locationTimestamp_since1970(s)", TIME_OTHER));
+        // Nothing is left of a name that is only the prefix.
+        assert!(!is_named("gps", LATITUDE));
+        assert_eq!(folded("GPS"), "gps");
+        assert_eq!(
+            speed_of("locationSpeedAccuracy(m/s),locationSpeed(m/s)"),
+            Some((1, SpeedUnit::Mps))
+        );
+        assert_eq!(
+            speed_of("GPS Speed (Meters/second),Speed (OBD)(km/h)"),
+            Some((0, SpeedUnit::Mps))
+        );
     }
 }

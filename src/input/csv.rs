@@ -1,11 +1,15 @@
 //! CSV trips: one row per fix, columns named in a header, a trip per run of
 //! consecutive rows with the same `user_id` + `event_id`.
 //!
-//! Columns (any case, spacing and punctuation, `columns`; `latitude`/`longitude`
-//! and a time column required): `user_id`, `event_id`,
+//! Columns (any case, spacing and punctuation, a logger's `gps`/`location`
+//! prefix left out, `columns`; `latitude`/`longitude` and a time column
+//! required): `user_id` (or `driver`, `vehicle_id`, `device_id`),
+//! `event_id` (or `trip_id`, `trip`, `drive`, `track_id`),
 //! `latitude`|`lat`, `longitude`|`lon`|`lng`|`long`,
-//! `timestamp` (RFC 3339 with offset) or `timestamp_ms` (Unix ms) — or, when
-//! neither is there, `time` (RFC 3339, as GPSLogger writes it) —
+//! `timestamp` (RFC 3339 with offset, or a number of Unix seconds or
+//! milliseconds, told apart by size) or `timestamp_ms` (Unix ms) — or, when
+//! neither is there, as `timestamp`: `time` (GPSLogger), `time_utc`,
+//! `timestamp_since1970 (s)` (SensorLog), `time_s`, `unix_time`, `epoch` —
 //! a speed: `speed_kmh`|`speed (km/h)`, `speed_mps`|`speed (m/s)`,
 //! `speed_mph`, or a bare `speed` (km/h; m/s in GPSLogger's CSV),
 //! `speed_limit`|`speed_limit_kmh` (km/h),
@@ -23,7 +27,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::api::rfc3339_epoch_ms;
-use crate::input::trajectory::{FieldLayout, Interval, RawTrip};
+use crate::input::trajectory::{FieldLayout, Interval, MAX_TIME_MS, MIN_TIME_MS, RawTrip};
 
 use super::columns::{self, SpeedUnit};
 use super::open::RunTooLong;
@@ -35,6 +39,7 @@ struct Columns {
     event_id: Option<usize>,
     lat: usize,
     lon: usize,
+    /// RFC 3339 text, or a Unix time in s or ms ([`time_cell`]).
     time_rfc3339: Option<usize>,
     time_ms: Option<usize>,
     speed: Option<(usize, SpeedUnit)>,
@@ -53,8 +58,8 @@ impl Columns {
                 .with_field("header")
         };
         let mut cols = Self {
-            user_id: find(&["userid"]),
-            event_id: find(&["eventid"]),
+            user_id: find(columns::USER_ID),
+            event_id: find(columns::EVENT_ID),
             lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
             lon: find(columns::LONGITUDE).ok_or_else(|| missing("longitude"))?,
             time_rfc3339: find(&["timestamp"]),
@@ -67,8 +72,9 @@ impl Columns {
             mounted: find(&["mounted"]),
         };
         if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
-            // GPSLogger's RFC 3339 column is `time`: read when no other names the time.
-            cols.time_rfc3339 = find(&["time"]);
+            // Loggers' time columns (GPSLogger's `time`, SensorLog's seconds):
+            // read when no column is named as the API names the time.
+            cols.time_rfc3339 = find(columns::TIME_OTHER);
         }
         if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
             return Err(missing("timestamp (or timestamp_ms)"));
@@ -145,6 +151,38 @@ fn runs_to_intervals(flags: &[Option<bool>], time_ms: &[i64]) -> Option<Vec<Inte
     Some(intervals)
 }
 
+/// A cell of a time column other than `timestamp_ms`, as Unix ms and the
+/// UTC offset in seconds: RFC 3339 text with an offset, or a number of Unix
+/// seconds (SensorLog's, with a fraction) or milliseconds, told apart by
+/// size — a time in 1990–2199 is 6.3e8–7.3e9 s or 6.3e11–7.3e12 ms, ranges
+/// a thousandfold apart, so no value could be either. A number is at UTC.
+fn time_cell(text: &str) -> Result<(i64, i32), String> {
+    let Ok(x) = text.parse::<f64>() else {
+        return rfc3339_epoch_ms(text)
+            .map_err(|e| format!("{text:?} is not RFC 3339 with an offset: {e}"));
+    };
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "the bounds are exact in f64 (below 2^53)"
+    )]
+    let range = MIN_TIME_MS as f64..=MAX_TIME_MS as f64;
+    let ms = if range.contains(&(x * 1000.0)) {
+        x * 1000.0
+    } else if range.contains(&x) {
+        x
+    } else {
+        return Err(format!(
+            "{text:?} is not a Unix time of 1990–2199 in seconds or milliseconds \
+             (nor RFC 3339 text)"
+        ));
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "within MIN_TIME_MS..=MAX_TIME_MS"
+    )]
+    Ok((ms.round() as i64, 0))
+}
+
 fn cell(row: &csv::StringRecord, col: Option<usize>) -> Option<&str> {
     col.and_then(|c| row.get(c))
         .map(str::trim)
@@ -183,12 +221,9 @@ impl Group {
         let lat = required(cols.lat, "latitude")?;
         let lon = required(cols.lon, "longitude")?;
         let (t, offset) = if let Some(text) = cell(row, cols.time_rfc3339) {
-            rfc3339_epoch_ms(text).map_err(|e| {
-                InputError::new(
-                    ErrorKind::Timestamp,
-                    format!("{text:?} is not RFC 3339 with an offset: {e}"),
-                )
-                .with_field(format!("timestamp (line {line})"))
+            time_cell(text).map_err(|message| {
+                InputError::new(ErrorKind::Timestamp, message)
+                    .with_field(format!("timestamp (line {line})"))
             })?
         } else if let Some(text) = cell(row, cols.time_ms) {
             let t = text.parse::<i64>().map_err(|_| {

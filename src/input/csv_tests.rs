@@ -111,3 +111,68 @@ fn gpsloggers_csv_reads_its_time_and_speed_in_metres_per_second() {
     assert_eq!(b.speed_kmh, Some(vec![Some(13.5)]));
     assert_eq!(b.time_ms, Some(vec![1_553_240_265_000]));
 }
+
+/// SensorLog (iOS): the location's time in Unix seconds with a fraction,
+/// its names prefixed `location` and suffixed with their units, -1 for an
+/// invalid speed.
+#[test]
+fn sensorlogs_csv_reads_its_seconds_and_metres_per_second() {
+    let text = "loggingTime(txt),loggingSample(N),locationTimestamp_since1970(s),\
+                locationLatitude(WGS84),locationLongitude(WGS84),locationAltitude(m),\
+                locationSpeed(m/s),locationSpeedAccuracy(m/s),locationCourse(°),\
+                locationHorizontalAccuracy(m)\n\
+                2019-05-23 22:54:11.123 +0200,0,1558644851.123,41.25787,-95.984253,300,13.5,0.4,270,4.7\n\
+                2019-05-23 22:54:12.123 +0200,1,1558644852.123,41.257877,-95.984428,300,-1,-1,-1,65\n";
+    let a = read(text).remove(0).unwrap();
+    assert_eq!(a.time_ms, Some(vec![1_558_644_851_123, 1_558_644_852_123]));
+    assert_eq!(a.lat_deg, vec![41.257_87, 41.257_877]);
+    assert_eq!(a.speed_kmh, Some(vec![Some(13.5 * 3.6), Some(-3.6)]));
+    assert_eq!(a.accuracy_m, Some(vec![Some(4.7), Some(65.0)]));
+    assert_eq!(a.utc_offset_s, vec![0, 0]);
+}
+
+/// A logger's export as the driveplotr-nds data comes: the trip as `drive`,
+/// Unix seconds as `time_utc`, `gps_`-prefixed positions, the speed in mph.
+#[test]
+fn a_loggers_prefixed_columns_and_trip_number_are_read() {
+    let text = "drive,time_utc,gps_long,gps_lat,gps_heading,gps_hdop,speed_mph\n\
+                1,1558644851,-95.984253,41.25787,270,0.9,10\n\
+                1,1558644852,-95.984428,41.257877,271,0.9,11\n\
+                2,1558645851,-95.98,41.25,90,0.9,0\n";
+    let trips = read(text);
+    assert_eq!(trips.len(), 2);
+    let a = trips[0].as_ref().unwrap();
+    assert_eq!(a.event_id.as_deref(), Some("1"));
+    assert_eq!(a.lon_deg, vec![-95.984_253, -95.984_428]);
+    assert_eq!(a.time_ms, Some(vec![1_558_644_851_000, 1_558_644_852_000]));
+    assert_eq!(
+        a.speed_kmh,
+        Some(vec![Some(16.093_44), Some(11.0 * 1.609_344)])
+    );
+    assert_eq!(trips[1].as_ref().unwrap().event_id.as_deref(), Some("2"));
+}
+
+/// A number in a `timestamp` column is Unix seconds or milliseconds by its
+/// size; a number neither could be (a trip-relative time) is an error
+/// naming the row.
+#[test]
+fn a_numeric_time_is_seconds_or_milliseconds_by_size() {
+    let text = "event_id,lat,lon,timestamp\na,1,1,1553240265.5\na,1,1,1553240266000\n";
+    let a = read(text).remove(0).unwrap();
+    assert_eq!(a.time_ms, Some(vec![1_553_240_265_500, 1_553_240_266_000]));
+    let text = "event_id,lat,lon,time (s)\na,1,1,0\na,1,1,1.0\nb,1,1,1553240265\n";
+    let trips = read(text);
+    let e = trips[0].as_ref().unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("timestamp (line 2)"));
+    assert!(e.message.contains("not a Unix time"), "{}", e.message);
+    assert!(trips[1].is_ok());
+    for bad in ["NaN", "inf", "-1553240265", "1e300"] {
+        let text = format!("lat,lon,timestamp\n1,1,{bad}\n");
+        let e = read(&text).remove(0).unwrap_err();
+        assert!(
+            e.message.contains("not a Unix time"),
+            "{bad}: {}",
+            e.message
+        );
+    }
+}

@@ -160,15 +160,16 @@ fn config_default_round_trips_through_config_file() {
 /// A phone logger's speed in m/s: read in m/s from GPSLogger's CSV (the
 /// same scores as the API's km/h), set aside with a note when given as
 /// km/h in JSONL.
-#[test]
-fn a_speed_in_m_per_s_is_read_as_such_or_set_aside_with_a_note() {
-    let dir = std::env::temp_dir().join(format!("tripscore-speed-unit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let line = std::fs::read_to_string(path(FILES[3])).unwrap();
-    let mut trip: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
-    let kmh_file = dir.join("kmh.jsonl");
-    std::fs::write(&kmh_file, format!("{trip}\n")).unwrap();
-    // GPSLogger's CSV of the same fixes: RFC 3339 `time`, speed in m/s.
+/// One fix of a compact JSONL trip, as a CSV writer sees it.
+struct CsvFix {
+    lat_deg: f64,
+    lon_deg: f64,
+    time_ms: i64,
+    speed_kmh: Option<f64>,
+}
+
+/// A compact JSONL trip as a CSV: `header`, then one `row` per fix.
+fn csv_of(trip: &serde_json::Value, header: &str, row: impl Fn(&CsvFix) -> String) -> String {
     let points = tripscore::input::decode_polyline(
         trip["encoded"].as_str().unwrap(),
         if trip["precision"] == 6 {
@@ -178,20 +179,112 @@ fn a_speed_in_m_per_s_is_read_as_such_or_set_aside_with_a_note() {
         },
     )
     .unwrap();
-    let mut csv =
-        String::from("time,lat,lon,elevation,accuracy,bearing,speed,satellites,provider\n");
+    let mut csv = format!("{header}\n");
     for (k, t) in trip["timestamps_ms"].as_array().unwrap().iter().enumerate() {
-        let time = chrono::DateTime::from_timestamp_millis(t.as_i64().unwrap()).unwrap();
-        let speed = trip["speeds_kmh"][k]
-            .as_f64()
-            .map_or(String::new(), |v| (v / 3.6).to_string());
-        csv.push_str(&format!(
-            "{},{},{},300,4,,{speed},9,gps\n",
-            time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            points.lat_deg[k],
-            points.lon_deg[k],
-        ));
+        csv.push_str(&row(&CsvFix {
+            lat_deg: points.lat_deg[k],
+            lon_deg: points.lon_deg[k],
+            time_ms: t.as_i64().unwrap(),
+            speed_kmh: trip["speeds_kmh"][k].as_f64(),
+        }));
+        csv.push('\n');
     }
+    csv
+}
+
+/// Phone and logger CSVs as they are written — SensorLog's (iOS) names,
+/// Unix seconds and m/s; a logger's `drive`, `time_utc`, `gps_` columns and
+/// mph — score a drive exactly as the API's JSONL of the same fixes does.
+#[test]
+fn phone_and_logger_csvs_score_as_the_api_jsonl_does() {
+    let dir = std::env::temp_dir().join(format!("tripscore-loggers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = std::fs::read_to_string(path(FILES[3])).unwrap();
+    let trip: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let seconds = |ms: i64| format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000));
+    let files = [
+        ("api.jsonl", format!("{trip}\n")),
+        (
+            "sensorlog.csv",
+            csv_of(
+                &trip,
+                "loggingTime(txt),locationTimestamp_since1970(s),locationLatitude(WGS84),\
+                 locationLongitude(WGS84),locationSpeed(m/s),locationSpeedAccuracy(m/s),\
+                 locationHorizontalAccuracy(m)",
+                |fix| {
+                    let speed = fix.speed_kmh.map_or(-1.0, |v| v / 3.6);
+                    format!(
+                        "x,{},{},{},{speed},0.5,4.9",
+                        seconds(fix.time_ms),
+                        fix.lat_deg,
+                        fix.lon_deg
+                    )
+                },
+            ),
+        ),
+        (
+            "logger.csv",
+            csv_of(
+                &trip,
+                "drive,time_utc,gps_long,gps_lat,gps_heading,gps_hdop,speed_mph",
+                |fix| {
+                    let speed = fix
+                        .speed_kmh
+                        .map_or(String::new(), |v| (v / 1.609_344).to_string());
+                    format!(
+                        "1,{},{},{},0,0.9,{speed}",
+                        seconds(fix.time_ms),
+                        fix.lon_deg,
+                        fix.lat_deg
+                    )
+                },
+            ),
+        ),
+    ];
+    let scored: Vec<serde_json::Value> = files
+        .iter()
+        .map(|(name, text)| {
+            let file = dir.join(name);
+            std::fs::write(&file, text).unwrap();
+            let out = tripscore(&["score", &file.to_string_lossy()]);
+            assert_eq!(out.status.code(), Some(0), "{name}");
+            json_lines(&out).remove(0)
+        })
+        .collect();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(scored[0]["data_quality"]["measured_speed_used"], true);
+    for (s, (name, _)) in scored.iter().zip(&files).skip(1) {
+        assert_eq!(s["behavior_scores"], scored[0]["behavior_scores"], "{name}");
+        assert_eq!(s["features"], scored[0]["features"], "{name}");
+        assert_eq!(s["data_quality"]["measured_speed_used"], true, "{name}");
+    }
+}
+
+#[test]
+fn a_speed_in_m_per_s_is_read_as_such_or_set_aside_with_a_note() {
+    let dir = std::env::temp_dir().join(format!("tripscore-speed-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = std::fs::read_to_string(path(FILES[3])).unwrap();
+    let mut trip: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let kmh_file = dir.join("kmh.jsonl");
+    std::fs::write(&kmh_file, format!("{trip}\n")).unwrap();
+    // GPSLogger's CSV of the same fixes: RFC 3339 `time`, speed in m/s.
+    let csv = csv_of(
+        &trip,
+        "time,lat,lon,elevation,accuracy,bearing,speed,satellites,provider",
+        |fix| {
+            let time = chrono::DateTime::from_timestamp_millis(fix.time_ms).unwrap();
+            let speed = fix
+                .speed_kmh
+                .map_or(String::new(), |v| (v / 3.6).to_string());
+            format!(
+                "{},{},{},300,4,,{speed},9,gps",
+                time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                fix.lat_deg,
+                fix.lon_deg,
+            )
+        },
+    );
     let csv_file = dir.join("gpslogger.csv");
     std::fs::write(&csv_file, csv).unwrap();
     for v in trip["speeds_kmh"].as_array_mut().unwrap() {
