@@ -14,6 +14,8 @@
 //! score wrong with no error; cleaning also checks a trip's measured
 //! speed against its positions (`detect::clean`, rule 3).
 
+use crate::input::trajectory::{MAX_TIME_MS, MIN_TIME_MS};
+
 /// A column name as names are compared: lower case, letters, digits and
 /// `/` only (`Speed (m/s)` → `speedm/s`), without a prefix `location` or
 /// `gps` or a suffix `gps` or `wgs84` (`locationSpeed(m/s)`, `gps_long`).
@@ -79,6 +81,36 @@ pub(crate) const TIME_OTHER: &[&str] = &[
     "unixtime",
     "epoch",
 ];
+/// A number in a time column, as Unix ms: Unix seconds (a fraction
+/// allowed) or milliseconds, told apart by size — a time in 1990–2199 is
+/// 6.3e8–7.3e9 s or 6.3e11–7.3e12 ms, ranges a thousandfold apart, so no
+/// value could be either. `None` for a number that is neither (a time from
+/// the trip's start, NaN).
+pub(crate) fn unix_ms_by_size(x: f64) -> Option<i64> {
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "the bounds are exact in f64 (below 2^53)"
+    )]
+    let range = MIN_TIME_MS as f64..=MAX_TIME_MS as f64;
+    let ms = if range.contains(&(x * 1000.0)) {
+        x * 1000.0
+    } else if range.contains(&x) {
+        x
+    } else {
+        return None;
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "within MIN_TIME_MS..=MAX_TIME_MS"
+    )]
+    Some(ms.round() as i64)
+}
+
+/// The message for a number [`unix_ms_by_size`] does not take.
+pub(crate) fn not_unix_time(text: &str) -> String {
+    format!("{text} is not a Unix time of 1990–2199 in seconds or milliseconds (nor RFC 3339 text)")
+}
+
 /// Horizontal accuracy columns (m), folded.
 pub(crate) const ACCURACY: &[&str] = &[
     "accuracy",

@@ -27,7 +27,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 use crate::api::rfc3339_epoch_ms;
-use crate::input::trajectory::{FieldLayout, Interval, MAX_TIME_MS, MIN_TIME_MS, RawTrip};
+use crate::input::trajectory::{FieldLayout, Interval, RawTrip};
 
 use super::columns::{self, SpeedUnit};
 use super::open::RunTooLong;
@@ -153,34 +153,16 @@ fn runs_to_intervals(flags: &[Option<bool>], time_ms: &[i64]) -> Option<Vec<Inte
 
 /// A cell of a time column other than `timestamp_ms`, as Unix ms and the
 /// UTC offset in seconds: RFC 3339 text with an offset, or a number of Unix
-/// seconds (SensorLog's, with a fraction) or milliseconds, told apart by
-/// size — a time in 1990–2199 is 6.3e8–7.3e9 s or 6.3e11–7.3e12 ms, ranges
-/// a thousandfold apart, so no value could be either. A number is at UTC.
+/// seconds (SensorLog's, with a fraction) or milliseconds
+/// ([`columns::unix_ms_by_size`]), at UTC.
 fn time_cell(text: &str) -> Result<(i64, i32), String> {
     let Ok(x) = text.parse::<f64>() else {
         return rfc3339_epoch_ms(text)
             .map_err(|e| format!("{text:?} is not RFC 3339 with an offset: {e}"));
     };
-    #[allow(
-        clippy::cast_precision_loss,
-        reason = "the bounds are exact in f64 (below 2^53)"
-    )]
-    let range = MIN_TIME_MS as f64..=MAX_TIME_MS as f64;
-    let ms = if range.contains(&(x * 1000.0)) {
-        x * 1000.0
-    } else if range.contains(&x) {
-        x
-    } else {
-        return Err(format!(
-            "{text:?} is not a Unix time of 1990–2199 in seconds or milliseconds \
-             (nor RFC 3339 text)"
-        ));
-    };
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "within MIN_TIME_MS..=MAX_TIME_MS"
-    )]
-    Ok((ms.round() as i64, 0))
+    columns::unix_ms_by_size(x)
+        .map(|ms| (ms, 0))
+        .ok_or_else(|| columns::not_unix_time(&format!("{text:?}")))
 }
 
 fn cell(row: &csv::StringRecord, col: Option<usize>) -> Option<&str> {

@@ -1,13 +1,16 @@
 //! Parquet trips (the `parquet` feature): one row per trip with list
 //! columns, or one row per fix grouped like CSV.
 //!
-//! Columns are found by name (any case): latitude `lat`|`latitude`,
-//! longitude `lon`|`lng`|`longitude` — or, for trip rows, the API's compact
+//! Columns are found by name as CSV's are (any case and punctuation, a
+//! logger's prefix left out; `columns`): latitude `lat`|`latitude`,
+//! longitude `lon`|`lng`|`long`|`longitude` — or, for trip rows, the API's compact
 //! form: an `encoded` polyline per row (precision 5, or a `precision`
 //! column's 5 or 6) — time `t_ms`|`timestamp_ms`|
-//! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`|`time` (a Parquet
-//! timestamp of any unit, Unix ms, or RFC 3339 text), and optionally
-//! `user_id`, `event_id`, a speed (`speed_kmh`|`speeds_kmh`|`speed`, or in
+//! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`, else a logger's
+//! `time`, `time_utc`, … (a Parquet timestamp of any unit, RFC 3339 text,
+//! or numbers: in fix rows Unix s or ms by size, in lists Unix ms), and optionally
+//! `user_id` (or `driver_id`, `vehicle_id`, …), `event_id` (or `trip_id`,
+//! `drive`, …), a speed (`speed_kmh`|`speeds_kmh`|`speed`, or in
 //! the unit its name gives: `speed_mps`, `speed_mph`, …; `columns`), `speed_limit_kmh`|
 //! `speed_limit`, `road_type`, `accuracy_m`|`accuracy`, and
 //! `utc_offset_minutes` (the offset output times are shown at; per trip row,
@@ -40,23 +43,21 @@ use crate::input::trajectory::{FieldLayout, RawTrip, RoadTypes};
 use super::columns::{self, SpeedUnit};
 use super::{ErrorKind, InputError, InputRecord};
 
-/// The column names each field is looked up by.
-const LAT: &[&str] = &["lat", "latitude", "lat_deg"];
-const LON: &[&str] = &["lon", "lng", "longitude", "lon_deg"];
+/// The column names each field is looked up by, folded as
+/// [`columns`] compares them (`t_ms` → `tms`), in the order tried.
+const LAT: &[&str] = columns::LATITUDE;
+const LON: &[&str] = columns::LONGITUDE;
 const ENCODED: &[&str] = &["encoded"];
 const PRECISION: &[&str] = &["precision"];
-const TIME: &[&str] = &[
-    "t_ms",
-    "timestamp_ms",
-    "timestamps_ms",
-    "time_ms",
-    "timestamp",
-    "time",
-];
-const LIMIT: &[&str] = &["speed_limit_kmh", "speed_limit", "speed_limits_kmh"];
-const ROAD: &[&str] = &["road_type", "road_types"];
-const ACCURACY: &[&str] = &["accuracy_m", "accuracy", "accuracies_m"];
-const OFFSET: &[&str] = &["utc_offset_minutes"];
+/// Time columns of Unix ms by name.
+const TIME_MS: &[&str] = &["tms", "timestampms", "timestampsms", "timems"];
+/// Time columns whose numbers are Unix s or ms by size
+/// ([`columns::unix_ms_by_size`]), tried after [`TIME_MS`].
+const TIME_BY_SIZE: &[&str] = &["timestamp"];
+const LIMIT: &[&str] = &["speedlimitkmh", "speedlimit", "speedlimitskmh"];
+const ROAD: &[&str] = &["roadtype", "roadtypes"];
+const ACCURACY: &[&str] = columns::ACCURACY;
+const OFFSET: &[&str] = &["utcoffsetminutes"];
 
 /// Minutes east of UTC as seconds, when whole and within ±18 h.
 fn offset_s(minutes: Option<f64>) -> Option<i32> {
@@ -93,8 +94,10 @@ fn floats(a: &dyn Array) -> Option<Vec<Option<f64>>> {
     }
 }
 
-/// Times as Unix ms: integers (ms), Parquet timestamps of any unit, or RFC 3339 text.
-fn times_ms(a: &dyn Array) -> Option<Vec<Result<Option<i64>, String>>> {
+/// Times as Unix ms: numbers (ms; or, `by_size`, Unix s or ms by their
+/// size, [`columns::unix_ms_by_size`]), Parquet timestamps of any unit, or
+/// RFC 3339 text.
+fn times_ms(a: &dyn Array, by_size: bool) -> Option<Vec<Result<Option<i64>, String>>> {
     fn prim<T: ArrowPrimitiveType<Native = i64>>(
         a: &dyn Array,
         div: i64,
@@ -107,7 +110,20 @@ fn times_ms(a: &dyn Array) -> Option<Vec<Result<Option<i64>, String>>> {
                 .collect(),
         )
     }
-    prim::<Int64Type>(a, 1, 1)
+    let numbers = || {
+        let by_size = |x: f64| {
+            columns::unix_ms_by_size(x).ok_or_else(|| columns::not_unix_time(&x.to_string()))
+        };
+        Some(
+            floats(a)?
+                .into_iter()
+                .map(|v| v.map(by_size).transpose())
+                .collect(),
+        )
+    };
+    let numbers = by_size.then(numbers).flatten();
+    numbers
+        .or_else(|| prim::<Int64Type>(a, 1, 1))
         .or_else(|| prim::<TimestampMillisecondType>(a, 1, 1))
         .or_else(|| prim::<TimestampSecondType>(a, 1, 1000))
         .or_else(|| prim::<TimestampMicrosecondType>(a, 1000, 1))
@@ -222,7 +238,7 @@ impl<'a> Times<'a> {
             });
         match millis {
             Some(ms) => Some(Self::Millis(ms)),
-            None => times_ms(a).map(Self::Converted),
+            None => times_ms(a, false).map(Self::Converted),
         }
     }
 
@@ -365,14 +381,21 @@ fn speed_column(batch: &RecordBatch) -> Option<(usize, SpeedUnit)> {
     columns::speed_column(&schema.fields().iter().map(|f| f.name().as_str()))
 }
 
-/// The index of the first column named like one of `names`.
+/// The index of the first column named like one of `names` (folded,
+/// [`columns::position`]).
 fn find(batch: &RecordBatch, names: &[&str]) -> Option<usize> {
     let schema = batch.schema();
-    names.iter().find_map(|n| {
-        schema
-            .fields()
-            .iter()
-            .position(|f| f.name().eq_ignore_ascii_case(n))
+    columns::position(&schema.fields().iter().map(|f| f.name().as_str()), names)
+}
+
+/// The time column, and whether its numbers are Unix s or ms by size (not
+/// named for ms): [`TIME_MS`], else [`TIME_BY_SIZE`], else a logger's
+/// ([`columns::TIME_OTHER`]).
+fn time_column(batch: &RecordBatch) -> Option<(usize, bool)> {
+    find(batch, TIME_MS).map(|i| (i, false)).or_else(|| {
+        find(batch, TIME_BY_SIZE)
+            .or_else(|| find(batch, columns::TIME_OTHER))
+            .map(|i| (i, true))
     })
 }
 
@@ -533,20 +556,21 @@ where
             (None, _, Some(encoded)) => Positions::Encoded(encoded),
             _ => return self.fail(first, missing("latitude")),
         };
-        let Some(time) = find(batch, TIME) else {
+        let Some((time, time_by_size)) = time_column(batch) else {
             return self.fail(first, missing("timestamp"));
         };
         let col = |i: usize| batch.column(i).as_ref();
         let opt = |names: &[&str]| find(batch, names).map(|i| batch.column(i).as_ref());
-        let ids = |name: &str| {
-            opt(&[name])
+        let ids = |names: &[&str]| {
+            opt(names)
                 .and_then(strings)
                 .unwrap_or_else(|| vec![None; n])
         };
-        let (users, events) = (ids("user_id"), ids("event_id"));
+        let (users, events) = (ids(columns::USER_ID), ids(columns::EVENT_ID));
         match positions {
             Positions::Columns(lat, lon) if lists(col(lat)).is_none() => {
-                self.fix_rows(batch, first, [lat, lon, time], &users, &events);
+                let time = (time, time_by_size);
+                self.fix_rows(batch, first, [lat, lon], time, &users, &events);
             }
             positions => self.trip_rows(batch, first, positions, time, &users, &events),
         }
@@ -656,7 +680,8 @@ where
         &mut self,
         batch: &RecordBatch,
         first: u64,
-        [lat, lon, time]: [usize; 3],
+        [lat, lon]: [usize; 2],
+        (time, time_by_size): (usize, bool),
         users: &[Option<String>],
         events: &[Option<String>],
     ) {
@@ -667,10 +692,14 @@ where
                 .with_field("latitude");
             return self.fail(first, e);
         };
-        let Some(t_v) = times_ms(col(time)) else {
+        let Some(t_v) = times_ms(col(time), time_by_size) else {
             let e = InputError::new(
                 ErrorKind::Field,
-                "the time column must be Unix ms, a timestamp or RFC 3339 text",
+                if time_by_size {
+                    "the time column must be Unix s or ms, a timestamp or RFC 3339 text"
+                } else {
+                    "the time column must be Unix ms, a timestamp or RFC 3339 text"
+                },
             )
             .with_field("timestamp");
             return self.fail(first, e);

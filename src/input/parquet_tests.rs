@@ -195,3 +195,50 @@ fn a_speed_column_is_read_in_the_unit_its_name_gives() {
     let trip = read(batch).remove(0).unwrap();
     assert_eq!(trip.speed_kmh, Some(vec![Some(16.093_44), None]));
 }
+
+/// A fix-row table as Spark or pandas write one: the trip as `trip_id`,
+/// the user as `vehicle_id`, a logger's `gps_` names, the time as Unix
+/// seconds (Spark's `unix_timestamp`, an integer; or a double with a
+/// fraction). A time named for ms stays ms, and a number that is no Unix
+/// time is an error naming the row.
+#[test]
+fn a_fix_table_with_unix_seconds_and_aliases_is_read() {
+    use arrow_array::{Float64Array, Int64Array, StringArray};
+    let batch = |time_name: &str, time: ArrayRef| {
+        RecordBatch::try_from_iter([
+            (
+                "vehicle_id",
+                Arc::new(StringArray::from(vec!["v", "v", "v"])) as ArrayRef,
+            ),
+            ("trip_id", Arc::new(StringArray::from(vec!["a", "a", "b"]))),
+            (
+                "GPS_Lat",
+                Arc::new(Float64Array::from(vec![50.0, 50.001, 51.0])),
+            ),
+            ("gps_lon", Arc::new(Float64Array::from(vec![4.0, 4.0, 5.0]))),
+            (time_name, time),
+        ])
+        .unwrap()
+    };
+    let seconds = Arc::new(Int64Array::from(vec![T0_S, T0_S + 1, T0_S + 2])) as ArrayRef;
+    let trips = read(batch("unix_time", seconds.clone()));
+    assert_eq!(trips.len(), 2);
+    let a = trips[0].as_ref().unwrap();
+    assert_eq!(a.user_id.as_deref(), Some("v"));
+    assert_eq!(a.event_id.as_deref(), Some("a"));
+    assert_eq!(a.lat_deg, vec![50.0, 50.001]);
+    assert_eq!(a.time_ms, Some(vec![T0_S * 1000, T0_S * 1000 + 1000]));
+    assert_eq!(trips[1].as_ref().unwrap().event_id.as_deref(), Some("b"));
+    #[allow(clippy::cast_precision_loss, reason = "a 2019 time in seconds")]
+    let t0 = T0_S as f64;
+    let fraction = Arc::new(Float64Array::from(vec![t0 + 0.25, t0 + 1.25, t0])) as ArrayRef;
+    let a = read(batch("timestamp", fraction)).remove(0).unwrap();
+    assert_eq!(a.time_ms, Some(vec![T0_S * 1000 + 250, T0_S * 1000 + 1250]));
+    // Named for ms, seconds are read as ms: 1970, which the trip check refuses.
+    let a = read(batch("timestamp_ms", seconds)).remove(0).unwrap();
+    assert_eq!(a.time_ms, Some(vec![T0_S, T0_S + 1]));
+    let relative = Arc::new(Float64Array::from(vec![0.0, 1.0, 2.0])) as ArrayRef;
+    let e = read(batch("time", relative)).remove(0).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("timestamp (row 1)"));
+    assert!(e.message.contains("not a Unix time"), "{}", e.message);
+}
