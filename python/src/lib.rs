@@ -13,7 +13,7 @@ use arrow_ipc::writer::StreamWriter;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use tripscore::input::ArrowTrips;
+use tripscore::input::{ArrowTrips, TableField};
 use tripscore::output::{ScoreColumns, template_line};
 use tripscore::score::{Features, UserWindows, ZoneFeatures, score_window, user_car_behavior};
 use tripscore::{
@@ -298,6 +298,24 @@ fn feature_names() -> Vec<&'static str> {
     ZoneFeatures::FIELD_NAMES.to_vec()
 }
 
+/// The index of the column among `names` that the Parquet and Arrow reader
+/// reads `field` from (`latitude`, `time`, `user_id`, `event_id`,
+/// `utc_offset_minutes`), or `None`: the reader's own names and aliases,
+/// for code that groups fix rows before scoring them (`tripscore.spark`).
+#[pyfunction]
+fn table_column(field: &str, names: Vec<String>) -> PyResult<Option<usize>> {
+    let field = match field {
+        "latitude" => TableField::Latitude,
+        "time" => TableField::Time,
+        "user_id" => TableField::UserId,
+        "event_id" => TableField::EventId,
+        "utc_offset_minutes" => TableField::UtcOffset,
+        other => return Err(PyValueError::new_err(format!("no table field {other:?}"))),
+    };
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(tripscore::input::table_column(field, &names))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_ipc, m)?)?;
@@ -305,6 +323,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(window_scores_ipc, m)?)?;
     m.add_function(wrap_pyfunction!(default_config_json, m)?)?;
     m.add_function(wrap_pyfunction!(feature_names, m)?)?;
+    m.add_function(wrap_pyfunction!(table_column, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // A debug build (`.ci/run` installs one to test) scores about 20 times
     // slower: benchmarks check this before they time anything.

@@ -116,3 +116,28 @@ def test_fix_rows_without_an_event_id_are_refused(spark, tmp_path):
     pq.write_table(fix_rows(table).drop_columns(["event_id"]), path)
     with pytest.raises(ValueError, match="event_id"):
         score_trips(spark.read.parquet(path))
+
+
+def test_a_fleet_table_with_its_own_names_and_unix_seconds(spark, tmp_path):
+    """Fix rows as a fleet's table names them — `vehicle_id`, `trip_id`,
+    `gps_lat`/`gps_lon`, the time as Unix seconds with a fraction in
+    `unix_time` — score as the API's trip rows do."""
+    import pyarrow.compute as pc
+
+    from tripscore.spark import score_trips
+
+    _, table = ndsbr()
+    fixes = fix_rows(table)
+    names = {"user_id": "vehicle_id", "event_id": "trip_id", "lat": "gps_lat",
+             "lon": "gps_lon", "t_ms": "unix_time"}
+    fixes = fixes.rename_columns([names.get(c, c) for c in fixes.column_names])
+    seconds = pc.divide(fixes["unix_time"].cast("float64"), 1000.0)
+    fixes = fixes.set_column(fixes.column_names.index("unix_time"), "unix_time", seconds)
+    trip_path, fix_path = str(tmp_path / "trips.parquet"), str(tmp_path / "fleet.parquet")
+    pq.write_table(table, trip_path)
+    pq.write_table(fixes, fix_path)
+    by_fleet = score_trips(spark.read.parquet(fix_path)).orderBy("event_id").collect()
+    by_trips = score_trips(spark.read.parquet(trip_path)).orderBy("event_id").collect()
+    assert len(by_fleet) == len(by_trips) == 9
+    assert all(row["error_kind"] is None for row in by_fleet)
+    assert by_fleet == by_trips

@@ -52,6 +52,18 @@ def feature_columns() -> list[str]:
             for name in _native.feature_names()]
 
 
+def table_column(field: str, names: list[str]) -> Optional[int]:
+    """The index of the column among `names` that `score_arrow` reads
+    `field` from (`latitude`, `time`, `user_id`, `event_id`,
+    `utc_offset_minutes`), or None: its names and aliases, in any case and
+    punctuation (`trip_id` for `event_id`, `gps_lat`, `unix_time`, …).
+
+    >>> table_column("event_id", ["vehicle_id", "trip_id", "gps_lat"])
+    1
+    """
+    return _native.table_column(field, names)
+
+
 def score_arrow(trips: pa.Table, config: Optional[dict[str, Any]] = None, *,
                 annotations: bool = False, explain: bool = False, trajectory: bool = False,
                 threads: int = 0) -> pa.Table:

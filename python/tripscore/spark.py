@@ -12,8 +12,10 @@ aggregate`, to the byte.
 `trips_df` is a trip per row (list columns `lat`, `lon`, `t_ms`, …, or
 the compact form's `encoded` and `timestamps_ms` as `spark.read.json`
 gives them from the API's JSONL) as `tripscore.score_arrow` takes it, or
-a fix per row (`user_id`, `event_id`, `lat`, `lon`, `t_ms`, …), which
-`score_trips` groups into trips first (`trips_from_fixes`).
+a fix per row (`user_id`, `event_id`, `lat`, `lon`, `t_ms`, …, or the
+reader's aliases: `vehicle_id`, `trip_id`, `gps_lat`, Unix seconds in
+`unix_time`, …), which `score_trips` groups into trips first
+(`trips_from_fixes`).
 Tables written in one Parquet row group are one task: write row groups of
 a few hundred trips so every core gets some. Give Spark the schema when reading JSON
 (inference costs a pass), ship this package to the workers
@@ -51,17 +53,12 @@ def _template_schema(config, annotations, explain) -> pa.Schema:
     return tripscore.score_arrow(trip, config, annotations=annotations, explain=explain).schema
 
 
-# The column names `score_arrow` reads latitudes and times from (any case),
-# as the Parquet reader has them (src/input/parquet.rs).
-_LATITUDE = ("lat", "latitude", "lat_deg")
-_TIME = ("t_ms", "timestamp_ms", "timestamps_ms", "time_ms", "timestamp", "time")
-_KEYS = ("user_id", "event_id")
-
-
-def _column(df: DataFrame, names: tuple[str, ...] | list[str]) -> Optional[str]:
-    """The first column of `df` with one of `names`, in any case."""
-    by_lower = {c.lower(): c for c in df.columns}
-    return next((by_lower[n] for n in names if n in by_lower), None)
+def _column(df: DataFrame, field: str) -> Optional[str]:
+    """The column of `df` that `score_arrow` reads `field` from (`latitude`,
+    `time`, `user_id`, `event_id`, `utc_offset_minutes`): the reader's own
+    names and aliases (`trip_id`, `vehicle_id`, `gps_lat`, `unix_time`, …)."""
+    i = tripscore.table_column(field, list(df.columns))
+    return None if i is None else df.columns[i]
 
 
 def trips_from_fixes(fixes: DataFrame) -> DataFrame:
@@ -76,18 +73,18 @@ def trips_from_fixes(fixes: DataFrame) -> DataFrame:
     without an `event_id` column."""
     from pyspark.sql import functions as F
 
-    keys = [c for c in (_column(fixes, [k]) for k in _KEYS) if c]
-    if _column(fixes, ["event_id"]) is None:
+    keys = [c for c in (_column(fixes, k) for k in ("user_id", "event_id")) if c]
+    if _column(fixes, "event_id") is None:
         # Without it every fix of the table would be one trip, collected
         # into one row.
-        raise ValueError("fix rows need an event_id column to be grouped into trips "
-                         f"(columns: {', '.join(fixes.columns)})")
-    time = _column(fixes, _TIME)
+        raise ValueError("fix rows need an event_id column (or trip_id, …) to be grouped "
+                         f"into trips (columns: {', '.join(fixes.columns)})")
+    time = _column(fixes, "time")
     per_fix = [c for c in fixes.columns if c not in keys and c != time]
     ordered = ([time] if time else []) + per_fix
     trips = fixes.groupBy(*keys).agg(
         F.sort_array(F.collect_list(F.struct(*ordered))).alias("_fixes"))
-    offset = _column(fixes, ["utc_offset_minutes"])
+    offset = _column(fixes, "utc_offset_minutes")
     return trips.select(*keys, *[
         F.col(f"_fixes.{c}")[0].alias(c) if c == offset else F.col(f"_fixes.{c}").alias(c)
         for c in ordered])
@@ -97,7 +94,7 @@ def _fix_rows(df: DataFrame) -> bool:
     """Whether `df` has a fix per row: a latitude column that is not a list."""
     from pyspark.sql.types import ArrayType
 
-    latitude = _column(df, _LATITUDE)
+    latitude = _column(df, "latitude")
     return latitude is not None and not isinstance(df.schema[latitude].dataType, ArrayType)
 
 

@@ -41,7 +41,7 @@ pub use self::open::{
     open_input_with, open_reader, open_text,
 };
 #[cfg(feature = "parquet")]
-pub use self::parquet::{ArrowTrips, ParquetReader};
+pub use self::parquet::{ArrowTrips, ParquetReader, TableField, table_column};
 pub use self::polyline::{
     LatLonColumns, PolylineError, Precision, decode_polyline, encode_polyline, polyline_point_count,
 };

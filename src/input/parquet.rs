@@ -8,7 +8,8 @@
 //! column's 5 or 6) — time `t_ms`|`timestamp_ms`|
 //! `timestamps_ms`|`time_ms` (Unix ms) or `timestamp`, else a logger's
 //! `time`, `time_utc`, … (a Parquet timestamp of any unit, RFC 3339 text,
-//! or numbers: in fix rows Unix s or ms by size, in lists Unix ms), and optionally
+//! or numbers: Unix s or ms by size, `columns::unix_ms_by_size`; ms in a
+//! column named for ms), and optionally
 //! `user_id` (or `driver_id`, `vehicle_id`, …), `event_id` (or `trip_id`,
 //! `drive`, …), a speed (`speed_kmh`|`speeds_kmh`|`speed`, or in
 //! the unit its name gives: `speed_mps`, `speed_mph`, …; `columns`), `speed_limit_kmh`|
@@ -218,18 +219,19 @@ fn list_numbers(column: Option<&(Vec<(usize, usize)>, ArrayRef)>) -> Option<List
 }
 
 /// A list column's times as Unix ms, read a trip row at a time: 64-bit
-/// integers or millisecond timestamps without nulls borrowed, any other
-/// form converted once ([`times_ms`]).
+/// integers (in a column named for ms) or millisecond timestamps without
+/// nulls borrowed, any other form converted once ([`times_ms`]).
 enum Times<'a> {
     Millis(&'a [i64]),
     Converted(Vec<Result<Option<i64>, String>>),
 }
 
 impl<'a> Times<'a> {
-    fn of(a: &'a dyn Array) -> Option<Self> {
+    /// `by_size`: numbers are Unix s or ms by size, [`times_ms`].
+    fn of(a: &'a dyn Array, by_size: bool) -> Option<Self> {
         let millis = a
             .as_primitive_opt::<Int64Type>()
-            .filter(|t| t.null_count() == 0)
+            .filter(|t| !by_size && t.null_count() == 0)
             .map(|t| &t.values()[..])
             .or_else(|| {
                 a.as_primitive_opt::<TimestampMillisecondType>()
@@ -238,7 +240,7 @@ impl<'a> Times<'a> {
             });
         match millis {
             Some(ms) => Some(Self::Millis(ms)),
-            None => times_ms(a, false).map(Self::Converted),
+            None => times_ms(a, by_size).map(Self::Converted),
         }
     }
 
@@ -388,15 +390,64 @@ fn find(batch: &RecordBatch, names: &[&str]) -> Option<usize> {
     columns::position(&schema.fields().iter().map(|f| f.name().as_str()), names)
 }
 
-/// The time column, and whether its numbers are Unix s or ms by size (not
-/// named for ms): [`TIME_MS`], else [`TIME_BY_SIZE`], else a logger's
-/// ([`columns::TIME_OTHER`]).
+/// The time column of a table with `names`, and whether its numbers are
+/// Unix s or ms by size (not named for ms): [`TIME_MS`], else
+/// [`TIME_BY_SIZE`], else a logger's ([`columns::TIME_OTHER`]).
+fn time_of<'a>(names: &(impl Iterator<Item = &'a str> + Clone)) -> Option<(usize, bool)> {
+    columns::position(names, TIME_MS)
+        .map(|i| (i, false))
+        .or_else(|| {
+            columns::position(names, TIME_BY_SIZE)
+                .or_else(|| columns::position(names, columns::TIME_OTHER))
+                .map(|i| (i, true))
+        })
+}
+
+/// [`time_of`] a batch.
 fn time_column(batch: &RecordBatch) -> Option<(usize, bool)> {
-    find(batch, TIME_MS).map(|i| (i, false)).or_else(|| {
-        find(batch, TIME_BY_SIZE)
-            .or_else(|| find(batch, columns::TIME_OTHER))
-            .map(|i| (i, true))
-    })
+    let schema = batch.schema();
+    time_of(&schema.fields().iter().map(|f| f.name().as_str()))
+}
+
+/// A field the Parquet and Arrow readers look a column up for, named for
+/// callers that handle the rows first (the Python package groups a Spark
+/// table's fix rows into trips, by the columns the reader would take).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableField {
+    /// The latitude (`lat`, `latitude`, `gps_lat`, …).
+    Latitude,
+    /// The time (`t_ms`, `timestamp`, `time`, `unix_time`, …).
+    Time,
+    /// The user (`user_id`, `driver_id`, `vehicle_id`, …).
+    UserId,
+    /// The trip (`event_id`, `trip_id`, `drive`, …).
+    EventId,
+    /// The UTC offset in minutes (`utc_offset_minutes`).
+    UtcOffset,
+}
+
+/// The index of the column among `names` that the Parquet and Arrow
+/// readers read `field` from, if any: the same names, aliases and order.
+///
+/// ```
+/// # #[cfg(feature = "parquet")] {
+/// use tripscore::input::{TableField, table_column};
+/// let names = ["vehicle_id", "trip_id", "GPS_Lat", "gps_lon", "unix_time"];
+/// assert_eq!(table_column(TableField::EventId, &names), Some(1));
+/// assert_eq!(table_column(TableField::Latitude, &names), Some(2));
+/// assert_eq!(table_column(TableField::Time, &names), Some(4));
+/// # }
+/// ```
+#[must_use]
+pub fn table_column(field: TableField, names: &[&str]) -> Option<usize> {
+    let names = names.iter().copied();
+    match field {
+        TableField::Latitude => columns::position(&names, LAT),
+        TableField::Time => time_of(&names).map(|(i, _)| i),
+        TableField::UserId => columns::position(&names, columns::USER_ID),
+        TableField::EventId => columns::position(&names, columns::EVENT_ID),
+        TableField::UtcOffset => columns::position(&names, OFFSET),
+    }
 }
 
 /// A trip being gathered from fix rows.
@@ -572,7 +623,10 @@ where
                 let time = (time, time_by_size);
                 self.fix_rows(batch, first, [lat, lon], time, &users, &events);
             }
-            positions => self.trip_rows(batch, first, positions, time, &users, &events),
+            positions => {
+                let time = (time, time_by_size);
+                self.trip_rows(batch, first, positions, time, &users, &events);
+            }
         }
     }
 
@@ -583,7 +637,7 @@ where
         batch: &RecordBatch,
         first: u64,
         positions: Positions,
-        time: usize,
+        (time, time_by_size): (usize, bool),
         users: &[Option<String>],
         events: &[Option<String>],
     ) {
@@ -599,7 +653,7 @@ where
         let Some((t_at, t_v)) = list(time) else {
             return self.fail(first, type_error("time"));
         };
-        let Some(t_v) = Times::of(&t_v) else {
+        let Some(t_v) = Times::of(&t_v, time_by_size) else {
             return self.fail(first, type_error("time"));
         };
         let (lat_list, lon_list) = match positions {

@@ -242,3 +242,31 @@ fn a_fix_table_with_unix_seconds_and_aliases_is_read() {
     assert_eq!(e.field.as_deref(), Some("timestamp (row 1)"));
     assert!(e.message.contains("not a Unix time"), "{}", e.message);
 }
+
+/// A trip-row table whose time list is named `timestamp` (not for ms)
+/// holds Unix seconds as numbers; `t_ms` lists stay ms.
+#[test]
+fn a_time_list_not_named_for_ms_is_seconds_or_ms_by_size() {
+    let mut lat = ListBuilder::new(Float64Builder::new());
+    let mut lon = ListBuilder::new(Float64Builder::new());
+    let mut t = ListBuilder::new(Float64Builder::new());
+    lat.append_value([Some(50.0), Some(50.001)]);
+    lon.append_value([Some(4.0), Some(4.0)]);
+    #[allow(clippy::cast_precision_loss, reason = "a 2019 time in seconds")]
+    let t0 = T0_S as f64;
+    t.append_value([Some(t0), Some(t0 + 1.5)]);
+    let column = |a: &mut dyn arrow_array::builder::ArrayBuilder| -> ArrayRef { a.finish() };
+    let batch = RecordBatch::try_from_iter([
+        (
+            "trip_id",
+            Arc::new(arrow_array::StringArray::from(vec!["a"])) as ArrayRef,
+        ),
+        ("lat", column(&mut lat)),
+        ("lon", column(&mut lon)),
+        ("timestamp", column(&mut t)),
+    ])
+    .unwrap();
+    let trip = read(batch).remove(0).unwrap();
+    assert_eq!(trip.event_id.as_deref(), Some("a"));
+    assert_eq!(trip.time_ms, Some(vec![T0_S * 1000, T0_S * 1000 + 1500]));
+}
