@@ -5,9 +5,9 @@
 //! Names match whatever their case, spacing and punctuation: `Speed (m/s)`,
 //! `speed_mps` and `speedMps` are one name. A logger's prefix or suffix
 //! naming the source is left out: `gps_lat`, `lat_gps` and SensorLog's
-//! `locationLatitude(WGS84)` are `lat` and `latitude`. A speed column whose name says
-//! its unit (`speed_kmh`, `speed_mps`, `speed (m/s)`, `speed_mph`, …) is
-//! read in that unit; a bare `speed` is km/h, the API's unit — except in
+//! `locationLatitude(WGS84)` are `lat` and `latitude`. A speed column
+//! whose name says its unit (`speed_kmh`, `speed_mps`, `speed (m/s)`,
+//! `speed_mph`, …) is read in that unit; a bare `speed` is km/h, the API's unit — except in
 //! the CSV of GPSLogger for Android, recognised by its first seven columns
 //! (`time,lat,lon,elevation,accuracy,bearing,speed`), which writes the
 //! phone's speed in m/s. Read in the wrong unit, a speed would make every

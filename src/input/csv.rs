@@ -40,7 +40,7 @@ struct Columns {
     lat: usize,
     lon: usize,
     /// RFC 3339 text, or a Unix time in s or ms ([`time_cell`]).
-    time_rfc3339: Option<usize>,
+    time: Option<usize>,
     time_ms: Option<usize>,
     speed: Option<(usize, SpeedUnit)>,
     limit: Option<usize>,
@@ -62,7 +62,7 @@ impl Columns {
             event_id: find(columns::EVENT_ID),
             lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
             lon: find(columns::LONGITUDE).ok_or_else(|| missing("longitude"))?,
-            time_rfc3339: find(&["timestamp"]),
+            time: find(&["timestamp"]),
             time_ms: find(&["timestampms", "timems"]),
             speed: columns::speed_column(&header.iter()),
             limit: find(&["speedlimit", "speedlimitkmh"]),
@@ -71,12 +71,12 @@ impl Columns {
             phone_handling: find(&["phonehandling"]),
             mounted: find(&["mounted"]),
         };
-        if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
+        if cols.time.is_none() && cols.time_ms.is_none() {
             // Loggers' time columns (GPSLogger's `time`, SensorLog's seconds):
             // read when no column is named as the API names the time.
-            cols.time_rfc3339 = find(columns::TIME_OTHER);
+            cols.time = find(columns::TIME_OTHER);
         }
-        if cols.time_rfc3339.is_none() && cols.time_ms.is_none() {
+        if cols.time.is_none() && cols.time_ms.is_none() {
             return Err(missing("timestamp (or timestamp_ms)"));
         }
         Ok(cols)
@@ -202,7 +202,7 @@ impl Group {
         };
         let lat = required(cols.lat, "latitude")?;
         let lon = required(cols.lon, "longitude")?;
-        let (t, offset) = if let Some(text) = cell(row, cols.time_rfc3339) {
+        let (t, offset) = if let Some(text) = cell(row, cols.time) {
             time_cell(text).map_err(|message| {
                 InputError::new(ErrorKind::Timestamp, message)
                     .with_field(format!("timestamp (line {line})"))
