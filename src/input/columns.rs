@@ -69,6 +69,8 @@ pub(crate) const USER_ID: &[&str] = &[
 ];
 /// Columns naming the trip, folded, in the order tried.
 pub(crate) const EVENT_ID: &[&str] = &["eventid", "tripid", "trip", "driveid", "drive", "trackid"];
+/// Time columns of Unix ms by their names, folded, in the order tried.
+pub(crate) const TIME_MS: &[&str] = &["tms", "timestampms", "timestampsms", "timems"];
 /// Time columns read as RFC 3339 text or a number of Unix seconds or
 /// milliseconds (told apart by size), folded, tried when no column is named
 /// `timestamp` or `timestamp_ms`: GPSLogger's `time`, SensorLog's

@@ -63,7 +63,7 @@ impl Columns {
             lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
             lon: find(columns::LONGITUDE).ok_or_else(|| missing("longitude"))?,
             time: find(&["timestamp"]),
-            time_ms: find(&["timestampms", "timems"]),
+            time_ms: find(columns::TIME_MS),
             speed: columns::speed_column(&header.iter()),
             limit: find(&["speedlimit", "speedlimitkmh"]),
             road: find(&["roadtype"]),
