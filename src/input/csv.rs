@@ -157,8 +157,7 @@ fn runs_to_intervals(flags: &[Option<bool>], time_ms: &[i64]) -> Option<Vec<Inte
 /// ([`columns::unix_ms_by_size`]), at UTC.
 fn time_cell(text: &str) -> Result<(i64, i32), String> {
     let Ok(x) = text.parse::<f64>() else {
-        return rfc3339_epoch_ms(text)
-            .map_err(|e| format!("{text:?} is not RFC 3339 with an offset: {e}"));
+        return rfc3339_epoch_ms(text).map_err(|e| super::time_text_error(text, e));
     };
     columns::unix_ms_by_size(x)
         .map(|ms| (ms, 0))

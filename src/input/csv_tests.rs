@@ -176,3 +176,17 @@ fn a_numeric_time_is_seconds_or_milliseconds_by_size() {
         );
     }
 }
+
+/// A date and time without a UTC offset is an error that says so (the
+/// instant is unknown; it is not taken as UTC).
+#[test]
+fn a_time_without_an_offset_is_an_error_that_says_so() {
+    for naive in ["2019-08-26 22:17:27", "2019-08-26T22:17:27.5"] {
+        let text = format!("trip_id,lat,lon,time\na,1,1,{naive}\n");
+        let e = read(&text).remove(0).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("timestamp (line 2)"));
+        assert!(e.message.contains("has no UTC offset"), "{}", e.message);
+    }
+    let e = read("lat,lon,time\n1,1,yesterday\n").remove(0).unwrap_err();
+    assert!(e.message.contains("is not RFC 3339"), "{}", e.message);
+}

@@ -128,7 +128,7 @@ impl<'de> StreamedSeq<'de> for WireWaypoints {
                 field_err(
                     ErrorKind::Timestamp,
                     format!("waypoints[{i}].timestamp"),
-                    format!("{:?} is not RFC 3339 with an offset: {e}", w.timestamp),
+                    super::time_text_error(&w.timestamp, e),
                 )
             });
             (0, 0)
@@ -197,7 +197,7 @@ fn parse_instant(v: &WireInstant<'_>, field: impl Fn() -> String) -> Result<i64,
             field_err(
                 ErrorKind::Timestamp,
                 field(),
-                format!("{text:?} is not RFC 3339 with an offset: {e}"),
+                super::time_text_error(text, e),
             )
         }),
     }

@@ -74,6 +74,12 @@ fn errors_name_the_field() {
         (e.kind, e.field.as_deref()),
         (ErrorKind::Timestamp, Some("waypoints[0].timestamp"))
     );
+    assert!(e.message.contains("is not RFC 3339"), "{}", e.message);
+    // A local time without its offset: the message says what is missing.
+    let e =
+        err(r#"{"waypoints":[{"latitude":1,"longitude":4,"timestamp":"2019-03-22 08:37:45"}]}"#);
+    assert_eq!(e.field.as_deref(), Some("waypoints[0].timestamp"));
+    assert!(e.message.contains("has no UTC offset"), "{}", e.message);
 
     let e = err(r#"{"encoded":"_p~iF~ps|U_ulLnnq","timestamps_ms":[1,2]}"#);
     assert_eq!(

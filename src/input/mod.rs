@@ -389,6 +389,22 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
     }
 }
 
+/// Why `text` is not a time the readers take, for its error record (the
+/// RFC 3339 parser's `error`): a date and time without a UTC offset — a
+/// local time, whose instant is unknown — says so and how to mend it.
+pub(crate) fn time_text_error(text: &str, error: impl std::fmt::Display) -> String {
+    let naive = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .any(|f| chrono::NaiveDateTime::parse_from_str(text, f).is_ok());
+    if naive {
+        format!(
+            "{text:?} has no UTC offset: write it with one (Z for UTC, or +hh:mm), or as Unix seconds"
+        )
+    } else {
+        format!("{text:?} is not RFC 3339 with an offset: {error}")
+    }
+}
+
 /// `BufRead::read_until(b'\n')` with the `memchr` crate's vectorised search
 /// (std's word-at-a-time `memchr` was a fifth of the reading thread's time
 /// on long waypoint lines). Returns the bytes read, 0 at the end. Stops

@@ -135,7 +135,7 @@ fn times_ms(a: &dyn Array, by_size: bool) -> Option<Vec<Result<Option<i64>, Stri
                         None => Ok(None),
                         Some(t) => rfc3339_epoch_ms(&t)
                             .map(|(ms, _)| Some(ms))
-                            .map_err(|e| format!("{t:?} is not RFC 3339 with an offset: {e}")),
+                            .map_err(|e| super::time_text_error(&t, e)),
                     })
                     .collect(),
             )
