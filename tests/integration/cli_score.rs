@@ -193,7 +193,7 @@ fn csv_of(trip: &serde_json::Value, header: &str, row: impl Fn(&CsvFix) -> Strin
 }
 
 /// Phone and logger CSVs as they are written — SensorLog's (iOS) names,
-/// Unix seconds and m/s; a logger's `drive`, `time_utc`, `gps_` columns and
+/// Unix seconds and m/s, each location repeated on ten sensor rows; a logger's `drive`, `time_utc`, `gps_` columns and
 /// mph — score a drive exactly as the API's JSONL of the same fixes does.
 #[test]
 fn phone_and_logger_csvs_score_as_the_api_jsonl_does() {
@@ -212,13 +212,16 @@ fn phone_and_logger_csvs_score_as_the_api_jsonl_does() {
                  locationLongitude(WGS84),locationSpeed(m/s),locationSpeedAccuracy(m/s),\
                  locationHorizontalAccuracy(m)",
                 |fix| {
+                    // SensorLog writes a row per sensor sample (here 10 Hz),
+                    // the last location repeated on each.
                     let speed = fix.speed_kmh.map_or(-1.0, |v| v / 3.6);
-                    format!(
+                    let row = format!(
                         "x,{},{},{},{speed},0.5,4.9",
                         seconds(fix.time_ms),
                         fix.lat_deg,
                         fix.lon_deg
-                    )
+                    );
+                    vec![row; 10].join("\n")
                 },
             ),
         ),
@@ -253,6 +256,11 @@ fn phone_and_logger_csvs_score_as_the_api_jsonl_does() {
         .collect();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(scored[0]["data_quality"]["measured_speed_used"], true);
+    let fixes = scored[0]["data_quality"]["input_fixes"].as_i64().unwrap();
+    assert_eq!(
+        scored[1]["data_quality"]["duplicate_times"].as_i64(),
+        Some(9 * fixes)
+    );
     for (s, (name, _)) in scored.iter().zip(&files).skip(1) {
         assert_eq!(s["behavior_scores"], scored[0]["behavior_scores"], "{name}");
         assert_eq!(s["features"], scored[0]["features"], "{name}");
