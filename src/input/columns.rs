@@ -69,6 +69,9 @@ pub(crate) const USER_ID: &[&str] = &[
 ];
 /// Columns naming the trip, folded, in the order tried.
 pub(crate) const EVENT_ID: &[&str] = &["eventid", "tripid", "trip", "driveid", "drive", "trackid"];
+/// The API's time column: RFC 3339 text, or a number of Unix seconds or
+/// milliseconds told apart by size ([`unix_ms_by_size`]), folded.
+pub(crate) const TIMESTAMP: &[&str] = &["timestamp"];
 /// Time columns of Unix ms by their names, folded, in the order tried.
 pub(crate) const TIME_MS: &[&str] = &["tms", "timestampms", "timestampsms", "timems"];
 /// Time columns read as RFC 3339 text or a number of Unix seconds or

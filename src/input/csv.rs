@@ -62,7 +62,7 @@ impl Columns {
             event_id: find(columns::EVENT_ID),
             lat: find(columns::LATITUDE).ok_or_else(|| missing("latitude"))?,
             lon: find(columns::LONGITUDE).ok_or_else(|| missing("longitude"))?,
-            time: find(&["timestamp"]),
+            time: find(columns::TIMESTAMP),
             time_ms: find(columns::TIME_MS),
             speed: columns::speed_column(&header.iter()),
             limit: find(&["speedlimit", "speedlimitkmh"]),

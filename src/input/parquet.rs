@@ -50,9 +50,6 @@ const LAT: &[&str] = columns::LATITUDE;
 const LON: &[&str] = columns::LONGITUDE;
 const ENCODED: &[&str] = &["encoded"];
 const PRECISION: &[&str] = &["precision"];
-/// Time columns whose numbers are Unix s or ms by size
-/// ([`columns::unix_ms_by_size`]), tried after [`columns::TIME_MS`].
-const TIME_BY_SIZE: &[&str] = &["timestamp"];
 const LIMIT: &[&str] = &["speedlimitkmh", "speedlimit", "speedlimitskmh"];
 const ROAD: &[&str] = &["roadtype", "roadtypes"];
 const ACCURACY: &[&str] = columns::ACCURACY;
@@ -390,12 +387,12 @@ fn find(batch: &RecordBatch, names: &[&str]) -> Option<usize> {
 
 /// The time column of a table with `names`, and whether its numbers are
 /// Unix s or ms by size (not named for ms): [`columns::TIME_MS`], else
-/// [`TIME_BY_SIZE`], else a logger's ([`columns::TIME_OTHER`]).
+/// [`columns::TIMESTAMP`], else a logger's ([`columns::TIME_OTHER`]).
 fn time_of<'a>(names: &(impl Iterator<Item = &'a str> + Clone)) -> Option<(usize, bool)> {
     columns::position(names, columns::TIME_MS)
         .map(|i| (i, false))
         .or_else(|| {
-            columns::position(names, TIME_BY_SIZE)
+            columns::position(names, columns::TIMESTAMP)
                 .or_else(|| columns::position(names, columns::TIME_OTHER))
                 .map(|i| (i, true))
         })
